@@ -1,0 +1,88 @@
+"""nox sessions: tests, lint, bench (the main job), asv, load, report, gate.
+
+Every session installs what it needs from the project's own files, so a fresh
+machine with only Python 3.11+ and nox can run any of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "venv"
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """Install Debian's chromium for the browser test when we can (root with apt)."""
+    if shutil.which("chromium") or os.path.exists(CHROMIUM):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.warn("chromium is missing and cannot be installed here; browser tests will skip")
+        return
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run("apt-get", "update", "-qq", external=True, env=env)
+    session.run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
+                external=True, env=env)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (installs chromium for the browser test)."""
+    session.install("-e", ".[test]")
+    _ensure_chromium(session)
+    session.run("pytest", "tests", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy over the package, benchmarks, load tests and tests."""
+    session.install("-e", ".[lint]")
+    session.run("ruff", "check", "perfcore", "bench", "loadtests", "tests", "noxfile.py")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The main job: benchmarks, a short load test, verdicts against baselines, report.
+
+    Pass ``-- --quick`` for the one-minute version.
+    """
+    session.install("-e", ".[bench,load]")
+    session.run("perfcore", "run", *session.posargs)
+
+
+@nox.session
+def asv(session: nox.Session) -> None:
+    """Run the ASV suite on this interpreter and publish its HTML site."""
+    session.install("-e", ".[bench]")
+    session.run("asv", "machine", "--yes")
+    session.run("asv", "run", "--python=same", "--quick", "--show-stderr", *session.posargs)
+    session.run("asv", "publish")
+    session.log("ASV site: .asv/html/index.html")
+
+
+@nox.session
+def load(session: nox.Session) -> None:
+    """Local-vs-cloud load test with Locust on loopback."""
+    session.install("-e", ".[load]")
+    session.run("perfcore", "load", *session.posargs)
+
+
+@nox.session
+def report(session: nox.Session) -> None:
+    """Render reports/latest/ from the latest results."""
+    session.install("-e", ".")
+    session.run("perfcore", "report", *session.posargs)
+
+
+@nox.session
+def gate(session: nox.Session) -> None:
+    """The CI regression gate: current results against this machine's baseline."""
+    session.install("-e", ".")
+    session.run("perfcore", "gate", *session.posargs)

@@ -1,0 +1,34 @@
+"""perfcore: a benchmarking and load-testing harness for machine-learning systems.
+
+The public API is what ``__all__`` lists; everything else is private and may change.
+"""
+
+from perfcore.config import Settings, load_settings
+from perfcore.errors import (
+    BaselineError,
+    ComparisonError,
+    ConfigError,
+    InputError,
+    PerfcoreError,
+    SchemaError,
+    ServiceError,
+)
+from perfcore.results import Result, ResultSet, load_results
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BaselineError",
+    "ComparisonError",
+    "ConfigError",
+    "InputError",
+    "PerfcoreError",
+    "Result",
+    "ResultSet",
+    "SchemaError",
+    "ServiceError",
+    "Settings",
+    "__version__",
+    "load_results",
+    "load_settings",
+]

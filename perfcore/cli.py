@@ -1,0 +1,65 @@
+"""The ``perfcore`` command: parses arguments, calls the public API, maps errors to exit codes.
+
+Each subcommand lives in its own module under ``perfcore/_cli/`` and exposes
+``register(subparsers)``; the handler it installs takes the parsed namespace,
+builds typed settings from it and returns an exit status. Nothing below this
+face ever sees an ``argparse.Namespace``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+from perfcore import _cli
+from perfcore.errors import PerfcoreError
+
+__all__ = ["build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with every subcommand module under perfcore/_cli registered."""
+    from perfcore import __version__
+
+    parser = _Parser(prog="perfcore", description="Benchmark and load-test ML systems, "
+                     "judge the numbers against baselines, and report.")
+    parser.add_argument("--version", action="version", version=f"perfcore {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for info in sorted(pkgutil.iter_modules(_cli.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"perfcore._cli.{info.name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failed measurement, 2 bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(handler(args))
+    except PerfcoreError as exc:
+        print(f"perfcore: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("perfcore: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""perfcore.load."""

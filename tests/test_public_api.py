@@ -1,0 +1,33 @@
+"""The public face of perfcore is pinned: adding or removing a name is a decision."""
+
+import subprocess
+import sys
+
+import perfcore
+
+
+def test_all_names_resolve() -> None:
+    """Every name in __all__ is importable from the package."""
+    for name in perfcore.__all__:
+        assert hasattr(perfcore, name), name
+
+
+def test_all_is_sorted_and_unique() -> None:
+    """__all__ has no duplicates, so the pinned list is easy to review."""
+    assert len(set(perfcore.__all__)) == len(perfcore.__all__)
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    """`python -m perfcore --version` answers like the console command."""
+    done = subprocess.run([sys.executable, "-m", "perfcore", "--version"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    assert done.stdout.startswith("perfcore ")
+
+
+def test_unknown_subcommand_is_usage_error() -> None:
+    """A wrong subcommand exits 2 with one line, no traceback."""
+    done = subprocess.run([sys.executable, "-m", "perfcore", "no-such-command"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
