@@ -1,0 +1,190 @@
+"""The inference server: a Starlette ASGI app with /predict, /health and /metrics.
+
+``/predict`` is a raw ASGI endpoint (no Request object, no response classes) because
+it is the hot path: at several thousand requests per second on one shared core, each
+microsecond of framework work is a percent of capacity. Bad input of any kind is
+answered 4xx with a JSON ``{"error": ...}`` message; only a model failure is a 5xx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from perfcore.serving.batching import MicroBatcher
+from perfcore.serving.metrics import ServerMetrics
+from perfcore.serving.model import Predictor
+from perfcore.serving.validation import BadRequestError, parse_rows
+
+__all__ = ["Admission", "ServerConfig", "ServiceModel", "create_app"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Clock = Callable[[], int]
+
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Limits and options of one server; micro-batching is off when ``batch_rows`` is 0."""
+
+    max_batch: int = 1024
+    max_body_bytes: int = 1 << 20
+    batch_rows: int = 0
+    batch_wait_ms: float = 1.0
+    stall_at_s: float | None = None  # debug: block the event loop once, this long after start
+    stall_for_s: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.max_batch < 1 or self.max_body_bytes < 64:
+            raise ValueError("max_batch must be >= 1 and max_body_bytes >= 64")
+        if self.batch_rows < 0 or self.batch_wait_ms < 0:
+            raise ValueError("batch_rows and batch_wait_ms must be >= 0")
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What a service model decides for one request before the model runs."""
+
+    network_s: float = 0.0  # time on the wire, not counted as server time
+    service_s: float = 0.0  # extra time inside the service (cold start)
+    reject: tuple[int, str] | None = None  # answer with this status and message instead
+
+
+class ServiceModel(Protocol):
+    """A hook that shapes each request (the cloud simulator implements it)."""
+
+    def admit(self) -> Admission:
+        """Decide delays or a rejection for the next request."""
+        ...
+
+    def snapshot(self) -> dict[str, Any]:
+        """Counters for /metrics."""
+        ...
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BadRequestError(413, f"body exceeds the maximum of {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks) if len(chunks) > 1 else chunk
+
+
+async def _send_json(send: Send, status: int, payload: bytes) -> None:
+    headers = [_JSON_TYPE, (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _error(message: str) -> bytes:
+    return json.dumps({"error": message}).encode()
+
+
+class _PredictEndpoint:
+    """POST /predict as a bare ASGI callable."""
+
+    def __init__(self, predictor: Predictor, config: ServerConfig, metrics: ServerMetrics,
+                 service: ServiceModel | None, clock: Clock) -> None:
+        self.predictor = predictor
+        self.config = config
+        self.metrics = metrics
+        self.service = service
+        self.clock = clock
+        self.batcher = (MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
+                        if config.batch_rows > 0 else None)
+        self._started_ns: int | None = None
+        self._stalled = config.stall_at_s is None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        admission = self.service.admit() if self.service is not None else None
+        if admission is not None and admission.network_s > 0:
+            await asyncio.sleep(admission.network_s)
+        start = self.clock()
+        status, payload = await self._answer(receive, admission, start)
+        await _send_json(send, status, payload)
+        self.metrics.record(status, self.clock() - start)
+
+    async def _answer(self, receive: Receive, admission: Admission | None,
+                      start: int) -> tuple[int, bytes]:
+        try:
+            body = await _read_body(receive, self.config.max_body_bytes)
+            if admission is not None and admission.reject is not None:
+                return admission.reject[0], _error(admission.reject[1])
+            parsed = parse_rows(body, self.predictor.n_features, self.config.max_batch)
+        except BadRequestError as exc:
+            return exc.status, _error(exc.message)
+        if admission is not None and admission.service_s > 0:
+            await asyncio.sleep(admission.service_s)
+        self._maybe_stall(start)
+        try:
+            probs = await self._infer(parsed.rows)
+        except Exception as exc:  # the model failed: this is the server's fault, a 5xx
+            return 500, _error(f"model failed: {type(exc).__name__}")
+        result = probs[0].tolist() if parsed.single else probs.tolist()
+        return 200, json.dumps({"probabilities": result,
+                                "model_version": self.predictor.version}).encode()
+
+    async def _infer(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.batcher is not None:
+            return await self.batcher.predict(rows)
+        return self.predictor.predict_proba(rows)
+
+    def _maybe_stall(self, now_ns: int) -> None:
+        # A debug fault: one stop-the-world pause, as a GC or a swap storm would cause.
+        if self._stalled:
+            return
+        if self._started_ns is None:
+            self._started_ns = now_ns
+        assert self.config.stall_at_s is not None
+        if now_ns - self._started_ns >= self.config.stall_at_s * 1e9:
+            self._stalled = True
+            time.sleep(self.config.stall_for_s)
+
+
+def create_app(predictor: Predictor, config: ServerConfig | None = None, *,
+               service: ServiceModel | None = None,
+               clock: Clock = time.perf_counter_ns) -> Starlette:
+    """The ASGI app serving ``predictor``; ``service`` adds the cloud's behaviour."""
+    cfg = config or ServerConfig()
+    kind = "cloud" if service is not None else "local"
+    metrics = ServerMetrics(model_version=predictor.version, kind=kind)
+    predict = _PredictEndpoint(predictor, cfg, metrics, service, clock)
+
+    async def health(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "kind": kind, "model_version": predictor.version,
+                             "n_features": predictor.n_features})
+
+    async def metrics_view(_: Request) -> JSONResponse:
+        data = metrics.snapshot()
+        if predict.batcher is not None:
+            data["batching"] = {"batches": predict.batcher.stats.batches,
+                                "rows": predict.batcher.stats.rows}
+        if service is not None:
+            data["cloud"] = service.snapshot()
+        return JSONResponse(data)
+
+    routes = [Route("/predict", predict, methods=["POST"]),
+              Route("/health", health, methods=["GET"]),
+              Route("/metrics", metrics_view, methods=["GET"])]
+    return Starlette(routes=routes)

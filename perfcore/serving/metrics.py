@@ -1,0 +1,53 @@
+"""Server-side counters and a latency histogram (HdrHistogram, microseconds)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+__all__ = ["ServerMetrics"]
+
+_MAX_US = 3_600_000_000  # one hour: anything slower is clamped, never dropped
+
+
+def _new_histogram() -> HdrHistogram:
+    return HdrHistogram(1, _MAX_US, 3)
+
+
+@dataclass
+class ServerMetrics:
+    """Request counts by status and the server-side latency of every answered request."""
+
+    model_version: str
+    kind: str = "local"
+    by_status: Counter[int] = field(default_factory=Counter)
+    latency_us: HdrHistogram = field(default_factory=_new_histogram)
+    latency_sum_us: int = 0
+
+    def record(self, status: int, elapsed_ns: int) -> None:
+        """Count one answered request and its time in the server."""
+        self.by_status[status] += 1
+        micros = min(max(elapsed_ns // 1000, 1), _MAX_US)
+        self.latency_us.record_value(micros)
+        self.latency_sum_us += micros
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-ready view (the encoded histogram lets clients merge or re-read it)."""
+        hist = self.latency_us
+        count = int(hist.get_total_count())
+        pcts = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 99.9}
+        latency = {name: int(hist.get_value_at_percentile(p)) if count else 0
+                   for name, p in pcts.items()}
+        latency.update(count=count, max=int(hist.get_max_value()) if count else 0,
+                       sum=self.latency_sum_us)
+        return {
+            "kind": self.kind,
+            "model_version": self.model_version,
+            "requests": {"total": sum(self.by_status.values()),
+                         "by_status": {str(k): v for k, v in sorted(self.by_status.items())}},
+            "latency_us": latency,
+            "histogram": hist.encode().decode("ascii") if count else "",
+        }

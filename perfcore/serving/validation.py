@@ -1,0 +1,88 @@
+"""Request bodies to feature matrices, refusing anything malformed with a 4xx and a reason.
+
+Accepted bodies (JSON objects): ``{"features": [x1, ..., xn]}`` for one row, or
+``{"instances": [[...], ...]}`` for a batch. Values must be JSON numbers (not
+booleans, not strings) and finite; ``NaN`` and ``Infinity``, which Python's json
+module accepts, are refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["BadRequestError", "ParsedRows", "parse_rows"]
+
+
+class BadRequestError(Exception):
+    """The client sent something the server refuses; carries the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ParsedRows:
+    """A validated (rows, n_features) float64 matrix, and whether the request was one row."""
+
+    rows: NDArray[np.float64]
+    single: bool
+
+
+def _row_ok(row: Any, n_features: int) -> bool:
+    # `type(v) in` refuses bool (a subclass of int) and strings that numpy would coerce.
+    return (type(row) is list and len(row) == n_features
+            and all(type(v) is float or type(v) is int for v in row))
+
+
+def _reject_non_finite(matrix: NDArray[np.float64]) -> None:
+    if not np.isfinite(matrix).all():
+        raise BadRequestError(422, "features must be finite numbers (no NaN or Infinity)")
+
+
+def _as_matrix(rows: list[Any]) -> NDArray[np.float64]:
+    try:
+        matrix = np.array(rows, dtype=np.float64)
+    except (OverflowError, ValueError, TypeError):
+        raise BadRequestError(422, "features must be numbers representable as float64") from None
+    _reject_non_finite(matrix)
+    return matrix
+
+
+def _decode(body: bytes) -> Any:
+    if not body:
+        raise BadRequestError(400, "empty body: send a JSON object with 'features' or 'instances'")
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadRequestError(400, "body is not valid UTF-8 JSON") from None
+
+
+def parse_rows(body: bytes, n_features: int, max_batch: int) -> ParsedRows:
+    """Validate a request body; raise :class:`BadRequestError` with a one-line reason."""
+    data = _decode(body)
+    if type(data) is not dict:
+        raise BadRequestError(400, "body must be a JSON object with 'features' or 'instances'")
+    if "features" in data and len(data) == 1:
+        row = data["features"]
+        if not _row_ok(row, n_features):
+            raise BadRequestError(422, f"'features' must be a list of {n_features} numbers")
+        return ParsedRows(rows=_as_matrix([row]), single=True)
+    if "instances" in data and len(data) == 1:
+        rows = data["instances"]
+        if type(rows) is not list or not rows:
+            raise BadRequestError(422, "'instances' must be a non-empty list of rows")
+        if len(rows) > max_batch:
+            raise BadRequestError(
+                413, f"batch of {len(rows)} rows exceeds the maximum of {max_batch}")
+        for i, row in enumerate(rows):
+            if not _row_ok(row, n_features):
+                raise BadRequestError(422, f"instances[{i}] must be a list of {n_features} numbers")
+        return ParsedRows(rows=_as_matrix(rows), single=False)
+    raise BadRequestError(422, "body must have exactly one key: 'features' or 'instances'")
