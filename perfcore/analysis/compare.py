@@ -1,0 +1,323 @@
+"""Verdicts: baseline against current, per result and for a whole suite.
+
+The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rate):
+
+1. Ratio ``r = current / baseline`` of log-scale locations (medians; the mean of round
+   medians when both sides come in rounds), with a ``1 - alpha`` interval and a
+   p-value from the same standard error (see :mod:`perfcore.analysis.stats`). That
+   error holds the variation *between* runs: from the rounds themselves when both
+   sides have rounds, else from ``between_run_sd`` (calibrated no-change history),
+   else from :data:`DEFAULT_BETWEEN_RUN_SD`.
+2. The p-value is the larger of that location test's and Mann-Whitney U's over the raw
+   samples (an intersection-union test: significant only when both are, so it is
+   valid whenever the between-run-aware test is). Holm's step-down correction is then
+   applied across every compared result, keeping the chance of any false alarm in
+   the suite below ``alpha`` (a gate fails on one alarm, so family-wise error, not
+   the false discovery rate, is the quantity to bound).
+3. ``regressed`` / ``improved``: significant after Holm *and* the point ratio is beyond
+   the threshold in the bad / good direction (``|log r| > log(1 + t)``).
+   ``noisy``: not decidable at this noise -- the ratio is beyond the threshold but not
+   significant, or the interval reaches past ``+-t`` while the minimum detectable
+   change (80% power at ``alpha / m``) exceeds ``t``. ``unchanged``: everything else
+   (a significant change inside the threshold, or an interval inside ``+-t``, or no
+   significance where a change of ``t`` would have been detected).
+   ``new`` / ``missing``: present on one side only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from perfcore.analysis import stats
+from perfcore.config import Settings
+from perfcore.errors import InputError
+from perfcore.results.model import Result, ResultSet
+
+__all__ = [
+    "DEFAULT_BETWEEN_RUN_SD",
+    "Comparison",
+    "GateDecision",
+    "SuiteComparison",
+    "Verdict",
+    "compare_suites",
+    "decide_gate",
+]
+
+Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
+VERDICTS: tuple[Verdict, ...] = ("regressed", "improved", "unchanged", "noisy", "new", "missing")
+
+# Log-scale SD of one run's median between runs, assumed when neither rounds nor a
+# calibration say better. From DESIGN.md's no-change pairs on these machines:
+# pytest-benchmark's median:5% alarmed on 8.8% of pairs (log-ratio SD ~0.029, ~0.021
+# per run) and asv's 1.1x on 5.1% (~0.036 per run); 0.03 sits between them.
+DEFAULT_BETWEEN_RUN_SD = 0.03
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One result judged: ratio current/baseline with interval, test and verdict."""
+
+    id: str
+    unit: str
+    better: Literal["lower", "higher"]
+    baseline_samples: tuple[float, ...]
+    current_samples: tuple[float, ...]
+    baseline_median: float | None
+    current_median: float | None
+    ratio: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    p_adjusted: float | None
+    threshold: float
+    mdc: float | None
+    verdict: Verdict
+    mdc95: float | None = None
+    basis: str = ""
+
+    def to_dict(self, *, samples: bool = False) -> dict[str, Any]:
+        """JSON-ready form; raw samples only when asked (they can be large)."""
+        data = asdict(self)
+        if not samples:
+            del data["baseline_samples"], data["current_samples"]
+        return data
+
+
+@dataclass(frozen=True)
+class SuiteComparison:
+    """Every result of a suite judged, with the family-wise rate and the rule's name."""
+
+    comparisons: tuple[Comparison, ...]
+    alpha: float
+    method: str
+    confidence: float = 0.99
+
+    def counts(self) -> dict[str, int]:
+        """How many results got each verdict (every verdict present, zero or not)."""
+        out: dict[str, int] = dict.fromkeys(VERDICTS, 0)
+        for comparison in self.comparisons:
+            out[comparison.verdict] += 1
+        return out
+
+    def regressions(self) -> tuple[Comparison, ...]:
+        """The results judged regressed, worst ratio first."""
+        bad = [c for c in self.comparisons if c.verdict == "regressed"]
+        return tuple(sorted(bad, key=lambda c: -abs(math.log(c.ratio or 1.0))))
+
+    def compared(self) -> tuple[Comparison, ...]:
+        """The results present on both sides."""
+        return tuple(c for c in self.comparisons if c.verdict not in ("new", "missing"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"alpha": self.alpha, "method": self.method, "confidence": self.confidence,
+                "counts": self.counts(), "comparisons": [c.to_dict() for c in self.comparisons]}
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether a gate passes: exit code 0 pass, 1 regression or missing, 2 nothing compared."""
+
+    passed: bool
+    exit_code: int
+    reasons: tuple[str, ...]
+
+
+METHOD = "log-location test with between-run variance, Mann-Whitney U, Holm"
+
+
+def _summary(result: Result) -> tuple[float, float, int] | None:
+    if result.extra.get("samples_from") != "summary":
+        return None
+    summary = result.extra.get("summary", {})
+    try:
+        return float(summary["median"]), float(summary["iqr"]), int(summary["n"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"result {result.id}: summary statistics incomplete") from None
+
+
+def _rounds(result: Result) -> list[int] | None:
+    rounds = result.extra.get("rounds")
+    if rounds is None:
+        return None
+    if not isinstance(rounds, list) or len(rounds) != len(result.samples):
+        raise InputError(f"result {result.id}: extra.rounds must label every sample")
+    return [int(r) for r in rounds]
+
+
+def _side(result: Result, values: stats.FloatArray) -> stats.SideEstimates | None:
+    """The estimate of one side, or None when it cannot be judged on a log scale."""
+    if values.size == 0 or values.min() <= 0:
+        return None
+    return stats.estimate_side(values, _rounds(result), _summary(result))
+
+
+def _median(result: Result, ordered: stats.FloatArray | None = None) -> float | None:
+    """The median of a result (``ordered``: its samples, already sorted)."""
+    summary = _summary(result)
+    if summary is not None:
+        return summary[0]
+    if not result.samples:
+        return None
+    if ordered is None:
+        return float(np.median(result.samples))
+    n = ordered.size
+    return float(0.5 * (ordered[(n - 1) // 2] + ordered[n // 2]))
+
+
+def _one_sided(result: Result, verdict: Verdict, threshold: float) -> Comparison:
+    samples = result.samples
+    med = _median(result)
+    return Comparison(
+        id=result.id, unit=result.unit, better=result.better,
+        baseline_samples=samples if verdict == "missing" else (),
+        current_samples=samples if verdict == "new" else (),
+        baseline_median=med if verdict == "missing" else None,
+        current_median=med if verdict == "new" else None,
+        ratio=None, ci_low=None, ci_high=None, p_value=None, p_adjusted=None,
+        threshold=threshold, mdc=None, verdict=verdict)
+
+
+def _classify(
+    res: stats.TwoSampleStats, p_adj: stats.FloatArray, thresholds: stats.FloatArray,
+    sign: stats.FloatArray, alpha: float,
+) -> list[Verdict]:
+    """The verdict rule of the module docstring, vectorised over results."""
+    log_ratio, mdc = res.log_ratio, res.mdc80
+    ci_low, ci_high = res.ci_low, res.ci_high
+    band = np.log1p(thresholds)
+    significant = p_adj < alpha
+    beyond = np.abs(log_ratio) > band
+    worse = sign * log_ratio > 0
+    inside = (np.log(ci_low) > -band) & (np.log(ci_high) < band)
+    undecided = beyond | (~inside & ~significant & ~(mdc <= thresholds))
+    verdicts: list[Verdict] = []
+    for sig, bey, bad, und in zip(significant, beyond, worse, undecided, strict=True):
+        if sig and bey:
+            verdicts.append("regressed" if bad else "improved")
+        elif und and not sig:
+            verdicts.append("noisy")
+        else:
+            verdicts.append("unchanged")
+    return verdicts
+
+
+def compare_suites(
+    baseline: ResultSet,
+    current: ResultSet,
+    *,
+    settings: Settings | None = None,
+    between_run_sd: Mapping[str, float] | None = None,
+    rng: np.random.Generator | None = None,
+    default_between_run_sd: float = DEFAULT_BETWEEN_RUN_SD,
+) -> SuiteComparison:
+    """Judge every result of ``current`` against ``baseline`` (see the module's rule).
+
+    ``rng`` is accepted for interface stability; the rule is analytic and uses no
+    randomness, so equal inputs always give equal verdicts.
+    """
+    del rng
+    cfg = settings or Settings()
+    base, curr = baseline.by_id(), current.by_id()
+    pairs = [(base[i], curr[i]) for i in sorted(base.keys() & curr.keys())]
+    for b, c in pairs:
+        if b.unit != c.unit or b.better != c.better:
+            raise InputError(f"result {b.id}: baseline is {b.unit}/{b.better}, "
+                             f"current is {c.unit}/{c.better}")
+    judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd)
+    one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
+                 for i in sorted(curr.keys() - base.keys())]
+    one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
+                  for i in sorted(base.keys() - curr.keys())]
+    everything = sorted([*judged, *one_sided], key=lambda c: c.id)
+    return SuiteComparison(comparisons=tuple(everything), alpha=cfg.alpha, method=METHOD,
+                           confidence=1 - cfg.alpha)
+
+
+def _judge_pairs(
+    pairs: Sequence[tuple[Result, Result]], cfg: Settings,
+    between_run_sd: Mapping[str, float], default_sd: float,
+) -> list[Comparison]:
+    out: list[Comparison | None] = [None] * len(pairs)
+    ok: list[int] = []
+    base_est: list[stats.SideEstimates] = []
+    curr_est: list[stats.SideEstimates] = []
+    arrays: list[tuple[stats.FloatArray, stats.FloatArray]] = []
+    for i, (b, c) in enumerate(pairs):
+        vb = np.array(b.samples, dtype=np.float64)
+        vc = np.array(c.samples, dtype=np.float64)
+        sb, sc = _side(b, vb), _side(c, vc)
+        if sb is None or sc is None:
+            out[i] = _undecidable(b, c, cfg.threshold_for(b.id))
+            continue
+        ok.append(i)
+        base_est.append(sb)
+        curr_est.append(sc)
+        arrays.append((np.sort(vb), np.sort(vc)))
+    if not ok:
+        return [c for c in out if c is not None]
+    rows = [pairs[i] for i in ok]
+    between = np.array([between_run_sd.get(b.id, default_sd) for b, _ in rows])
+    thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
+    res = stats.compare_arrays(base_est, curr_est, between,
+                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs))
+    p_mwu = np.array([1.0 if _summary(b) or _summary(c) else stats.mann_whitney_p(vb, vc)
+                      for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
+    p = np.maximum(res.p_value, p_mwu)
+    p_adj = stats.holm(p)
+    sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])
+    verdicts = _classify(res, p_adj, thresholds, sign, cfg.alpha)
+    for k, i in enumerate(ok):
+        b, c = pairs[i]
+        sb = base_est[k]
+        out[i] = Comparison(
+            id=b.id, unit=b.unit, better=b.better,
+            baseline_samples=b.samples, current_samples=c.samples,
+            baseline_median=_median(b, arrays[k][0]), current_median=_median(c, arrays[k][1]),
+            ratio=float(np.exp(res.log_ratio[k])), ci_low=float(res.ci_low[k]),
+            ci_high=float(res.ci_high[k]), p_value=float(p[k]), p_adjusted=float(p_adj[k]),
+            threshold=float(thresholds[k]), mdc=float(res.mdc80[k]), verdict=verdicts[k],
+            mdc95=float(res.mdc95[k]), basis=_basis(sb, curr_est[k]))
+    return [c for c in out if c is not None]
+
+
+def _basis(base: stats.SideEstimates, curr: stats.SideEstimates) -> str:
+    if base.rounds and curr.rounds:
+        return f"rounds {base.units}/{curr.units}"
+    return f"samples {base.units}/{curr.units} + between-run SD"
+
+
+def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
+    """A pair that cannot be judged on a log scale (empty or non-positive samples)."""
+    mb, mc = _median(base), _median(curr)
+    same = base.samples == curr.samples and bool(base.samples)
+    ratio = mc / mb if mb and mc is not None and mb > 0 else None
+    return Comparison(
+        id=base.id, unit=base.unit, better=base.better,
+        baseline_samples=base.samples, current_samples=curr.samples,
+        baseline_median=mb, current_median=mc, ratio=ratio, ci_low=None, ci_high=None,
+        p_value=None, p_adjusted=None, threshold=threshold, mdc=None,
+        verdict="unchanged" if same else "noisy", basis="not on a log scale")
+
+
+def decide_gate(suite: SuiteComparison, *, allow_missing: bool) -> GateDecision:
+    """Pass, fail (1) or refuse (2) a suite comparison; zero comparisons never pass."""
+    if not suite.compared():
+        return GateDecision(False, 2, ("no benchmark in common between baseline and current",))
+    reasons = [f"{c.id} regressed: {_describe(c)}" for c in suite.regressions()]
+    missing = [c.id for c in suite.comparisons if c.verdict == "missing"]
+    if missing and not allow_missing:
+        reasons.append(f"missing from current: {', '.join(missing)}")
+    if reasons:
+        return GateDecision(False, 1, tuple(reasons))
+    return GateDecision(True, 0, ())
+
+
+def _describe(c: Comparison) -> str:
+    return (f"ratio {c.ratio:.3f} (CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
+            f"threshold {c.threshold:.0%}, p_adj {c.p_adjusted:.2g}")

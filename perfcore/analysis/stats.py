@@ -1,0 +1,250 @@
+"""Pure statistics for comparing two runs: log-scale locations, intervals, tests, power.
+
+Everything here works on the natural log of the samples, so a ratio of medians is a
+difference of log locations and its interval is symmetric in log space.
+
+Each side of a comparison is first reduced to a :class:`SideEstimates` row: a log
+location, the variance of that location, and the degrees of freedom of that variance.
+
+* Samples taken in rounds (several runs or interleaved A/B rounds; ``rounds`` labels
+  one per sample): the round is the unit of replication. Each round's median of log
+  samples is one observation; the location is their mean and its variance is their
+  sample variance over the number of rounds, with ``rounds - 1`` degrees of freedom.
+  Drift between runs is inside that variance, which is why this is the mode to trust.
+* Raw samples from one run: the location is the median of the log samples and its
+  standard error is the distribution-free McKean-Schrader estimate (the width of the
+  order-statistic confidence interval of the median, divided by ``2 z``). A run's
+  median also moves from run to run by more than its within-run error; that
+  between-run SD is added in quadrature by the caller (:func:`compare_arrays`).
+* Summary statistics only (median, IQR, count): the asymptotic standard error of the
+  median of a normal sample, ``1.2533 * (IQR / 1.349) / sqrt(n)``, relative to the median.
+
+The difference of the two locations is judged with Welch's t (rounds) or a normal
+approximation (otherwise): interval, p-value and minimum detectable change all come
+from the same standard error, so they agree with each other by construction.
+Everything is vectorised over benchmarks; no resampling, so 200 benchmarks of any
+sample count are judged in milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats as sps
+
+__all__ = [
+    "FloatArray",
+    "SideEstimates",
+    "TwoSampleStats",
+    "compare_arrays",
+    "estimate_side",
+    "holm",
+    "mann_whitney_p",
+    "median_se_log",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+# z for the 95% order-statistic interval used by McKean-Schrader's SE of the median.
+_Z95 = 1.959963984540054
+# Asymptotic SE of a normal sample's median is sqrt(pi/2) * sigma / sqrt(n).
+_MEDIAN_EFFICIENCY = 1.2533141373155003
+_IQR_TO_SIGMA = 1.3489795003921634
+
+
+@dataclass(frozen=True)
+class SideEstimates:
+    """One side's log location, its variance and degrees of freedom (inf: asymptotic)."""
+
+    loc: float
+    var: float
+    df: float
+    units: int
+    rounds: bool
+
+
+@dataclass(frozen=True)
+class TwoSampleStats:
+    """Vectorised comparison of current against baseline, one entry per benchmark."""
+
+    log_ratio: FloatArray
+    se: FloatArray
+    df: FloatArray
+    ci_low: FloatArray
+    ci_high: FloatArray
+    p_value: FloatArray
+    mdc80: FloatArray
+    mdc95: FloatArray
+
+
+def median_se_log(sorted_logs: FloatArray) -> float:
+    """McKean-Schrader standard error of the median of already sorted (log) samples."""
+    n = sorted_logs.size
+    if n < 2:
+        return float("inf")
+    c = round((n + 1) / 2 - _Z95 * float(np.sqrt(n / 4)))
+    if c < 1:
+        # Too few samples for the order-statistic interval: fall back to the scaled
+        # MAD, the robust SD, through the median's asymptotic efficiency.
+        mad = float(np.median(np.abs(sorted_logs - np.median(sorted_logs))))
+        return _MEDIAN_EFFICIENCY * 1.4826 * mad / float(np.sqrt(n))
+    return float((sorted_logs[n - c] - sorted_logs[c - 1]) / (2 * _Z95))
+
+
+def estimate_side(
+    samples: Sequence[float] | FloatArray,
+    rounds: Sequence[int] | None = None,
+    summary: tuple[float, float, int] | None = None,
+) -> SideEstimates:
+    """Reduce one side's positive samples to a log location with its variance.
+
+    ``rounds`` labels the round (run) of each sample; with two or more rounds the
+    round medians are the units. ``summary`` is ``(median, iqr, n)`` for data that
+    kept no raw samples.
+    """
+    if summary is not None:
+        median, iqr, n = summary
+        rel_sigma = iqr / _IQR_TO_SIGMA / median
+        var = (_MEDIAN_EFFICIENCY * rel_sigma) ** 2 / n if n > 1 else float("inf")
+        return SideEstimates(float(np.log(median)), float(var), float("inf"), int(n), False)
+    logs = np.log(np.asarray(samples, dtype=np.float64))
+    if rounds is not None and len(set(rounds)) >= 2:
+        medians = _group_medians(logs, np.asarray(rounds))
+        k = medians.size
+        return SideEstimates(float(medians.mean()), float(medians.var(ddof=1) / k),
+                             float(k - 1), int(k), True)
+    logs.sort()
+    se = median_se_log(logs)
+    n = logs.size
+    median = 0.5 * (logs[(n - 1) // 2] + logs[n // 2])
+    return SideEstimates(float(median), se * se, float("inf"), int(n), False)
+
+
+def _group_medians(values: FloatArray, labels: npt.NDArray[np.int_]) -> FloatArray:
+    """The median of ``values`` within each label, in label order, without a Python loop."""
+    order = np.lexsort((values, labels))
+    _, counts = np.unique(labels, return_counts=True)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ordered = values[order]
+    lower = ordered[starts + (counts - 1) // 2]
+    upper = ordered[starts + counts // 2]
+    medians: FloatArray = 0.5 * (lower + upper)
+    return medians
+
+
+def mann_whitney_p(baseline: Sequence[float] | FloatArray,
+                   current: Sequence[float] | FloatArray) -> float:
+    """Two-sided Mann-Whitney U p-value; 1.0 when either side has < 2 samples.
+
+    Small samples (16 or fewer in all, no ties) go to scipy's exact distribution.
+    Larger ones use the normal approximation with tie and continuity corrections
+    -- scipy's ``method="asymptotic"`` formula -- computed from sorted arrays with
+    ``searchsorted``, because scipy's per-call overhead (~0.5 ms) times a suite of
+    hundreds of benchmarks would break the 100 ms budget for judging a suite.
+    """
+    b = np.sort(np.asarray(baseline, dtype=np.float64))
+    c = np.sort(np.asarray(current, dtype=np.float64))
+    n1, n2 = c.size, b.size
+    if n1 < 2 or n2 < 2 or (b[0] == b[-1] == c[0] == c[-1]):
+        return 1.0
+    pooled = np.sort(np.concatenate([b, c]))
+    _, ties = np.unique(pooled, return_counts=True)
+    if n1 + n2 <= 16 and ties.max() == 1:
+        return float(sps.mannwhitneyu(c, b, alternative="two-sided", method="exact").pvalue)
+    below = np.searchsorted(b, c, side="left")
+    equal = np.searchsorted(b, c, side="right") - below
+    u = float(below.sum() + 0.5 * equal.sum())
+    n = n1 + n2
+    tie_term = float((ties**3 - ties).sum()) / (n * (n - 1))
+    sigma = np.sqrt(n1 * n2 / 12 * ((n + 1) - tie_term))
+    if sigma == 0:
+        return 1.0
+    z = (abs(u - n1 * n2 / 2) - 0.5) / sigma
+    return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
+
+
+def _quantile(prob: float | FloatArray, df: FloatArray) -> FloatArray:
+    """Student t quantile, the normal one where df is infinite."""
+    finite = np.isfinite(df)
+    out = np.full(df.shape, sps.norm.ppf(prob), dtype=np.float64)
+    if finite.any():
+        out[finite] = sps.t.ppf(prob, df[finite])
+    return out
+
+
+def compare_arrays(
+    base: Sequence[SideEstimates],
+    curr: Sequence[SideEstimates],
+    between_sd: FloatArray,
+    *,
+    confidence: float,
+    mdc_alpha: float,
+) -> TwoSampleStats:
+    """Log ratio current/baseline, its interval, p-value and detectable change, per row.
+
+    ``between_sd`` is each benchmark's log-scale SD of a run's median between runs;
+    it is added (twice: both runs drift) to rows without rounds on both sides.
+    """
+    loc_b = np.array([s.loc for s in base])
+    loc_c = np.array([s.loc for s in curr])
+    var_b = np.array([s.var for s in base])
+    var_c = np.array([s.var for s in curr])
+    both_rounds = np.array([b.rounds and c.rounds for b, c in zip(base, curr, strict=True)],
+                           dtype=bool)
+    extra = np.where(both_rounds, 0.0, 2.0 * np.square(between_sd))
+    var = var_b + var_c + extra
+    df = _welch_df(base, curr, var_b, var_c, both_rounds)
+    se = np.sqrt(var)
+    d = loc_c - loc_b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, np.abs(d) / se, np.where(d == 0, 0.0, np.inf))
+    p = _two_sided_p(stat, df)
+    half = _quantile(0.5 + confidence / 2, df) * se
+    z_alpha = _quantile(1 - mdc_alpha / 2, df)
+    mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
+    mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
+    return TwoSampleStats(log_ratio=d, se=se, df=df, ci_low=np.exp(d - half),
+                          ci_high=np.exp(d + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
+
+
+def _welch_df(
+    base: Sequence[SideEstimates],
+    curr: Sequence[SideEstimates],
+    var_b: FloatArray,
+    var_c: FloatArray,
+    both_rounds: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Welch-Satterthwaite degrees of freedom where both sides are rounds, else inf."""
+    df_b = np.array([s.df for s in base])
+    df_c = np.array([s.df for s in curr])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        welch = np.square(var_b + var_c) / (np.square(var_b) / df_b + np.square(var_c) / df_c)
+    welch = np.where(np.isfinite(welch), welch, np.minimum(df_b, df_c))
+    return np.where(both_rounds, np.maximum(welch, 1.0), np.inf)
+
+
+def _two_sided_p(stat: FloatArray, df: FloatArray) -> FloatArray:
+    finite = np.isfinite(df)
+    p = 2 * sps.norm.sf(stat)
+    if finite.any():
+        p[finite] = 2 * sps.t.sf(stat[finite], df[finite])
+    clipped: FloatArray = np.clip(np.nan_to_num(p, nan=1.0), 0.0, 1.0)
+    return clipped
+
+
+def holm(p_values: FloatArray) -> FloatArray:
+    """Holm step-down adjusted p-values (family-wise error control), vectorised."""
+    p = np.asarray(p_values, dtype=np.float64)
+    m = p.size
+    if m == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * (m - np.arange(m))
+    adjusted_sorted = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    out = np.empty(m, dtype=np.float64)
+    out[order] = adjusted_sorted
+    return out
