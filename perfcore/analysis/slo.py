@@ -1,0 +1,102 @@
+"""Service levels in k6's threshold style, judged over load-test metrics.
+
+Accepted forms (spaces optional)::
+
+    p99<20ms   p50<=5ms   p(95)<200ms   p99.9<100ms   avg<10ms   max<1s
+    error_rate<1%   error_rate<=0.001   throughput>5000/s   throughput>=800rps
+
+Latencies are normalised to seconds (a bare number means milliseconds, as in
+k6), error rates to a fraction, throughput to requests per second. The metrics
+judged are keyed ``p50``, ``p90``, ``p95``, ``p99``, ``p99.9``, ``avg``, ``max``
+(seconds), ``error_rate`` (fraction) and ``throughput`` (req/s). A metric that
+was not measured fails its objective: a service level never passes silently.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from perfcore.errors import InputError
+
+__all__ = ["Slo", "SloOutcome", "evaluate_slos", "parse_slo"]
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+}
+_LATENCY_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "": 1e-3}
+_RATE_UNITS = {"%": 0.01, "": 1.0}
+_THROUGHPUT_UNITS = {"/s": 1.0, "rps": 1.0, "req/s": 1.0, "": 1.0}
+_PATTERN = re.compile(
+    r"^\s*(?P<metric>p\(\s*\d+(?:\.\d+)?\s*\)|p\d+(?:\.\d+)?|avg|max|med|error_rate|throughput)"
+    r"\s*(?P<op><=|>=|<|>)\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>[a-zµ%/]*)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Slo:
+    """One service-level objective: ``metric op threshold`` (threshold in SI units)."""
+
+    metric: str
+    op: str
+    threshold: float
+    text: str
+
+
+@dataclass(frozen=True)
+class SloOutcome:
+    """An objective with the value measured for it (None when missing) and whether it held."""
+
+    slo: Slo
+    measured: float | None
+    passed: bool
+
+
+def _metric_name(raw: str) -> str:
+    name = raw.replace(" ", "")
+    if name.startswith("p("):
+        name = "p" + name[2:-1]
+    if name == "med":
+        return "p50"
+    if name.startswith("p"):
+        pct = float(name[1:])
+        if not 0 < pct < 100:
+            raise InputError(f"percentile must lie between 0 and 100, got {name}")
+        return f"p{pct:g}"
+    return name
+
+
+def _scale(metric: str, unit: str, text: str) -> float:
+    table = (_RATE_UNITS if metric == "error_rate"
+             else _THROUGHPUT_UNITS if metric == "throughput" else _LATENCY_UNITS)
+    if unit not in table:
+        raise InputError(f"service level {text!r}: unit {unit!r} does not fit {metric}")
+    return table[unit]
+
+
+def parse_slo(text: str) -> Slo:
+    """Parse one k6-style objective such as ``p99<20ms``; InputError when malformed."""
+    match = _PATTERN.match(text)
+    if match is None:
+        raise InputError(f"malformed service level {text!r} (expected e.g. 'p99<20ms', "
+                         "'error_rate<1%', 'throughput>5000/s')")
+    metric = _metric_name(match["metric"])
+    threshold = float(match["number"]) * _scale(metric, match["unit"], text)
+    if not math.isfinite(threshold):
+        raise InputError(f"service level {text!r}: threshold is not a finite number")
+    return Slo(metric=metric, op=match["op"], threshold=threshold, text=text.strip())
+
+
+def evaluate_slos(slos: Iterable[Slo], metrics: Mapping[str, float]) -> tuple[SloOutcome, ...]:
+    """Judge every objective against measured metrics; a missing metric fails."""
+    outcomes = []
+    for slo in slos:
+        measured = metrics.get(slo.metric)
+        if measured is None or not math.isfinite(measured):
+            outcomes.append(SloOutcome(slo, None, False))
+            continue
+        outcomes.append(SloOutcome(slo, float(measured), _OPS[slo.op](measured, slo.threshold)))
+    return tuple(outcomes)
