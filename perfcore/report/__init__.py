@@ -1,1 +1,28 @@
-"""perfcore.report."""
+"""perfcore.report: the verdict told as HTML, Markdown, JSON and JUnit.
+
+Typical use (what ``perfcore report`` and ``perfcore run`` do)::
+
+    suite = compare_suites(baseline, current)
+    decision = decide_gate(suite)
+    data = build_report_data(suite, current=current, baseline=baseline, decision=decision,
+                             history=runs, change_points=steps, claims=outcomes)
+    paths = render_report(data, "reports/latest")   # index.html, summary.md, verdict.json, junit.xml
+"""
+
+from perfcore.report.build import build_report_data
+from perfcore.report.formats import VERDICT_SCHEMA, junit_xml, verdict_document, verdict_json
+from perfcore.report.model import ReportData
+from perfcore.report.render import ReportPaths, render_html, render_markdown, render_report
+
+__all__ = [
+    "VERDICT_SCHEMA",
+    "ReportData",
+    "ReportPaths",
+    "build_report_data",
+    "junit_xml",
+    "render_html",
+    "render_markdown",
+    "render_report",
+    "verdict_document",
+    "verdict_json",
+]

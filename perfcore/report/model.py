@@ -1,0 +1,169 @@
+"""The report's view model: everything a renderer shows, already judged and adapted.
+
+Renderers take a :class:`ReportData` and nothing else, so they do not care whether the
+numbers came from a live run, stored files or a test fixture. ``build_report_data``
+(in :mod:`perfcore.report.build`) adapts the analysis objects into it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "VERDICTS",
+    "ChangePointView",
+    "ClaimRow",
+    "GateView",
+    "HistoryPoint",
+    "HistorySeries",
+    "LoadPoint",
+    "LoadView",
+    "PhaseTiming",
+    "ReportData",
+    "ResultRow",
+]
+
+# Display order: what needs attention first.
+VERDICTS = ("regressed", "missing", "noisy", "improved", "new", "unchanged")
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One compared result: medians, ratio with its interval, test and verdict."""
+
+    id: str
+    unit: str
+    better: str
+    verdict: str
+    baseline_median: float | None = None
+    current_median: float | None = None
+    ratio: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    p_value: float | None = None
+    p_adjusted: float | None = None
+    threshold: float | None = None
+    mdc: float | None = None
+    baseline_samples: tuple[float, ...] = ()
+    current_samples: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class GateView:
+    """The gate's decision as the report states it."""
+
+    passed: bool
+    exit_code: int
+    reasons: tuple[str, ...]
+    counts: Mapping[str, int]
+    alpha: float | None = None
+    method: str = ""
+    allow_missing: bool = False
+
+    @property
+    def label(self) -> str:
+        """``PASS`` or ``FAIL``."""
+        return "PASS" if self.passed else "FAIL"
+
+
+@dataclass(frozen=True)
+class ChangePointView:
+    """A detected step in a result's history."""
+
+    index: int
+    commit: str
+    before: float
+    after: float
+    relative_change: float
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One run's median of one result."""
+
+    index: int
+    commit: str
+    created: str
+    value: float
+
+
+@dataclass(frozen=True)
+class HistorySeries:
+    """One result's medians over past runs on this machine, oldest first."""
+
+    id: str
+    unit: str
+    points: tuple[HistoryPoint, ...]
+    change_points: tuple[ChangePointView, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhaseTiming:
+    """Median seconds one training phase took for one model type."""
+
+    model_type: str
+    phase: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LoadPoint:
+    """One load-test figure: a target's metric, possibly at one point of a sweep."""
+
+    target: str
+    metric: str
+    value: float
+    unit: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadView:
+    """The load test's figures, grouped for the charts."""
+
+    spectrum: tuple[tuple[str, float, float], ...] = ()
+    """(target, percentile in [0, 100), latency) points."""
+    latency_unit: str = ""
+    throughput: tuple[LoadPoint, ...] = ()
+    error_rates: tuple[LoadPoint, ...] = ()
+    costs: tuple[LoadPoint, ...] = ()
+    other: tuple[LoadPoint, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """True when there is nothing to show."""
+        return not (self.spectrum or self.throughput or self.error_rates or self.costs
+                    or self.other)
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One entry of the claims ledger."""
+
+    name: str
+    description: str
+    measured: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one report shows; the only input of every renderer."""
+
+    title: str
+    generated: str
+    gate: GateView
+    rows: tuple[ResultRow, ...]
+    environment: tuple[tuple[str, str], ...] = ()
+    history: tuple[HistorySeries, ...] = ()
+    training: tuple[PhaseTiming, ...] = ()
+    load: LoadView = field(default_factory=LoadView)
+    claims: tuple[ClaimRow, ...] = ()
+    asv_site: str | None = None
+    """Path of the ASV site's index.html, when one was published."""
+
+    def rows_with(self, *verdicts: str) -> tuple[ResultRow, ...]:
+        """Rows whose verdict is one of ``verdicts``, in table order."""
+        return tuple(r for r in self.rows if r.verdict in verdicts)
