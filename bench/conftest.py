@@ -1,0 +1,51 @@
+"""Shared settings of the pytest-benchmark suite.
+
+Quick mode (``--quick`` or ``PERFCORE_BENCH_QUICK=1``) lowers the number of rounds,
+never the size of a workload, so a quick run measures the same quantities as a
+full run (with fewer samples, so wider intervals) and stays comparable with the
+stored baselines.
+
+Each round starts from a collected heap (``gc.collect()`` in the setup), so a
+collection triggered by garbage of an earlier round does not land in a later one;
+the collector itself stays enabled, because the systems under test run with it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from benchutil import Profile
+
+QUICK_ENV = "PERFCORE_BENCH_QUICK"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--quick``."""
+    parser.addoption("--quick", action="store_true", default=False,
+                     help="perfcore: fewer rounds per benchmark (same workloads)")
+
+
+def _is_quick(config: pytest.Config) -> bool:
+    env = os.environ.get(QUICK_ENV, "").strip().lower()
+    return bool(config.getoption("--quick")) or env in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def profile(request: pytest.FixtureRequest) -> Profile:
+    """The measuring profile of this session."""
+    return Profile(quick=_is_quick(request.config))
+
+
+def pytest_benchmark_update_json(
+    config: pytest.Config, benchmarks: list[Any], output_json: dict[str, Any]
+) -> None:
+    """Add perfcore's machine identity, commit and mode to the benchmark JSON."""
+    from perfcore.results.environment import current_commit, current_machine
+
+    machine_info = output_json.setdefault("machine_info", {})
+    machine_info["perfcore_machine"] = current_machine().to_dict()
+    machine_info["perfcore_quick"] = _is_quick(config)
+    output_json.setdefault("commit_info", {})["perfcore_commit"] = (
+        current_commit(config.rootpath).to_dict())
