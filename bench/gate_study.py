@@ -1,0 +1,328 @@
+"""How good is the gate? False alarms and power of three regression rules on real runs.
+
+Give it K result files from K repeated runs of the benchmark suite with *no code
+change* between them (pytest-benchmark JSON written with ``--benchmark-save-data``,
+or perfcore results)::
+
+    for i in $(seq 1 15); do
+        .venv/bin/python -m pytest bench/ --benchmark-only -q --quick \\
+            --benchmark-save-data --benchmark-json=/tmp/study/run-$i.json
+    done
+    .venv/bin/python bench/gate_study.py /tmp/study/run-*.json --out /tmp/study/table.md
+
+Every ordered pair of runs (A, B) is one no-change comparison (K = 15 gives 210).
+Each rule judges B against A:
+
+* ``perfcore``: :func:`perfcore.compare_suites` with the project's settings and its
+  default between-run noise;
+* ``perfcore+noise``: the same with per-benchmark between-run noise learnt from the
+  *other* K - 2 runs only (leave-pair-out: the pair judged never teaches the model);
+* ``pytest-benchmark``: ``--benchmark-compare-fail=median:5%``, i.e. fail when
+  ``median(B) / median(A) * 100 - 100 > 5``;
+* ``asv``: ``asv compare --factor 1.1``, calling asv's own ``_is_result_better``
+  (Mann-Whitney U at p < 0.002 on the raw samples, CI overlap when too few).
+
+False alarms are counted per benchmark comparison and per pair of suites (a gate
+fails when any benchmark is flagged). Power: for each pair and each benchmark in
+turn, the current side's samples of that one benchmark are slowed by ``s`` (times
+``1 + s`` for lower-is-better results, divided by it for higher-is-better ones), the
+whole suite is judged again and the injected benchmark must be flagged. The
+smallest slowdown flagged in at least 95% of injections is given per group.
+``--synthetic K`` runs the same study on generated runs (for developing the script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perfcore.analysis.compare import compare_suites
+from perfcore.config import load_settings
+from perfcore.results.model import Machine, Result, ResultSet, RunInfo, load_results
+
+SLOWDOWNS = (0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
+TARGET_POWER = 0.95
+Rule = Callable[[ResultSet, ResultSet, Sequence[str], Mapping[str, float]], set[str]]
+
+
+# ----------------------------------------------------------------------------- input
+def _read(path: Path) -> ResultSet:
+    try:
+        from perfcore.results.readers import read_any  # the gate engineer's readers
+    except ImportError:
+        return _read_fallback(path)
+    result: ResultSet = read_any(path)
+    return result
+
+
+def _read_fallback(path: Path) -> ResultSet:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "schema" in data:
+        return load_results(path)
+    machine = Machine(id="study", cpu="", cores=0, ram_bytes=0, os="", python="")
+    results = []
+    for bench in data["benchmarks"]:
+        extra = bench.get("extra_info", {})
+        samples = extra.get("perfcore_samples") or bench["stats"].get("data")
+        if not samples:
+            raise SystemExit(f"{path}: {bench['fullname']} has no raw samples "
+                             "(run pytest with --benchmark-save-data)")
+        results.append(Result(id=extra.get("perfcore_id", bench["fullname"]),
+                              unit=extra.get("perfcore_unit", "s"),
+                              better=extra.get("perfcore_better", "lower"),
+                              samples=tuple(samples),
+                              extra={"group": bench.get("group") or ""}))
+    return ResultSet(run=RunInfo(created=data.get("datetime", ""), machine=machine),
+                     results=tuple(results))
+
+
+def _common(runs: Sequence[ResultSet]) -> tuple[list[ResultSet], list[str]]:
+    """Runs restricted to results every run has, with positive samples (log scale)."""
+    ids = set.intersection(*(set(r.by_id()) for r in runs))
+    ids = {i for i in ids if all(min(r.by_id()[i].samples, default=0) > 0 for r in runs)}
+    order = sorted(ids)
+    trimmed = [ResultSet(run=r.run, results=tuple(r.by_id()[i] for i in order)) for r in runs]
+    return trimmed, order
+
+
+def _group(result: Result) -> str:
+    group = str(result.extra.get("group") or "")
+    if group:
+        return group
+    parts = result.id.replace("::", ".").split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+
+# ----------------------------------------------------------------------------- rules
+def _bad_values(result: Result) -> list[float]:
+    """Samples oriented so that larger is worse (times as they are, rates inverted)."""
+    return list(result.samples) if result.better == "lower" else [1 / s for s in result.samples]
+
+
+def rule_pytest_benchmark(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                          _noise: Mapping[str, float]) -> set[str]:
+    """pytest-benchmark's ``median:5%`` compare-fail check, per benchmark."""
+    b, c = base.by_id(), curr.by_id()
+    flagged = set()
+    for rid in ids:
+        old = statistics.median(_bad_values(b[rid]))
+        new = statistics.median(_bad_values(c[rid]))
+        if new / old * 100 - 100 > 5.0:
+            flagged.add(rid)
+    return flagged
+
+
+def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+             _noise: Mapping[str, float]) -> set[str]:
+    """``asv compare --factor 1.1``: asv's own check, fed asv's own statistics."""
+    from asv.commands.compare import _is_result_better
+    from asv_runner.statistics import compute_stats
+
+    b, c = base.by_id(), curr.by_id()
+    flagged = set()
+    for rid in ids:
+        s1, s2 = _bad_values(b[rid]), _bad_values(c[rid])
+        t1, st1 = compute_stats(s1, 1)
+        t2, st2 = compute_stats(s2, 1)
+        if _is_result_better(t1, t2, (st1, s1), (st2, s2), 1.1):
+            flagged.add(rid)
+    return flagged
+
+
+def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                  noise: Mapping[str, float]) -> set[str]:
+    """perfcore's gate rule; ``noise`` is the between-run SD per id (empty: default)."""
+    suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise or None)
+    return {c.id for c in suite.comparisons if c.verdict == "regressed"}
+
+
+SETTINGS = load_settings()
+
+
+# ----------------------------------------------------------------------------- noise
+def log_medians(runs: Sequence[ResultSet], ids: Sequence[str]) -> np.ndarray:
+    """K x B matrix of the log of each run's median per benchmark."""
+    return np.log([[statistics.median(r.by_id()[i].samples) for i in ids] for r in runs])
+
+
+def within_var(runs: Sequence[ResultSet], ids: Sequence[str]) -> np.ndarray:
+    """K x B matrix of the squared error of each run's log median (McKean-Schrader)."""
+    from perfcore.analysis.stats import median_se_log
+
+    return np.array([[median_se_log(np.sort(np.log(r.by_id()[i].samples))) ** 2
+                      for i in ids] for r in runs])
+
+
+def leave_pair_out(logs: np.ndarray, wvar: np.ndarray, i: int, j: int, ids: Sequence[str],
+                   mode: str) -> dict[str, float]:
+    """Between-run SD per id learnt from every run except ``i`` and ``j``.
+
+    ``total``: the SD of the log medians (what ``perfcore calibrate`` stores);
+    ``drift``: that SD less the within-run error of a median, which the gate adds
+    itself, so nothing is counted twice.
+    """
+    keep = [k for k in range(logs.shape[0]) if k not in (i, j)]
+    sd = logs[keep].std(axis=0, ddof=1)
+    if mode == "drift":
+        sd = np.sqrt(np.maximum(sd**2 - wvar[keep].mean(axis=0), 0.0))
+    return {rid: float(v) for rid, v in zip(ids, sd, strict=True)}
+
+
+# ----------------------------------------------------------------------------- study
+@dataclass
+class Tally:
+    """Counts for one rule."""
+
+    alarms: int = 0
+    alarm_pairs: int = 0
+    pairs: int = 0
+    comparisons: int = 0
+    hits: dict[tuple[str, float], int] = field(default_factory=dict)
+    tries: dict[tuple[str, float], int] = field(default_factory=dict)
+
+
+def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
+    def slow(r: Result) -> Result:
+        f = (1 + s) if r.better == "lower" else 1 / (1 + s)
+        return replace(r, samples=tuple(x * f for x in r.samples))
+
+    return ResultSet(run=run.run,
+                     results=tuple(slow(r) if r.id == rid else r for r in run.results))
+
+
+def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tuple[Rule, str]],
+          slowdowns: Sequence[float], power_pairs: int | None, seed: int) -> dict[str, Tally]:
+    """Run every rule over every ordered pair (false alarms) and injected slowdowns (power)."""
+    k = len(runs)
+    pairs = [(i, j) for i in range(k) for j in range(k) if i != j]
+    logs, wvar = log_medians(runs, ids), within_var(runs, ids)
+    rng = np.random.default_rng(seed)
+    chosen = pairs if power_pairs is None or power_pairs >= len(pairs) else [
+        pairs[p] for p in rng.choice(len(pairs), power_pairs, replace=False)]
+    tallies = {name: Tally() for name in rules}
+    for i, j in pairs:
+        for name, (rule, mode) in rules.items():
+            noise = leave_pair_out(logs, wvar, i, j, ids, mode) if mode else {}
+            flagged = rule(runs[i], runs[j], ids, noise)
+            t = tallies[name]
+            t.pairs += 1
+            t.comparisons += len(ids)
+            t.alarms += len(flagged)
+            t.alarm_pairs += bool(flagged)
+            if (i, j) not in chosen:
+                continue
+            for rid in ids:
+                for s in slowdowns:
+                    # Per-benchmark rules need only the injected one; perfcore's
+                    # Holm step makes the whole suite matter.
+                    scope = ids if rule is rule_perfcore else [rid]
+                    hit = rid in rule(runs[i], _slowed(runs[j], rid, s), scope, noise)
+                    t.hits[(rid, s)] = t.hits.get((rid, s), 0) + hit
+                    t.tries[(rid, s)] = t.tries.get((rid, s), 0) + 1
+    return tallies
+
+
+# ----------------------------------------------------------------------------- report
+def _power(t: Tally, members: Sequence[str], s: float) -> float:
+    hits = sum(t.hits.get((m, s), 0) for m in members)
+    tries = sum(t.tries.get((m, s), 0) for m in members)
+    return hits / tries if tries else math.nan
+
+
+def _smallest(t: Tally, members: Sequence[str], slowdowns: Sequence[float]) -> str:
+    for s in slowdowns:
+        if _power(t, members, s) >= TARGET_POWER:
+            return f"{s:.0%}"
+    return f"> {slowdowns[-1]:.0%}"
+
+
+def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
+           slowdowns: Sequence[float], header: str) -> str:
+    """The Markdown tables: summary per rule, then smallest detected slowdown per group."""
+    names = list(tallies)
+    every = [m for ms in groups.values() for m in ms]
+    lines = [header, "", "| rule | false alarms per benchmark | pairs with any false alarm | "
+             + " | ".join(f"power at {s:.0%}" for s in slowdowns) + " |",
+             "|---|---|---|" + "---|" * len(slowdowns)]
+    for name in names:
+        t = tallies[name]
+        powers = " | ".join(f"{_power(t, every, s):.1%}" for s in slowdowns)
+        lines.append(f"| {name} | {t.alarms}/{t.comparisons} = {t.alarms / t.comparisons:.2%} "
+                     f"| {t.alarm_pairs}/{t.pairs} = {t.alarm_pairs / t.pairs:.1%} | {powers} |")
+    lines += ["", "Smallest slowdown flagged in >= 95% of injections, per group:", "",
+              "| group (benchmarks) | " + " | ".join(names) + " |",
+              "|---|" + "---|" * len(names)]
+    for group, members in sorted(groups.items()):
+        cells = " | ".join(_smallest(tallies[n], members, slowdowns) for n in names)
+        lines.append(f"| {group} ({len(members)}) | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- synthetic
+def synthetic_runs(k: int, seed: int, n_bench: int = 8, n_samples: int = 30) -> list[ResultSet]:
+    """Runs with 5-17% within-run CV and 1-4% drift between runs, like DESIGN.md's machine."""
+    rng = np.random.default_rng(seed)
+    cvs = rng.uniform(0.05, 0.17, n_bench)
+    drift = rng.uniform(0.01, 0.04, n_bench)
+    machine = Machine(id="synthetic", cpu="", cores=0, ram_bytes=0, os="", python="")
+    runs = []
+    for run in range(k):
+        level = np.exp(rng.normal(0, drift))
+        results = tuple(
+            Result(id=f"synthetic.g{b % 3}.b{b}", unit="s", better="lower",
+                   samples=tuple(level[b] * 1e-3 * np.exp(rng.normal(0, cvs[b], n_samples))))
+            for b in range(n_bench))
+        runs.append(ResultSet(run=RunInfo(created=f"run-{run}", machine=machine), results=results))
+    return runs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: files or --synthetic K; prints (and optionally writes) the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--synthetic", type=int, default=0, metavar="K")
+    parser.add_argument("--slowdowns", default=",".join(f"{s:g}" for s in SLOWDOWNS))
+    parser.add_argument("--power-pairs", type=int, default=None,
+                        help="judge injections on this many random ordered pairs (default all)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    runs: list[Any] = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
+                       else [_read(p) for p in args.files])
+    if len(runs) < 4:
+        parser.error("need at least 4 runs (15 or more for 210 pairs)")
+    runs, ids = _common(runs)
+    if not ids:
+        parser.error("the runs share no benchmark with positive samples")
+    slowdowns = tuple(float(s) for s in args.slowdowns.split(","))
+    groups: dict[str, list[str]] = {}
+    for r in runs[0].results:
+        groups.setdefault(_group(r), []).append(r.id)
+    rules: dict[str, tuple[Rule, str]] = {
+        "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "total"),
+        "perfcore+drift": (rule_perfcore, "drift"),
+        "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
+        "asv 1.1x p<0.002": (rule_asv, ""),
+    }
+    tallies = study(runs, ids, rules, slowdowns, args.power_pairs, args.seed)
+    k = len(runs)
+    header = (f"{k} no-change runs, {k * (k - 1)} ordered pairs, {len(ids)} benchmarks; "
+              f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
+    text = render(tallies, groups, slowdowns, header)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
