@@ -1,0 +1,147 @@
+"""Readers of tool output into the one result model, with format detection.
+
+* pytest-benchmark JSON (``--benchmark-json`` or a saved run): raw ``stats.data`` when
+  present, else the summary (median, IQR, rounds) marked ``extra["samples_from"] =
+  "summary"``. Ids are ``<file stem>.<test name>`` without ``test_`` prefixes, the
+  param suffix kept (``bench/test_cache.py::test_exact_hit`` -> ``cache.exact_hit``);
+  ``extra_info`` keys ``perfcore_id``, ``perfcore_unit``, ``perfcore_better`` and
+  ``perfcore_samples`` override id, unit, direction and samples.
+* asv 0.6 results (a results directory, a machine directory or one result file):
+  raw samples when recorded (``asv run --record-samples``), else the stats.
+* Locust: ``*_stats.csv`` (one value per stat) with ``*_stats_history.csv`` when present
+  (one sample per reporting interval), and ``--json`` output; ids ``load.<name>.<stat>``.
+* perfcore's own ``perfcore.results/1`` files.
+
+Units are normalised (seconds, bytes, req/s, ratio). A directory of several files is
+merged; one id found in several files is several runs of it, so its samples are
+concatenated and labelled with ``extra["rounds"]`` (one run label per sample), which
+makes the run the unit of replication when comparing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from perfcore.errors import BaselineError, SchemaError
+from perfcore.results import _tool_readers as _foreign
+from perfcore.results.model import Result, ResultSet, RunInfo
+
+__all__ = ["UNKNOWN_MACHINE", "better_for_unit", "normalise_unit", "read_any"]
+
+UNKNOWN_MACHINE = _foreign.UNKNOWN_MACHINE
+normalise_unit = _foreign.normalise_unit
+better_for_unit = _foreign.better_for_unit
+
+
+def read_any(path: str | Path) -> ResultSet:
+    """Read results from a file or directory in any supported format (detected)."""
+    target = Path(path)
+    if target.is_dir():
+        return _read_dir(target)
+    if not target.exists():
+        raise SchemaError(f"{target}: no such file or directory")
+    return _read_file(target)
+
+
+def _read_file(path: Path) -> ResultSet:
+    if path.suffix == ".csv":
+        return _foreign.read_locust_csv(path)
+    data = _load_json(path)
+    try:
+        return _from_document(data, path)
+    except SchemaError as exc:
+        message = str(exc)
+        raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
+            from None
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: cannot read: {exc}") from None
+    if not text.strip():
+        raise SchemaError(f"{path}: file is empty")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _from_document(data: Any, path: Path) -> ResultSet:
+    if isinstance(data, dict) and "schema" in data:
+        return ResultSet.from_dict(data)
+    if isinstance(data, dict) and "benchmarks" in data and "machine_info" in data:
+        return _foreign.from_pytest_benchmark(data)
+    if isinstance(data, dict) and "result_columns" in data:
+        return _foreign.from_asv_file(data, path)
+    if isinstance(data, list) and data and all(
+        isinstance(e, dict) and "num_requests" in e for e in data
+    ):
+        return _foreign.from_locust_json(data)
+    if isinstance(data, list) and not data:
+        raise SchemaError("no results in file")
+    raise SchemaError("unknown format (not perfcore, pytest-benchmark, asv or Locust)")
+
+
+def _read_dir(directory: Path) -> ResultSet:
+    if _foreign.is_asv_tree(directory):
+        return _foreign.read_asv_dir(directory)
+    sets = [_read_file(p) for p in _result_files(directory)]
+    if not sets:
+        raise SchemaError(f"{directory}: no result files (json or Locust csv) in directory")
+    return merge_runs(sets)
+
+
+def _result_files(directory: Path) -> list[Path]:
+    files = sorted(p for p in directory.iterdir() if p.is_file())
+    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"]
+    # A Locust CSV set is read once, through its *_stats.csv (history found beside it).
+    out += [p for p in files if p.name.endswith("_stats.csv")]
+    return sorted(out)
+
+
+def merge_runs(sets: Iterable[ResultSet]) -> ResultSet:
+    """Merge result sets; an id in several sets becomes several runs (``extra["rounds"]``)."""
+    runs = list(sets)
+    run = _common_run(runs)
+    grouped: dict[str, list[Result]] = {}
+    for result_set in runs:
+        for result in result_set.results:
+            grouped.setdefault(result.id, []).append(result)
+    return ResultSet(run=run, results=tuple(_merge_one(rs) for rs in grouped.values()))
+
+
+def _common_run(runs: list[ResultSet]) -> RunInfo:
+    known = [r.run for r in runs if r.run.machine.id != UNKNOWN_MACHINE.id]
+    ids = sorted({info.machine.id for info in known})
+    if len(ids) > 1:
+        raise BaselineError(f"results from different machines mixed together: {', '.join(ids)}")
+    return known[0] if known else runs[0].run
+
+
+def _merge_one(results: list[Result]) -> Result:
+    if len(results) == 1:
+        return results[0]
+    first = results[0]
+    samples: list[float] = []
+    labels: list[int] = []
+    next_label = 0
+    for result in results:
+        if (result.unit, result.better) != (first.unit, first.better):
+            raise SchemaError(f"result {first.id}: runs disagree on unit or direction")
+        if result.extra.get("samples_from") == "summary":
+            raise SchemaError(f"result {first.id}: cannot merge runs without raw samples")
+        own = result.extra.get("rounds")
+        own_labels = list(own) if isinstance(own, list) else [0] * len(result.samples)
+        relabel = {v: next_label + k for k, v in enumerate(dict.fromkeys(own_labels))}
+        labels.extend(relabel[v] for v in own_labels)
+        next_label += len(relabel)
+        samples.extend(result.samples)
+    extra = {k: v for k, v in first.extra.items() if k != "rounds"}
+    extra["rounds"] = labels
+    return Result(id=first.id, unit=first.unit, better=first.better, samples=tuple(samples),
+                  params=first.params, extra=extra)
