@@ -6,7 +6,8 @@ Typical use (what ``perfcore report`` and ``perfcore run`` do)::
     decision = decide_gate(suite)
     data = build_report_data(suite, current=current, baseline=baseline, decision=decision,
                              history=runs, change_points=steps, claims=outcomes)
-    paths = render_report(data, "reports/latest")   # index.html, summary.md, verdict.json, junit.xml
+    paths = render_report(data, "reports/latest")
+    # -> index.html, summary.md, verdict.json and junit.xml in reports/latest/
 """
 
 from perfcore.report.build import build_report_data

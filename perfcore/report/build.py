@@ -7,12 +7,14 @@ classes, so the report depends only on the fields it shows.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
+from perfcore.analysis.changepoints import ChangePoint, find_change_points
 from perfcore.report.model import (
     VERDICTS,
     ChangePointView,
@@ -24,15 +26,18 @@ from perfcore.report.model import (
     ResultRow,
 )
 from perfcore.report.sections import load_view, training_phases
+from perfcore.results.history import series
 from perfcore.results.model import ResultSet
 
 __all__ = [
     "ChangePointLike",
     "ClaimLike",
+    "ClaimSpecLike",
     "ComparisonLike",
     "DecisionLike",
     "SuiteLike",
     "build_report_data",
+    "history_change_points",
 ]
 
 
@@ -80,6 +85,8 @@ class SuiteLike(Protocol):
     def alpha(self) -> float: ...
     @property
     def method(self) -> str: ...
+    @property
+    def confidence(self) -> float: ...
     def counts(self) -> Mapping[str, int]: ...
 
 
@@ -95,12 +102,12 @@ class DecisionLike(Protocol):
 
 
 class ChangePointLike(Protocol):
-    """What the report reads of one detected change point."""
+    """What the report reads of one change point (perfcore.analysis.changepoints.ChangePoint)."""
 
     @property
     def index(self) -> int: ...
     @property
-    def commit(self) -> str: ...
+    def label(self) -> str: ...
     @property
     def before_mean(self) -> float: ...
     @property
@@ -109,17 +116,30 @@ class ChangePointLike(Protocol):
     def relative_change(self) -> float: ...
 
 
-class ClaimLike(Protocol):
-    """What the report reads of one claim outcome."""
+class ClaimSpecLike(Protocol):
+    """What the report reads of a claim (perfcore.results.claims_file.Claim)."""
 
     @property
     def name(self) -> str: ...
     @property
     def description(self) -> str: ...
     @property
-    def measured(self) -> object: ...
+    def unit(self) -> str: ...
+    @property
+    def range_text(self) -> str: ...
+
+
+class ClaimLike(Protocol):
+    """What the report reads of one judged claim (perfcore.analysis.claims.ClaimVerdict)."""
+
+    @property
+    def claim(self) -> ClaimSpecLike: ...
     @property
     def status(self) -> str: ...
+    @property
+    def measured(self) -> float | None: ...
+    @property
+    def note(self) -> str: ...
 
 
 def _finite(value: float | None) -> float | None:
@@ -148,7 +168,7 @@ def _sorted_rows(suite: SuiteLike) -> tuple[ResultRow, ...]:
 
 
 def _gate(suite: SuiteLike, decision: DecisionLike | None, allow_missing: bool) -> GateView:
-    counts = {v: 0 for v in VERDICTS}
+    counts = dict.fromkeys(VERDICTS, 0)
     counts.update(suite.counts())
     if decision is None:
         from perfcore.analysis.compare import decide_gate
@@ -157,7 +177,7 @@ def _gate(suite: SuiteLike, decision: DecisionLike | None, allow_missing: bool) 
     return GateView(passed=bool(decision.passed), exit_code=int(decision.exit_code),
                     reasons=tuple(decision.reasons), counts=counts,
                     alpha=_finite(suite.alpha), method=str(suite.method),
-                    allow_missing=allow_missing)
+                    allow_missing=allow_missing, confidence=_finite(suite.confidence))
 
 
 def _environment(current: ResultSet, baseline: ResultSet | None) -> tuple[tuple[str, str], ...]:
@@ -188,38 +208,51 @@ def _commit_label(results: ResultSet) -> str:
 
 
 def _history(runs: Sequence[ResultSet], change_points: Mapping[str, Sequence[ChangePointLike]],
-             wanted: set[str]) -> tuple[HistorySeries, ...]:
-    series: dict[str, list[HistoryPoint]] = {}
-    units: dict[str, str] = {}
-    for index, run in enumerate(runs):
-        for result in run.results:
-            if result.samples and (not wanted or result.id in wanted):
-                point = HistoryPoint(index=index, commit=run.run.commit.id[:12],
-                                     created=run.run.created,
-                                     value=statistics.median(result.samples))
-                series.setdefault(result.id, []).append(point)
-                units.setdefault(result.id, result.unit)
-    return tuple(
-        HistorySeries(id=rid, unit=units[rid], points=tuple(points),
-                      change_points=tuple(_change_point(c) for c in change_points.get(rid, ())))
-        for rid, points in sorted(series.items())
-    )
+             wanted: Iterable[str]) -> tuple[HistorySeries, ...]:
+    units = {r.id: r.unit for run in runs for r in run.results}
+    out = []
+    for rid in sorted(set(wanted) & set(units)):
+        # Positions in the series, as change point detection over series() counts them.
+        points = tuple(HistoryPoint(index=i, commit=p.commit[:12], created=p.created,
+                                    value=p.value) for i, p in enumerate(series(runs, rid)))
+        if points:
+            steps = tuple(_change_point(c) for c in change_points.get(rid, ()))
+            out.append(HistorySeries(id=rid, unit=units[rid], points=points,
+                                     change_points=steps))
+    return tuple(out)
 
 
 def _change_point(c: ChangePointLike) -> ChangePointView:
-    return ChangePointView(index=int(c.index), commit=str(c.commit)[:12],
+    return ChangePointView(index=int(c.index), label=str(c.label)[:12],
                            before=float(c.before_mean), after=float(c.after_mean),
                            relative_change=float(c.relative_change))
 
 
+def history_change_points(runs: Sequence[ResultSet], result_ids: Iterable[str], *,
+                          min_points: int = 8, rng: np.random.Generator | None = None,
+                          ) -> dict[str, tuple[ChangePoint, ...]]:
+    """Change points of each result's history of medians (series with >= ``min_points``).
+
+    Labels are commit ids, so a step names the commit where it began.
+    """
+    generator = rng if rng is not None else np.random.default_rng(0)
+    found: dict[str, tuple[ChangePoint, ...]] = {}
+    for rid in result_ids:
+        points = series(runs, rid)
+        if len(points) >= min_points:
+            steps = find_change_points([p.value for p in points], [p.commit for p in points],
+                                       rng=generator)
+            if steps:
+                found[rid] = steps
+    return found
+
+
 def _claim(c: ClaimLike) -> ClaimRow:
-    measured = c.measured
-    if isinstance(measured, float):
-        text = f"{measured:.4g}"
-    else:
-        text = "—" if measured is None else str(measured)
-    return ClaimRow(name=str(c.name), description=str(c.description), measured=text,
-                    status=str(c.status))
+    unit = c.claim.unit
+    measured = "—" if c.measured is None else f"{c.measured:.4g} {unit}".rstrip()
+    return ClaimRow(name=c.claim.name, description=c.claim.description,
+                    claimed=c.claim.range_text, measured=measured, status=str(c.status),
+                    note=c.note)
 
 
 def build_report_data(
@@ -255,7 +288,7 @@ def build_report_data(
         gate=_gate(suite, decision, allow_missing),
         rows=rows,
         environment=_environment(current, baseline),
-        history=_history(list(history or ()), change_points or {}, {r.id for r in rows}),
+        history=_history(list(history or ()), change_points or {}, (r.id for r in rows)),
         training=training_phases(current.results),
         load=load_view((*current.results, *extra_load)),
         claims=tuple(_claim(c) for c in claims or ()),

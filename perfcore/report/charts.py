@@ -99,7 +99,7 @@ def history_template() -> Spec:
             {"data": {"name": "c"}, "mark": {"type": "rule", "color": "#dc2626",
                                              "strokeDash": [4, 3], "strokeWidth": 1.5},
              "encoding": {"x": {"field": "i", "type": "quantitative"},
-                          "tooltip": [{"field": "commit"},
+                          "tooltip": [{"field": "label", "title": "starts at"},
                                       {"field": "change", "format": "+.1%"}]}},
         ],
     }
@@ -144,7 +144,8 @@ def _spectrum_spec(points: Sequence[tuple[str, float, float]], unit: str) -> Spe
     # x = 1 / (1 - q): each extra "nine" gets the same width on a log axis.
     values = [{"target": t, "pct": p, "x": 100.0 / (100.0 - p), "v": _compact(v)}
               for t, p, v in points]
-    low, top = min(v["x"] for v in values), max(v["x"] for v in values)
+    xs = [100.0 / (100.0 - p) for _, p, _ in points]
+    low, top = min(xs), max(xs)
     ticks = [t for t in (2, 10, 100, 1000, 10000, 100000) if low <= t <= max(top, 2)]
     return {
         "title": "Latency percentile spectrum", "width": 320, "height": 200,
@@ -220,7 +221,7 @@ def chart_payload(data: ReportData) -> Spec:
         {"id": s.id, "unit": s.unit,
          "p": [{"i": p.index, "v": _compact(p.value), "commit": p.commit, "created": p.created}
                for p in s.points],
-         "c": [{"i": c.index, "commit": c.commit, "change": _compact(c.relative_change)}
+         "c": [{"i": c.index, "label": c.label, "change": _compact(c.relative_change)}
                for c in s.change_points]}
         for s in data.history
     ]

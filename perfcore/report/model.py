@@ -61,6 +61,13 @@ class GateView:
     alpha: float | None = None
     method: str = ""
     allow_missing: bool = False
+    confidence: float | None = None
+    """Coverage of the ratio intervals (e.g. 0.99)."""
+
+    @property
+    def ci_label(self) -> str:
+        """Column heading for the intervals, e.g. ``99% CI``."""
+        return f"{self.confidence:.0%} CI" if self.confidence else "CI"
 
     @property
     def label(self) -> str:
@@ -70,10 +77,10 @@ class GateView:
 
 @dataclass(frozen=True)
 class ChangePointView:
-    """A detected step in a result's history."""
+    """A detected step in a result's history (``index`` is the first point of the new level)."""
 
     index: int
-    commit: str
+    label: str
     before: float
     after: float
     relative_change: float
@@ -81,7 +88,7 @@ class ChangePointView:
 
 @dataclass(frozen=True)
 class HistoryPoint:
-    """One run's median of one result."""
+    """One run's median of one result; ``index`` is its position in the series."""
 
     index: int
     commit: str
@@ -144,8 +151,10 @@ class ClaimRow:
 
     name: str
     description: str
+    claimed: str
     measured: str
     status: str
+    note: str = ""
 
 
 @dataclass(frozen=True)

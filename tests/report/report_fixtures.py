@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
+from perfcore.analysis.claims import ClaimVerdict
 from perfcore.report import ReportData, build_report_data
+from perfcore.results.claims_file import Claim
 from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
 
 XSS = "<script>alert(1)</script>"
@@ -45,6 +45,7 @@ class FakeSuite:
     comparisons: tuple[FakeComparison, ...]
     alpha: float = 0.01
     method: str = "fake-test"
+    confidence: float = 0.99
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -67,21 +68,10 @@ class FakeChangePoint:
     """Shaped like a detected change point."""
 
     index: int
-    commit: str
+    label: str
     before_mean: float
     after_mean: float
     relative_change: float
-
-
-@dataclass(frozen=True)
-class FakeClaim:
-    """Shaped like a claim outcome."""
-
-    name: str
-    description: str
-    measured: object
-    status: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def comparison(rid: str, verdict: str, base: float, factor: float, rng: np.random.Generator,
@@ -162,10 +152,14 @@ def make_data(n_extra: int = 0, history_runs: int = 10, passed: bool = False,
     ids = [c.id for c in comps]
     history = history_sets(ids, history_runs, rng)
     steps = {"bench.cache.lookup": [FakeChangePoint(history_runs // 2, "f" * 40, 1.0, 1.2, 0.2)]}
-    claims = [FakeClaim("cache-speedup", "The LLM cache answers 10x faster than a miss",
-                        12.3, "confirmed"),
-              FakeClaim("cloud-p99", "Cloud p99 under 50 ms", 70.0, "refuted"),
-              FakeClaim("gpu", "GPU training is 3x faster", None, "not measured")]
+    claims = [
+        ClaimVerdict(Claim("cache-speedup", "The LLM cache answers 10x faster than a miss",
+                           "bench.cache.speedup", "x", min=10.0), "confirmed", 12.3),
+        ClaimVerdict(Claim("cloud-p99", "Cloud p99 under 50 ms", "load.cloud.p99", "ms",
+                           max=50.0), "refuted", 70.0, "above the claimed range"),
+        ClaimVerdict(Claim("gpu", "GPU training is 3x faster", "training.gpu", "x", min=3.0),
+                     "not measured", None, "no result 'training.gpu'"),
+    ]
     return build_report_data(suite, current=current_set(), decision=decision, history=history,
                              change_points=steps, claims=claims,
                              generated="2024-05-01T12:00:00+00:00")
