@@ -29,6 +29,7 @@ import urllib.request
 from typing import Any
 
 import gevent
+import locust.stats
 from locust import FastHttpUser, LoadTestShape, constant, events, task
 from locust.env import Environment
 from locust.runners import WorkerRunner
@@ -39,6 +40,9 @@ from perfcore.components.cache import LLMCache
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
+
+# perfcore's progress line reads the stats history; flush it every second, not every ten.
+locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 1
 
 SHAPE = os.environ.get("PERFCORE_SHAPE", "")
 PEAK_USERS = _env_int("PERFCORE_USERS", 8)
@@ -54,6 +58,11 @@ def _n_features(host: str) -> int:
         return int(os.environ["PERFCORE_N_FEATURES"])
     with urllib.request.urlopen(f"{host}/health", timeout=10) as reply:  # noqa: S310 (our host)
         return int(json.load(reply)["n_features"])
+
+
+_HEADERS = {"content-type": "application/json"}
+if os.environ.get("PERFCORE_REMOTE_API_KEY"):  # a real remote endpoint; the key is never logged
+    _HEADERS["authorization"] = f"Bearer {os.environ['PERFCORE_REMOTE_API_KEY']}"
 
 
 class _Workload:
@@ -81,8 +90,7 @@ class _PredictUser(FastHttpUser):
         self.workload = _Workload(_n_features(str(self.host)), SEED + _PredictUser._user_count)
 
     def post(self, body: bytes) -> Any:
-        return self.client.post("/predict", data=body,
-                                headers={"content-type": "application/json"})
+        return self.client.post("/predict", data=body, headers=_HEADERS)
 
 
 class LocalUser(_PredictUser):

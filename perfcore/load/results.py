@@ -89,7 +89,7 @@ class LoadMeasurement:
         return max(0.0, self.latency_s["avg"] - self.server_mean_s)
 
 
-def percentiles_from_buckets(buckets: Mapping[float, int], scale: float) -> dict[str, float]:
+def percentiles_from_buckets(buckets: Mapping[int, int], scale: float) -> dict[str, float]:
     """Percentiles, mean and max of a value -> count histogram, multiplied by ``scale``."""
     if not buckets or sum(buckets.values()) == 0:
         return {}

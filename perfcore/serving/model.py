@@ -160,3 +160,18 @@ def synthetic_predictor(n_features: int = 16, seed: int = 0) -> Predictor:
     y = (x @ rng.normal(size=n_features) + rng.normal(scale=0.5, size=400) > 0).astype(int)
     model = LogisticRegression(max_iter=200).fit(x, y)
     return predictor_from_estimator(model, f"synthetic-{n_features}-{seed}")
+
+
+def ensure_model(model_dir: Path) -> None:
+    """Train and promote a model into ``model_dir`` with perfcore's pipeline if none is there."""
+    if any(model_dir.glob("*.skops")):
+        return
+    try:
+        from perfcore import training
+    except ImportError:
+        training = None  # type: ignore[assignment]
+    trainer = getattr(training, "train_and_promote", None)
+    if trainer is None:
+        raise InputError(f"{model_dir}: no promoted model; run `perfcore train` first "
+                         "or pass --synthetic-model")
+    trainer(model_dir)

@@ -1,0 +1,121 @@
+"""``perfcore load``: local server and cloud simulator under Locust or open-loop load."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from perfcore.errors import ConfigError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _csv(kind: type, text: str) -> tuple[Any, ...]:
+    try:
+        return tuple(kind(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}") from None
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``load`` subcommand."""
+    p = subparsers.add_parser("load", help="load-test the local server and the cloud simulator",
+                              description="Start the servers on free loopback ports, run the "
+                              "load, stop them, write results and compare local with cloud.")
+    p.add_argument("--targets", type=lambda t: _csv(str, t), default=None,
+                   help="comma list of local,cloud,cloud-cache (default: all three)")
+    p.add_argument("--users", type=int, default=8, help="closed-loop Locust users (default 8)")
+    p.add_argument("--duration", type=float, default=10.0, help="seconds per load point")
+    p.add_argument("--max-requests", type=int, default=None, help="stop a point after N requests")
+    p.add_argument("--rate", type=float, default=None,
+                   help="open loop: arrivals per second, latency from the scheduled start")
+    p.add_argument("--arrival", choices=("constant", "poisson"), default="constant")
+    p.add_argument("--connections", type=int, default=64, help="open-loop connection pool")
+    p.add_argument("--sweep-users", type=lambda t: _csv(int, t), default=(), metavar="1,2,4,8")
+    p.add_argument("--sweep-rates", type=lambda t: _csv(float, t), default=(),
+                   metavar="500,1000,2000")
+    p.add_argument("--shape", choices=("constant", "step", "spike"), default=None,
+                   help="a Locust load shape instead of constant users")
+    p.add_argument("--processes", type=int, default=1,
+                   help="Locust distributed mode: a master and N local workers")
+    p.add_argument("--slo", action="append", default=[], metavar="[TARGET:]EXPR",
+                   help='service level, e.g. "p99<20ms" or "local:error_rate<1%%" (repeatable)')
+    p.add_argument("--remote-url", default=None,
+                   help="load a real endpoint instead (key from $PERFCORE_REMOTE_API_KEY)")
+    p.add_argument("--model-dir", default="models/current")
+    p.add_argument("--synthetic-model", action="store_true",
+                   help="serve a small synthetic logistic model instead of models/current")
+    p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
+    p.add_argument("--batch-wait-ms", type=float, default=1.0)
+    p.add_argument("--stall-at", type=float, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--stall-for", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.add_argument("--cloud-rtt-ms", type=float, default=40.0, help="median cloud round trip")
+    p.add_argument("--cloud-error-rate", type=float, default=0.001)
+    p.add_argument("--cloud-rate-limit", type=float, default=2000.0, help="requests/s")
+    p.add_argument("--cloud-price", type=float, default=0.20, help="price per 1,000 requests")
+    p.add_argument("--min-requests", type=int, default=200, help="fewer makes a run invalid")
+    p.add_argument("--min-duration", type=float, default=2.0, help="shorter is invalid")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output", type=Path, default=None,
+                   help="results file (default: <output_dir>/load.json)")
+    p.set_defaults(handler=_run)
+
+
+def _settings(args: argparse.Namespace, workdir: Path) -> Any:
+    from perfcore.load.orchestrate import TARGETS, LoadSettings
+    from perfcore.load.results import Validity
+    from perfcore.serving.app import ServerConfig
+    from perfcore.serving.cloud import CloudModel
+
+    try:
+        server = ServerConfig(batch_rows=args.batch_rows, batch_wait_ms=args.batch_wait_ms,
+                              stall_at_s=args.stall_at, stall_for_s=args.stall_for)
+        cloud = CloudModel(rtt_median_s=args.cloud_rtt_ms / 1000,
+                           error_rate=args.cloud_error_rate,
+                           rate_limit_rps=args.cloud_rate_limit, price_per_1k=args.cloud_price,
+                           seed=args.seed)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    return LoadSettings(
+        targets=args.targets or TARGETS, users=args.users, duration_s=args.duration,
+        max_requests=args.max_requests, rate=args.rate, arrival=args.arrival,
+        sweep_users=args.sweep_users, sweep_rates=args.sweep_rates, processes=args.processes,
+        shape=args.shape, connections=args.connections, remote_url=args.remote_url,
+        model_dir=None if args.synthetic_model else args.model_dir, server=server, cloud=cloud,
+        validity=Validity(args.min_requests, args.min_duration), workdir=workdir, seed=args.seed)
+
+
+def _progress(line: str) -> None:
+    if sys.stderr.isatty():
+        print(f"\r\033[K{line}", end="", file=sys.stderr, flush=True)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
+    from perfcore.load.orchestrate import run_load
+    from perfcore.load.report import check_slos, format_table, parse_slos
+    from perfcore.load.results import to_result_set
+    from perfcore.serving.model import ensure_model
+
+    config = load_settings()
+    output = args.output or config.resolve(config.output_dir) / "load.json"
+    slos = parse_slos(args.slo)  # bad SLO text is a usage error before any load runs
+    if not args.synthetic_model and args.remote_url is None:
+        ensure_model(Path(args.model_dir))
+    settings = _settings(args, output.parent / "load")
+    report = run_load(settings, progress=_progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    open_loop = bool(settings.rate or settings.sweep_rates)
+    to_result_set(report.measurements, "perfcore" if open_loop else "locust").save(output)
+    print(format_table(report.measurements))
+    print(f"results: {output}")
+    failed = list(report.problems)
+    failed += check_slos(slos, report.measurements, print_line=print)
+    for problem in report.problems:
+        print(f"perfcore load: {problem}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
