@@ -1,0 +1,68 @@
+"""``perfcore report``: compare two result files and render the report (HTML, MD, JSON, JUnit)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``report`` command."""
+    parser = subparsers.add_parser(
+        "report", help="render the HTML/Markdown/JSON/JUnit report of a comparison",
+        description="Compare current results with a baseline and write index.html, "
+                    "summary.md, verdict.json and junit.xml.")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="baseline results (file or directory, any supported format; "
+                             "default: this machine's stored baseline)")
+    parser.add_argument("--current", type=Path, required=True,
+                        help="current results (file or directory, any supported format)")
+    parser.add_argument("--history", type=Path, default=None,
+                        help="history root holding <machine-id>/ run files "
+                             "(default: reports/history when it exists)")
+    parser.add_argument("--load", type=Path, default=None, help="load-test results file")
+    parser.add_argument("--claims", type=Path, default=None,
+                        help="claims file (default: [tool.perfcore] claims_file when it exists)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: [tool.perfcore] output_dir)")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="a result missing from the current run does not fail the gate")
+    parser.add_argument("--exit-code", action="store_true",
+                        help="exit with the gate's status (1 on regression) instead of 0")
+    parser.set_defaults(handler=_run)
+
+
+def _existing(path: Path | None, fallback: Path) -> Path | None:
+    if path is not None:
+        return path
+    return fallback if fallback.exists() else None
+
+
+def _run(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
+    from perfcore.report.pipeline import make_report
+    from perfcore.results.baselines import BaselineStore
+    from perfcore.results.claims_file import load_claims
+    from perfcore.results.history import history_dir, load_history
+    from perfcore.results.readers import read_any
+
+    settings = load_settings()
+    current = read_any(args.current)
+    machine = current.run.machine.id
+    if args.baseline is not None:
+        baseline = read_any(args.baseline)
+    else:
+        baseline = BaselineStore(settings.resolve(settings.baselines_dir)).load(machine)
+    history_root = _existing(args.history, settings.resolve(Path("reports/history")))
+    history = (load_history(history_root, machine)
+               if history_root and history_dir(history_root, machine).is_dir() else ())
+    claims_path = _existing(args.claims, settings.resolve(settings.claims_file))
+    report = make_report(
+        baseline, current, args.out or settings.resolve(settings.output_dir),
+        settings=settings, allow_missing=args.allow_missing, history=history,
+        claims=load_claims(claims_path) if claims_path else (),
+        load=read_any(args.load) if args.load else None,
+        asv_site=settings.resolve(Path(".asv/html/index.html")),
+    )
+    print(report.verdict_line)
+    return report.data.gate.exit_code if args.exit_code else 0
