@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 import operator
 import re
+import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from perfcore.errors import InputError
+from perfcore.results.model import ResultSet
 
-__all__ = ["Slo", "SloOutcome", "evaluate_slos", "parse_slo"]
+__all__ = ["Slo", "SloOutcome", "evaluate_slos", "load_targets", "metrics_from_results",
+           "parse_slo"]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
@@ -100,3 +103,55 @@ def evaluate_slos(slos: Iterable[Slo], metrics: Mapping[str, float]) -> tuple[Sl
             continue
         outcomes.append(SloOutcome(slo, float(measured), _OPS[slo.op](measured, slo.threshold)))
     return tuple(outcomes)
+
+
+_TIME_SCALE = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
+_METRIC = re.compile(r"^(p\d+(?:\.\d+)?|avg|max)$")
+
+
+def _metric_value(metric: str, unit: str, value: float) -> float | None:
+    if metric == "throughput":
+        return value if unit in ("req/s", "/s", "rps") else None
+    if metric == "error_rate":
+        return value / 100 if unit == "%" else value if unit in ("ratio", "") else None
+    if _METRIC.match(metric):
+        scale = _TIME_SCALE.get(unit)
+        return None if scale is None else value * scale
+    return None
+
+
+def load_targets(results: ResultSet) -> tuple[str, ...]:
+    """The load targets (``local``, ``cloud``, ``local.u4``...) with results in ``results``."""
+    targets = set()
+    for result in results.results:
+        parts = result.id.split(".")
+        if len(parts) >= 3 and parts[0] == "load":
+            targets.add(".".join(parts[1:-1]))
+    return tuple(sorted(targets))
+
+
+def metrics_from_results(results: ResultSet, target: str) -> dict[str, float]:
+    """The SLO metrics of one load target from results with ids ``load.<target>.<metric>``.
+
+    Latencies become seconds, the error rate a fraction, throughput req/s. A
+    metric's whole-run value (``extra["value"]``) is preferred to the median of its
+    per-window samples; a result with no value (an invalid run) is left out, so
+    every objective over it fails.
+    """
+    prefix = f"load.{target}."
+    out: dict[str, float] = {}
+    for result in results.results:
+        if not result.id.startswith(prefix):
+            continue
+        metric = result.id[len(prefix):]
+        raw = result.extra.get("value")
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            value: float | None = float(raw)
+        else:
+            value = float(statistics.median(result.samples)) if result.samples else None
+        if value is None or result.extra.get("valid") is False:
+            continue
+        converted = _metric_value(metric, result.unit, value)
+        if converted is not None:
+            out[metric] = converted
+    return out
