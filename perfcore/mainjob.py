@@ -1,0 +1,264 @@
+"""The main job: benchmarks, a short load test, verdicts against this machine's baseline, report.
+
+``perfcore run`` (and ``nox -s bench``) call :func:`run_main_job`. Stages, in order:
+
+1. the pytest-benchmark suite in a child process (``bench/``), JSON kept raw;
+2. a short local-vs-cloud load test (skipped with ``load=False``);
+3. both merged into ``<out>/results.json`` (one perfcore run of this machine);
+4. compared with this machine's stored baseline; when there is none, the run is
+   recorded as the first baseline and the job says so (nothing is judged then);
+5. appended to the machine's history; claims judged; the report rendered.
+
+The heavy stages are fields of :class:`Stages`, so tests inject fakes. Progress goes
+to ``stream`` (stderr) as one line per stage with the elapsed time; the job ends with
+one line, the verdict and the report's path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from perfcore.analysis.claims import ClaimVerdict, judge_claims
+from perfcore.analysis.compare import GateDecision, SuiteComparison, compare_suites, decide_gate
+from perfcore.config import Settings
+from perfcore.errors import ServiceError
+from perfcore.report import build_report_data, render_report
+from perfcore.report.build import history_change_points
+from perfcore.results.baselines import BaselineStore
+from perfcore.results.claims_file import load_claims
+from perfcore.results.environment import new_run_info
+from perfcore.results.history import append_run, load_history
+from perfcore.results.model import ResultSet
+from perfcore.results.readers import read_any
+
+__all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
+
+HISTORY_DIR = Path("reports/history")
+ASV_SITE = Path(".asv/html/index.html")
+MODEL_DIR = Path("models/current")
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What one main job does; paths are resolved against ``settings.root``."""
+
+    settings: Settings
+    quick: bool = False
+    load: bool = True
+    out_dir: Path | None = None
+    bench_dir: Path = Path("bench")
+    history_dir: Path = HISTORY_DIR
+    pytest_args: tuple[str, ...] = ()
+
+    @property
+    def out(self) -> Path:
+        """The output folder (``[tool.perfcore] output_dir`` unless given)."""
+        return self.settings.resolve(self.out_dir or self.settings.output_dir)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What the job decided and where it wrote."""
+
+    exit_code: int
+    verdict_line: str
+    report: Path
+    results: Path
+    first_baseline: bool
+
+
+class Progress:
+    """Stage lines with the elapsed time, e.g. ``[  12.4s] benchmarks: 14/52``."""
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._start = clock()
+
+    def elapsed(self) -> float:
+        """Seconds since the job started."""
+        return self._clock() - self._start
+
+    def __call__(self, message: str) -> None:
+        """Print one progress line."""
+        print(f"[{self.elapsed():7.1f}s] {message}", file=self._stream, flush=True)
+
+
+BenchStage = Callable[[JobSettings, Path, Progress], ResultSet]
+LoadStage = Callable[[JobSettings, Path, Progress], ResultSet]
+
+
+def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
+    argv = [sys.executable, "-m", "pytest", str(job.bench_dir), "--benchmark-only",
+            f"--benchmark-json={json_path}", "-p", "no:cacheprovider", "-v",
+            "--benchmark-columns=median,iqr,rounds"]
+    if job.quick:
+        argv.append("--quick")
+    return [*argv, *job.pytest_args]
+
+
+def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+    """Run the pytest-benchmark suite in a child process; its output goes to bench.log."""
+    json_path, log_path = out / "bench.json", out / "bench.log"
+    argv = _pytest_argv(job, json_path)
+    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+        argv, cwd=job.settings.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, bufsize=1,
+    ) as child:
+        assert child.stdout is not None
+        for line in child.stdout:
+            log.write(line)
+            _report_test_line(line, progress)
+        code = child.wait()
+    if code != 0 or not json_path.is_file():
+        raise ServiceError(f"the benchmark suite failed (pytest exit {code}); see {log_path}")
+    return read_any(json_path)
+
+
+def _report_test_line(line: str, progress: Progress) -> None:
+    # pytest -v prints "bench/test_x.py::test_y[p] PASSED  [ 12%]" once per benchmark.
+    text = line.strip()
+    if "::" in text and text.endswith("%]"):
+        name, _, rest = text.partition(" ")
+        status, _, percent = rest.rpartition("[")
+        progress(f"benchmarks {percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
+                 f"{status.strip()}")
+
+
+def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+    """A short closed-loop load test of the local server and the cloud simulator."""
+    from perfcore.load.orchestrate import LoadSettings, run_load
+    from perfcore.load.results import to_result_set
+
+    settings = LoadSettings(
+        targets=("local", "cloud"), users=8, duration_s=4.0 if job.quick else 10.0,
+        workdir=out / "load", model_dir=str(job.settings.resolve(MODEL_DIR)))
+    report = run_load(settings, progress=lambda message: progress(f"load: {message}"))
+    if report.problems:
+        raise ServiceError("the load test failed: " + "; ".join(report.problems))
+    return to_result_set(report.measurements)
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The heavy stages, replaceable (tests inject fakes)."""
+
+    benchmarks: BenchStage = run_benchmarks
+    load: LoadStage = run_load_test
+    render: Callable[..., object] = field(default=render_report)
+
+
+def _baseline(job: JobSettings, current: ResultSet, progress: Progress) -> ResultSet | None:
+    """This machine's baseline, or None after recording ``current`` as the first one."""
+    store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
+    machine = current.run.machine
+    if not store.has(machine.id):
+        path = store.save(current)
+        progress(f"baseline: none for machine {machine.id} ({machine.cpu}); "
+                 f"recorded this run as its first baseline: {path}")
+        return None
+    baseline = store.load(machine.id)
+    if not job.load:
+        # A run without the load test is judged on what it measured, not on what it skipped.
+        kept = tuple(r for r in baseline.results if not r.id.startswith("load."))
+        baseline = ResultSet(run=baseline.run, results=kept)
+    progress(f"baseline: machine {machine.id}, recorded {baseline.run.created} "
+             f"at {baseline.run.commit.id[:10] or 'no commit'}")
+    return baseline
+
+
+def _judge(job: JobSettings, current: ResultSet,
+           baseline: ResultSet | None) -> tuple[SuiteComparison, GateDecision]:
+    if baseline is None:
+        empty = ResultSet(run=current.run, results=())
+        suite = compare_suites(empty, current, settings=job.settings)
+        note = "first baseline recorded for this machine; every result is new, nothing judged"
+        return suite, GateDecision(True, 0, (note,))
+    suite = compare_suites(baseline, current, settings=job.settings)
+    return suite, decide_gate(suite, allow_missing=False)
+
+
+def _claims(job: JobSettings, current: ResultSet) -> tuple[ClaimVerdict, ...]:
+    path = job.settings.resolve(job.settings.claims_file)
+    if not path.is_file():
+        return ()
+    return judge_claims(load_claims(path), current.by_id())
+
+
+def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) -> ResultSet:
+    mode = "quick" if job.quick else "full"
+    progress(f"benchmarks: running the pytest-benchmark suite ({mode}) -> {out / 'bench.json'}")
+    bench = stages.benchmarks(job, out, progress)
+    progress(f"benchmarks: {len(bench.results)} results")
+    parts = [bench]
+    if job.load:
+        progress("load: short local-vs-cloud load test")
+        loaded = stages.load(job, out, progress)
+        progress(f"load: {len(loaded.results)} results")
+        parts.append(loaded)
+    else:
+        progress("load: skipped (--no-load)")
+    results = tuple(r for part in parts for r in part.results)
+    current = ResultSet(run=new_run_info("perfcore", cwd=job.settings.root), results=results)
+    current.save(out / "results.json")
+    progress(f"results: {len(results)} merged into {out / 'results.json'}")
+    return current
+
+
+def run_main_job(job: JobSettings, *, stages: Stages | None = None,
+                 stream: TextIO | None = None) -> JobOutcome:
+    """Measure, judge against the stored baseline, record history, render the report."""
+    stages = stages or Stages()
+    progress = Progress(stream or sys.stderr)
+    out = job.out
+    out.mkdir(parents=True, exist_ok=True)
+    current = _measure(job, stages, out, progress)
+    baseline = _baseline(job, current, progress)
+    suite, decision = _judge(job, current, baseline)
+    history_root = job.settings.resolve(job.history_dir)
+    past = load_history(history_root, current.run.machine.id)
+    append_run(current, history_root)
+    runs = (*past, current)
+    claims = _claims(job, current)
+    progress(f"verdicts: {_counts_text(suite)}; claims: {_claims_text(claims)}")
+    data = build_report_data(
+        suite, current=current, baseline=baseline, decision=decision, history=runs,
+        change_points=history_change_points(runs, [r.id for r in current.results]),
+        claims=claims, asv_site=job.settings.resolve(ASV_SITE))
+    stages.render(data, out)
+    report = out / "index.html"
+    progress(f"report: {report}")
+    line = _verdict_line(decision, suite, baseline is None, report, progress.elapsed())
+    return JobOutcome(exit_code=decision.exit_code, verdict_line=line, report=report,
+                      results=out / "results.json", first_baseline=baseline is None)
+
+
+def _counts_text(suite: SuiteComparison) -> str:
+    counts = suite.counts()
+    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n) or "none"
+
+
+def _claims_text(claims: tuple[ClaimVerdict, ...]) -> str:
+    if not claims:
+        return "no claims file"
+    confirmed = sum(c.status == "confirmed" for c in claims)
+    return f"{confirmed}/{len(claims)} confirmed"
+
+
+def _verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
+                  report: Path, elapsed: float) -> str:
+    if first:
+        verdict = "PASS (first baseline recorded; nothing to compare yet)"
+    elif decision.passed:
+        verdict = "PASS"
+    elif decision.exit_code == 1:
+        verdict = f"FAIL ({len(suite.regressions())} regressed)"
+    else:
+        verdict = "ERROR (nothing could be compared)"
+    return f"perfcore: {verdict}: {_counts_text(suite)} in {elapsed:.0f}s; report: {report}"

@@ -1,0 +1,161 @@
+"""The main job's orchestration, with the benchmark and load stages faked."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from perfcore.config import Settings
+from perfcore.errors import ServiceError
+from perfcore.mainjob import JobSettings, Progress, Stages, run_main_job
+from perfcore.results.baselines import BaselineStore
+from perfcore.results.environment import current_machine, new_run_info
+from perfcore.results.model import Result, ResultSet, load_results
+
+
+def _samples(centre: float, seed: int, n: int = 20) -> tuple[float, ...]:
+    rng = np.random.default_rng(seed)
+    return tuple(float(v) for v in centre * (1 + 0.02 * rng.standard_normal(n)))
+
+
+def _set(*results: Result) -> ResultSet:
+    return ResultSet(run=new_run_info("pytest-benchmark"), results=results)
+
+
+def _bench(centre: float = 1.0, seed: int = 0) -> ResultSet:
+    return _set(Result("cache.exact_hit", "s", "lower", _samples(centre * 1e-6, seed)),
+                Result("training.linear.training", "s", "lower", _samples(centre, seed + 1)))
+
+
+def _load() -> ResultSet:
+    return _set(Result("load.local.throughput", "req/s", "higher", _samples(5000.0, 7)))
+
+
+class Recorder:
+    """Fake stages that record what the job asked of them."""
+
+    def __init__(self, bench: ResultSet, load: ResultSet | None = None) -> None:
+        self.bench, self.load_set = bench, load or _load()
+        self.calls: list[str] = []
+
+    def stages(self) -> Stages:
+        """Stages built from this recorder."""
+        return Stages(benchmarks=self._bench, load=self._load, render=self._render)
+
+    def _bench(self, job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+        self.calls.append("bench")
+        return self.bench
+
+    def _load(self, job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+        self.calls.append("load")
+        return self.load_set
+
+    def _render(self, data: Any, out: Path) -> None:
+        self.calls.append("render")
+        (out / "index.html").write_text(f"<p>{data.gate.passed}</p>")
+
+
+def _job(root: Path, **kwargs: Any) -> JobSettings:
+    return JobSettings(settings=Settings(root=root), **kwargs)
+
+
+def test_first_run_records_baseline_and_says_so(tmp_path: Path) -> None:
+    """With no baseline the run becomes the first one, passes, and the line says so."""
+    stream = io.StringIO()
+    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=stream)
+    assert outcome.exit_code == 0
+    assert outcome.first_baseline
+    assert "first baseline" in outcome.verdict_line
+    assert "first baseline" in stream.getvalue()
+    assert BaselineStore(tmp_path / "reports/baselines").has(current_machine().id)
+    assert str(outcome.report) in outcome.verdict_line
+
+
+def test_results_are_merged_into_one_run(tmp_path: Path) -> None:
+    """results.json holds the benchmark and load results under this machine's run info."""
+    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(),
+                           stream=io.StringIO())
+    merged = load_results(outcome.results)
+    assert {r.id for r in merged.results} == {
+        "cache.exact_hit", "training.linear.training", "load.local.throughput"}
+    assert merged.run.machine == current_machine()
+    assert merged.run.source == "perfcore"
+
+
+def test_unchanged_second_run_passes(tmp_path: Path) -> None:
+    """A second run measuring the same numbers passes against the stored baseline."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=0)).stages(), stream=io.StringIO())
+    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=10)).stages(),
+                           stream=io.StringIO())
+    assert (outcome.exit_code, outcome.first_baseline) == (0, False)
+    assert outcome.verdict_line.startswith("perfcore: PASS")
+
+
+def test_regression_exits_1(tmp_path: Path) -> None:
+    """A run twice as slow as the baseline fails with exit 1 and says FAIL."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
+    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench(2.0, seed=3)).stages(),
+                           stream=io.StringIO())
+    assert outcome.exit_code == 1
+    assert "FAIL" in outcome.verdict_line
+    assert "regressed" in outcome.verdict_line
+
+
+def test_no_load_skips_the_stage_and_its_baseline(tmp_path: Path) -> None:
+    """Without the load test, load results in the baseline are not reported missing."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=io.StringIO())
+    recorder = Recorder(_bench(seed=5))
+    outcome = run_main_job(_job(tmp_path, load=False), stages=recorder.stages(),
+                           stream=io.StringIO())
+    assert recorder.calls == ["bench", "render"]
+    assert outcome.exit_code == 0
+
+
+def test_each_run_is_appended_to_history(tmp_path: Path) -> None:
+    """Every run adds one file to this machine's history."""
+    for seed in (0, 1):
+        run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=seed)).stages(),
+                     stream=io.StringIO())
+    folder = tmp_path / "reports/history" / current_machine().id
+    assert len(list(folder.glob("*.json"))) == 2
+
+
+def test_progress_lines_carry_elapsed_time(tmp_path: Path) -> None:
+    """Every progress line starts with the elapsed seconds in brackets."""
+    stream = io.StringIO()
+    run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=stream)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 5
+    assert all(line.startswith("[") and "s] " in line for line in lines)
+
+
+def test_progress_uses_injected_clock() -> None:
+    """Progress reports time from its clock, not the wall."""
+    ticks = iter([100.0, 112.5])
+    stream = io.StringIO()
+    Progress(stream, clock=lambda: next(ticks))("stage")
+    assert stream.getvalue() == "[   12.5s] stage\n"
+
+
+def test_failed_benchmarks_stop_the_job(tmp_path: Path) -> None:
+    """A failing benchmark stage raises ServiceError and records no baseline."""
+
+    def broken(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+        raise ServiceError("the benchmark suite failed")
+
+    with pytest.raises(ServiceError):
+        run_main_job(_job(tmp_path), stages=Stages(benchmarks=broken), stream=io.StringIO())
+    assert not (tmp_path / "reports/baselines").exists()
+
+
+def test_real_render_writes_every_format(tmp_path: Path) -> None:
+    """With the real renderer the job writes index.html, summary.md, verdict.json, junit.xml."""
+    recorder = Recorder(_bench())
+    stages = Stages(benchmarks=recorder.stages().benchmarks, load=recorder.stages().load)
+    outcome = run_main_job(_job(tmp_path), stages=stages, stream=io.StringIO())
+    for name in ("index.html", "summary.md", "verdict.json", "junit.xml"):
+        assert (outcome.report.parent / name).is_file(), name
