@@ -6,8 +6,9 @@ The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rat
    medians when both sides come in rounds), with a ``1 - alpha`` interval and a
    p-value from the same standard error (see :mod:`perfcore.analysis.stats`). That
    error holds the variation *between* runs: from the rounds themselves when both
-   sides have rounds, else from ``between_run_sd`` (calibrated no-change history),
-   else from :data:`DEFAULT_BETWEEN_RUN_SD`.
+   sides have rounds, else each side's variance is the larger of its within-run
+   error and the squared ``between_run_sd`` (the SD of log run medians over no-change
+   runs, from ``perfcore calibrate``), else of :data:`DEFAULT_BETWEEN_RUN_SD`.
 2. The p-value is the larger of that location test's and Mann-Whitney U's over the raw
    samples (an intersection-union test: significant only when both are, so it is
    valid whenever the between-run-aware test is). Holm's step-down correction is then

@@ -14,8 +14,9 @@ location, the variance of that location, and the degrees of freedom of that vari
 * Raw samples from one run: the location is the median of the log samples and its
   standard error is the distribution-free McKean-Schrader estimate (the width of the
   order-statistic confidence interval of the median, divided by ``2 z``). A run's
-  median also moves from run to run by more than its within-run error; that
-  between-run SD is added in quadrature by the caller (:func:`compare_arrays`).
+  median also moves from run to run by more than its within-run error, so
+  :func:`compare_arrays` uses the larger of that error and the between-run SD of run
+  medians learnt from no-change runs (``perfcore calibrate``) for each side.
 * Summary statistics only (median, IQR, count): the asymptotic standard error of the
   median of a normal sample, ``1.2533 * (IQR / 1.349) / sqrt(n)``, relative to the median.
 
@@ -186,8 +187,9 @@ def compare_arrays(
 ) -> TwoSampleStats:
     """Log ratio current/baseline, its interval, p-value and detectable change, per row.
 
-    ``between_sd`` is each benchmark's log-scale SD of a run's median between runs;
-    it is added (twice: both runs drift) to rows without rounds on both sides.
+    ``between_sd`` is each benchmark's log-scale SD of a run's median between
+    no-change runs; rows without rounds on both sides take, per side, the larger of
+    that variance and the side's own within-run variance of its location.
     """
     loc_b = np.array([s.loc for s in base])
     loc_c = np.array([s.loc for s in curr])
@@ -195,8 +197,12 @@ def compare_arrays(
     var_c = np.array([s.var for s in curr])
     both_rounds = np.array([b.rounds and c.rounds for b, c in zip(base, curr, strict=True)],
                            dtype=bool)
-    extra = np.where(both_rounds, 0.0, 2.0 * np.square(between_sd))
-    var = var_b + var_c + extra
+    # A run's median varies by at least the calibrated between-run SD (which already
+    # holds the within-run error at calibration's sample size) and by at least its
+    # own within-run error; rounds on both sides measure all of it themselves.
+    floor = np.square(between_sd)
+    var = np.where(both_rounds, var_b + var_c,
+                   np.maximum(var_b, floor) + np.maximum(var_c, floor))
     df = _welch_df(base, curr, var_b, var_c, both_rounds)
     se = np.sqrt(var)
     d = loc_c - loc_b

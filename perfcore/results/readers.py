@@ -29,7 +29,16 @@ from perfcore.errors import BaselineError, SchemaError
 from perfcore.results import _tool_readers as _foreign
 from perfcore.results.model import Result, ResultSet, RunInfo
 
-__all__ = ["UNKNOWN_MACHINE", "better_for_unit", "normalise_unit", "read_any"]
+__all__ = [
+    "NOISE_SCHEMA",
+    "UNKNOWN_MACHINE",
+    "better_for_unit",
+    "merge_runs",
+    "noise_file_for",
+    "normalise_unit",
+    "read_any",
+    "read_noise",
+]
 
 UNKNOWN_MACHINE = _foreign.UNKNOWN_MACHINE
 normalise_unit = _foreign.normalise_unit
@@ -88,6 +97,9 @@ def _from_document(data: Any, path: Path) -> ResultSet:
 
 
 def _read_dir(directory: Path) -> ResultSet:
+    stored = directory / "baseline.json"  # a machine's directory in the baseline store
+    if stored.is_file():
+        return _read_file(stored)
     if _foreign.is_asv_tree(directory):
         return _foreign.read_asv_dir(directory)
     sets = [_read_file(p) for p in _result_files(directory)]
@@ -145,3 +157,31 @@ def _merge_one(results: list[Result]) -> Result:
     extra["rounds"] = labels
     return Result(id=first.id, unit=first.unit, better=first.better, samples=tuple(samples),
                   params=first.params, extra=extra)
+
+
+NOISE_SCHEMA = "perfcore.noise/1"
+
+
+def noise_file_for(baseline: Path) -> Path:
+    """Where calibrated noise for ``baseline`` lives: ``noise.json`` beside or inside it."""
+    return (baseline if baseline.is_dir() else baseline.parent) / "noise.json"
+
+
+def read_noise(path: str | Path) -> dict[str, float]:
+    """Per-result ``sd_between_log`` from a ``perfcore.noise/1`` file (``perfcore calibrate``)."""
+    target = Path(path)
+    data = _load_json(target)
+    if not isinstance(data, dict) or data.get("schema") != NOISE_SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else None
+        raise SchemaError(f"{target}: unknown schema {found!r} (this perfcore reads "
+                          f"{NOISE_SCHEMA})")
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        raise SchemaError(f"{target}: 'benchmarks' must be an object")
+    out: dict[str, float] = {}
+    for rid, entry in benchmarks.items():
+        value = entry.get("sd_between_log") if isinstance(entry, dict) else None
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise SchemaError(f"{target}: {rid}: sd_between_log must be a non-negative number")
+        out[str(rid)] = float(value)
+    return out

@@ -1,0 +1,106 @@
+"""``perfcore gate``: fail CI on a real regression, against stored results or a git ref.
+
+Two modes:
+
+* ``--baseline B --current C``: judge stored results (any supported format);
+* ``--against REF``: run the suite at REF (a temporary worktree) and in the working
+  tree, interleaved round by round on this machine, and judge the rounds.
+
+Exit 0 pass, 1 regression (or a missing benchmark without ``--allow-missing``),
+2 unusable input: corrupt, empty or unknown files, nothing in common, or results
+from another machine without ``--allow-cross-machine``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from perfcore._cli.compare import Sides, add_judging_options
+
+if TYPE_CHECKING:
+    from perfcore.analysis.compare import GateDecision, SuiteComparison
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``gate`` command."""
+    parser = subparsers.add_parser(
+        "gate", help="exit 1 on a significant regression beyond its threshold",
+        description="Judge current results against a baseline (--baseline/--current) or "
+                    "against a git ref run here in interleaved rounds (--against).")
+    stored = parser.add_argument_group("stored results")
+    stored.add_argument("--baseline", type=Path, help="baseline results (file or directory)")
+    stored.add_argument("--current", type=Path, help="current results (file or directory)")
+    stored.add_argument("--allow-cross-machine", action="store_true",
+                        help="judge results measured on different machines")
+    ab = parser.add_argument_group("interleaved rounds against a git ref")
+    ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
+    ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
+    ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
+    ab.add_argument("--bench-args", default="", metavar="ARGS",
+                    help="extra pytest options, one string: --bench-args='-k cache'")
+    parser.add_argument("--allow-missing", action="store_true",
+                        help="pass although benchmarks of the baseline are missing")
+    add_judging_options(parser)
+    parser.set_defaults(handler=_run)
+
+
+def _sides(args: argparse.Namespace) -> Sides:
+    from perfcore.errors import BaselineError, InputError
+
+    if args.against is not None:
+        if args.baseline is not None or args.current is not None:
+            raise InputError("use either --against or --baseline/--current, not both")
+        return _ab_sides(args)
+    if args.baseline is None or args.current is None:
+        raise InputError("gate needs --baseline and --current, or --against REF")
+    from perfcore._cli.compare import read_sides
+    from perfcore.results.readers import UNKNOWN_MACHINE
+
+    sides = read_sides(args.baseline, args.current, args.noise)
+    mb, mc = sides.baseline.run.machine, sides.current.run.machine
+    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
+    if known and mb.id != mc.id and not args.allow_cross_machine:
+        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
+                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
+    return sides
+
+
+def _ab_sides(args: argparse.Namespace) -> Sides:
+    from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
+
+    plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
+                    bench_args=tuple(shlex.split(args.bench_args)))
+    print(f"gate: {plan.rounds} interleaved rounds per side against {plan.ref}", flush=True)
+    reference, working = run_ab_rounds(plan, Path.cwd())
+    return Sides(reference, working, {}, None)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from perfcore._cli.compare import judge
+    from perfcore.analysis.compare import decide_gate
+    from perfcore.config import load_settings
+
+    settings = load_settings(alpha=args.alpha, threshold=args.threshold)
+    sides = _sides(args)
+    suite = judge(sides, settings)
+    decision = decide_gate(suite, allow_missing=args.allow_missing)
+    _print(suite, decision, sides)
+    return decision.exit_code
+
+
+def _print(suite: SuiteComparison, decision: GateDecision, sides: Sides) -> None:
+    from perfcore._cli.compare import summary_line
+
+    for c in suite.regressions():
+        print(f"REGRESSED {c.id}: {c.ratio:.3f}x "
+              f"({suite.confidence:.0%} CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
+              f"threshold {c.threshold:.0%}, p(Holm) {c.p_adjusted:.2g}, {c.basis}")
+    for reason in decision.reasons:
+        if reason.startswith("missing from current"):  # regressions are printed above
+            print(reason)
+    noise = f"; noise from {sides.noise_source}" if sides.noise_source else ""
+    verdict = "PASS" if decision.passed else "FAIL"
+    print(f"gate: {verdict}: {summary_line(suite)}{noise}")
