@@ -215,16 +215,21 @@ def _row_payload(row: ResultRow) -> Spec:
             "c": _thin(row.current_samples)}
 
 
+def _history_payload(data: ReportData) -> Spec:
+    # Each run's commit and date are stored once; a point is [median, run number].
+    runs: dict[tuple[str, str], int] = {}
+    series = []
+    for hist in data.history:
+        points = [[_compact(p.value), runs.setdefault((p.commit, p.created), len(runs))]
+                  for p in hist.points]
+        steps = [{"i": c.index, "label": c.label, "change": _compact(c.relative_change)}
+                 for c in hist.change_points]
+        series.append({"id": hist.id, "unit": hist.unit, "p": points, "c": steps})
+    return {"runs": [list(key) for key in runs], "series": series}
+
+
 def chart_payload(data: ReportData) -> Spec:
     """Everything the page's script needs to draw every chart, as one JSON-ready object."""
-    history = [
-        {"id": s.id, "unit": s.unit,
-         "p": [{"i": p.index, "v": _compact(p.value), "commit": p.commit, "created": p.created}
-               for p in s.points],
-         "c": [{"i": c.index, "label": c.label, "change": _compact(c.relative_change)}
-               for c in s.change_points]}
-        for s in data.history
-    ]
     charts = load_charts(data)
     if (spec := training_spec(data.training)) is not None:
         charts["training"] = spec
@@ -233,5 +238,5 @@ def chart_payload(data: ReportData) -> Spec:
         "templates": {"distribution": distribution_template(), "history": history_template()},
         "charts": charts,
         "rows": [_row_payload(r) for r in data.rows],
-        "history": history,
+        "history": _history_payload(data),
     }

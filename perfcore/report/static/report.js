@@ -31,7 +31,11 @@
 
   function historySpec(series) {
     var spec = clone(data.templates.history);
-    spec.datasets = { p: series.p, c: series.c };
+    var runs = data.history.runs;
+    var points = series.p.map(function (p, i) {
+      return { i: i, v: p[0], commit: runs[p[1]][0], created: runs[p[1]][1] };
+    });
+    spec.datasets = { p: points, c: series.c };
     spec.layer[0].encoding.y.title = series.unit;
     return spec;
   }
@@ -40,7 +44,7 @@
     if (el.dataset.state) { return; }
     var i = Number(el.dataset.i);
     if (el.dataset.kind === "dist") { embed(el, distributionSpec(data.rows[i])); }
-    else if (el.dataset.kind === "history") { embed(el, historySpec(data.history[i])); }
+    else if (el.dataset.kind === "history") { embed(el, historySpec(data.history.series[i])); }
   }
 
   /* Charts below the fold are drawn when they scroll into view. */
@@ -155,7 +159,7 @@
       var target = document.getElementById("history-picked");
       target.textContent = "";
       delete target.dataset.state;
-      if (pick.value !== "") { embed(target, historySpec(data.history[Number(pick.value)])); }
+      if (pick.value !== "") { embed(target, historySpec(data.history.series[Number(pick.value)])); }
     });
   }
 }());
