@@ -4,6 +4,7 @@ import pytest
 
 from perfcore.analysis.slo import Slo, evaluate_slos, parse_slo
 from perfcore.errors import InputError
+from perfcore.results.model import ResultSet
 
 
 @pytest.mark.parametrize(
@@ -61,3 +62,32 @@ def test_missing_metric_fails() -> None:
     outcome = evaluate_slos([Slo("p99.9", "<", 0.1, "p99.9<100ms")], {"p99": 0.01})[0]
     assert outcome.measured is None
     assert not outcome.passed
+
+
+def _load_results() -> ResultSet:
+    from perfcore.results.model import Machine, Result, RunInfo
+
+    machine = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
+
+    def r(rid: str, unit: str, value: float, **extra: object) -> Result:
+        return Result(id=rid, unit=unit, better="lower", samples=(value, value * 3),
+                      extra={"value": value, **extra})
+
+    return ResultSet(run=RunInfo(created="t", machine=machine), results=(
+        r("load.local.p99", "ms", 12.0), r("load.local.error_rate", "%", 0.5),
+        r("load.local.throughput", "req/s", 5100.0), r("load.cloud.p99", "s", 0.2),
+        r("load.local.p50_uncorrected", "s", 0.001),
+        Result(id="load.local.max", unit="s", better="lower", samples=(),
+               extra={"valid": False}),
+    ))
+
+
+def test_metrics_from_results_normalises_and_skips_invalid() -> None:
+    """Load results become SI metrics for one target; invalid or unknown metrics are left out."""
+    from perfcore.analysis.slo import load_targets, metrics_from_results
+
+    results = _load_results()
+    assert load_targets(results) == ("cloud", "local")
+    metrics = metrics_from_results(results, "local")
+    assert metrics == pytest.approx({"p99": 0.012, "error_rate": 0.005, "throughput": 5100.0})
+    assert metrics_from_results(results, "cloud") == pytest.approx({"p99": 0.2})
