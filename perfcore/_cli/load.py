@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--batch-wait-ms", type=float, default=1.0)
     p.add_argument("--stall-at", type=float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--stall-for", type=float, default=1.0, help=argparse.SUPPRESS)
+    p.add_argument("--crash-at", type=float, default=None, help=argparse.SUPPRESS)
     p.add_argument("--cloud-rtt-ms", type=float, default=40.0, help="median cloud round trip")
     p.add_argument("--cloud-error-rate", type=float, default=0.001)
     p.add_argument("--cloud-rate-limit", type=float, default=2000.0, help="requests/s")
@@ -71,7 +72,8 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
 
     try:
         server = ServerConfig(batch_rows=args.batch_rows, batch_wait_ms=args.batch_wait_ms,
-                              stall_at_s=args.stall_at, stall_for_s=args.stall_for)
+                              stall_at_s=args.stall_at, stall_for_s=args.stall_for,
+                              crash_at_s=args.crash_at)
         cloud = CloudModel(rtt_median_s=args.cloud_rtt_ms / 1000,
                            error_rate=args.cloud_error_rate,
                            rate_limit_rps=args.cloud_rate_limit, price_per_1k=args.cloud_price,

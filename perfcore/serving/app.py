@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ class ServerConfig:
     batch_wait_ms: float = 1.0
     stall_at_s: float | None = None  # debug: block the event loop once, this long after start
     stall_for_s: float = 1.0
+    crash_at_s: float | None = None  # debug: the process exits this long after start
 
     def __post_init__(self) -> None:
         if self.max_batch < 1 or self.max_body_bytes < 64:
@@ -115,8 +117,11 @@ class _PredictEndpoint:
                         if config.batch_rows > 0 else None)
         self._started_ns: int | None = None
         self._stalled = config.stall_at_s is None
+        self._crash_armed = config.crash_at_s is None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._crash_armed:
+            self._arm_crash()
         admission = self.service.admit() if self.service is not None else None
         if admission is not None and admission.network_s > 0:
             await asyncio.sleep(admission.network_s)
@@ -141,6 +146,8 @@ class _PredictEndpoint:
             probs = await self._infer(parsed.rows)
         except Exception as exc:  # the model failed: this is the server's fault, a 5xx
             return 500, _error(f"model failed: {type(exc).__name__}")
+        if not np.isfinite(probs).all():
+            return 422, _error("features too large for the model (non-finite scores)")
         result = probs[0].tolist() if parsed.single else probs.tolist()
         return 200, json.dumps({"probabilities": result,
                                 "model_version": self.predictor.version}).encode()
@@ -149,6 +156,12 @@ class _PredictEndpoint:
         if self.batcher is not None:
             return await self.batcher.predict(rows)
         return self.predictor.predict_proba(rows)
+
+    def _arm_crash(self) -> None:
+        # A debug fault: the server dies mid-run, as an OOM kill would end it.
+        self._crash_armed = True
+        assert self.config.crash_at_s is not None
+        asyncio.get_running_loop().call_later(self.config.crash_at_s, os._exit, 3)
 
     def _maybe_stall(self, now_ns: int) -> None:
         # A debug fault: one stop-the-world pause, as a GC or a swap storm would cause.

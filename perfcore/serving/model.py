@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit
 
 from perfcore.errors import InputError
 
@@ -75,9 +76,10 @@ class LinearPredictor:
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
         """Probabilities equal (to float rounding) to the source estimator's."""
-        scores = x @ self.coef.T + self.intercept
+        with np.errstate(over="ignore", invalid="ignore"):
+            scores = x @ self.coef.T + self.intercept
         if scores.shape[1] == 1:
-            positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            positive = expit(scores[:, 0])
             return np.column_stack((1.0 - positive, positive))
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)

@@ -39,6 +39,7 @@ class RemoteClient:
     url: str
     key_env: str = API_KEY_ENV
     timeout_s: float = 10.0
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)
     _client: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -49,7 +50,7 @@ class RemoteClient:
         if key:
             headers["authorization"] = f"Bearer {key}"
         self._client = httpx.Client(base_url=self.url.rstrip("/"), headers=headers,
-                                    timeout=self.timeout_s)
+                                    timeout=self.timeout_s, transport=self.transport)
 
     def post(self, body: bytes) -> RemoteReply:
         """Send one raw JSON body to /predict."""

@@ -1,0 +1,79 @@
+"""The numpy fast path gives sklearn's probabilities; other models go through sklearn."""
+
+import numpy as np
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from perfcore.errors import InputError
+from perfcore.serving.model import (
+    EstimatorPredictor,
+    LinearPredictor,
+    load_predictor,
+    predictor_from_estimator,
+    synthetic_predictor,
+)
+
+
+def _data(n_classes: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(loc=3.0, scale=2.0, size=(300, 7))
+    y = rng.integers(0, n_classes, size=300)
+    x[:, 0] += y  # make the classes learnable
+    return x, y
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("scaled", [False, True])
+def test_linear_fast_path_matches_sklearn(n_classes: int, scaled: bool) -> None:
+    """LinearPredictor's probabilities equal predict_proba (binary, multiclass, with a scaler)."""
+    x, y = _data(n_classes)
+    model = (make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)) if scaled
+             else LogisticRegression(max_iter=500))
+    model.fit(x, y)
+    predictor = predictor_from_estimator(model, "v1")
+    assert isinstance(predictor, LinearPredictor)
+    probe = np.random.default_rng(2).normal(loc=3.0, scale=2.0, size=(50, 7))
+    np.testing.assert_allclose(predictor.predict_proba(probe), model.predict_proba(probe),
+                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(predictor.predict_proba(probe[:1]), model.predict_proba(probe[:1]),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_non_linear_model_uses_sklearn() -> None:
+    """A forest is served through its own predict_proba, not the linear path."""
+    x, y = _data(2)
+    forest = RandomForestClassifier(n_estimators=5, random_state=0).fit(x, y)
+    predictor = predictor_from_estimator(forest, "v1")
+    assert isinstance(predictor, EstimatorPredictor)
+    np.testing.assert_array_equal(predictor.predict_proba(x[:3]), forest.predict_proba(x[:3]))
+
+
+def test_skops_model_dir_round_trip(tmp_path) -> None:
+    """A skops file plus metadata JSON loads with the metadata's version."""
+    import json
+
+    import skops.io as sio
+
+    x, y = _data(2)
+    model = LogisticRegression().fit(x, y)
+    sio.dump(model, tmp_path / "model.skops")
+    (tmp_path / "metadata.json").write_text(json.dumps({"version": "abc123"}))
+    predictor = load_predictor(tmp_path)
+    assert predictor.version == "abc123"
+    assert predictor.n_features == 7
+
+
+def test_empty_model_dir_is_input_error(tmp_path) -> None:
+    """A directory without a model is a one-line input error, not a crash."""
+    with pytest.raises(InputError, match="no .skops model"):
+        load_predictor(tmp_path)
+
+
+def test_synthetic_predictor_is_deterministic() -> None:
+    """The synthetic model depends only on its seed."""
+    a, b = synthetic_predictor(seed=3), synthetic_predictor(seed=3)
+    row = np.ones((1, a.n_features))
+    np.testing.assert_array_equal(a.predict_proba(row), b.predict_proba(row))
