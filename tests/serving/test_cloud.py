@@ -22,7 +22,8 @@ def test_token_bucket_refills_at_its_rate() -> None:
     bucket = TokenBucket(rate=10, capacity=2, clock=clock)
     assert [bucket.take() for _ in range(3)] == [True, True, False]
     clock.now += 0.1
-    assert bucket.take() and not bucket.take()
+    assert bucket.take()
+    assert not bucket.take()
 
 
 def test_rate_limited_requests_get_429_and_are_not_billed() -> None:
@@ -64,7 +65,8 @@ def test_slow_requests_time_out_with_504() -> None:
     sim = CloudSimulator(CloudModel(rtt="constant", rtt_median_s=3.0, jitter_s=0, timeout_s=1.0),
                          clock=FakeClock())
     outcome = sim.admit()
-    assert outcome.reject is not None and outcome.reject[0] == 504
+    assert outcome.reject is not None
+    assert outcome.reject[0] == 504
     assert outcome.network_s == 1.0
 
 

@@ -68,7 +68,7 @@ def test_skops_model_dir_round_trip(tmp_path) -> None:
 
 def test_empty_model_dir_is_input_error(tmp_path) -> None:
     """A directory without a model is a one-line input error, not a crash."""
-    with pytest.raises(InputError, match="no .skops model"):
+    with pytest.raises(InputError, match=r"no \.skops model"):
         load_predictor(tmp_path)
 
 

@@ -31,8 +31,10 @@ def test_failed_start_is_a_service_error(tmp_path) -> None:
 
 def test_stop_pid_kills_a_process_that_ignores_sigterm() -> None:
     """SIGTERM first; a child ignoring it is SIGKILLed after the grace period."""
-    code = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print(1, flush=True); time.sleep(60)"
+    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print(1, flush=True); time.sleep(60)")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-    assert child.stdout is not None and child.stdout.readline()
+    assert child.stdout is not None
+    assert child.stdout.readline()
     stop_pid(child.pid, grace_s=0.3)
     assert child.wait(timeout=10) == -9

@@ -34,6 +34,8 @@ def test_bad_bodies_get_a_status_and_reason(body: bytes, status: int) -> None:
 def test_single_row_and_batch_parse() -> None:
     """Good bodies give a float matrix and say whether they were one row."""
     one = parse_rows(b'{"features": [1, 2.5, -3]}', n_features=3, max_batch=4)
-    assert one.single and one.rows.shape == (1, 3)
+    assert one.single
+    assert one.rows.shape == (1, 3)
     many = parse_rows(b'{"instances": [[1, 2, 3], [4, 5, 6]]}', n_features=3, max_batch=4)
-    assert not many.single and many.rows.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert not many.single
+    assert many.rows.tolist() == [[1, 2, 3], [4, 5, 6]]
