@@ -1,0 +1,195 @@
+"""Verdicts and suite comparisons of perfcore.analysis.compare."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perfcore.analysis.compare import compare_suites, decide_gate
+from perfcore.config import Settings
+from perfcore.errors import InputError
+from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+
+RUN = RunInfo(created="2026-01-01T00:00:00+00:00", machine=Machine("m", "cpu", 2, 1, "os", "3.11"))
+
+
+def _result(rid: str, samples: np.ndarray, better: str = "lower", rounds: int = 0) -> Result:
+    extra = {"rounds": [i * rounds // len(samples) for i in range(len(samples))]} if rounds else {}
+    return Result(id=rid, unit="s", better=better,  # type: ignore[arg-type]
+                  samples=tuple(float(s) for s in samples), extra=extra)
+
+
+def _set(*results: Result) -> ResultSet:
+    return ResultSet(run=RUN, results=results)
+
+
+def _noise(rng: np.random.Generator, n: int = 400, scale: float = 1.0, sd: float = 0.05):
+    return scale * np.exp(rng.normal(0, sd, n))
+
+
+def _verdict(base: Result, curr: Result, **kwargs: object) -> str:
+    suite = compare_suites(_set(base), _set(curr), **kwargs)  # type: ignore[arg-type]
+    return suite.comparisons[0].verdict
+
+
+QUIET = {"x": 0.002}
+
+
+def test_known_slowdown_is_regressed() -> None:
+    """A 20% slowdown with well-known noise is judged regressed, ratio near 1.2."""
+    rng = np.random.default_rng(1)
+    curr = _set(_result("x", _noise(rng, scale=1.2)))
+    suite = compare_suites(_set(_result("x", _noise(rng))), curr, between_run_sd=QUIET)
+    (c,) = suite.comparisons
+    assert c.verdict == "regressed"
+    assert c.ci_low is not None
+    assert c.ci_high is not None
+    assert c.ci_low < 1.2 < c.ci_high
+    assert suite.regressions() == (c,)
+
+
+def test_speedup_is_improved() -> None:
+    """A 20% speedup is improved, not regressed."""
+    rng = np.random.default_rng(2)
+    assert _verdict(_result("x", _noise(rng)), _result("x", _noise(rng, scale=0.8)),
+                    between_run_sd=QUIET) == "improved"
+
+
+def test_higher_is_better_flips_direction() -> None:
+    """For a throughput, a 20% drop is a regression."""
+    rng = np.random.default_rng(3)
+    base = _result("x", _noise(rng, scale=100.0), better="higher")
+    curr = _result("x", _noise(rng, scale=80.0), better="higher")
+    assert _verdict(base, curr, between_run_sd=QUIET) == "regressed"
+
+
+def test_significant_change_inside_threshold_is_unchanged() -> None:
+    """A real 2% change with a 5% threshold is unchanged, however significant."""
+    rng = np.random.default_rng(4)
+    base, curr = _noise(rng, 4000, sd=0.01), _noise(rng, 4000, scale=1.02, sd=0.01)
+    suite = compare_suites(_set(_result("x", base)), _set(_result("x", curr)),
+                           between_run_sd=QUIET)
+    (c,) = suite.comparisons
+    assert c.p_adjusted is not None
+    assert c.p_adjusted < 0.01
+    assert c.verdict == "unchanged"
+
+
+def test_large_change_hidden_in_noise_is_noisy() -> None:
+    """A 10% shift under 30% between-run noise cannot be decided: noisy."""
+    rng = np.random.default_rng(5)
+    assert _verdict(_result("x", _noise(rng)), _result("x", _noise(rng, scale=1.1)),
+                    between_run_sd={"x": 0.3}) == "noisy"
+
+
+def test_default_between_run_noise_keeps_small_shift_undecided() -> None:
+    """Without calibration or rounds, a 7% within-run-significant shift is noisy, not regressed."""
+    rng = np.random.default_rng(6)
+    assert _verdict(_result("x", _noise(rng, 2000)), _result("x", _noise(rng, 2000, 1.07))) \
+        == "noisy"
+
+
+def test_new_and_missing() -> None:
+    """Results on one side only are new or missing, with no ratio."""
+    rng = np.random.default_rng(7)
+    suite = compare_suites(_set(_result("a", _noise(rng)), _result("gone", _noise(rng))),
+                           _set(_result("a", _noise(rng)), _result("fresh", _noise(rng))))
+    verdicts = {c.id: c.verdict for c in suite.comparisons}
+    assert verdicts["gone"] == "missing"
+    assert verdicts["fresh"] == "new"
+    assert suite.counts()["new"] == 1
+    assert all(c.ratio is None for c in suite.comparisons if c.id != "a")
+
+
+def test_rounds_make_the_run_the_unit() -> None:
+    """With rounds, drift between rounds keeps an 8% shift undecided that raw samples would flag."""
+    rng = np.random.default_rng(8)
+    drift = np.repeat(rng.normal(0, 0.05, 5), 400)
+    base = _result("x", _noise(rng, 2000, sd=0.02) * np.exp(drift), rounds=5)
+    drift = np.repeat(rng.normal(0, 0.05, 5), 400)
+    curr = _result("x", _noise(rng, 2000, 1.08, sd=0.02) * np.exp(drift), rounds=5)
+    (c,) = compare_suites(_set(base), _set(curr)).comparisons
+    assert c.basis.startswith("rounds 5/5")
+    assert c.verdict == "noisy"
+    naive = compare_suites(_set(Result("x", "s", "lower", base.samples)),
+                           _set(Result("x", "s", "lower", curr.samples)),
+                           default_between_run_sd=0.0).comparisons[0]
+    assert naive.verdict == "regressed"
+
+
+def test_rounds_find_a_real_slowdown() -> None:
+    """Interleaved rounds with modest drift find a 20% slowdown."""
+    rng = np.random.default_rng(9)
+    base = _result("x", _noise(rng, 600) * np.exp(np.repeat(rng.normal(0, 0.02, 6), 100)), rounds=6)
+    curr = _result("x", _noise(rng, 600, 1.2) * np.exp(np.repeat(rng.normal(0, 0.02, 6), 100)),
+                   rounds=6)
+    assert _verdict(base, curr) == "regressed"
+
+
+def test_no_change_rarely_flagged() -> None:
+    """Over 200 no-change benchmarks with drift at the calibrated level, none is flagged."""
+    rng = np.random.default_rng(10)
+    base = [_result(f"b{i}", _noise(rng, 200, np.exp(rng.normal(0, 0.03)))) for i in range(200)]
+    curr = [_result(f"b{i}", _noise(rng, 200, np.exp(rng.normal(0, 0.03)))) for i in range(200)]
+    suite = compare_suites(_set(*base), _set(*curr),
+                           between_run_sd={f"b{i}": 0.035 for i in range(200)})
+    counts = suite.counts()
+    assert counts["regressed"] + counts["improved"] <= 2
+
+
+def test_per_benchmark_threshold_override() -> None:
+    """A benchmark with a 30% threshold is not regressed by a 20% slowdown."""
+    rng = np.random.default_rng(11)
+    settings = Settings(thresholds={"x*": 0.3})
+    c = compare_suites(_set(_result("x", _noise(rng))), _set(_result("x", _noise(rng, scale=1.2))),
+                       settings=settings, between_run_sd=QUIET).comparisons[0]
+    assert c.threshold == 0.3
+    assert c.verdict == "unchanged"
+
+
+def test_holm_applies_across_suite() -> None:
+    """Adjusted p-values are never below raw ones, and grow with the suite size."""
+    rng = np.random.default_rng(12)
+    base = [_result(f"b{i}", _noise(rng)) for i in range(20)]
+    curr = [_result(f"b{i}", _noise(rng)) for i in range(20)]
+    suite = compare_suites(_set(*base), _set(*curr))
+    assert all((c.p_adjusted or 0) >= (c.p_value or 0) for c in suite.comparisons)
+
+
+def test_deterministic() -> None:
+    """Equal inputs give equal comparisons (no hidden randomness)."""
+    rng = np.random.default_rng(13)
+    b, c = _set(_result("x", _noise(rng))), _set(_result("x", _noise(rng)))
+    assert compare_suites(b, c) == compare_suites(b, c)
+
+
+def test_unit_mismatch_is_input_error() -> None:
+    """One id measured in different units on the two sides is refused."""
+    b = _set(Result("x", "s", "lower", (1.0, 2.0)))
+    c = _set(Result("x", "bytes", "lower", (1.0, 2.0)))
+    with pytest.raises(InputError, match="x"):
+        compare_suites(b, c)
+
+
+def test_zero_samples_not_on_log_scale() -> None:
+    """Zero-valued samples (an error rate of 0) are judged without a log: unchanged when equal."""
+    b = _set(Result("e", "ratio", "lower", (0.0, 0.0)))
+    assert compare_suites(b, b).comparisons[0].verdict == "unchanged"
+
+
+def test_decide_gate_exit_codes() -> None:
+    """Gate: 0 pass, 1 regression, 1 missing unless allowed, 2 when nothing compared."""
+    rng = np.random.default_rng(14)
+    same = _noise(rng)
+    ok = compare_suites(_set(_result("x", same)), _set(_result("x", same)))
+    assert decide_gate(ok, allow_missing=False).exit_code == 0
+    bad = compare_suites(_set(_result("x", _noise(rng))),
+                         _set(_result("x", _noise(rng, scale=1.5))), between_run_sd=QUIET)
+    decision = decide_gate(bad, allow_missing=False)
+    assert (decision.passed, decision.exit_code) == (False, 1)
+    assert "x regressed" in decision.reasons[0]
+    missing = compare_suites(_set(_result("x", same), _result("y", same)), _set(_result("x", same)))
+    assert decide_gate(missing, allow_missing=False).exit_code == 1
+    assert decide_gate(missing, allow_missing=True).exit_code == 0
+    nothing = compare_suites(_set(_result("x", same)), _set(_result("y", same)))
+    assert decide_gate(nothing, allow_missing=True).exit_code == 2

@@ -1,0 +1,102 @@
+"""Statistics of perfcore.analysis.stats on seeded synthetic data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+
+from perfcore.analysis import stats
+
+
+def _lognormal(rng: np.random.Generator, n: int, sigma: float, scale: float = 1.0) -> np.ndarray:
+    return scale * np.exp(rng.normal(0.0, sigma, n))
+
+
+def test_interval_holds_true_ratio_at_stated_rate() -> None:
+    """Over 200 seeded simulations the 95% interval holds the true ratio 1.2 about 95% of the time."""
+    rng = np.random.default_rng(2024)
+    base, curr = [], []
+    for _ in range(200):
+        base.append(stats.estimate_side(_lognormal(rng, 60, 0.1)))
+        curr.append(stats.estimate_side(_lognormal(rng, 60, 0.1, scale=1.2)))
+    res = stats.compare_arrays(base, curr, np.zeros(200), confidence=0.95, mdc_alpha=0.05)
+    coverage = np.mean((res.ci_low <= 1.2) & (res.ci_high >= 1.2))
+    assert 0.90 <= coverage <= 0.99
+
+
+def test_rounds_interval_covers_with_drift_between_rounds() -> None:
+    """With drift between rounds, the round-level interval still covers the true ratio ~95%."""
+    rng = np.random.default_rng(7)
+    base, curr = [], []
+    labels = [r for r in range(6) for _ in range(30)]
+    for _ in range(200):
+        drift_b = np.repeat(rng.normal(0, 0.05, 6), 30)
+        drift_c = np.repeat(rng.normal(0, 0.05, 6), 30)
+        base.append(stats.estimate_side(_lognormal(rng, 180, 0.1) * np.exp(drift_b), labels))
+        curr.append(stats.estimate_side(_lognormal(rng, 180, 0.1) * np.exp(drift_c), labels))
+    res = stats.compare_arrays(base, curr, np.zeros(200), confidence=0.95, mdc_alpha=0.05)
+    coverage = np.mean((res.ci_low <= 1.0) & (res.ci_high >= 1.0))
+    assert 0.90 <= coverage <= 0.99
+
+
+def test_within_run_interval_undercovers_drift_without_between_sd() -> None:
+    """Ignoring between-run drift makes the interval far too narrow (why the floor exists)."""
+    rng = np.random.default_rng(3)
+    base = [stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
+            for _ in range(200)]
+    curr = [stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
+            for _ in range(200)]
+    naive = stats.compare_arrays(base, curr, np.zeros(200), confidence=0.95, mdc_alpha=0.05)
+    folded = stats.compare_arrays(base, curr, np.full(200, 0.05), confidence=0.95,
+                                  mdc_alpha=0.05)
+    naive_cov = np.mean((naive.ci_low <= 1) & (naive.ci_high >= 1))
+    folded_cov = np.mean((folded.ci_low <= 1) & (folded.ci_high >= 1))
+    assert naive_cov < 0.6
+    assert folded_cov >= 0.9
+
+
+def test_mann_whitney_matches_scipy_asymptotic() -> None:
+    """The searchsorted Mann-Whitney p-value equals scipy's asymptotic one, ties included."""
+    rng = np.random.default_rng(11)
+    a = np.round(rng.normal(10, 1, 300), 1)
+    b = np.round(rng.normal(10.2, 1, 250), 1)
+    expected = sps.mannwhitneyu(b, a, alternative="two-sided", method="asymptotic").pvalue
+    assert stats.mann_whitney_p(a, b) == pytest.approx(expected, rel=1e-9)
+
+
+def test_mann_whitney_small_samples_use_exact() -> None:
+    """Small tie-free samples get scipy's exact p-value."""
+    a, b = [1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]
+    assert stats.mann_whitney_p(a, b) == pytest.approx(2 / 70)
+
+
+def test_holm_matches_step_down_definition() -> None:
+    """Holm adjusts the smallest p by m, the next by m-1, monotone, capped at 1."""
+    adjusted = stats.holm(np.array([0.01, 0.04, 0.03, 0.5]))
+    assert adjusted.tolist() == pytest.approx([0.04, 0.09, 0.09, 0.5])
+
+
+def test_median_se_shrinks_with_sample_size() -> None:
+    """The McKean-Schrader SE of the median falls like 1/sqrt(n) (about half at 4x samples)."""
+    rng = np.random.default_rng(5)
+    small = stats.median_se_log(np.sort(rng.normal(0, 0.1, 400)))
+    large = stats.median_se_log(np.sort(rng.normal(0, 0.1, 1600)))
+    assert 0.35 < large / small < 0.65
+
+
+def test_summary_side_uses_iqr() -> None:
+    """A summary-only side's variance comes from its IQR and count."""
+    side = stats.estimate_side([1.0], summary=(1.0, 0.1349, 100))
+    assert side.var == pytest.approx((1.2533 * 0.1 / 10) ** 2, rel=1e-3)
+
+
+def test_mdc_grows_with_noise() -> None:
+    """Noisier benchmarks have larger minimum detectable changes, 95% power above 80%."""
+    rng = np.random.default_rng(9)
+    quiet = stats.estimate_side(_lognormal(rng, 100, 0.02))
+    loud = stats.estimate_side(_lognormal(rng, 100, 0.2))
+    res = stats.compare_arrays([quiet, loud], [quiet, loud], np.zeros(2), confidence=0.99,
+                               mdc_alpha=0.01)
+    assert res.mdc80[0] < res.mdc80[1]
+    assert np.all(res.mdc95 > res.mdc80)
