@@ -3,6 +3,7 @@
 The public API is what ``__all__`` lists; everything else is private and may change.
 """
 
+from perfcore.components import BatchFileProcessor, FakeLLM, LLMCache, ParallelValidator
 from perfcore.config import Settings, load_settings
 from perfcore.errors import (
     BaselineError,
@@ -13,16 +14,23 @@ from perfcore.errors import (
     SchemaError,
     ServiceError,
 )
+from perfcore.instrument import MetricsCollector, ResourceMonitor, profiled
 from perfcore.results import Result, ResultSet, load_results
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaselineError",
+    "BatchFileProcessor",
     "ComparisonError",
     "ConfigError",
+    "FakeLLM",
     "InputError",
+    "LLMCache",
+    "MetricsCollector",
+    "ParallelValidator",
     "PerfcoreError",
+    "ResourceMonitor",
     "Result",
     "ResultSet",
     "SchemaError",
@@ -31,4 +39,5 @@ __all__ = [
     "__version__",
     "load_results",
     "load_settings",
+    "profiled",
 ]
