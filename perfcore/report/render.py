@@ -38,6 +38,8 @@ __all__ = ["ReportPaths", "json_for_script", "render_html", "render_markdown", "
 _VENDORED = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
 # History charts drawn without asking: the series with a change point or a verdict.
 MAX_DEFAULT_HISTORY = 12
+# Distribution plots drawn in their own section; every other one opens from the table.
+MAX_DISTRIBUTIONS = 48
 
 
 @dataclass(frozen=True)
@@ -106,12 +108,14 @@ def render_html(data: ReportData, out_dir: Path | None = None) -> str:
     directory = out_dir if out_dir is not None else Path.cwd()
     payload = chart_payload(data)
     payload["historyDefault"] = _history_defaults(data)
+    # Rows come regressed first, so the cap keeps what matters most.
+    changed = [(i, r) for i, r in enumerate(data.rows)
+               if r.verdict in ("regressed", "noisy", "improved")]
     return _environment().get_template("report.html.j2").render(
         data=data, gate=data.gate, blob=json_for_script(payload), assets=_static_assets(),
         charts=payload["charts"], history_defaults=payload["historyDefault"],
         asv_href=_asv_href(data, directory),
-        changed=[(i, r) for i, r in enumerate(data.rows)
-                 if r.verdict in ("regressed", "noisy", "improved")],
+        changed=changed[:MAX_DISTRIBUTIONS], changed_total=len(changed),
     )
 
 
