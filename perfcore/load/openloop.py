@@ -163,6 +163,7 @@ class _Generator:
                 due = await self.queue.get()
                 if due == _STOP:
                     break
+            rep.sent += 1  # an attempt: a refused connection is a sent request that failed
             try:
                 if conn is None:
                     conn = await self._connect(cid)
@@ -187,7 +188,6 @@ class _Generator:
         reader, writer = conn
         sent = self.clock()
         self.inflight[cid] = sent
-        self.report.sent += 1
         writer.write(request)
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
