@@ -51,13 +51,14 @@ class Sides:
 
 def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
     """Read both sides in any supported format, and the noise file if any."""
-    from perfcore.results.readers import noise_file_for, read_any, read_noise
+    from perfcore.results.noise_file import load_noise
+    from perfcore.results.readers import noise_file_for, read_any
 
     base, curr = read_any(baseline), read_any(current)
     source = noise if noise is not None else noise_file_for(baseline)
     if noise is None and not source.is_file():
         return Sides(base, curr, {}, None)
-    return Sides(base, curr, read_noise(source), source)
+    return Sides(base, curr, load_noise(source).between_run_sd(), source)
 
 
 def judge(sides: Sides, settings: Settings) -> SuiteComparison:

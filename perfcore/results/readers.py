@@ -30,14 +30,12 @@ from perfcore.results import _tool_readers as _foreign
 from perfcore.results.model import Result, ResultSet, RunInfo
 
 __all__ = [
-    "NOISE_SCHEMA",
     "UNKNOWN_MACHINE",
     "better_for_unit",
     "merge_runs",
     "noise_file_for",
     "normalise_unit",
     "read_any",
-    "read_noise",
 ]
 
 UNKNOWN_MACHINE = _foreign.UNKNOWN_MACHINE
@@ -159,29 +157,7 @@ def _merge_one(results: list[Result]) -> Result:
                   params=first.params, extra=extra)
 
 
-NOISE_SCHEMA = "perfcore.noise/1"
-
 
 def noise_file_for(baseline: Path) -> Path:
     """Where calibrated noise for ``baseline`` lives: ``noise.json`` beside or inside it."""
     return (baseline if baseline.is_dir() else baseline.parent) / "noise.json"
-
-
-def read_noise(path: str | Path) -> dict[str, float]:
-    """Per-result ``sd_between_log`` from a ``perfcore.noise/1`` file (``perfcore calibrate``)."""
-    target = Path(path)
-    data = _load_json(target)
-    if not isinstance(data, dict) or data.get("schema") != NOISE_SCHEMA:
-        found = data.get("schema") if isinstance(data, dict) else None
-        raise SchemaError(f"{target}: unknown schema {found!r} (this perfcore reads "
-                          f"{NOISE_SCHEMA})")
-    benchmarks = data.get("benchmarks")
-    if not isinstance(benchmarks, dict):
-        raise SchemaError(f"{target}: 'benchmarks' must be an object")
-    out: dict[str, float] = {}
-    for rid, entry in benchmarks.items():
-        value = entry.get("sd_between_log") if isinstance(entry, dict) else None
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise SchemaError(f"{target}: {rid}: sd_between_log must be a non-negative number")
-        out[str(rid)] = float(value)
-    return out

@@ -11,7 +11,7 @@ import pytest
 
 from perfcore.errors import BaselineError, SchemaError
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
-from perfcore.results.readers import merge_runs, read_any, read_noise
+from perfcore.results.readers import merge_runs, read_any
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -197,15 +197,3 @@ def test_missing_path_and_empty_dir(tmp_path: Path) -> None:
         read_any(tmp_path / "nope.json")
     with pytest.raises(SchemaError, match="no result files"):
         read_any(tmp_path)
-
-
-def test_noise_file(tmp_path: Path) -> None:
-    """noise.json gives each result's between-run SD; a wrong schema is refused."""
-    good = tmp_path / "noise.json"
-    good.write_text(json.dumps({"schema": "perfcore.noise/1", "machine": "m", "created": "x",
-                                "benchmarks": {"a": {"cv_within": 0.1, "sd_between_log": 0.02,
-                                                     "runs": 5}}}))
-    assert read_noise(good) == {"a": 0.02}
-    good.write_text(json.dumps({"schema": "other/1"}))
-    with pytest.raises(SchemaError, match="unknown schema"):
-        read_noise(good)
