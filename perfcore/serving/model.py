@@ -54,14 +54,18 @@ class Predictor(Protocol):
 
 @dataclass(frozen=True)
 class EstimatorPredictor:
-    """Any fitted scikit-learn classifier, called through its own ``predict_proba``."""
+    """Any fitted classifier, called through its own ``predict_proba`` after standardising."""
 
     estimator: Any
     n_features: int
     version: str
+    mean: FloatArray | None = None
+    scale: FloatArray | None = None
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
         """Delegate to the estimator."""
+        if self.mean is not None and self.scale is not None:
+            x = (x - self.mean) / self.scale
         return np.asarray(self.estimator.predict_proba(x), dtype=np.float64)
 
 
@@ -87,12 +91,23 @@ class LinearPredictor:
         return scores
 
 
+def _unwrap(estimator: Any) -> Any:
+    # perfcore.training's LogisticModel keeps the fitted sklearn model in ``model_``.
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(estimator, LogisticRegression | Pipeline):
+        return estimator
+    return getattr(estimator, "model_", estimator)
+
+
 def _linear_parts(estimator: Any) -> tuple[FloatArray, FloatArray] | None:
     """(coef, intercept) of a logistic model, with a leading StandardScaler folded in."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
+    estimator = _unwrap(estimator)
     steps = list(estimator.steps) if isinstance(estimator, Pipeline) else [("model", estimator)]
     *pre, (_, last) = steps
     if not isinstance(last, LogisticRegression) or len(pre) > 1:
@@ -105,52 +120,81 @@ def _linear_parts(estimator: Any) -> tuple[FloatArray, FloatArray] | None:
             return None
         mean = scaler.mean_ if scaler.with_mean else np.zeros(coef.shape[1])
         scale = scaler.scale_ if scaler.with_std else np.ones(coef.shape[1])
-        coef = coef / scale
-        intercept = intercept - coef @ mean
+        coef, intercept = _fold(coef, intercept, mean, scale)
     if coef.shape[0] == 1 and len(last.classes_) != 2:
         return None
     return coef, intercept
 
 
-def predictor_from_estimator(estimator: Any, version: str, *, fast: bool = True) -> Predictor:
-    """Wrap a fitted classifier; logistic models get the numpy fast path when ``fast``."""
-    n_features = int(getattr(estimator, "n_features_in_", 0))
-    if n_features <= 0:
-        raise InputError("the model does not record its feature count (n_features_in_)")
+def _fold(coef: FloatArray, intercept: FloatArray, mean: FloatArray,
+          scale: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Fold ``(x - mean) / scale`` into the weights: one matrix product per request."""
+    folded = coef / scale
+    return folded, intercept - folded @ mean
+
+
+def _n_features(estimator: Any) -> int:
+    for candidate in (estimator, _unwrap(estimator)):
+        n = int(getattr(candidate, "n_features_in_", 0))
+        if n > 0:
+            return n
+    raise InputError("the model does not record its feature count (n_features_in_)")
+
+
+def predictor_from_estimator(estimator: Any, version: str, *, fast: bool = True,
+                             mean: FloatArray | None = None,
+                             scale: FloatArray | None = None) -> Predictor:
+    """Wrap a fitted classifier; logistic models get the numpy fast path when ``fast``.
+
+    ``mean`` and ``scale`` are the training pipeline's standardisation, applied first.
+    """
+    n_features = len(mean) if mean is not None else _n_features(estimator)
     parts = _linear_parts(estimator) if fast else None
     if parts is not None:
-        return LinearPredictor(coef=parts[0], intercept=parts[1],
-                               n_features=n_features, version=version)
-    return EstimatorPredictor(estimator=estimator, n_features=n_features, version=version)
+        coef, intercept = parts
+        if mean is not None and scale is not None:
+            coef, intercept = _fold(coef, intercept, mean, scale)
+        return LinearPredictor(coef=coef, intercept=intercept, n_features=n_features,
+                               version=version)
+    return EstimatorPredictor(estimator=estimator, n_features=n_features, version=version,
+                              mean=mean, scale=scale)
 
 
-def _read_version(model_dir: Path, model_file: Path) -> str:
-    for meta in sorted(model_dir.glob("*.json")):
-        try:
-            data = json.loads(meta.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue
-        if isinstance(data, dict):
-            for key in ("version", "model_version", "id", "sha256"):
-                if key in data:
-                    return str(data[key])
-    return model_file.stem
+def _metadata(model_file: Path) -> dict[str, Any]:
+    meta = model_file.with_suffix(".json")
+    try:
+        data = json.loads(meta.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _load_estimator(model_file: Path) -> Any:
+    # The training package's loader: skops, refusing types outside perfcore/sklearn/numpy.
+    from perfcore.training import load_model
+
+    return load_model(model_file)
 
 
 def load_predictor(model_dir: Path, *, fast: bool = True) -> Predictor:
-    """Load the promoted skops model in ``model_dir`` (the newest ``*.skops`` file)."""
-    import skops.io as sio
-
+    """Load the promoted skops model in ``model_dir`` (newest ``*.skops``, its ``.json`` beside)."""
     files = sorted(model_dir.glob("*.skops"), key=lambda p: p.stat().st_mtime)
     if not files:
         raise InputError(f"{model_dir}: no .skops model found")
     model_file = files[-1]
     try:
-        untrusted = sio.get_untrusted_types(file=model_file)
-        estimator = sio.load(model_file, trusted=untrusted)
+        estimator = _load_estimator(model_file)
+    except InputError:
+        raise
     except Exception as exc:  # skops raises many types on corrupt files
         raise InputError(f"{model_file}: cannot load model: {exc}") from None
-    return predictor_from_estimator(estimator, _read_version(model_dir, model_file), fast=fast)
+    meta = _metadata(model_file)
+    version = str(meta.get("version") or str(meta.get("model_sha256", ""))[:12]
+                  or model_file.stem)
+    pre = meta.get("preprocessing") or {}
+    mean = np.asarray(pre["mean"], dtype=np.float64) if "mean" in pre else None
+    scale = np.asarray(pre["scale"], dtype=np.float64) if "scale" in pre else None
+    return predictor_from_estimator(estimator, version, fast=fast, mean=mean, scale=scale)
 
 
 def synthetic_predictor(n_features: int = 16, seed: int = 0) -> Predictor:
@@ -165,15 +209,18 @@ def synthetic_predictor(n_features: int = 16, seed: int = 0) -> Predictor:
 
 
 def ensure_model(model_dir: Path) -> None:
-    """Train and promote a model into ``model_dir`` with perfcore's pipeline if none is there."""
+    """Train and promote a model with perfcore's pipeline if ``model_dir`` holds none.
+
+    The pipeline writes ``<output_dir>/models/current/``, so ``model_dir`` must end in
+    ``models/current``.
+    """
     if any(model_dir.glob("*.skops")):
         return
-    try:
-        from perfcore import training
-    except ImportError:
-        training = None  # type: ignore[assignment]
-    trainer = getattr(training, "train_and_promote", None)
-    if trainer is None:
-        raise InputError(f"{model_dir}: no promoted model; run `perfcore train` first "
-                         "or pass --synthetic-model")
-    trainer(model_dir)
+    if model_dir.parts[-2:] != ("models", "current"):
+        raise InputError(f"{model_dir}: no promoted model there; train one into "
+                         "<dir>/models/current or pass --synthetic-model")
+    from perfcore.training import TrainingConfig, train
+
+    result = train(TrainingConfig(output_dir=model_dir.parent.parent))
+    if not result.promoted:
+        raise InputError(f"the trained model failed its promotion gate: {result.gate}")

@@ -11,6 +11,7 @@ from perfcore.errors import InputError
 from perfcore.serving.model import (
     EstimatorPredictor,
     LinearPredictor,
+    ensure_model,
     load_predictor,
     predictor_from_estimator,
     synthetic_predictor,
@@ -60,7 +61,7 @@ def test_skops_model_dir_round_trip(tmp_path) -> None:
     x, y = _data(2)
     model = LogisticRegression().fit(x, y)
     sio.dump(model, tmp_path / "model.skops")
-    (tmp_path / "metadata.json").write_text(json.dumps({"version": "abc123"}))
+    (tmp_path / "model.json").write_text(json.dumps({"version": "abc123"}))
     predictor = load_predictor(tmp_path)
     assert predictor.version == "abc123"
     assert predictor.n_features == 7
@@ -77,3 +78,31 @@ def test_synthetic_predictor_is_deterministic() -> None:
     a, b = synthetic_predictor(seed=3), synthetic_predictor(seed=3)
     row = np.ones((1, a.n_features))
     np.testing.assert_array_equal(a.predict_proba(row), b.predict_proba(row))
+
+
+def test_trained_model_is_served_with_its_preprocessing(tmp_path) -> None:
+    """A model promoted by perfcore.training is served: raw rows are standardised first,
+    and the fast path equals the pipeline's own model on standardised rows."""
+    import json
+
+    from perfcore.serving.model import ensure_model
+    from perfcore.training import load_model
+
+    model_dir = tmp_path / "models" / "current"
+    ensure_model(model_dir)
+    predictor = load_predictor(model_dir)
+    (model_file,) = model_dir.glob("*.skops")
+    meta = json.loads(model_file.with_suffix(".json").read_text())
+    mean = np.array(meta["preprocessing"]["mean"])
+    scale = np.array(meta["preprocessing"]["scale"])
+    raw = mean + scale * np.random.default_rng(0).normal(size=(20, len(mean)))
+    expected = load_model(model_file).predict_proba((raw - mean) / scale)
+    assert predictor.n_features == len(mean)
+    np.testing.assert_allclose(predictor.predict_proba(raw), expected, rtol=1e-9, atol=1e-12)
+    assert 0.01 < expected[:, 1].mean() < 0.99  # the probe is not saturated
+
+
+def test_ensure_model_refuses_other_paths(tmp_path) -> None:
+    """Outside <dir>/models/current, a missing model is an input error, not a training run."""
+    with pytest.raises(InputError, match="no promoted model"):
+        ensure_model(tmp_path / "elsewhere")
