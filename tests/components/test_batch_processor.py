@@ -17,7 +17,9 @@ def normalise_json(data: bytes) -> bytes:
     return json.dumps(json.loads(data), sort_keys=True).encode()
 
 
-def _make_inputs(root: Path, count: int, bad_fraction: float, seed: int) -> tuple[list[Path], set[str]]:
+def _make_inputs(
+    root: Path, count: int, bad_fraction: float, seed: int
+) -> tuple[list[Path], set[str]]:
     """``count`` JSON files, ``bad_fraction`` of them unreadable or invalid."""
     rng = random.Random(seed)
     src = root / "in"
@@ -61,11 +63,13 @@ def test_thousand_files_with_two_percent_bad(tmp_path: Path, runner: str) -> Non
 def test_batch_and_naive_write_identical_outputs(tmp_path: Path) -> None:
     """Both paths produce the same bytes and the same byte counts."""
     paths, _ = _make_inputs(tmp_path, 50, 0.0, seed=1)
-    batch = BatchFileProcessor(normalise_json, batch_size=7, workers=3).process(paths, tmp_path / "b")
+    processor = BatchFileProcessor(normalise_json, batch_size=7, workers=3)
+    batch = processor.process(paths, tmp_path / "b")
     naive = process_naive(paths, tmp_path / "n", normalise_json, durable=False)
     assert (batch.bytes_read, batch.bytes_written) == (naive.bytes_read, naive.bytes_written)
     for path in paths:
-        assert (tmp_path / "b" / path.name).read_bytes() == (tmp_path / "n" / path.name).read_bytes()
+        expected = (tmp_path / "n" / path.name).read_bytes()
+        assert (tmp_path / "b" / path.name).read_bytes() == expected
 
 
 def test_transform_error_leaves_previous_output_untouched(tmp_path: Path) -> None:

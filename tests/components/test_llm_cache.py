@@ -49,7 +49,9 @@ def test_lru_evicts_least_recently_used() -> None:
     cache.put("b", "2")
     cache.get("a")
     cache.put("c", "3")
-    assert "a" in cache and "c" in cache and "b" not in cache
+    assert "a" in cache
+    assert "c" in cache
+    assert "b" not in cache
     assert cache.stats().evictions == 1
 
 
@@ -219,7 +221,8 @@ def test_eight_threads_mixed_operations_keep_invariants() -> None:
     assert not oversize.is_set()
     assert stats.entries <= 256
     assert stats.hits + stats.misses == stats.lookups == sum(lookups)
-    assert stats.expirations > 0 and stats.evictions > 0
+    assert stats.expirations > 0
+    assert stats.evictions > 0
 
 
 def test_semantic_hit_serves_near_duplicate() -> None:

@@ -107,7 +107,8 @@ def test_threads_mode_abandons_only_the_hung_thread() -> None:
     time.sleep(0.1)  # let finished threads exit after reporting
     left = [t for t in set(threading.enumerate()) - before if t.name.startswith("perfcore-")]
     assert report.abandoned_threads == 1
-    assert len(left) == 1 and left[0].daemon
+    assert len(left) == 1
+    assert left[0].daemon
 
 
 def test_threads_run_sleep_bound_validators_concurrently() -> None:

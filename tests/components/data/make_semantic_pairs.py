@@ -131,9 +131,11 @@ def _numeric(rng: random.Random) -> tuple[list[str], list[str], list[dict[str, s
         f, g = rng.sample(forms_conv, 2)
         src = f.format(n=n, u=u, v=v)
         cached.append(src)
-        paraphrase_rows.append({"query": g.format(n=n, u=u, v=v), "source": src, "kind": "reworded"})
+        reworded = g.format(n=n, u=u, v=v)
+        paraphrase_rows.append({"query": reworded, "source": src, "kind": "reworded"})
         paraphrase_rows.append({"query": _surface(src, rng), "source": src, "kind": "surface"})
-        distinct_rows.append({"query": f.format(n=n * 2, u=u, v=v), "closest": src, "kind": "entity"})
+        other = f.format(n=n * 2, u=u, v=v)
+        distinct_rows.append({"query": other, "closest": src, "kind": "entity"})
     return cached, paraphrase_rows, distinct_rows  # type: ignore[return-value]
 
 
@@ -147,8 +149,8 @@ def build(seed: int = SEED) -> dict[str, object]:
     paraphrases: list[dict[str, str]] = []
     distinct: list[dict[str, str]] = []
     held_out_by_template: dict[str, list[str]] = {}
-    for name, (values, forms) in templates.items():
-        values = list(values)
+    for name, (choices, forms) in templates.items():
+        values = list(choices)
         rng.shuffle(values)
         half = len(values) // 2
         kept, held = values[:half], values[half:]
