@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from perfcore.analysis import stats
 from perfcore.config import Settings
@@ -142,20 +143,32 @@ def _summary(result: Result) -> tuple[float, float, int] | None:
         raise InputError(f"result {result.id}: summary statistics incomplete") from None
 
 
-def _rounds(result: Result) -> list[int] | None:
+def _rounds(result: Result) -> npt.NDArray[np.int64] | None:
     rounds = result.extra.get("rounds")
     if rounds is None:
         return None
     if not isinstance(rounds, list) or len(rounds) != len(result.samples):
         raise InputError(f"result {result.id}: extra.rounds must label every sample")
-    return [int(r) for r in rounds]
+    try:
+        return np.asarray(rounds, dtype=np.int64)
+    except (TypeError, ValueError):
+        raise InputError(f"result {result.id}: extra.rounds must be integers") from None
 
 
-def _side(result: Result, values: stats.FloatArray) -> stats.SideEstimates | None:
-    """The estimate of one side, or None when it cannot be judged on a log scale."""
-    if values.size == 0 or values.min() <= 0:
+def _side(result: Result, raw: stats.FloatArray,
+          ordered: stats.FloatArray) -> stats.SideEstimates | None:
+    """The estimate of one side (``ordered``: ``raw`` sorted), None off a log scale."""
+    if ordered.size == 0 or ordered[0] <= 0:
         return None
-    return stats.estimate_side(values, _rounds(result), _summary(result))
+    rounds = _rounds(result)
+    if rounds is not None:
+        return stats.estimate_side(raw, rounds, _summary(result))
+    return stats.estimate_side(ordered, None, _summary(result), presorted=True)
+
+
+def _arrays(result: Result) -> tuple[stats.FloatArray, stats.FloatArray]:
+    raw = np.fromiter(result.samples, dtype=np.float64, count=len(result.samples))
+    return raw, np.sort(raw)
 
 
 def _median(result: Result, ordered: stats.FloatArray | None = None) -> float | None:
@@ -250,16 +263,15 @@ def _judge_pairs(
     curr_est: list[stats.SideEstimates] = []
     arrays: list[tuple[stats.FloatArray, stats.FloatArray]] = []
     for i, (b, c) in enumerate(pairs):
-        vb = np.array(b.samples, dtype=np.float64)
-        vc = np.array(c.samples, dtype=np.float64)
-        sb, sc = _side(b, vb), _side(c, vc)
+        (rb, vb), (rc, vc) = _arrays(b), _arrays(c)
+        sb, sc = _side(b, rb, vb), _side(c, rc, vc)
         if sb is None or sc is None:
             out[i] = _undecidable(b, c, cfg.threshold_for(b.id))
             continue
         ok.append(i)
         base_est.append(sb)
         curr_est.append(sc)
-        arrays.append((np.sort(vb), np.sort(vc)))
+        arrays.append((vb, vc))
     if not ok:
         return [c for c in out if c is not None]
     rows = [pairs[i] for i in ok]
@@ -267,8 +279,9 @@ def _judge_pairs(
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
     res = stats.compare_arrays(base_est, curr_est, between,
                                confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs))
-    p_mwu = np.array([1.0 if _summary(b) or _summary(c) else stats.mann_whitney_p(vb, vc)
-                      for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
+    p_mwu = np.array([
+        1.0 if _summary(b) or _summary(c) else stats.mann_whitney_p(vb, vc, presorted=True)
+        for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
     p = np.maximum(res.p_value, p_mwu)
     p_adj = stats.holm(p)
     sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])

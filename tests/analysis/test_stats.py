@@ -100,3 +100,16 @@ def test_mdc_grows_with_noise() -> None:
                                mdc_alpha=0.01)
     assert res.mdc80[0] < res.mdc80[1]
     assert np.all(res.mdc95 > res.mdc80)
+
+
+def test_round_medians_match_numpy() -> None:
+    """Round-level medians from the one-sort path equal numpy's per-group medians."""
+    rng = np.random.default_rng(21)
+    logs = rng.normal(-12, 1, 999)
+    labels = rng.integers(3, 10, 999)
+    side = stats.estimate_side(np.exp(logs), labels)
+    expected = np.array([np.median(logs[labels == g]) for g in np.unique(labels)])
+    assert side.rounds
+    assert side.units == expected.size
+    assert side.loc == pytest.approx(expected.mean(), abs=1e-12)
+    assert side.var == pytest.approx(expected.var(ddof=1) / expected.size, rel=1e-9)
