@@ -1,1 +1,53 @@
-"""perfcore.training."""
+"""The training pipeline: data, five model types, four timed phases, gate, audit, drift.
+
+Public API::
+
+    train(config: TrainingConfig) -> TrainingResult     the whole run
+    load_data(config) -> Dataset                         phase data_loading (tier fast)
+    preprocess(dataset, config) -> Prepared              phase preprocessing (standard)
+    fit(prepared, config) -> model                       phase training (advanced)
+    validate(model, prepared) -> Metrics                 phase validation (standard)
+    MODEL_TYPES, PHASE_TIERS
+
+``fit`` returns a scikit-learn style classifier (``perfcore.training.models``)
+with ``predict_proba(X)`` and ``describe(feature_names)``. Benchmarks time each
+phase by calling these functions directly; ``train`` composes them under a
+PhaseTracker.
+"""
+
+from perfcore.training.catalog import MODEL_TYPES, PHASE_TIERS
+from perfcore.training.data import Dataset, DatasetError, load_dataset
+from perfcore.training.metrics import Metrics, compute_metrics, expected_calibration_error
+from perfcore.training.pipeline import (
+    Prepared,
+    TrainingConfig,
+    fit,
+    load_data,
+    preprocess,
+    validate,
+)
+from perfcore.training.promotion import GateDecision, GateThresholds, evaluate_gate, load_model
+from perfcore.training.runner import TrainingResult, train
+
+__all__ = [
+    "MODEL_TYPES",
+    "PHASE_TIERS",
+    "Dataset",
+    "DatasetError",
+    "GateDecision",
+    "GateThresholds",
+    "Metrics",
+    "Prepared",
+    "TrainingConfig",
+    "TrainingResult",
+    "compute_metrics",
+    "evaluate_gate",
+    "expected_calibration_error",
+    "fit",
+    "load_data",
+    "load_dataset",
+    "load_model",
+    "preprocess",
+    "train",
+    "validate",
+]

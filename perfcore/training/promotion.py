@@ -1,0 +1,116 @@
+"""The promotion gate and model persistence (skops, never pickle).
+
+A model whose validation metrics clear the gate (accuracy >= ``min_accuracy`` and
+ECE <= ``max_ece``) is written to ``<output>/models/current/``; any other model to
+``<output>/models/candidates/``. Each model file ``<model_type>.skops`` has a
+sibling ``<model_type>.json`` with the metrics, parameters, dataset fingerprint,
+gate decision and creation time. Both files are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfcore._atomic import atomic_write_bytes, atomic_write_json
+from perfcore.errors import ConfigError, InputError
+from perfcore.training.metrics import Metrics
+
+__all__ = [
+    "GateDecision",
+    "GateThresholds",
+    "PersistedModel",
+    "evaluate_gate",
+    "load_model",
+    "persist_model",
+]
+
+METADATA_SCHEMA = "perfcore.model-metadata/1"
+
+
+@dataclass(frozen=True)
+class GateThresholds:
+    """What a model must reach to be promoted."""
+
+    min_accuracy: float = 0.85
+    max_ece: float = 0.08
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_accuracy <= 1.0:
+            raise ConfigError(f"gate minimum accuracy must lie in [0, 1], got {self.min_accuracy}")
+        if not 0.0 <= self.max_ece <= 1.0:
+            raise ConfigError(f"gate maximum ECE must lie in [0, 1], got {self.max_ece}")
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The gate's verdict and, when it failed, why."""
+
+    passed: bool
+    violations: tuple[str, ...]
+    thresholds: GateThresholds
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"passed": self.passed, "violations": list(self.violations),
+                "min_accuracy": self.thresholds.min_accuracy,
+                "max_ece": self.thresholds.max_ece}
+
+
+def evaluate_gate(metrics: Metrics, thresholds: GateThresholds) -> GateDecision:
+    """Judge ``metrics`` against ``thresholds``."""
+    violations: list[str] = []
+    if metrics.accuracy < thresholds.min_accuracy:
+        violations.append(f"accuracy {metrics.accuracy:.4f} < {thresholds.min_accuracy}")
+    if metrics.ece > thresholds.max_ece:
+        violations.append(f"ECE {metrics.ece:.4f} > {thresholds.max_ece}")
+    return GateDecision(not violations, tuple(violations), thresholds)
+
+
+@dataclass(frozen=True)
+class PersistedModel:
+    """Where a model and its metadata were written."""
+
+    model_path: Path
+    metadata_path: Path
+    sha256: str
+    promoted: bool
+
+
+def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
+                  model_type: str, decision: GateDecision) -> PersistedModel:
+    """Write the model (skops) and its metadata JSON under current/ or candidates/."""
+    import skops.io as sio
+
+    folder = output_dir / "models" / ("current" if decision.passed else "candidates")
+    blob = sio.dumps(model)
+    digest = hashlib.sha256(blob).hexdigest()
+    model_path = folder / f"{model_type}.skops"
+    metadata_path = folder / f"{model_type}.json"
+    document = {"schema": METADATA_SCHEMA, **metadata, "gate": decision.to_dict(),
+                "model_file": model_path.name, "model_sha256": digest}
+    atomic_write_bytes(model_path, blob)
+    atomic_write_json(metadata_path, document)
+    return PersistedModel(model_path, metadata_path, digest, decision.passed)
+
+
+def _trusted(type_name: str) -> bool:
+    return type_name.startswith(("perfcore.training.models.", "sklearn.", "numpy."))
+
+
+def load_model(path: Path) -> Any:
+    """Load a model written by persist_model; refuses types outside perfcore/sklearn/numpy."""
+    import skops.io as sio
+
+    try:
+        blob = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read model: {exc.strerror}") from None
+    untrusted = sio.get_untrusted_types(data=blob)
+    refused = [t for t in untrusted if not _trusted(t)]
+    if refused:
+        raise InputError(f"{path}: refusing untrusted types: {', '.join(refused)}")
+    return sio.loads(blob, trusted=untrusted)
