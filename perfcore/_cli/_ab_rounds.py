@@ -27,6 +27,8 @@ __all__ = ["QUICK_OPTIONS", "ABRounds", "run_ab_rounds"]
 QUICK_OPTIONS = ("--benchmark-max-time=0.1", "--benchmark-min-rounds=5",
                  "--benchmark-warmup=on", "--benchmark-warmup-iterations=100")
 
+QUICK_ENV = "PERFCORE_BENCH_QUICK"
+
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
@@ -56,6 +58,7 @@ def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner) -> Result
     # The tree's own sources must win over an installed perfcore.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(tree), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile: rounds buy power here
     done = runner(argv, cwd=tree, capture_output=True, text=True, check=False, env=env,
                   timeout=3600)
     if done.returncode != 0 or not out.is_file():

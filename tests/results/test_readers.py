@@ -197,3 +197,19 @@ def test_missing_path_and_empty_dir(tmp_path: Path) -> None:
         read_any(tmp_path / "nope.json")
     with pytest.raises(SchemaError, match="no result files"):
         read_any(tmp_path)
+
+
+def test_pytest_benchmark_machine_from_conftest(tmp_path: Path) -> None:
+    """machine_info.perfcore_machine (bench/conftest.py) is the run's machine identity."""
+    machine = Machine("abc123", "cpu", 2, 1, "os", "3.11")
+    doc = {"machine_info": {"perfcore_machine": machine.to_dict()}, "commit_info": {"id": "c1"},
+           "datetime": "2026-01-01T00:00:00", "version": "5.1.0",
+           "benchmarks": [{"name": "test_x", "fullname": "bench/test_cache.py::test_x",
+                           "params": None, "extra_info": {},
+                           "stats": {"data": [1.0, 1.1], "median": 1.05, "iqr": 0.1,
+                                     "rounds": 2}}]}
+    (tmp_path / "pb.json").write_text(json.dumps(doc))
+    got = read_any(tmp_path / "pb.json")
+    assert got.run.machine == machine
+    assert got.run.commit.id == "c1"
+    assert got.by_id()["cache.x"].samples == (1.0, 1.1)
