@@ -71,9 +71,9 @@ def _digest(data: object) -> str:
 
 def _pb_machine(info: Mapping[str, Any]) -> Machine:
     """perfcore's machine when bench/conftest.py recorded it, else one derived from cpuinfo."""
-    for key in ("perfcore_machine", "perfcore"):  # written by bench/conftest.py
-        if isinstance(info.get(key), Mapping):
-            return Machine.from_dict(info[key])
+    for name in ("perfcore_machine", "perfcore"):  # written by bench/conftest.py
+        if isinstance(info.get(name), Mapping):
+            return Machine.from_dict(info[name])
     cpu = info.get("cpu", {}) if isinstance(info.get("cpu"), Mapping) else {}
     key = {"node": info.get("node"), "cpu": cpu.get("brand_raw"), "count": cpu.get("count"),
            "system": info.get("system"), "release": info.get("release"),
