@@ -162,15 +162,14 @@ def within_var(runs: Sequence[ResultSet], ids: Sequence[str]) -> np.ndarray:
                       for i in ids] for r in runs])
 
 
-def leave_pair_out(logs: np.ndarray, wvar: np.ndarray, i: int, j: int, ids: Sequence[str],
-                   mode: str) -> dict[str, float]:
-    """Between-run SD per id learnt from every run except ``i`` and ``j``.
+def leave_out(logs: np.ndarray, wvar: np.ndarray, judged: Sequence[int], ids: Sequence[str],
+              mode: str) -> dict[str, float]:
+    """Between-run SD per id learnt from every run except the ``judged`` ones.
 
-    ``total``: the SD of the log medians (what ``perfcore calibrate`` stores);
-    ``drift``: that SD less the within-run error of a median, which the gate adds
-    itself, so nothing is counted twice.
+    ``total``: the SD of the log medians (what ``perfcore calibrate`` stores and the
+    gate reads); ``drift``: that SD less the within-run error of a median.
     """
-    keep = [k for k in range(logs.shape[0]) if k not in (i, j)]
+    keep = [k for k in range(logs.shape[0]) if k not in judged]
     sd = logs[keep].std(axis=0, ddof=1)
     if mode == "drift":
         sd = np.sqrt(np.maximum(sd**2 - wvar[keep].mean(axis=0), 0.0))
@@ -199,33 +198,58 @@ def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
                      results=tuple(slow(r) if r.id == rid else r for r in run.results))
 
 
+Sides = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> list[Sides]:
+    """Baseline/current run indices: every ordered pair for one run a side, else random
+    disjoint draws of ``per_side`` runs a side."""
+    if per_side == 1:
+        return [((i,), (j,)) for i in range(k) for j in range(k) if i != j]
+    if 2 * per_side > k:
+        raise SystemExit(f"{per_side} runs per side need at least {2 * per_side} runs")
+    out = []
+    for _ in range(draws):
+        picked = rng.permutation(k)[: 2 * per_side]
+        out.append((tuple(sorted(picked[:per_side])), tuple(sorted(picked[per_side:]))))
+    return out
+
+
+def _side(runs: Sequence[ResultSet], idx: tuple[int, ...]) -> ResultSet:
+    if len(idx) == 1:
+        return runs[idx[0]]
+    from perfcore.results.readers import merge_runs
+
+    merged: ResultSet = merge_runs([runs[i] for i in idx])
+    return merged
+
+
 def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tuple[Rule, str]],
-          slowdowns: Sequence[float], power_pairs: int | None, seed: int) -> dict[str, Tally]:
-    """Run every rule over every ordered pair (false alarms) and injected slowdowns (power)."""
-    k = len(runs)
-    pairs = [(i, j) for i in range(k) for j in range(k) if i != j]
+          slowdowns: Sequence[float], comparisons: Sequence[Sides], power_pairs: int | None,
+          rng: np.random.Generator) -> dict[str, Tally]:
+    """Run every rule over every no-change comparison (false alarms) and injections (power)."""
     logs, wvar = log_medians(runs, ids), within_var(runs, ids)
-    rng = np.random.default_rng(seed)
-    chosen = pairs if power_pairs is None or power_pairs >= len(pairs) else [
-        pairs[p] for p in rng.choice(len(pairs), power_pairs, replace=False)]
+    chosen = set(range(len(comparisons))) if power_pairs is None or power_pairs >= len(
+        comparisons) else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
     tallies = {name: Tally() for name in rules}
-    for i, j in pairs:
+    for n, (a, b) in enumerate(comparisons):
+        base, curr = _side(runs, a), _side(runs, b)
         for name, (rule, mode) in rules.items():
-            noise = leave_pair_out(logs, wvar, i, j, ids, mode) if mode else {}
-            flagged = rule(runs[i], runs[j], ids, noise)
+            noise = leave_out(logs, wvar, (*a, *b), ids, mode) if mode else {}
+            flagged = rule(base, curr, ids, noise)
             t = tallies[name]
             t.pairs += 1
             t.comparisons += len(ids)
             t.alarms += len(flagged)
             t.alarm_pairs += bool(flagged)
-            if (i, j) not in chosen:
+            if n not in chosen:
                 continue
             for rid in ids:
                 for s in slowdowns:
                     # Per-benchmark rules need only the injected one; perfcore's
                     # Holm step makes the whole suite matter.
                     scope = ids if rule is rule_perfcore else [rid]
-                    hit = rid in rule(runs[i], _slowed(runs[j], rid, s), scope, noise)
+                    hit = rid in rule(base, _slowed(curr, rid, s), scope, noise)
                     t.hits[(rid, s)] = t.hits.get((rid, s), 0) + hit
                     t.tries[(rid, s)] = t.tries.get((rid, s), 0) + 1
     return tallies
@@ -293,6 +317,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slowdowns", default=",".join(f"{s:g}" for s in SLOWDOWNS))
     parser.add_argument("--power-pairs", type=int, default=None,
                         help="judge injections on this many random ordered pairs (default all)")
+    parser.add_argument("--runs-per-side", type=int, default=1, metavar="M",
+                        help="merge M runs per side (the gate's rounds mode); default 1")
+    parser.add_argument("--draws", type=int, default=200,
+                        help="random disjoint side draws when M > 1 (default 200)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -309,13 +337,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups.setdefault(_group(r), []).append(r.id)
     rules: dict[str, tuple[Rule, str]] = {
         "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "total"),
-        "perfcore+drift": (rule_perfcore, "drift"),
         "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
         "asv 1.1x p<0.002": (rule_asv, ""),
     }
-    tallies = study(runs, ids, rules, slowdowns, args.power_pairs, args.seed)
-    k = len(runs)
-    header = (f"{k} no-change runs, {k * (k - 1)} ordered pairs, {len(ids)} benchmarks; "
+    rng = np.random.default_rng(args.seed)
+    comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
+    tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng)
+    what = ("ordered pairs" if args.runs_per_side == 1
+            else f"random disjoint draws of {args.runs_per_side} runs a side")
+    header = (f"{len(runs)} no-change runs, {len(comparisons)} {what}, {len(ids)} benchmarks; "
               f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
     text = render(tallies, groups, slowdowns, header)
     print(text)
