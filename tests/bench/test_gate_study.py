@@ -1,0 +1,61 @@
+"""bench/gate_study.py: the reference rules and the honesty of its noise model."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import gate_study
+
+from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+
+MACHINE = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
+
+
+def _run(**medians: float) -> ResultSet:
+    results = tuple(Result(id=k, unit="s", better="lower", samples=(v * 0.99, v, v * 1.01))
+                    for k, v in medians.items())
+    return ResultSet(run=RunInfo(created="t", machine=MACHINE), results=results)
+
+
+def test_pytest_benchmark_rule_is_median_five_percent() -> None:
+    """median:5% fails at 5.1% slower, not at 4.9% slower nor when faster."""
+    base = _run(a=1.0, b=1.0, c=1.0)
+    curr = _run(a=1.051, b=1.049, c=0.5)
+    assert gate_study.rule_pytest_benchmark(base, curr, ["a", "b", "c"], {}) == {"a"}
+
+
+def test_asv_rule_needs_the_factor() -> None:
+    """asv's rule ignores an 8% slowdown (below 1.1x) however clear, flags 50%."""
+    base = ResultSet(run=_run(a=1).run, results=tuple(
+        Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
+        for k in ("a", "b")))
+    curr = gate_study._slowed(gate_study._slowed(base, "a", 0.08), "b", 0.5)
+    assert gate_study.rule_asv(base, curr, ["a", "b"], {}) == {"b"}
+
+
+def test_noise_is_learnt_without_the_judged_runs() -> None:
+    """The leave-out noise model does not change when the judged runs change."""
+    logs = np.log(np.array([[1.0], [1.0], [1.1], [0.9], [1.05]]))
+    wvar = np.zeros_like(logs)
+    honest = gate_study.leave_out(logs, wvar, (0, 1), ["a"], "total")
+    logs[0, 0] = logs[1, 0] = np.log(50.0)  # wild values in the judged runs
+    assert gate_study.leave_out(logs, wvar, (0, 1), ["a"], "total") == honest
+
+
+def test_every_ordered_pair_for_one_run_a_side() -> None:
+    """K runs give K(K-1) ordered pairs; disjoint draws never share a run."""
+    assert len(gate_study.side_pairs(15, 1, 0, np.random.default_rng(0))) == 210
+    for a, b in gate_study.side_pairs(8, 3, 20, np.random.default_rng(0)):
+        assert not set(a) & set(b)
+
+
+def test_synthetic_study_renders_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """The script runs end to end on synthetic runs and prints the two tables."""
+    assert gate_study.main(["--synthetic", "4", "--slowdowns", "0.1,0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "| asv 1.1x p<0.002 |" in out
+    assert "Smallest slowdown" in out
