@@ -15,7 +15,9 @@ from perfcore.errors import (
     ServiceError,
 )
 from perfcore.instrument import MetricsCollector, ResourceMonitor, profiled
+from perfcore.instrument.phases import PhaseTracker
 from perfcore.results import Result, ResultSet, load_results
+from perfcore.training import TrainingConfig, TrainingResult, train
 
 __version__ = "0.1.0"
 
@@ -30,14 +32,18 @@ __all__ = [
     "MetricsCollector",
     "ParallelValidator",
     "PerfcoreError",
+    "PhaseTracker",
     "ResourceMonitor",
     "Result",
     "ResultSet",
     "SchemaError",
     "ServiceError",
     "Settings",
+    "TrainingConfig",
+    "TrainingResult",
     "__version__",
     "load_results",
     "load_settings",
     "profiled",
+    "train",
 ]

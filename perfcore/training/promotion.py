@@ -93,7 +93,11 @@ def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
     document = {"schema": METADATA_SCHEMA, **metadata, "gate": decision.to_dict(),
                 "model_file": model_path.name, "model_sha256": digest}
     atomic_write_bytes(model_path, blob)
-    atomic_write_json(metadata_path, document)
+    try:
+        atomic_write_json(metadata_path, document)
+    except BaseException:
+        model_path.unlink(missing_ok=True)  # a model without its metadata is a partial result
+        raise
     return PersistedModel(model_path, metadata_path, digest, decision.passed)
 
 
