@@ -197,7 +197,7 @@ def load_predictor(model_dir: Path, *, fast: bool = True) -> Predictor:
     return predictor_from_estimator(estimator, version, fast=fast, mean=mean, scale=scale)
 
 
-def synthetic_predictor(n_features: int = 16, seed: int = 0) -> Predictor:
+def synthetic_predictor(n_features: int = 16, seed: int = 0, *, fast: bool = True) -> Predictor:
     """A small logistic model fitted on seeded synthetic data (tests, demos)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -205,7 +205,7 @@ def synthetic_predictor(n_features: int = 16, seed: int = 0) -> Predictor:
     x = rng.normal(size=(400, n_features))
     y = (x @ rng.normal(size=n_features) + rng.normal(scale=0.5, size=400) > 0).astype(int)
     model = LogisticRegression(max_iter=200).fit(x, y)
-    return predictor_from_estimator(model, f"synthetic-{n_features}-{seed}")
+    return predictor_from_estimator(model, f"synthetic-{n_features}-{seed}", fast=fast)
 
 
 def ensure_model(model_dir: Path) -> None:

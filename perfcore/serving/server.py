@@ -29,6 +29,7 @@ class ServerSpec:
     cloud: CloudModel = field(default_factory=CloudModel)
     host: str = "127.0.0.1"
     port: int = 8000
+    fast_path: bool = True  # False: every prediction goes through sklearn's predict_proba
 
     def to_json(self) -> str:
         """One-line JSON, for a child process's argv."""
@@ -47,8 +48,8 @@ class ServerSpec:
 
 def _predictor(spec: ServerSpec) -> Predictor:
     if spec.model_dir is None:
-        return synthetic_predictor()
-    return load_predictor(Path(spec.model_dir))
+        return synthetic_predictor(fast=spec.fast_path)
+    return load_predictor(Path(spec.model_dir), fast=spec.fast_path)
 
 
 def build_app(spec: ServerSpec) -> Any:
