@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from perfcore.training.catalog import MODEL_TYPES
 
+PHASE_RESULTS_FILE = "phase_results.json"
+
 if TYPE_CHECKING:
     from perfcore.training import TrainingConfig, TrainingResult
 
@@ -104,7 +106,25 @@ def _print_performance(result: TrainingResult) -> None:
     print("suggestions:")
     for note in perf.suggestions:
         print(f"  - {note}")
-    print(f"report: {perf.report_path}; phase results: {perf.results_path}")
+    results_path = _write_phase_results(result)
+    print(f"report: {perf.report_path}; phase results: {results_path}")
+
+
+def _write_phase_results(result: TrainingResult) -> Path:
+    """The phase timings as a perfcore results file next to the report."""
+    from perfcore.results.environment import new_run_info
+    from perfcore.results.model import Result, ResultSet
+
+    model = result.config.model_type
+    params = {"model_type": model, "dataset": result.dataset}
+    results = [Result(id=f"training.{model}.{p.name}", unit="s", better="lower",
+                      samples=(p.wall_s,), params={**params, "tier": p.tier},
+                      extra={"cpu_s": p.cpu_s, "calls": p.calls}) for p in result.phases]
+    results.append(Result(id=f"training.{model}.total", unit="s", better="lower",
+                          samples=(result.run_wall_s,), params=params))
+    path = result.config.output_dir / PHASE_RESULTS_FILE
+    ResultSet(run=new_run_info(), results=tuple(results)).save(path)
+    return path
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -5,9 +5,9 @@ work done (model type, dataset, sample count, and epochs and batch size for
 iterative models); the first run of a key records it, later runs compare with it
 (delete the file to record a new one). The report
 (``performance_report.json``) holds the action metrics, per-phase stats with
-tier and share, and the optimisation block; the run's phase timings are also
-written as a perfcore results file (``phase_results.json``, ids
-``training.<model>.<phase>``) so ``perfcore report`` can show the breakdown.
+tier and share, and the optimisation block. (The perfcore results file of the
+phase timings is written by the ``perfcore train`` face, because ``results/``
+sits above ``training/`` in the layers.)
 """
 
 from __future__ import annotations
@@ -21,22 +21,18 @@ from typing import Any
 from perfcore._atomic import atomic_write_json
 from perfcore.errors import SchemaError
 from perfcore.instrument.phases import Optimisation, PhaseStats
-from perfcore.results.model import Result, ResultSet, RunInfo
 
 __all__ = [
     "BASELINE_FILE",
     "REPORT_FILE",
-    "RESULTS_FILE",
     "format_phase_table",
     "load_phase_baseline",
-    "phase_results",
     "store_phase_baseline",
     "suggestions",
 ]
 
 BASELINE_FILE = "phase_baseline.json"
 REPORT_FILE = "performance_report.json"
-RESULTS_FILE = "phase_results.json"
 REPORT_SCHEMA = "perfcore.training-performance/1"
 _BASELINE_SCHEMA = "perfcore.phase-baseline/1"
 DOMINANT_SHARE = 50.0
@@ -52,7 +48,6 @@ class PhaseReport:
     baseline_recorded: bool
     suggestions: tuple[str, ...]
     report_path: Path
-    results_path: Path
 
 
 def _read_baselines(path: Path) -> dict[str, dict[str, float]]:
@@ -154,23 +149,8 @@ def report_document(action: Mapping[str, Any], phases: Sequence[PhaseStats],
     }
 
 
-def phase_results(run: RunInfo, model_type: str, dataset: str,
-                  phases: Sequence[PhaseStats], run_wall_s: float) -> ResultSet:
-    """The phase timings as a perfcore ResultSet (one sample per phase, seconds)."""
-    params = {"model_type": model_type, "dataset": dataset}
-    results = [Result(id=f"training.{model_type}.{p.name}", unit="s", better="lower",
-                      samples=(p.wall_s,), params={**params, "tier": p.tier},
-                      extra={"cpu_s": p.cpu_s, "calls": p.calls}) for p in phases]
-    results.append(Result(id=f"training.{model_type}.total", unit="s", better="lower",
-                          samples=(run_wall_s,), params=params))
-    return ResultSet(run=run, results=tuple(results))
-
-
-def write_report(output_dir: Path, document: Mapping[str, Any],
-                 results: ResultSet) -> tuple[Path, Path]:
-    """Write the report and results file atomically; returns their paths."""
+def write_report(output_dir: Path, document: Mapping[str, Any]) -> Path:
+    """Write the report atomically; returns its path."""
     report_path = output_dir / REPORT_FILE
-    results_path = output_dir / RESULTS_FILE
     atomic_write_json(report_path, document)
-    results.save(results_path)
-    return report_path, results_path
+    return report_path

@@ -122,8 +122,6 @@ def _baseline_key(config: TrainingConfig) -> str:
 
 def _performance(config: TrainingConfig, trained: Trained, baseline: dict[str, float] | None,
                  run_wall_s: float) -> perfreport.PhaseReport:
-    from perfcore.results.environment import new_run_info
-
     key = _baseline_key(config)
     recorded = baseline is None
     if baseline is None:
@@ -141,11 +139,8 @@ def _performance(config: TrainingConfig, trained: Trained, baseline: dict[str, f
               "samples_per_s": len(trained.dataset.y) / run_wall_s if run_wall_s else None,
               "accuracy": m.accuracy, "ece": m.ece, "gate_passed": trained.decision.passed}
     document = perfreport.report_document(action, trained.phases, opt, recorded, notes)
-    results = perfreport.phase_results(new_run_info(), config.model_type, trained.dataset.name,
-                                       trained.phases, run_wall_s)
-    report_path, results_path = perfreport.write_report(config.output_dir, document, results)
-    return perfreport.PhaseReport(trained.phases, run_wall_s, opt, recorded, notes,
-                                  report_path, results_path)
+    report_path = perfreport.write_report(config.output_dir, document)
+    return perfreport.PhaseReport(trained.phases, run_wall_s, opt, recorded, notes, report_path)
 
 
 def train(config: TrainingConfig, *, clock: Clock = time.perf_counter_ns,

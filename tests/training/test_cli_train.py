@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from perfcore.cli import main
+from perfcore.results import load_results
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -30,6 +31,21 @@ def test_performance_flag_prints_the_phase_table(
     assert "recorded this run" in out
     assert "promotion gate passed" in out
     assert (tmp_path / "performance_report.json").is_file()
+
+
+def test_performance_flag_writes_phase_results(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The phase timings are saved as perfcore results with training.<model>.<phase> ids."""
+    assert _run(capsys, "--num-samples", "150", "--output-dir", str(tmp_path),
+                "--model-type", "heuristic", "--enable-performance-optimization")[0] == 0
+    results = load_results(tmp_path / "phase_results.json").by_id()
+    assert set(results) == {f"training.heuristic.{p}" for p in
+                            ("data_loading", "preprocessing", "training", "validation", "total")}
+    phase = results["training.heuristic.data_loading"]
+    assert (phase.unit, phase.better, phase.params["tier"]) == ("s", "lower", "fast")
+    assert results["training.heuristic.total"].samples[0] >= sum(
+        results[f"training.heuristic.{p}"].samples[0]
+        for p in ("data_loading", "preprocessing", "training", "validation"))
 
 
 def test_failed_gate_exits_zero_unless_asked(

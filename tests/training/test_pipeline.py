@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from perfcore.errors import InputError
-from perfcore.results import load_results
 from perfcore.training import (
     MODEL_TYPES,
     GateThresholds,
@@ -121,17 +120,6 @@ def test_second_run_compares_with_recorded_baseline(small_config: TrainingConfig
     assert first.performance.baseline_recorded
     assert not second.performance.baseline_recorded
     assert second.performance.optimisation.baseline_s == first.performance.optimisation.current_s
-
-
-def test_phase_results_file_is_a_perfcore_result_set(small_config: TrainingConfig) -> None:
-    """The phase timings are written as perfcore results with training.<model>.<phase> ids."""
-    result = train(replace(small_config, enable_performance_optimization=True))
-    assert result.performance is not None
-    results = load_results(result.performance.results_path).by_id()
-    assert "training.logistic.training" in results
-    assert "training.logistic.total" in results
-    phase = results["training.logistic.data_loading"]
-    assert (phase.unit, phase.better, phase.params["tier"]) == ("s", "lower", "fast")
 
 
 def test_fake_clock_drives_phase_times(small_config: TrainingConfig) -> None:
