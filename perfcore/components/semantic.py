@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 __all__ = ["DEFAULT_THRESHOLD", "SemanticIndex", "SemanticSettings"]
 
-DEFAULT_THRESHOLD = 0.90
+DEFAULT_THRESHOLD = 0.91
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _PUNCT = re.compile(r"[^\w\s]+")
 
@@ -33,7 +33,7 @@ class SemanticSettings:
     """How prompts are embedded and when a neighbour counts as the same prompt."""
 
     threshold: float = DEFAULT_THRESHOLD
-    n_features: int = 1024
+    n_features: int = 512
     char_ngrams: tuple[int, int] = (3, 5)
     word_ngrams: tuple[int, int] = (1, 2)
     word_weight: float = 0.5
@@ -50,30 +50,40 @@ def _numbers(text: str) -> tuple[str, ...]:
 
 
 class _Embedder:
-    """Turns prompts into dense, L2-normalised float32 rows."""
+    """Turns prompts into dense, L2-normalised float32 rows.
+
+    The n-grams come from scikit-learn ``HashingVectorizer`` analyzers (char_wb and word);
+    they are hashed in one ``FeatureHasher`` pass with per-feature weights, which is
+    several times faster per prompt than two vectorizer transforms and lets word
+    features weigh differently from character ones.
+    """
 
     def __init__(self, settings: SemanticSettings) -> None:
+        from sklearn.feature_extraction import FeatureHasher
         from sklearn.feature_extraction.text import HashingVectorizer
 
-        common: dict[str, Any] = {
-            "n_features": settings.n_features,
-            "norm": "l2",
-            "alternate_sign": True,
-            "lowercase": False,
-            "preprocessor": _normalise,
-        }
-        self._char = HashingVectorizer(
+        common: dict[str, Any] = {"lowercase": False, "preprocessor": _normalise}
+        self._chars = HashingVectorizer(
             analyzer="char_wb", ngram_range=settings.char_ngrams, **common
-        )
-        self._word = HashingVectorizer(
+        ).build_analyzer()
+        self._words = HashingVectorizer(
             analyzer="word", ngram_range=settings.word_ngrams, token_pattern=r"\w+", **common  # noqa: S106
+        ).build_analyzer()
+        self._hasher = FeatureHasher(
+            n_features=settings.n_features, input_type="pairs", alternate_sign=True
         )
         self._word_weight = settings.word_weight
 
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        dense: npt.NDArray[np.float64] = self._char.transform(texts).toarray()
+    def _features(self, text: str) -> list[tuple[str, float]]:
+        pairs = [(gram, 1.0) for gram in self._chars(text)]
         if self._word_weight:
-            dense += self._word_weight * self._word.transform(texts).toarray()
+            pairs += [("w:" + word, self._word_weight) for word in self._words(text)]
+        return pairs
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        dense: npt.NDArray[np.float64] = self._hasher.transform(
+            [self._features(t) for t in texts]
+        ).toarray()
         norms = np.linalg.norm(dense, axis=1, keepdims=True)
         norms[norms == 0.0] = 1.0
         unit: npt.NDArray[np.float32] = (dense / norms).astype(np.float32)
