@@ -35,6 +35,8 @@ __all__ = ["NoiseEstimate", "estimate_noise", "estimate_suite", "minimum_detecta
 
 # Standard error of a sample median relative to the mean's, for normal data: sqrt(pi/2).
 _MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
+# Beyond this many runs per side, "run it more" is not advice anyone can follow.
+_MANY_RUNS = 100
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,11 @@ def _advice(est: NoiseEstimate, alpha: float, power: float) -> str | None:
         parts.append(f"runs drift against each other ({drift:.1%} between runs): more "
                      "processes or runs per side, or interleaved rounds (gate --against)")
     runs = runs_needed(est.sd_between_log, est.threshold, alpha=alpha, power=power)
-    parts.append(f"about {runs} runs per side would reach the threshold")
+    if runs > _MANY_RUNS:
+        parts.append(f"more than {_MANY_RUNS} runs per side would be needed: on this "
+                     "machine gate it with a larger threshold, or only with interleaved rounds")
+    else:
+        parts.append(f"about {runs} runs per side would reach the threshold")
     return "; ".join(parts)
 
 

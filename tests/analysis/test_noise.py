@@ -39,7 +39,7 @@ def test_quiet_benchmark_has_no_advice() -> None:
 
 def test_drifting_benchmark_gets_advice_about_runs() -> None:
     """Large between-run drift yields advice naming drift and a number of runs per side."""
-    est = estimate_noise("b", _runs(12, 200, cv=0.01, drift=0.08, seed=3), threshold=0.05)
+    est = estimate_noise("b", _runs(12, 200, cv=0.01, drift=0.04, seed=3), threshold=0.05)
     assert est.advice is not None
     assert "drift" in est.advice
     assert f"about {runs_needed(est.sd_between_log, 0.05)} runs" in est.advice
@@ -64,3 +64,10 @@ def test_suite_skips_benchmarks_seen_once_and_uses_thresholds() -> None:
     suite = estimate_suite(samples, threshold_for=lambda rid: 0.2)
     assert [e.result_id for e in suite] == ["a"]
     assert suite[0].threshold == 0.2
+
+
+def test_hopeless_benchmark_is_told_so() -> None:
+    """When hundreds of runs would be needed, the advice says to change the threshold instead."""
+    est = estimate_noise("b", _runs(12, 50, cv=0.01, drift=0.5, seed=7), threshold=0.05)
+    assert est.advice is not None
+    assert "larger threshold" in est.advice

@@ -134,3 +134,28 @@ def test_noise_file_rejects_unknown_keys(tmp_path: Path) -> None:
                                                      "runs": 3, "extra": 1}}}), encoding="utf-8")
     with pytest.raises(SchemaError):
         load_noise(path)
+
+
+def test_calibrate_runs_the_suite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """calibrate --runs 2 runs pytest-benchmark twice and calibrates from its JSON."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_tiny.py").write_text(
+        "def test_tiny(benchmark):\n"
+        "    benchmark.pedantic(sum, args=(range(1000),), rounds=5, iterations=10)\n",
+        encoding="utf-8")
+    code = main(["calibrate", "--runs", "2", "--bench-dir", str(suite), "--no-write"])
+    assert code == 0
+    assert "tiny" in capsys.readouterr().out
+
+
+def test_calibrate_failing_suite_is_an_error(tmp_path: Path) -> None:
+    """A benchmark run that fails stops calibration with a non-zero exit, nothing written."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_bad.py").write_text("def test_bad(benchmark):\n    assert False\n",
+                                       encoding="utf-8")
+    code = main(["calibrate", "--runs", "2", "--bench-dir", str(suite),
+                 "--baselines-dir", str(tmp_path / "b")])
+    assert code == 2
+    assert not (tmp_path / "b").exists()
