@@ -27,6 +27,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from perfcore.load.openloop import OpenLoopConfig, run_open_loop
 from perfcore.load.orchestrate import _bodies
 from perfcore.load.results import percentiles_from_buckets
@@ -109,8 +111,7 @@ def main() -> None:
                  "repeats": args.repeats, "seconds": args.seconds}
     s, c, r = args.seconds, args.connections, args.repeats
     with _server(spec, work) as server:
-        n = int(json.loads(subprocess.run(["curl", "-s", f"{server.url}/health"],
-                                          capture_output=True, text=True).stdout)["n_features"])
+        n = int(httpx.get(f"{server.url}/health").json()["n_features"])
         if shutil.which("wrk"):
             out["wrk"] = _repeat(r, lambda: _wrk(server.url, c, s, n, work))
         out["perfcore_closed"] = _repeat(r, lambda: _perfcore(server.url, n, rate=None,
