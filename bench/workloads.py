@@ -6,6 +6,10 @@ two commits) measure exactly the same work.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 
 _TOPICS = ("invoice", "contract", "support ticket", "release note", "incident report",
@@ -40,3 +44,45 @@ def repeated_prompt_stream(requests: int, distinct: int, *, seed: int = 0,
     picks = rng.choice(distinct, size=requests, p=weights / weights.sum())
     flips = rng.random(requests) < reworded_share
     return [reworded(pool[i]) if f else pool[i] for i, f in zip(picks, flips, strict=True)]
+
+
+def sleep_validator(seconds: float) -> Callable[[object], bool]:
+    """A validator that waits ``seconds`` (I/O-bound: a remote check, a database query)."""
+
+    def check(_value: object) -> bool:
+        time.sleep(seconds)
+        return True
+
+    check.__name__ = f"sleep_{seconds:g}s"
+    return check
+
+
+CPU_LOOPS = 500_000
+
+
+def cpu_validator(value: int) -> bool:
+    """A CPU-bound validator (pure Python, holds the GIL): a checksum over ``CPU_LOOPS`` ints."""
+    total = 0
+    for i in range(CPU_LOOPS):
+        total = (total * 31 + (i ^ value)) % 1_000_003
+    return total >= 0
+
+
+def small_files(directory: Path, count: int = 2_000, seed: int = 0) -> list[Path]:
+    """``count`` small text files (0.5-4 KiB of CSV-like lines) under ``directory``."""
+    rng = np.random.default_rng(seed)
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        rows = int(rng.integers(16, 128))
+        text = "".join(f"{i},{j},{rng.random():.6f},label{j % 7}\n" for j in range(rows))
+        path = folder / f"record-{i:05d}.csv"
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def upper_transform(data: bytes) -> bytes:
+    """The batch transform: a cheap byte-level rewrite, so the benchmark measures I/O."""
+    return data.upper()
