@@ -74,6 +74,17 @@ def load(session: nox.Session) -> None:
     session.run("perfcore", "load", *session.posargs)
 
 
+@nox.session(name="load-study")
+def load_study(session: nox.Session) -> None:
+    """The serving/load figures: wrk vs perfcore vs Locust, open loop, batching, a stall."""
+    session.install("-e", ".[load]")
+    if shutil.which("wrk") is None and shutil.which("apt-get") and os.geteuid() == 0:
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        session.run("apt-get", "update", "-qq", external=True, env=env)
+        session.run("apt-get", "install", "-y", "-qq", "wrk", external=True, env=env)
+    session.run("python", "bench/load_study.py", *session.posargs)
+
+
 @nox.session
 def report(session: nox.Session) -> None:
     """Render reports/latest/ from the latest results."""
