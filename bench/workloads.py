@@ -86,3 +86,26 @@ def small_files(directory: Path, count: int = 2_000, seed: int = 0) -> list[Path
 def upper_transform(data: bytes) -> bytes:
     """The batch transform: a cheap byte-level rewrite, so the benchmark measures I/O."""
     return data.upper()
+
+
+def busy_validator(loops: int) -> Callable[[object], bool]:
+    """An in-process CPU-bound check (schema, statistics) of about ``loops`` steps."""
+
+    def check(_value: object) -> bool:
+        total = 0
+        for i in range(loops):
+            total = (total * 31 + i) % 1_000_003
+        return total >= 0
+
+    check.__name__ = f"busy_{loops}"
+    return check
+
+
+def mixed_validators() -> list[Callable[[object], bool]]:
+    """A model-validation suite: 4 remote checks (30 ms waits) and 4 computations.
+
+    Each computation takes about as long as a wait (30 ms on the reference machine),
+    so half the serial time is waiting and half is computing.
+    """
+    return [sleep_validator(0.03) for _ in range(4)] + [busy_validator(650_000)
+                                                          for _ in range(4)]
