@@ -12,9 +12,14 @@ def test_failed_write_keeps_old_file_and_no_temp(tmp_path: Path) -> None:
     """An exception mid-write leaves the old content and no temporary file."""
     target = tmp_path / "f.txt"
     target.write_text("old")
-    with pytest.raises(RuntimeError), atomic_open(target) as handle:
-        handle.write("new")
-        raise RuntimeError("crash")
+
+    def crash() -> None:
+        with atomic_open(target) as handle:
+            handle.write("new")
+            raise RuntimeError("crash")
+
+    with pytest.raises(RuntimeError):
+        crash()
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
 
