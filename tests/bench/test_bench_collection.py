@@ -1,0 +1,43 @@
+"""The benchmark suites are collectable: pytest lists every benchmark, ASV finds its suite."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _collect(*extra: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "bench/", "--collect-only", "-q", "-p",
+         "no:cacheprovider", *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def test_pytest_collects_every_suite() -> None:
+    """`pytest bench/ --collect-only` lists benchmarks of every area, each phase x model type."""
+    ids = _collect()
+    files = {line.split("::")[0] for line in ids}
+    assert files >= {"bench/test_training.py", "bench/test_cache.py", "bench/test_validator.py",
+                     "bench/test_batch.py", "bench/test_instrument.py", "bench/test_ratios.py"}
+    phases = [line for line in ids if "test_training.py::test_phase[" in line]
+    assert len(phases) == 20  # 5 model types x 4 phases
+
+
+def test_quick_mode_collects_the_same_benchmarks() -> None:
+    """`--quick` lowers rounds only: the same benchmarks are collected."""
+    assert _collect("--quick") == _collect()
+
+
+def test_asv_config_points_at_the_suite() -> None:
+    """asv.conf.json runs on the current interpreter and points into bench/asv."""
+    config = json.loads((ROOT / "asv.conf.json").read_text())
+    assert config["environment_type"] == "existing"
+    assert (ROOT / config["benchmark_dir"] / "__init__.py").is_file()
+    assert config["results_dir"] == ".asv/results"
+    assert config["html_dir"] == ".asv/html"
