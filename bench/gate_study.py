@@ -121,12 +121,24 @@ def rule_pytest_benchmark(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     return flagged
 
 
+def _asv_functions() -> tuple[Any, Any]:
+    """asv's compare check and stats, imported with bench/ off the path (bench/asv/ is
+    the ASV *suite*, which would otherwise shadow the asv package)."""
+    here = Path(__file__).resolve().parent
+    saved = sys.path[:]
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    try:
+        from asv.commands.compare import _is_result_better
+        from asv_runner.statistics import compute_stats
+    finally:
+        sys.path[:] = saved
+    return _is_result_better, compute_stats
+
+
 def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
              _noise: Mapping[str, float]) -> set[str]:
     """``asv compare --factor 1.1``: asv's own check, fed asv's own statistics."""
-    from asv.commands.compare import _is_result_better
-    from asv_runner.statistics import compute_stats
-
+    _is_result_better, compute_stats = _asv_functions()
     b, c = base.by_id(), curr.by_id()
     flagged = set()
     for rid in ids:
