@@ -179,12 +179,20 @@ def leave_out(logs: np.ndarray, wvar: np.ndarray, judged: Sequence[int], ids: Se
     """Between-run SD per id learnt from every run except the ``judged`` ones.
 
     ``total``: the SD of the log medians (what ``perfcore calibrate`` stores and the
-    gate reads); ``drift``: that SD less the within-run error of a median.
+    gate reads); ``drift``: that SD less the within-run error of a median;
+    ``t``: ``total`` widened by Student's t quantile over the normal one at the
+    suite's strictest Holm level, with one degree of freedom fewer than the runs
+    learnt from (a what-if: the SD is an estimate, not the truth).
     """
     keep = [k for k in range(logs.shape[0]) if k not in judged]
     sd = logs[keep].std(axis=0, ddof=1)
     if mode == "drift":
         sd = np.sqrt(np.maximum(sd**2 - wvar[keep].mean(axis=0), 0.0))
+    elif mode == "t":
+        from scipy import stats
+
+        q = 1 - SETTINGS.alpha / (2 * len(ids))
+        sd = sd * stats.t.ppf(q, len(keep) - 1) / stats.norm.ppf(q)
     return {rid: float(v) for rid, v in zip(ids, sd, strict=True)}
 
 
@@ -333,6 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="merge M runs per side (the gate's rounds mode); default 1")
     parser.add_argument("--draws", type=int, default=200,
                         help="random disjoint side draws when M > 1 (default 200)")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also judge with rule variants that are not perfcore's today")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -352,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
         "asv 1.1x p<0.002": (rule_asv, ""),
     }
+    if args.what_if:
+        rules["what-if: perfcore+noise, t quantile"] = (rule_perfcore, "t")
     rng = np.random.default_rng(args.seed)
     comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
     tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng)
