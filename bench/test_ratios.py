@@ -150,7 +150,12 @@ _HARNESS = textwrap.dedent("""
                              history=[base, curr])
     with tempfile.TemporaryDirectory() as out:
         render_report(data, out)
-    print(json.dumps(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
+    # VmHWM is this process's own peak RSS; ru_maxrss would carry the parent's peak
+    # across fork and exec on Linux.
+    with open("/proc/self/status", encoding="ascii") as status:
+        hwm = [line.split()[1] for line in status if line.startswith("VmHWM:")]
+    peak = int(hwm[0]) * 1024 if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(peak))
 """)
 
 

@@ -35,6 +35,7 @@ from perfcore.results.claims_file import load_claims
 from perfcore.results.environment import new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
+from perfcore.results.noise_file import load_noise, noise_path
 from perfcore.results.readers import read_any
 
 __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
@@ -139,10 +140,24 @@ def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
     settings = LoadSettings(
         targets=("local", "cloud"), users=8, duration_s=4.0 if job.quick else 10.0,
         workdir=out / "load", model_dir=str(job.settings.resolve(MODEL_DIR)))
-    report = run_load(settings, progress=lambda message: progress(f"load: {message}"))
+    report = run_load(settings, progress=_every(2.0, lambda m: progress(f"load: {m}")))
     if report.problems:
         raise ServiceError("the load test failed: " + "; ".join(report.problems))
     return to_result_set(report.measurements)
+
+
+def _every(seconds: float, show: Callable[[str], None],
+           clock: Callable[[], float] = time.monotonic) -> Callable[[str], None]:
+    """``show`` at most once per ``seconds`` (the load test reports four times a second)."""
+    last = [-float("inf")]
+
+    def throttled(message: str) -> None:
+        now = clock()
+        if now - last[0] >= seconds:
+            last[0] = now
+            show(message)
+
+    return throttled
 
 
 @dataclass(frozen=True)
@@ -180,7 +195,10 @@ def _judge(job: JobSettings, current: ResultSet,
         suite = compare_suites(empty, current, settings=job.settings)
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
-    suite = compare_suites(baseline, current, settings=job.settings)
+    # Calibrated between-run noise of this machine (perfcore calibrate), when recorded.
+    noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
+    between = load_noise(noise).between_run_sd() if noise.is_file() else None
+    suite = compare_suites(baseline, current, settings=job.settings, between_run_sd=between)
     return suite, decide_gate(suite, allow_missing=False)
 
 
