@@ -6,8 +6,9 @@ Layout::
 
 where ``<created>`` is the run's UTC time as ``20261123T194647Z`` (so names sort
 in time order) and ``<shortcommit>`` the first 10 hex digits of the commit, or
-``nocommit``. Every file is an ordinary ``perfcore.results/1`` document written
-atomically; a second run in the same second gets a ``-2``, ``-3``... suffix, so
+``nocommit`` (no git checkout, or a tool's placeholder such as ``unversioned``).
+Every file is an ordinary ``perfcore.results/1`` document written atomically; a
+second run in the same second gets a ``-2``, ``-3``... suffix, so
 appending never overwrites. Numbers from different machines never mix: each
 machine has its own folder.
 """
@@ -28,6 +29,7 @@ __all__ = ["HistoryPoint", "append_run", "history_dir", "list_runs", "load_histo
            "result_ids", "series"]
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ def _parse_created(created: str) -> datetime:
 
 def _file_stem(results: ResultSet) -> str:
     stamp = _parse_created(results.run.created).strftime("%Y%m%dT%H%M%SZ")
-    commit = _SAFE.sub("", results.run.commit.id)[:10] or "nocommit"
+    commit_id = results.run.commit.id.lower()
+    commit = commit_id[:10] if _HEX.fullmatch(commit_id) else "nocommit"
     return f"{stamp}-{commit}"
 
 

@@ -25,7 +25,7 @@ def _run(created: str, commit: str, value: float, machine: Machine = MACHINE) ->
 
 def test_append_writes_named_file_under_machine(tmp_path: Path) -> None:
     """A run lands in <root>/<machine>/<created>-<shortcommit>.json and reloads equal."""
-    run = _run("2026-11-23T19:46:47+00:00", "0123456789abcdef", 1.0)
+    run = _run("2026-11-23T19:46:47+00:00", "0123456789ABCDEF", 1.0)
     path = append_run(run, tmp_path)
     assert path == tmp_path / "abc123" / "20261123T194647Z-0123456789.json"
     assert load_history(tmp_path, "abc123") == (run,)
@@ -33,7 +33,7 @@ def test_append_writes_named_file_under_machine(tmp_path: Path) -> None:
 
 def test_same_second_does_not_overwrite(tmp_path: Path) -> None:
     """Two runs with the same time and commit are both kept."""
-    run = _run("2026-11-23T19:46:47+00:00", "", 1.0)
+    run = _run("2026-11-23T19:46:47+00:00", "unversioned", 1.0)
     first, second = append_run(run, tmp_path), append_run(run, tmp_path)
     assert first != second
     assert first.name.endswith("-nocommit.json")
