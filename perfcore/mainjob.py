@@ -58,6 +58,11 @@ class JobSettings:
     pytest_args: tuple[str, ...] = ()
 
     @property
+    def partial(self) -> bool:
+        """Whether only some benchmarks run (a -k selection): never a baseline, never history."""
+        return bool(self.pytest_args)
+
+    @property
     def out(self) -> Path:
         """The output folder (``[tool.perfcore] output_dir`` unless given)."""
         return self.settings.resolve(self.out_dir or self.settings.output_dir)
@@ -169,30 +174,38 @@ class Stages:
     render: Callable[..., object] = field(default=render_report)
 
 
-def _baseline(job: JobSettings, current: ResultSet, progress: Progress) -> ResultSet | None:
-    """This machine's baseline, or None after recording ``current`` as the first one."""
+def _baseline(job: JobSettings, current: ResultSet,
+              progress: Progress) -> tuple[ResultSet | None, bool]:
+    """This machine's baseline (None when there is none) and whether ``current`` became it."""
     store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
     machine = current.run.machine
     if not store.has(machine.id):
+        if job.partial:
+            progress(f"baseline: none for machine {machine.id}; a partial run is not recorded")
+            return None, False
         path = store.save(current)
         progress(f"baseline: none for machine {machine.id} ({machine.cpu}); "
                  f"recorded this run as its first baseline: {path}")
-        return None
+        return None, True
     baseline = store.load(machine.id)
-    if not job.load:
-        # A run without the load test is judged on what it measured, not on what it skipped.
-        kept = tuple(r for r in baseline.results if not r.id.startswith("load."))
+    if job.partial or not job.load:
+        # A run is judged on what it measured, not on what it was told to skip.
+        measured = current.by_id()
+        kept = tuple(r for r in baseline.results if r.id in measured
+                     or not (job.partial or r.id.startswith("load.")))
         baseline = ResultSet(run=baseline.run, results=kept)
     progress(f"baseline: machine {machine.id}, recorded {baseline.run.created} "
              f"at {baseline.run.commit.id[:10] or 'no commit'}")
-    return baseline
+    return baseline, False
 
 
-def _judge(job: JobSettings, current: ResultSet,
-           baseline: ResultSet | None) -> tuple[SuiteComparison, GateDecision]:
+def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
+           recorded: bool) -> tuple[SuiteComparison, GateDecision]:
     if baseline is None:
         empty = ResultSet(run=current.run, results=())
         suite = compare_suites(empty, current, settings=job.settings)
+        if not recorded:
+            return suite, GateDecision(False, 2, ("no baseline for this machine to compare with",))
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
     # Calibrated between-run noise of this machine (perfcore calibrate), when recorded.
@@ -237,11 +250,12 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     out = job.out
     out.mkdir(parents=True, exist_ok=True)
     current = _measure(job, stages, out, progress)
-    baseline = _baseline(job, current, progress)
-    suite, decision = _judge(job, current, baseline)
+    baseline, recorded = _baseline(job, current, progress)
+    suite, decision = _judge(job, current, baseline, recorded)
     history_root = job.settings.resolve(job.history_dir)
     past = load_history(history_root, current.run.machine.id)
-    append_run(current, history_root)
+    if not job.partial:
+        append_run(current, history_root)
     runs = (*past, current)
     claims = _claims(job, current)
     progress(f"verdicts: {_counts_text(suite)}; claims: {_claims_text(claims)}")
@@ -252,9 +266,9 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     stages.render(data, out)
     report = out / "index.html"
     progress(f"report: {report}")
-    line = _verdict_line(decision, suite, baseline is None, report, progress.elapsed())
+    line = _verdict_line(decision, suite, recorded, report, progress.elapsed())
     return JobOutcome(exit_code=decision.exit_code, verdict_line=line, report=report,
-                      results=out / "results.json", first_baseline=baseline is None)
+                      results=out / "results.json", first_baseline=recorded)
 
 
 def _counts_text(suite: SuiteComparison) -> str:
@@ -278,5 +292,5 @@ def _verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
     elif decision.exit_code == 1:
         verdict = f"FAIL ({len(suite.regressions())} regressed)"
     else:
-        verdict = "ERROR (nothing could be compared)"
+        verdict = f"ERROR ({decision.reasons[0] if decision.reasons else 'nothing compared'})"
     return f"perfcore: {verdict}: {_counts_text(suite)} in {elapsed:.0f}s; report: {report}"

@@ -159,3 +159,23 @@ def test_real_render_writes_every_format(tmp_path: Path) -> None:
     outcome = run_main_job(_job(tmp_path), stages=stages, stream=io.StringIO())
     for name in ("index.html", "summary.md", "verdict.json", "junit.xml"):
         assert (outcome.report.parent / name).is_file(), name
+
+
+def test_partial_run_is_judged_on_what_it_measured(tmp_path: Path) -> None:
+    """A -k run compares only its own results, and is kept out of the history."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=io.StringIO())
+    only_cache = _set(Result("cache.exact_hit", "s", "lower", _samples(1e-6, 9)))
+    outcome = run_main_job(_job(tmp_path, pytest_args=("-k", "cache"), load=False),
+                           stages=Recorder(only_cache).stages(), stream=io.StringIO())
+    assert outcome.exit_code == 0
+    assert "missing" not in outcome.verdict_line
+    folder = tmp_path / "reports/history" / current_machine().id
+    assert len(list(folder.glob("*.json"))) == 1
+
+
+def test_partial_run_never_becomes_the_first_baseline(tmp_path: Path) -> None:
+    """Without a baseline, a -k run records none and exits 2 (nothing to compare)."""
+    outcome = run_main_job(_job(tmp_path, pytest_args=("-k", "cache")),
+                           stages=Recorder(_bench()).stages(), stream=io.StringIO())
+    assert outcome.exit_code == 2
+    assert not (tmp_path / "reports/baselines").exists()
