@@ -17,12 +17,14 @@ from perfcore.errors import (
 from perfcore.instrument import MetricsCollector, ResourceMonitor, profiled
 from perfcore.instrument.phases import PhaseTracker
 from perfcore.results import Result, ResultSet, load_results
+from perfcore.results.baselines import BaselineStore
 from perfcore.training import TrainingConfig, TrainingResult, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BaselineError",
+    "BaselineStore",
     "BatchFileProcessor",
     "ComparisonError",
     "ConfigError",
