@@ -47,6 +47,8 @@ def collected(make_arg: Callable[[], Any] | None = None) -> Setup:
 
 def record_per_op(benchmark: Any, ops: int, *, result_id: str | None = None) -> None:
     """Store per-operation times (round time / ops) as the samples perfcore reads."""
+    if benchmark.stats is None:  # --benchmark-disable: the body ran once, nothing was timed
+        return
     data = list(benchmark.stats.stats.data)
     benchmark.extra_info["ops_per_round"] = ops
     record_samples(benchmark, [t / ops for t in data], unit="s", better="lower",

@@ -49,3 +49,10 @@ def test_quick_profile_lowers_rounds_only(benchutil: ModuleType) -> None:
     full, quick = benchutil.Profile(quick=False), benchutil.Profile(quick=True)
     assert (full.rounds(20, 3), quick.rounds(20, 3)) == (20, 3)
     assert (full.warmup(2), quick.warmup(2)) == (2, 1)
+
+
+def test_record_per_op_ignores_disabled_benchmarks(benchutil: ModuleType) -> None:
+    """Under --benchmark-disable nothing was timed, so nothing is recorded."""
+    bench = SimpleNamespace(stats=None, extra_info={})
+    benchutil.record_per_op(bench, 1000)
+    assert bench.extra_info == {}
