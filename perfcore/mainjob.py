@@ -31,8 +31,8 @@ from perfcore.errors import ServiceError
 from perfcore.report import build_report_data, render_report
 from perfcore.report.build import history_change_points
 from perfcore.results.baselines import BaselineStore
-from perfcore.results.claims_file import load_claims
-from perfcore.results.environment import new_run_info
+from perfcore.results.claims_file import Claim, load_claims
+from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
 from perfcore.results.noise_file import load_noise, noise_path
@@ -215,11 +215,20 @@ def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
     return suite, decide_gate(suite, allow_missing=False)
 
 
-def _claims(job: JobSettings, current: ResultSet) -> tuple[ClaimVerdict, ...]:
+def _read_claims(job: JobSettings) -> tuple[Claim, ...]:
     path = job.settings.resolve(job.settings.claims_file)
-    if not path.is_file():
-        return ()
-    return judge_claims(load_claims(path), current.by_id())
+    return load_claims(path) if path.is_file() else ()
+
+
+def _preflight(job: JobSettings) -> tuple[Claim, ...]:
+    """Read the claims and this machine's baseline now: a broken file fails in a second,
+    not after minutes of measuring."""
+    claims = _read_claims(job)
+    store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
+    machine_id = current_machine().id
+    if store.has(machine_id):
+        store.load(machine_id)
+    return claims
 
 
 def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) -> ResultSet:
@@ -249,6 +258,7 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     progress = Progress(stream or sys.stderr)
     out = job.out
     out.mkdir(parents=True, exist_ok=True)
+    claim_specs = _preflight(job)
     current = _measure(job, stages, out, progress)
     baseline, recorded = _baseline(job, current, progress)
     suite, decision = _judge(job, current, baseline, recorded)
@@ -257,7 +267,7 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     if not job.partial:
         append_run(current, history_root)
     runs = (*past, current)
-    claims = _claims(job, current)
+    claims = judge_claims(claim_specs, current.by_id())
     progress(f"verdicts: {_counts_text(suite)}; claims: {_claims_text(claims)}")
     data = build_report_data(
         suite, current=current, baseline=baseline, decision=decision, history=runs,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from perfcore.config import Settings
-from perfcore.errors import ServiceError
+from perfcore.errors import SchemaError, ServiceError
 from perfcore.mainjob import JobSettings, Progress, Stages, run_main_job
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.environment import current_machine, new_run_info
@@ -179,3 +179,13 @@ def test_partial_run_never_becomes_the_first_baseline(tmp_path: Path) -> None:
                            stages=Recorder(_bench()).stages(), stream=io.StringIO())
     assert outcome.exit_code == 2
     assert not (tmp_path / "reports/baselines").exists()
+
+
+def test_broken_claims_file_fails_before_measuring(tmp_path: Path) -> None:
+    """A malformed claims file stops the job before any benchmark runs."""
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports/claims.toml").write_text("[[claim]]\nname = 'x'\n")
+    recorder = Recorder(_bench())
+    with pytest.raises(SchemaError):
+        run_main_job(_job(tmp_path), stages=recorder.stages(), stream=io.StringIO())
+    assert recorder.calls == []
