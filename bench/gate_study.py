@@ -157,6 +157,18 @@ def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     return {c.id for c in suite.comparisons if c.verdict == "regressed"}
 
 
+def rule_perfcore_location_only(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                                noise: Mapping[str, float]) -> set[str]:
+    """What-if: perfcore's rule without the Mann-Whitney half of its intersection-union
+    test (with 3 samples a side its smallest two-sided p-value is 0.1, above any alpha)."""
+    from unittest import mock
+
+    from perfcore.analysis import compare
+
+    with mock.patch.object(compare.stats, "mann_whitney_p", return_value=0.0):
+        return rule_perfcore(base, curr, ids, noise)
+
+
 SETTINGS = load_settings()
 
 
@@ -268,7 +280,7 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
                 for s in slowdowns:
                     # Per-benchmark rules need only the injected one; perfcore's
                     # Holm step makes the whole suite matter.
-                    scope = ids if rule is rule_perfcore else [rid]
+                    scope = [rid] if rule in (rule_asv, rule_pytest_benchmark) else ids
                     hit = rid in rule(base, _slowed(curr, rid, s), scope, noise)
                     t.hits[(rid, s)] = t.hits.get((rid, s), 0) + hit
                     t.tries[(rid, s)] = t.tries.get((rid, s), 0) + 1
@@ -343,6 +355,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="random disjoint side draws when M > 1 (default 200)")
     parser.add_argument("--what-if", action="store_true",
                         help="also judge with rule variants that are not perfcore's today")
+    parser.add_argument("--only", default="", metavar="TEXT",
+                        help="judge only with the rules whose name contains TEXT")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
@@ -364,6 +378,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.what_if:
         rules["what-if: perfcore+noise, t quantile"] = (rule_perfcore, "t")
+        rules["what-if: perfcore+noise, no MWU"] = (rule_perfcore_location_only, "total")
+        rules["what-if: perfcore+noise, t, no MWU"] = (rule_perfcore_location_only, "t")
+    if args.only:
+        rules = {k: v for k, v in rules.items() if args.only in k}
     rng = np.random.default_rng(args.seed)
     comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
     tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng)
