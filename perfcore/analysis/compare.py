@@ -208,7 +208,8 @@ def _classify(
     significant = p_adj < alpha
     beyond = np.abs(log_ratio) > band
     worse = sign * log_ratio > 0
-    inside = (np.log(ci_low) > -band) & (np.log(ci_high) < band)
+    with np.errstate(divide="ignore"):  # a zero bound (all-zero samples) is log -inf: not inside
+        inside = (np.log(ci_low) > -band) & (np.log(ci_high) < band)
     undecided = beyond | (~inside & ~significant & ~(mdc <= thresholds))
     verdicts: list[Verdict] = []
     for sig, bey, bad, und in zip(significant, beyond, worse, undecided, strict=True):
