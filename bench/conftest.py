@@ -8,6 +8,11 @@ stored baselines.
 Each round starts from a collected heap (``gc.collect()`` in the setup), so a
 collection triggered by garbage of an earlier round does not land in a later one;
 the collector itself stays enabled, because the systems under test run with it.
+
+BLAS and OpenMP pools are limited to one thread for the whole session. On a 2-core
+shared machine a two-thread OpenBLAS spin-waits whenever the other core is busy,
+which made training phases bimodal between runs (3 ms in one run, 135 ms in the
+next); a single-threaded pool measures the code, not the scheduler.
 """
 
 from __future__ import annotations
@@ -19,6 +24,16 @@ import pytest
 from benchutil import Profile
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin BLAS/OpenMP pools to one thread for the session (see the module docstring)."""
+    from threadpoolctl import threadpool_limits
+
+    config.stash[_LIMITS] = threadpool_limits(limits=1)
+
+
+_LIMITS = pytest.StashKey[object]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
