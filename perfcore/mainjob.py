@@ -210,8 +210,11 @@ def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
         return suite, GateDecision(True, 0, (note,))
     # Calibrated between-run noise of this machine (perfcore calibrate), when recorded.
     noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
-    between = load_noise(noise).between_run_sd() if noise.is_file() else None
-    suite = compare_suites(baseline, current, settings=job.settings, between_run_sd=between)
+    model = load_noise(noise) if noise.is_file() else None
+    suite = compare_suites(
+        baseline, current, settings=job.settings,
+        between_run_sd=model.between_run_sd() if model else None,
+        between_run_df=model.between_run_df() if model else None)
     return suite, decide_gate(suite, allow_missing=False)
 
 

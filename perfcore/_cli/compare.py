@@ -47,6 +47,7 @@ class Sides:
     current: ResultSet
     between_run_sd: dict[str, float]
     noise_source: Path | None
+    between_run_df: dict[str, float] | None = None
 
 
 def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
@@ -58,7 +59,8 @@ def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
     source = noise if noise is not None else noise_file_for(baseline)
     if noise is None and not source.is_file():
         return Sides(base, curr, {}, None)
-    return Sides(base, curr, load_noise(source).between_run_sd(), source)
+    model = load_noise(source)
+    return Sides(base, curr, model.between_run_sd(), source, model.between_run_df())
 
 
 def judge(sides: Sides, settings: Settings) -> SuiteComparison:
@@ -67,7 +69,8 @@ def judge(sides: Sides, settings: Settings) -> SuiteComparison:
     from perfcore.errors import ComparisonError
 
     suite = compare_suites(sides.baseline, sides.current, settings=settings,
-                           between_run_sd=sides.between_run_sd)
+                           between_run_sd=sides.between_run_sd,
+                           between_run_df=sides.between_run_df)
     if not suite.compared():
         raise ComparisonError("baseline and current have no benchmark in common "
                               f"({len(sides.baseline.results)} vs {len(sides.current.results)} "

@@ -11,10 +11,14 @@ The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rat
    runs, from ``perfcore calibrate``), else of :data:`DEFAULT_BETWEEN_RUN_SD`.
 2. The p-value is the larger of that location test's and Mann-Whitney U's over the raw
    samples (an intersection-union test: significant only when both are, so it is
-   valid whenever the between-run-aware test is). Holm's step-down correction is then
-   applied across every compared result, keeping the chance of any false alarm in
-   the suite below ``alpha`` (a gate fails on one alarm, so family-wise error, not
-   the false discovery rate, is the quantity to bound).
+   valid whenever the between-run-aware test is). Where U cannot reach the strictest
+   Holm level at all (too few samples), the location test decides alone. A calibrated
+   SD learnt from ``k`` runs carries ``k - 1`` degrees of freedom (Student's t), and a
+   side made of ``k`` runs has ``1/k`` of a single run's between-run variance.
+   Holm's step-down correction is then applied across every compared result, keeping
+   the chance of any false alarm in the suite below ``alpha`` (a gate fails on one
+   alarm, so family-wise error, not the false discovery rate, is the quantity to
+   bound).
 3. ``regressed`` / ``improved``: significant after Holm *and* the point ratio is beyond
    the threshold in the bad / good direction (``|log r| > log(1 + t)``).
    ``noisy``: not decidable at this noise -- the ratio is beyond the threshold but not
@@ -230,9 +234,12 @@ def compare_suites(
     between_run_sd: Mapping[str, float] | None = None,
     rng: np.random.Generator | None = None,
     default_between_run_sd: float = DEFAULT_BETWEEN_RUN_SD,
+    between_run_df: Mapping[str, float] | None = None,
 ) -> SuiteComparison:
     """Judge every result of ``current`` against ``baseline`` (see the module's rule).
 
+    ``between_run_df`` gives, per id, the degrees of freedom of its calibrated
+    between-run SD (runs - 1); ids without one are judged with the normal quantile.
     ``rng`` is accepted for interface stability; the rule is analytic and uses no
     randomness, so equal inputs always give equal verdicts.
     """
@@ -244,7 +251,8 @@ def compare_suites(
         if b.unit != c.unit or b.better != c.better:
             raise InputError(f"result {b.id}: baseline is {b.unit}/{b.better}, "
                              f"current is {c.unit}/{c.better}")
-    judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd)
+    judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
+                          between_run_df or {})
     one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
                  for i in sorted(curr.keys() - base.keys())]
     one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
@@ -257,6 +265,7 @@ def compare_suites(
 def _judge_pairs(
     pairs: Sequence[tuple[Result, Result]], cfg: Settings,
     between_run_sd: Mapping[str, float], default_sd: float,
+    between_run_df: Mapping[str, float],
 ) -> list[Comparison]:
     out: list[Comparison | None] = [None] * len(pairs)
     ok: list[int] = []
@@ -278,10 +287,13 @@ def _judge_pairs(
     rows = [pairs[i] for i in ok]
     between = np.array([between_run_sd.get(b.id, default_sd) for b, _ in rows])
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
+    dfs = np.array([between_run_df.get(b.id, math.inf) for b, _ in rows])
     res = stats.compare_arrays(base_est, curr_est, between,
-                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs))
+                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs),
+                               between_df=dfs)
+    strictest = cfg.alpha / len(rows)
     p_mwu = np.array([
-        1.0 if _summary(b) or _summary(c) else stats.mann_whitney_p(vb, vc, presorted=True)
+        _mann_whitney(b, c, vb, vc, strictest)
         for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
     p = np.maximum(res.p_value, p_mwu)
     p_adj = stats.holm(p)
@@ -299,6 +311,24 @@ def _judge_pairs(
             threshold=float(thresholds[k]), mdc=float(res.mdc80[k]), verdict=verdicts[k],
             mdc95=float(res.mdc95[k]), basis=_basis(sb, curr_est[k]))
     return [c for c in out if c is not None]
+
+
+def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray,
+                  strictest: float) -> float:
+    """The Mann-Whitney half of the test, or 0 where it could never reach the gate's level.
+
+    With few samples a side, U's smallest attainable two-sided p (``2 / C(n, n1)``: 0.1
+    at 3 against 3) lies above any Holm level, so requiring it would make the gate
+    unable to flag anything; there the between-run-aware location test decides alone,
+    as asv falls back to interval overlap when it has too few samples.
+    """
+    if _summary(b) or _summary(c):
+        return 1.0
+    # comb(40, 20) ~ 1.4e11: beyond that every usable level is attainable.
+    small = vb.size + vc.size <= 40
+    if small and 2.0 / math.comb(vb.size + vc.size, vc.size) > strictest:
+        return 0.0
+    return stats.mann_whitney_p(vb, vc, presorted=True)
 
 
 def _basis(base: stats.SideEstimates, curr: stats.SideEstimates) -> str:

@@ -206,12 +206,16 @@ def compare_arrays(
     *,
     confidence: float,
     mdc_alpha: float,
+    between_df: FloatArray | None = None,
 ) -> TwoSampleStats:
     """Log ratio current/baseline, its interval, p-value and detectable change, per row.
 
     ``between_sd`` is each benchmark's log-scale SD of a run's median between
     no-change runs; rows without rounds on both sides take, per side, the larger of
-    that variance and the side's own within-run variance of its location.
+    that variance (over the number of runs, for a side made of several runs) and the
+    side's own variance of its location. ``between_df`` is the degrees of freedom of
+    that SD (runs it was learnt from, less one): an SD estimated from eight runs is
+    itself uncertain, so those rows use Student's t, not the normal quantile.
     """
     loc_b = np.array([s.loc for s in base])
     loc_c = np.array([s.loc for s in curr])
@@ -223,9 +227,13 @@ def compare_arrays(
     # holds the within-run error at calibration's sample size) and by at least its
     # own within-run error; rounds on both sides measure all of it themselves.
     floor = np.square(between_sd)
+    units_b = np.array([s.units if s.rounds else 1 for s in base], dtype=np.float64)
+    units_c = np.array([s.units if s.rounds else 1 for s in curr], dtype=np.float64)
     var = np.where(both_rounds, var_b + var_c,
-                   np.maximum(var_b, floor) + np.maximum(var_c, floor))
+                   np.maximum(var_b, floor / units_b) + np.maximum(var_c, floor / units_c))
     df = _welch_df(base, curr, var_b, var_c, both_rounds)
+    if between_df is not None:
+        df = np.where(both_rounds, df, np.maximum(between_df, 1.0))
     se = np.sqrt(var)
     d = loc_c - loc_b
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -50,6 +50,10 @@ class NoiseModel:
         """The mapping ``compare_suites(between_run_sd=...)`` takes."""
         return {rid: b.sd_between_log for rid, b in self.benchmarks.items()}
 
+    def between_run_df(self) -> dict[str, float]:
+        """Degrees of freedom of each SD (runs - 1): ``compare_suites(between_run_df=...)``."""
+        return {rid: float(max(b.runs - 1, 1)) for rid, b in self.benchmarks.items()}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, schema tag first."""
         return {"schema": NOISE_SCHEMA, "machine": self.machine, "created": self.created,

@@ -193,3 +193,43 @@ def test_decide_gate_exit_codes() -> None:
     assert decide_gate(missing, allow_missing=True).exit_code == 0
     nothing = compare_suites(_set(_result("x", same)), _set(_result("y", same)))
     assert decide_gate(nothing, allow_missing=True).exit_code == 2
+
+
+def test_three_samples_a_side_can_still_flag_a_large_slowdown() -> None:
+    """With 3 samples a side (U can never reach a Holm level) a 50% slowdown is still found."""
+    rng = np.random.default_rng(21)
+    base = _result("x", _noise(rng, n=3, sd=0.01))
+    curr = _result("x", _noise(rng, n=3, scale=1.5, sd=0.01))
+    assert _verdict(base, curr, between_run_sd={"x": 0.02}) == "regressed"
+
+
+def test_calibration_degrees_of_freedom_widen_the_interval() -> None:
+    """An SD learnt from 4 runs (3 df) gives a wider interval than the same SD taken as known."""
+    rng = np.random.default_rng(22)
+    base, curr = _result("x", _noise(rng)), _result("x", _noise(rng, scale=1.03))
+    known = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.02}).comparisons[0]
+    learnt = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.02},
+                            between_run_df={"x": 3.0}).comparisons[0]
+    assert learnt.ci_low is not None
+    assert known.ci_low is not None
+    assert learnt.ci_high is not None
+    assert known.ci_high is not None
+    assert learnt.ci_high - learnt.ci_low > 1.5 * (known.ci_high - known.ci_low)
+
+
+def test_baseline_of_several_runs_narrows_the_interval() -> None:
+    """A baseline merged from 8 runs carries 1/8 of a run's drift against a single current run."""
+    rng = np.random.default_rng(23)
+    single = _result("x", _noise(rng, sd=0.01))
+    merged = _result("x", np.concatenate([_noise(rng, n=50, scale=float(np.exp(d)), sd=0.01)
+                                          for d in rng.normal(0, 0.03, 8)]), rounds=8)
+    curr = _result("x", _noise(rng, sd=0.01))
+    sd = {"x": 0.03}
+    one = compare_suites(_set(single), _set(curr), between_run_sd=sd).comparisons[0]
+    eight = compare_suites(_set(merged), _set(curr), between_run_sd=sd).comparisons[0]
+    assert one.ci_low is not None
+    assert one.ci_high is not None
+    assert eight.ci_low is not None
+    assert eight.ci_high is not None
+    width_one, width_eight = one.ci_high / one.ci_low, eight.ci_high / eight.ci_low
+    assert np.log(width_eight) < 0.8 * np.log(width_one)
