@@ -51,7 +51,17 @@ from perfcore.results.model import Machine, Result, ResultSet, RunInfo, load_res
 
 SLOWDOWNS = (0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
 TARGET_POWER = 0.95
-Rule = Callable[[ResultSet, ResultSet, Sequence[str], Mapping[str, float]], set[str]]
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Between-run SD per id learnt from ``runs`` no-change runs (empty: the default)."""
+
+    sd: Mapping[str, float] = field(default_factory=dict)
+    runs: int = 0
+
+
+Rule = Callable[[ResultSet, ResultSet, Sequence[str], Noise], set[str]]
 
 
 # ----------------------------------------------------------------------------- input
@@ -109,7 +119,7 @@ def _bad_values(result: Result) -> list[float]:
 
 
 def rule_pytest_benchmark(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                          _noise: Mapping[str, float]) -> set[str]:
+                          _noise: Noise) -> set[str]:
     """pytest-benchmark's ``median:5%`` compare-fail check, per benchmark."""
     b, c = base.by_id(), curr.by_id()
     flagged = set()
@@ -136,7 +146,7 @@ def _asv_functions() -> tuple[Any, Any]:
 
 
 def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-             _noise: Mapping[str, float]) -> set[str]:
+             _noise: Noise) -> set[str]:
     """``asv compare --factor 1.1``: asv's own check, fed asv's own statistics."""
     _is_result_better, compute_stats = _asv_functions()
     b, c = base.by_id(), curr.by_id()
@@ -151,22 +161,14 @@ def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
 
 
 def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                  noise: Mapping[str, float]) -> set[str]:
-    """perfcore's gate rule; ``noise`` is the between-run SD per id (empty: default)."""
-    suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise or None)
+                  noise: Noise) -> set[str]:
+    """perfcore's gate rule, with the SD's degrees of freedom as the gate reads them
+    from noise.json (the runs it was learnt from, less one)."""
+    df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
+    suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise.sd or None,
+                           between_run_df=df)
     return {c.id for c in suite.comparisons if c.verdict == "regressed"}
 
-
-def rule_perfcore_location_only(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                                noise: Mapping[str, float]) -> set[str]:
-    """What-if: perfcore's rule without the Mann-Whitney half of its intersection-union
-    test (with 3 samples a side its smallest two-sided p-value is 0.1, above any alpha)."""
-    from unittest import mock
-
-    from perfcore.analysis import compare
-
-    with mock.patch.object(compare.stats, "mann_whitney_p", return_value=0.0):
-        return rule_perfcore(base, curr, ids, noise)
 
 
 SETTINGS = load_settings()
@@ -178,34 +180,12 @@ def log_medians(runs: Sequence[ResultSet], ids: Sequence[str]) -> np.ndarray:
     return np.log([[statistics.median(r.by_id()[i].samples) for i in ids] for r in runs])
 
 
-def within_var(runs: Sequence[ResultSet], ids: Sequence[str]) -> np.ndarray:
-    """K x B matrix of the squared error of each run's log median (McKean-Schrader)."""
-    from perfcore.analysis.stats import median_se_log
-
-    return np.array([[median_se_log(np.sort(np.log(r.by_id()[i].samples))) ** 2
-                      for i in ids] for r in runs])
-
-
-def leave_out(logs: np.ndarray, wvar: np.ndarray, judged: Sequence[int], ids: Sequence[str],
-              mode: str) -> dict[str, float]:
-    """Between-run SD per id learnt from every run except the ``judged`` ones.
-
-    ``total``: the SD of the log medians (what ``perfcore calibrate`` stores and the
-    gate reads); ``drift``: that SD less the within-run error of a median;
-    ``t``: ``total`` widened by Student's t quantile over the normal one at the
-    suite's strictest Holm level, with one degree of freedom fewer than the runs
-    learnt from (a what-if: the SD is an estimate, not the truth).
-    """
+def leave_out(logs: np.ndarray, judged: Sequence[int], ids: Sequence[str]) -> Noise:
+    """Between-run SD per id (of the log run medians, what ``perfcore calibrate``
+    stores and the gate reads) learnt from every run except the ``judged`` ones."""
     keep = [k for k in range(logs.shape[0]) if k not in judged]
     sd = logs[keep].std(axis=0, ddof=1)
-    if mode == "drift":
-        sd = np.sqrt(np.maximum(sd**2 - wvar[keep].mean(axis=0), 0.0))
-    elif mode == "t":
-        from scipy import stats
-
-        q = 1 - SETTINGS.alpha / (2 * len(ids))
-        sd = sd * stats.t.ppf(q, len(keep) - 1) / stats.norm.ppf(q)
-    return {rid: float(v) for rid, v in zip(ids, sd, strict=True)}
+    return Noise({rid: float(v) for rid, v in zip(ids, sd, strict=True)}, len(keep))
 
 
 # ----------------------------------------------------------------------------- study
@@ -231,6 +211,19 @@ def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
 
 
 Sides = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator) -> list[Sides]:
+    """The production layout: a baseline of ``base_runs`` runs against one other run."""
+    if base_runs + 1 > k:
+        raise SystemExit(f"a baseline of {base_runs} runs needs at least {base_runs + 1} runs")
+    out = []
+    for n in range(draws):
+        current = n % k
+        others = np.array([i for i in range(k) if i != current])
+        picked = tuple(sorted(rng.choice(others, base_runs, replace=False).tolist()))
+        out.append((picked, (current,)))
+    return out
 
 
 def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> list[Sides]:
@@ -260,14 +253,17 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
           slowdowns: Sequence[float], comparisons: Sequence[Sides], power_pairs: int | None,
           rng: np.random.Generator) -> dict[str, Tally]:
     """Run every rule over every no-change comparison (false alarms) and injections (power)."""
-    logs, wvar = log_medians(runs, ids), within_var(runs, ids)
+    logs = log_medians(runs, ids)
     chosen = set(range(len(comparisons))) if power_pairs is None or power_pairs >= len(
         comparisons) else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
     tallies = {name: Tally() for name in rules}
     for n, (a, b) in enumerate(comparisons):
         base, curr = _side(runs, a), _side(runs, b)
         for name, (rule, mode) in rules.items():
-            noise = leave_out(logs, wvar, (*a, *b), ids, mode) if mode else {}
+            if mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
+                noise = leave_out(logs, tuple(set(range(len(runs))) - set(a)), ids)
+            else:
+                noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
             flagged = rule(base, curr, ids, noise)
             t = tallies[name]
             t.pairs += 1
@@ -351,15 +347,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="judge injections on this many random ordered pairs (default all)")
     parser.add_argument("--runs-per-side", type=int, default=1, metavar="M",
                         help="merge M runs per side (the gate's rounds mode); default 1")
+    parser.add_argument("--baseline-runs", type=int, default=0, metavar="K",
+                        help="production layout: a baseline merged from K runs, its noise "
+                             "learnt from those K runs (perfcore calibrate --save-baseline), "
+                             "judged against one other run")
     parser.add_argument("--draws", type=int, default=200,
                         help="random disjoint side draws when M > 1 (default 200)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also judge with rule variants that are not perfcore's today")
     parser.add_argument("--only", default="", metavar="TEXT",
                         help="judge only with the rules whose name contains TEXT")
+    parser.add_argument("--alpha", type=float, default=None,
+                        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
+    global SETTINGS  # noqa: PLW0603 - the study's rules read the settings it judges with
+    SETTINGS = load_settings(alpha=args.alpha)
     runs: list[Any] = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
                        else [_read(p) for p in args.files])
     if len(runs) < 4:
@@ -371,22 +373,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: dict[str, list[str]] = {}
     for r in runs[0].results:
         groups.setdefault(_group(r), []).append(r.id)
+    # The mode says where a rule's noise comes from: "" the gate's default, "leave-pair-out"
+    # every run but the judged ones, "baseline" the runs that make up the baseline.
     rules: dict[str, tuple[Rule, str]] = {
-        "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "total"),
+        "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "leave-pair-out"),
         "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
         "asv 1.1x p<0.002": (rule_asv, ""),
     }
-    if args.what_if:
-        rules["what-if: perfcore+noise, t quantile"] = (rule_perfcore, "t")
-        rules["what-if: perfcore+noise, no MWU"] = (rule_perfcore_location_only, "total")
-        rules["what-if: perfcore+noise, t, no MWU"] = (rule_perfcore_location_only, "t")
     if args.only:
         rules = {k: v for k, v in rules.items() if args.only in k}
     rng = np.random.default_rng(args.seed)
-    comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
+    if args.baseline_runs:
+        rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
+                 **{k: v for k, v in rules.items() if v[1] == ""}}
+        comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng)
+    else:
+        comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
     tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng)
     what = ("ordered pairs" if args.runs_per_side == 1
             else f"random disjoint draws of {args.runs_per_side} runs a side")
+    if args.baseline_runs:
+        what = f"draws of a {args.baseline_runs}-run baseline against one other run"
     header = (f"{len(runs)} no-change runs, {len(comparisons)} {what}, {len(ids)} benchmarks; "
               f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
     text = render(tallies, groups, slowdowns, header)

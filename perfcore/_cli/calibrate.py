@@ -1,7 +1,10 @@
 """``perfcore calibrate``: measure this machine's noise from repeated no-change runs.
 
 Either runs the pytest-benchmark suite ``--runs`` times, or reads result files
-given with ``--from`` (one file per run). Prints each benchmark's within-run CV,
+given with ``--from`` (one file per run). With ``--save-baseline`` the same runs, merged
+with one round per run, become this machine's baseline, so a later single run is
+judged against a baseline whose own drift is averaged over N runs. Prints each
+benchmark's within-run CV,
 between-run SD, and the smallest regression one run against one can detect at the
 configured false-alarm rate with 95% power, and writes
 ``<baselines_dir>/<machine>/noise.json`` for the gate.
@@ -44,6 +47,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--baselines-dir", type=Path, default=None,
                         help="where noise.json goes (default: [tool.perfcore] baselines_dir)")
     parser.add_argument("--no-write", action="store_true", help="print only, write nothing")
+    parser.add_argument("--save-baseline", action="store_true",
+                        help="also store the runs, merged (one round per run), as this "
+                             "machine's baseline: its drift then weighs 1/N of one run's")
     parser.set_defaults(handler=_run)
 
 
@@ -123,4 +129,10 @@ def _run(args: argparse.Namespace) -> int:
         path = noise_path(settings.resolve(settings.baselines_dir), machine)
         save_noise(path, model)
         print(f"\nwrote {path}")
+    if args.save_baseline and not args.no_write:
+        from perfcore.results.baselines import BaselineStore
+        from perfcore.results.readers import merge_runs
+
+        stored = BaselineStore(settings.resolve(settings.baselines_dir)).save(merge_runs(runs))
+        print(f"stored the {len(runs)} runs as this machine's baseline: {stored}")
     return 0

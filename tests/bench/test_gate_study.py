@@ -34,16 +34,25 @@ def test_asv_rule_needs_the_factor() -> None:
         Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
         for k in ("a", "b")))
     curr = gate_study._slowed(gate_study._slowed(base, "a", 0.08), "b", 0.5)
-    assert gate_study.rule_asv(base, curr, ["a", "b"], {}) == {"b"}
+    assert gate_study.rule_asv(base, curr, ["a", "b"], gate_study.Noise()) == {"b"}
 
 
 def test_noise_is_learnt_without_the_judged_runs() -> None:
     """The leave-out noise model does not change when the judged runs change."""
     logs = np.log(np.array([[1.0], [1.0], [1.1], [0.9], [1.05]]))
-    wvar = np.zeros_like(logs)
-    honest = gate_study.leave_out(logs, wvar, (0, 1), ["a"], "total")
+    honest = gate_study.leave_out(logs, (0, 1), ["a"])
     logs[0, 0] = logs[1, 0] = np.log(50.0)  # wild values in the judged runs
-    assert gate_study.leave_out(logs, wvar, (0, 1), ["a"], "total") == honest
+    assert gate_study.leave_out(logs, (0, 1), ["a"]) == honest
+    assert honest.runs == 3
+
+
+def test_baseline_draws_never_judge_a_run_against_itself() -> None:
+    """In the production layout the current run is never one of the baseline's runs."""
+    draws = gate_study.baseline_draws(10, 6, 40, np.random.default_rng(0))
+    assert len(draws) == 40
+    for base, (current,) in draws:
+        assert len(base) == 6
+        assert current not in base
 
 
 def test_every_ordered_pair_for_one_run_a_side() -> None:
