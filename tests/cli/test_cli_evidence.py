@@ -38,6 +38,20 @@ def test_calibrate_from_files_writes_noise_json(tmp_path: Path,
     assert model.benchmarks["bench.a"].sd_between_log > 0
 
 
+def test_calibrate_save_baseline_stores_runs_as_rounds(tmp_path: Path) -> None:
+    """calibrate --save-baseline stores the runs merged, one round label per run."""
+    from perfcore.results.baselines import BaselineStore
+
+    files = [_write(tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c",
+                    [_timing("bench.a", 1.0 + 0.01 * i, i)]) for i in range(3)]
+    code = main(["calibrate", "--from", *map(str, files), "--baselines-dir", str(tmp_path / "b"),
+                 "--save-baseline"])
+    assert code == 0
+    (stored,) = BaselineStore(tmp_path / "b").load("m1").results
+    assert sorted(set(stored.extra["rounds"])) == [0, 1, 2]
+    assert len(stored.samples) == 3 * len(_timing("bench.a", 1.0, 0).samples)
+
+
 def test_calibrate_needs_two_runs(tmp_path: Path) -> None:
     """One file cannot measure noise between runs: exit 2, nothing written."""
     one = _write(tmp_path / "r.json", "2026-01-01T00:00:00+00:00", "c", [_timing("a", 1, 0)])
