@@ -124,9 +124,13 @@ def load_targets(results: ResultSet) -> tuple[str, ...]:
     """The load targets (``local``, ``cloud``, ``local.u4``...) with results in ``results``."""
     targets = set()
     for result in results.results:
-        parts = result.id.split(".")
-        if len(parts) >= 3 and parts[0] == "load":
-            targets.add(".".join(parts[1:-1]))
+        if not result.id.startswith("load."):
+            continue
+        rest = result.id.removeprefix("load.")
+        # "p99.9" is the one metric name with a dot in it.
+        target = rest.removesuffix(".p99.9") if rest.endswith(".p99.9") else rest.rpartition(".")[0]
+        if target:
+            targets.add(target)
     return tuple(sorted(targets))
 
 

@@ -76,7 +76,7 @@ def _load_results() -> ResultSet:
     return ResultSet(run=RunInfo(created="t", machine=machine), results=(
         r("load.local.p99", "ms", 12.0), r("load.local.error_rate", "%", 0.5),
         r("load.local.throughput", "req/s", 5100.0), r("load.cloud.p99", "s", 0.2),
-        r("load.local.p50_uncorrected", "s", 0.001),
+        r("load.local.p50_uncorrected", "s", 0.001), r("load.cloud.p99.9", "s", 0.3),
         Result(id="load.local.max", unit="s", better="lower", samples=(),
                extra={"valid": False}),
     ))
@@ -90,4 +90,4 @@ def test_metrics_from_results_normalises_and_skips_invalid() -> None:
     assert load_targets(results) == ("cloud", "local")
     metrics = metrics_from_results(results, "local")
     assert metrics == pytest.approx({"p99": 0.012, "error_rate": 0.005, "throughput": 5100.0})
-    assert metrics_from_results(results, "cloud") == pytest.approx({"p99": 0.2})
+    assert metrics_from_results(results, "cloud") == pytest.approx({"p99": 0.2, "p99.9": 0.3})
