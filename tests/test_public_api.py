@@ -31,3 +31,20 @@ def test_unknown_subcommand_is_usage_error() -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
+
+
+def test_lazy_names_import_on_first_use() -> None:
+    """Judging and report names resolve from the package without importing scipy up front."""
+    code = ("import sys, perfcore; assert 'scipy' not in sys.modules; "
+            "assert callable(perfcore.compare_suites); assert 'scipy.stats' in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_unknown_attribute_is_attribute_error() -> None:
+    """A name outside the API raises AttributeError, as for any module."""
+    import pytest
+
+    with pytest.raises(AttributeError):
+        _ = perfcore.no_such_name  # type: ignore[attr-defined]
