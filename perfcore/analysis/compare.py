@@ -62,6 +62,8 @@ VERDICTS: tuple[Verdict, ...] = ("regressed", "improved", "unchanged", "noisy", 
 # pytest-benchmark's median:5% alarmed on 8.8% of pairs (log-ratio SD ~0.029, ~0.021
 # per run) and asv's 1.1x on 5.1% (~0.036 per run); 0.03 sits between them.
 DEFAULT_BETWEEN_RUN_SD = 0.03
+# Below this many samples on either side U is left out of the decision (see _mann_whitney).
+MIN_U_SAMPLES = 8
 
 
 @dataclass(frozen=True)
@@ -320,10 +322,15 @@ def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArr
     With few samples a side, U's smallest attainable two-sided p (``2 / C(n, n1)``: 0.1
     at 3 against 3) lies above any Holm level, so requiring it would make the gate
     unable to flag anything; there the between-run-aware location test decides alone,
-    as asv falls back to interval overlap when it has too few samples.
+    as asv falls back to interval overlap when it has too few samples. The same holds
+    with fewer than :data:`MIN_U_SAMPLES` on either side: 45 tied samples against 3
+    (a deterministic ratio measured three times a run) never reach a Holm level
+    through U's tie-corrected normal approximation either.
     """
     if _summary(b) or _summary(c):
         return 1.0
+    if min(vb.size, vc.size) < MIN_U_SAMPLES:
+        return 0.0
     # comb(40, 20) ~ 1.4e11: beyond that every usable level is attainable.
     small = vb.size + vc.size <= 40
     if small and 2.0 / math.comb(vb.size + vc.size, vc.size) > strictest:

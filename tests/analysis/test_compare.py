@@ -233,3 +233,17 @@ def test_baseline_of_several_runs_narrows_the_interval() -> None:
     assert eight.ci_high is not None
     width_one, width_eight = one.ci_high / one.ci_low, eight.ci_high / eight.ci_low
     assert np.log(width_eight) < 0.8 * np.log(width_one)
+
+
+def test_few_samples_against_a_merged_baseline_can_be_flagged() -> None:
+    """3 samples a run, a 15-run baseline, 47 results: a 10% drop of one is still found."""
+    values = (0.866, 0.8556, 0.8604)
+    rounds = {"rounds": [i // 3 for i in range(45)]}
+    base = [Result(id=f"r{k}", unit="ratio", better="higher", samples=values * 15,
+                   extra=rounds) for k in range(47)]
+    curr = [Result(id=f"r{k}", unit="ratio", better="higher",
+                   samples=tuple(v / (1.1 if k == 0 else 1.0) for v in values))
+            for k in range(47)]
+    sd = {f"r{k}": 0.005 for k in range(47)}
+    suite = compare_suites(_set(*base), _set(*curr), between_run_sd=sd)
+    assert [c.id for c in suite.regressions()] == ["r0"]
