@@ -101,13 +101,10 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.load.orchestrate import run_load
     from perfcore.load.report import check_slos, format_table, parse_slos
     from perfcore.load.results import to_result_set
-    from perfcore.serving.model import ensure_model
 
     config = load_settings()
     output = args.output or config.resolve(config.output_dir) / "load.json"
     slos = parse_slos(args.slo)  # bad SLO text is a usage error before any load runs
-    if not args.synthetic_model and args.remote_url is None:
-        ensure_model(Path(args.model_dir))
     settings = _settings(args, output.parent / "load")
     report = run_load(settings, progress=_progress)
     if sys.stderr.isatty():

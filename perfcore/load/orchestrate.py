@@ -23,6 +23,7 @@ from perfcore.load.results import LoadMeasurement, Validity, percentiles_from_bu
 from perfcore.load.runner import LocustOutcome, LocustRun, require_loopback, run_locust
 from perfcore.serving.app import ServerConfig
 from perfcore.serving.cloud import CloudModel
+from perfcore.serving.model import ensure_model
 from perfcore.serving.process import ServerProcess, start_server
 from perfcore.serving.server import ServerSpec
 
@@ -183,6 +184,9 @@ def _servers(s: LoadSettings, targets: tuple[str, ...]) -> Iterator[dict[str, Se
     try:
         base = ServerSpec(model_dir=s.model_dir, config=s.server, cloud=s.cloud, port=0)
         if "local" in targets:
+            if s.model_dir is not None:
+                # A fresh checkout has no promoted model: train one before serving it.
+                ensure_model(Path(s.model_dir))
             started["local"] = start_server(base, s.workdir)
         if {"cloud", "cloud-cache"} & set(targets):
             started["cloud"] = start_server(replace(base, kind="cloud"), s.workdir)
