@@ -4,6 +4,8 @@ The benchmark suite runs in a temporary git worktree of REF (A) and in the worki
 tree (B), alternating on this machine in ABBA order (A B, B A, A B, ...) so that a
 slow drift of the machine weighs on both sides alike. Each pytest-benchmark run is
 one round; a side's rounds are merged, so the round is the unit of replication.
+``keep`` names a directory that receives every round's pytest-benchmark JSON
+(``A-00.json``, ``B-00.json``, ...; A is REF), for later study or re-judging.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +43,7 @@ class ABRounds:
     rounds: int = 5
     bench_dir: str = "bench"
     bench_args: tuple[str, ...] = ()
+    keep: Path | None = None
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -78,12 +82,20 @@ def run_ab_rounds(plan: ABRounds, root: Path,
     tree = scratch / "ref"
     try:
         _git(["worktree", "add", "--detach", str(tree), commit], top, runner)
+        if plan.keep is not None:
+            plan.keep.mkdir(parents=True, exist_ok=True)
         sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
         for i in range(plan.rounds):
             for side in ("AB" if i % 2 == 0 else "BA"):
                 where = tree if side == "A" else top
-                out = scratch / f"{side}-{i}.json"
+                out = scratch / f"{side}-{i:02d}.json"
+                started = time.monotonic()
                 sides[side].append(_bench_once(where, out, plan, runner))
+                if plan.keep is not None:
+                    shutil.copyfile(out, plan.keep / out.name)
+                print(f"gate: round {i + 1}/{plan.rounds} side {side} "
+                      f"({'ref' if side == 'A' else 'working tree'}) "
+                      f"in {time.monotonic() - started:.0f}s", flush=True)
         return merge_runs(sides["A"]), merge_runs(sides["B"])
     finally:
         for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):

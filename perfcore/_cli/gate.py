@@ -39,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
     ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
+    ab.add_argument("--keep-rounds", type=Path, metavar="DIR",
+                    help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)")
     ab.add_argument("--bench-args", default="", metavar="ARGS",
                     help="extra pytest options, one string: --bench-args='-k cache'")
     parser.add_argument("--allow-missing", action="store_true",
@@ -72,7 +74,7 @@ def _ab_sides(args: argparse.Namespace) -> Sides:
     from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
 
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
-                    bench_args=tuple(shlex.split(args.bench_args)))
+                    bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds)
     print(f"gate: {plan.rounds} interleaved rounds per side against {plan.ref}", flush=True)
     reference, working = run_ab_rounds(plan, Path.cwd())
     return Sides(reference, working, {}, None)
