@@ -55,10 +55,17 @@ TARGET_POWER = 0.95
 
 @dataclass(frozen=True)
 class Noise:
-    """Between-run SD per id learnt from ``runs`` no-change runs (empty: the default)."""
+    """Between-run SD per id learnt from ``runs`` no-change runs (empty: the default).
+
+    ``paired``: judge interleaved rounds pair by pair, with ``paired_prior[id]`` the
+    (variance, df) of per-round differences learnt from other gate runs (empty: the
+    prior fitted across the suite).
+    """
 
     sd: Mapping[str, float] = field(default_factory=dict)
     runs: int = 0
+    paired: bool = False
+    paired_prior: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
 
 Rule = Callable[[ResultSet, ResultSet, Sequence[str], Noise], set[str]]
@@ -166,7 +173,8 @@ def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     from noise.json (the runs it was learnt from, less one)."""
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
     suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise.sd or None,
-                           between_run_df=df)
+                           between_run_df=df, paired=noise.paired,
+                           paired_prior=noise.paired_prior)
     return {c.id for c in suite.comparisons if c.verdict == "regressed"}
 
 
@@ -186,6 +194,53 @@ def leave_out(logs: np.ndarray, judged: Sequence[int], ids: Sequence[str]) -> No
     keep = [k for k in range(logs.shape[0]) if k not in judged]
     sd = logs[keep].std(axis=0, ddof=1)
     return Noise({rid: float(v) for rid, v in zip(ids, sd, strict=True)}, len(keep))
+
+
+def learnt_prior(runs: Sequence[ResultSet], windows: Sequence[Sides], judged: int,
+                 ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """What ``gate --against`` learns from earlier gates: per id, the pooled variance
+    (and df) of per-round differences over every *other* window of rounds."""
+    from perfcore.analysis.compare import round_differences
+
+    mine = set(windows[judged][0]) | set(windows[judged][1])
+    ss = dict.fromkeys(ids, 0.0)
+    df = dict.fromkeys(ids, 0.0)
+    for n, (a, b) in enumerate(windows):
+        if n == judged or mine & (set(a) | set(b)):
+            continue
+        base, curr = _side(runs, a).by_id(), _side(runs, b).by_id()
+        for rid in ids:
+            d = round_differences(base[rid], curr[rid])
+            if d is not None and d.size > 1:
+                ss[rid] += float(d.var(ddof=1)) * (d.size - 1)
+                df[rid] += d.size - 1
+    return {rid: (ss[rid] / df[rid], df[rid]) for rid in ids if df[rid] > 0}
+
+
+def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[int, int]]]:
+    """Runs kept by ``gate --against --keep-rounds`` in time order, and the (A, B) run
+    indices of each round (ABBA: round i ran A then B when i is even, else B then A)."""
+    runs: list[ResultSet] = []
+    pairs: list[tuple[int, int]] = []
+    for folder in dirs:
+        i = 0
+        while (folder / f"A-{i:02d}.json").is_file() and (folder / f"B-{i:02d}.json").is_file():
+            first, second = ("A", "B") if i % 2 == 0 else ("B", "A")
+            runs += [_read(folder / f"{first}-{i:02d}.json"),
+                     _read(folder / f"{second}-{i:02d}.json")]
+            a, b = (len(runs) - 2, len(runs) - 1) if first == "A" else (len(runs) - 1,
+                                                                          len(runs) - 2)
+            pairs.append((a, b))
+            i += 1
+    return runs, pairs
+
+
+def interleaved_windows(pairs: Sequence[tuple[int, int]], rounds: int,
+                        stride: int) -> list[Sides]:
+    """Windows of ``rounds`` consecutive rounds, every ``stride`` rounds: each is one A/A
+    gate (A: the runs at REF's position, B: the working tree's)."""
+    return [(tuple(a for a, _ in pairs[s:s + rounds]), tuple(b for _, b in pairs[s:s + rounds]))
+            for s in range(0, len(pairs) - rounds + 1, stride)]
 
 
 # ----------------------------------------------------------------------------- study
@@ -260,7 +315,10 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
     for n, (a, b) in enumerate(comparisons):
         base, curr = _side(runs, a), _side(runs, b)
         for name, (rule, mode) in rules.items():
-            if mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
+            if mode.startswith("paired"):
+                noise = Noise(paired=True, paired_prior=(
+                    learnt_prior(runs, comparisons, n, ids) if mode == "paired-learnt" else {}))
+            elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
                 noise = leave_out(logs, tuple(set(range(len(runs))) - set(a)), ids)
             else:
                 noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
@@ -351,6 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="production layout: a baseline merged from K runs, its noise "
                              "learnt from those K runs (perfcore calibrate --save-baseline), "
                              "judged against one other run")
+    parser.add_argument("--interleaved", type=int, default=0, metavar="R",
+                        help="the files are directories kept by gate --against --keep-rounds; "
+                             "judge windows of R consecutive interleaved rounds as A/A gates")
+    parser.add_argument("--stride", type=int, default=1,
+                        help="rounds between the starts of two windows (--interleaved)")
     parser.add_argument("--draws", type=int, default=200,
                         help="random disjoint side draws when M > 1 (default 200)")
     parser.add_argument("--only", default="", metavar="TEXT",
@@ -362,8 +425,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     global SETTINGS  # noqa: PLW0603 - the study's rules read the settings it judges with
     SETTINGS = load_settings(alpha=args.alpha)
-    runs: list[Any] = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
-                       else [_read(p) for p in args.files])
+    pairs: list[tuple[int, int]] = []
+    runs: list[Any]
+    if args.interleaved:
+        runs, pairs = read_gate_dirs(args.files)
+    else:
+        runs = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
+                else [_read(p) for p in args.files])
     if len(runs) < 4:
         parser.error("need at least 4 runs (15 or more for 210 pairs)")
     runs, ids = _common(runs)
@@ -383,7 +451,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only:
         rules = {k: v for k, v in rules.items() if args.only in k}
     rng = np.random.default_rng(args.seed)
-    if args.baseline_runs:
+    if args.interleaved:
+        rules = {"perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
+                 "perfcore paired, suite prior": (rule_perfcore, "paired"),
+                 "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt"),
+                 **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
+        if args.only:
+            rules = {k: v for k, v in rules.items() if args.only in k}
+        comparisons = interleaved_windows(pairs, args.interleaved, args.stride)
+    elif args.baseline_runs:
         rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
                  **{k: v for k, v in rules.items() if v[1] == ""}}
         comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng)
@@ -394,6 +470,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else f"random disjoint draws of {args.runs_per_side} runs a side")
     if args.baseline_runs:
         what = f"draws of a {args.baseline_runs}-run baseline against one other run"
+    if args.interleaved:
+        what = (f"A/A gates of {args.interleaved} interleaved rounds a side "
+                f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
     header = (f"{len(runs)} no-change runs, {len(comparisons)} {what}, {len(ids)} benchmarks; "
               f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
     text = render(tallies, groups, slowdowns, header)

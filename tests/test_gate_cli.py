@@ -158,7 +158,10 @@ def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert main(["gate", "--against", "HEAD", "--rounds", "3", quick]) == 1
     out = capsys.readouterr().out
     assert "REGRESSED loop.loop" in out
-    assert "rounds 3/3" in out
+    assert "paired rounds 3" in out
+    learnt = list((repo / "reports" / "baselines").glob("*/paired-noise.json"))
+    assert len(learnt) == 1, "gate --against learns the machine's paired-round noise"
+    assert "loop.loop" in learnt[0].read_text()
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
                                text=True, check=True).stdout
     assert len(worktrees.strip().splitlines()) == 1

@@ -48,6 +48,8 @@ class Sides:
     between_run_sd: dict[str, float]
     noise_source: Path | None
     between_run_df: dict[str, float] | None = None
+    paired: bool = False
+    paired_prior: dict[str, tuple[float, float]] | None = None
 
 
 def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
@@ -70,7 +72,8 @@ def judge(sides: Sides, settings: Settings) -> SuiteComparison:
 
     suite = compare_suites(sides.baseline, sides.current, settings=settings,
                            between_run_sd=sides.between_run_sd,
-                           between_run_df=sides.between_run_df)
+                           between_run_df=sides.between_run_df, paired=sides.paired,
+                           paired_prior=sides.paired_prior)
     if not suite.compared():
         raise ComparisonError("baseline and current have no benchmark in common "
                               f"({len(sides.baseline.results)} vs {len(sides.current.results)} "

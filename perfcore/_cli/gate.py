@@ -4,7 +4,10 @@ Two modes:
 
 * ``--baseline B --current C``: judge stored results (any supported format);
 * ``--against REF``: run the suite at REF (a temporary worktree) and in the working
-  tree, interleaved round by round on this machine, and judge the rounds.
+  tree, interleaved round by round on this machine, and judge the rounds pair by pair
+  (round ``i`` of each side ran back to back), with the spread of per-round
+  differences learnt from this machine's earlier gate runs (``paired-noise.json``)
+  or, for benchmarks it has not seen, fitted across the suite.
 
 Exit 0 pass, 1 regression (or a missing benchmark without ``--allow-missing``),
 2 unusable input: corrupt, empty or unknown files, nothing in common, or results
@@ -22,6 +25,7 @@ from perfcore._cli.compare import Sides, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison
+    from perfcore.results.paired_noise import PairedNoise
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,6 +45,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
     ab.add_argument("--keep-rounds", type=Path, metavar="DIR",
                     help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)")
+    ab.add_argument("--paired-noise", metavar="FILE",
+                    help="the machine's learnt paired-round noise (default: "
+                         "<baselines_dir>/<machine>/paired-noise.json)")
+    ab.add_argument("--no-learn", action="store_true",
+                    help="judge with the learnt noise but do not add this run to it")
     ab.add_argument("--bench-args", default="", metavar="ARGS",
                     help="extra pytest options, one string: --bench-args='-k cache'")
     parser.add_argument("--allow-missing", action="store_true",
@@ -73,11 +82,47 @@ def _sides(args: argparse.Namespace) -> Sides:
 def _ab_sides(args: argparse.Namespace) -> Sides:
     from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
 
+    learnt = _paired_noise_path(args)
+    prior = _load_prior(learnt)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
                     bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds)
     print(f"gate: {plan.rounds} interleaved rounds per side against {plan.ref}", flush=True)
     reference, working = run_ab_rounds(plan, Path.cwd())
-    return Sides(reference, working, {}, None)
+    return Sides(reference, working, {}, learnt if prior.benchmarks else None, paired=True,
+                 paired_prior=dict(prior.benchmarks))
+
+
+def _paired_noise_path(args: argparse.Namespace) -> Path:
+    from perfcore.config import load_settings
+    from perfcore.results.environment import current_machine
+    from perfcore.results.paired_noise import paired_noise_path
+
+    if args.paired_noise is not None:
+        return Path(args.paired_noise)
+    return paired_noise_path(load_settings().baselines_dir, current_machine().id)
+
+
+def _load_prior(path: Path) -> PairedNoise:
+    from perfcore.results.environment import current_machine
+    from perfcore.results.paired_noise import load_paired_noise
+
+    return load_paired_noise(path, current_machine().id)
+
+
+def _learn(sides: Sides, path: Path) -> None:
+    """Fold this run's paired-round spread into the machine's pool (any verdict teaches)."""
+    from perfcore.analysis.compare import round_differences
+    from perfcore.results.paired_noise import save_paired_noise
+
+    base, curr = sides.baseline.by_id(), sides.current.by_id()
+    observed = {}
+    for rid in base.keys() & curr.keys():
+        diffs = round_differences(base[rid], curr[rid])
+        if diffs is not None and diffs.size > 1:
+            observed[rid] = (float(diffs.var(ddof=1)), float(diffs.size - 1))
+    pool = _load_prior(path).learnt(observed)
+    save_paired_noise(path, pool)
+    print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -90,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     suite = judge(sides, settings)
     decision = decide_gate(suite, allow_missing=args.allow_missing)
     _print(suite, decision, sides)
+    if sides.paired and not args.no_learn:
+        _learn(sides, _paired_noise_path(args))
     return decision.exit_code
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "Verdict",
     "compare_suites",
     "decide_gate",
+    "round_differences",
 ]
 
 Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
@@ -237,11 +238,18 @@ def compare_suites(
     rng: np.random.Generator | None = None,
     default_between_run_sd: float = DEFAULT_BETWEEN_RUN_SD,
     between_run_df: Mapping[str, float] | None = None,
+    paired: bool = False,
+    paired_prior: Mapping[str, tuple[float, float]] | None = None,
 ) -> SuiteComparison:
     """Judge every result of ``current`` against ``baseline`` (see the module's rule).
 
     ``between_run_df`` gives, per id, the degrees of freedom of its calibrated
     between-run SD (runs - 1); ids without one are judged with the normal quantile.
+    ``paired``: the sides are interleaved rounds (round ``i`` of each side ran back to
+    back, as ``perfcore gate --against`` runs them); results whose sides carry the same
+    round labels are judged on their per-round differences (see :func:`stats.compare_paired`),
+    with ``paired_prior[id] = (variance, df)`` of those differences learnt from earlier
+    paired runs, or else a prior fitted across this suite's benchmarks.
     ``rng`` is accepted for interface stability; the rule is analytic and uses no
     randomness, so equal inputs always give equal verdicts.
     """
@@ -254,7 +262,8 @@ def compare_suites(
             raise InputError(f"result {b.id}: baseline is {b.unit}/{b.better}, "
                              f"current is {c.unit}/{c.better}")
     judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
-                          between_run_df or {})
+                          between_run_df=between_run_df or {},
+                          paired_prior=(paired_prior or {}) if paired else None)
     one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
                  for i in sorted(curr.keys() - base.keys())]
     one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
@@ -266,8 +275,9 @@ def compare_suites(
 
 def _judge_pairs(
     pairs: Sequence[tuple[Result, Result]], cfg: Settings,
-    between_run_sd: Mapping[str, float], default_sd: float,
+    between_run_sd: Mapping[str, float], default_sd: float, *,
     between_run_df: Mapping[str, float],
+    paired_prior: Mapping[str, tuple[float, float]] | None = None,
 ) -> list[Comparison]:
     out: list[Comparison | None] = [None] * len(pairs)
     ok: list[int] = []
@@ -293,6 +303,9 @@ def _judge_pairs(
     res = stats.compare_arrays(base_est, curr_est, between,
                                confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs),
                                between_df=dfs)
+    bases = [_basis(b, c) for b, c in zip(base_est, curr_est, strict=True)]
+    if paired_prior is not None:
+        res = _paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=len(pairs))
     strictest = cfg.alpha / len(rows)
     p_mwu = np.array([
         _mann_whitney(b, c, vb, vc, strictest)
@@ -303,7 +316,6 @@ def _judge_pairs(
     verdicts = _classify(res, p_adj, thresholds, sign, cfg.alpha)
     for k, i in enumerate(ok):
         b, c = pairs[i]
-        sb = base_est[k]
         out[i] = Comparison(
             id=b.id, unit=b.unit, better=b.better,
             baseline_samples=b.samples, current_samples=c.samples,
@@ -311,8 +323,45 @@ def _judge_pairs(
             ratio=float(np.exp(res.log_ratio[k])), ci_low=float(res.ci_low[k]),
             ci_high=float(res.ci_high[k]), p_value=float(p[k]), p_adjusted=float(p_adj[k]),
             threshold=float(thresholds[k]), mdc=float(res.mdc80[k]), verdict=verdicts[k],
-            mdc95=float(res.mdc95[k]), basis=_basis(sb, curr_est[k]))
+            mdc95=float(res.mdc95[k]), basis=bases[k])
     return [c for c in out if c is not None]
+
+
+def round_differences(b: Result, c: Result) -> stats.FloatArray | None:
+    """Per-round log differences of two results measured in interleaved rounds, or None."""
+    rb, rc = _rounds(b), _rounds(c)
+    if rb is None or rc is None:
+        return None
+    return stats.paired_differences(b.samples, rb, c.samples, rc)
+
+
+def _paired_rows(
+    rows: Sequence[tuple[Result, Result]], res: stats.TwoSampleStats, bases: list[str],
+    prior: Mapping[str, tuple[float, float]], *, alpha: float, m: int,
+) -> stats.TwoSampleStats:
+    """Replace the rows measured in paired rounds by the paired comparison."""
+    diffs = [round_differences(b, c) for b, c in rows]
+    idx = [i for i, d in enumerate(diffs) if d is not None]
+    if not idx:
+        return res
+    found = [d for d in diffs if d is not None]
+    var = np.array([float(d.var(ddof=1)) for d in found])
+    df = np.array([d.size - 1.0 for d in found])
+    s0, d0 = stats.squeeze_var(var, df)
+    ids = [rows[i][0].id for i in idx]
+    prior_var = np.array([prior[i][0] if i in prior else s0 for i in ids])
+    prior_df = np.array([prior[i][1] if i in prior else d0 for i in ids])
+    prior_df = np.where(np.isfinite(prior_var), prior_df, 0.0)
+    sub = stats.compare_paired(found, prior_var, prior_df, confidence=1 - alpha,
+                               mdc_alpha=alpha / m)
+    fields = {name: getattr(res, name).copy() for name in stats.TwoSampleStats.__dataclass_fields__}
+    for name, column in fields.items():
+        column[idx] = getattr(sub, name)
+    for j, i in enumerate(idx):
+        source = "learnt" if ids[j] in prior else "suite"
+        bases[i] = (f"paired rounds {found[j].size}, prior df {prior_df[j]:.3g} ({source}), "
+                    f"df {sub.df[j]:.3g}")
+    return stats.TwoSampleStats(**fields)
 
 
 def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray,

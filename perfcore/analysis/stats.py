@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special as spf
 from scipy import stats as sps
 
 __all__ = [
@@ -42,10 +43,14 @@ __all__ = [
     "SideEstimates",
     "TwoSampleStats",
     "compare_arrays",
+    "compare_paired",
     "estimate_side",
     "holm",
     "mann_whitney_p",
     "median_se_log",
+    "moderate_var",
+    "paired_differences",
+    "squeeze_var",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -284,3 +289,114 @@ def holm(p_values: FloatArray) -> FloatArray:
     out = np.empty(m, dtype=np.float64)
     out[order] = adjusted_sorted
     return out
+
+
+# ------------------------------------------------------------------ paired rounds
+def paired_differences(
+    base: Sequence[float] | FloatArray, base_rounds: Sequence[int] | npt.NDArray[np.int64],
+    curr: Sequence[float] | FloatArray, curr_rounds: Sequence[int] | npt.NDArray[np.int64],
+) -> FloatArray | None:
+    """Per round, log median of current minus log median of baseline; None if unpaired.
+
+    The two sides must carry the same set of at least two round labels (interleaved
+    A/B rounds: round ``i`` of each side ran back to back), and positive samples.
+    """
+    lb, lc = np.asarray(base_rounds, dtype=np.int64), np.asarray(curr_rounds, dtype=np.int64)
+    vb, vc = np.asarray(base, dtype=np.float64), np.asarray(curr, dtype=np.float64)
+    if lb.size != vb.size or lc.size != vc.size or vb.size == 0 or vc.size == 0:
+        return None
+    keys = np.unique(lb)
+    if keys.size < 2 or not np.array_equal(keys, np.unique(lc)):
+        return None
+    if vb.min() <= 0 or vc.min() <= 0:
+        return None
+    diffs: FloatArray = _group_medians(np.log(vc), lc) - _group_medians(np.log(vb), lb)
+    return diffs
+
+
+def _trigamma_inverse(x: float) -> float:
+    """The y with trigamma(y) = x (Newton's method on 1/trigamma, as in limma)."""
+    if x > 1e7:
+        return 1.0 / math.sqrt(x)
+    if x < 1e-6:
+        return 1.0 / x
+    y = 0.5 + 1.0 / x
+    for _ in range(50):
+        tri = float(spf.polygamma(1, y))
+        step = tri * (1.0 - tri / x) / float(spf.polygamma(2, y))
+        y += step
+        if -step / y < 1e-8:
+            break
+    return y
+
+
+def squeeze_var(var: FloatArray, df: FloatArray) -> tuple[float, float]:
+    """Prior ``(s0^2, d0)`` of sample variances, fitted across benchmarks (limma's fitFDist).
+
+    Models each variance as ``s0^2`` times a scaled F (chi-square mixing) with ``d0``
+    prior degrees of freedom, by matching the mean and variance of ``log s^2`` (Smyth
+    2004). ``d0`` is ``inf`` when the variances vary no more than sampling explains,
+    and small when benchmarks differ genuinely; zero or infinite variances are left out.
+    Returns ``(nan, 0)`` when fewer than three variances are usable.
+    """
+    v, d = np.asarray(var, dtype=np.float64), np.asarray(df, dtype=np.float64)
+    ok = np.isfinite(v) & (v > 0) & np.isfinite(d) & (d > 0)
+    if ok.sum() < 3:
+        return float("nan"), 0.0
+    v, d = v[ok], d[ok]
+    e = np.log(v) - spf.digamma(d / 2) + np.log(d / 2)
+    emean = float(e.mean())
+    evar = float(np.sum((e - emean) ** 2) / (e.size - 1) - np.mean(spf.polygamma(1, d / 2)))
+    if evar <= 0:
+        return math.exp(emean), math.inf
+    d0 = 2.0 * _trigamma_inverse(evar)
+    s0 = math.exp(emean + float(spf.digamma(d0 / 2)) - math.log(d0 / 2))
+    return s0, d0
+
+
+def moderate_var(var: FloatArray, df: FloatArray, prior_var: FloatArray,
+                 prior_df: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Posterior variances and degrees of freedom: ``(d0 s0^2 + d s^2) / (d0 + d)``.
+
+    ``prior_df`` 0 leaves a row as it is; ``inf`` replaces its variance by the prior.
+    """
+    d0 = np.asarray(prior_df, dtype=np.float64)
+    s0 = np.where(d0 > 0, np.asarray(prior_var, dtype=np.float64), 0.0)
+    with np.errstate(invalid="ignore"):
+        post = np.where(np.isinf(d0), s0, (d0 * s0 + df * var) / np.where(d0 + df > 0,
+                                                                          d0 + df, 1.0))
+    return post, d0 + df
+
+
+def compare_paired(
+    diffs: Sequence[FloatArray],
+    prior_var: FloatArray,
+    prior_df: FloatArray,
+    *,
+    confidence: float,
+    mdc_alpha: float,
+) -> TwoSampleStats:
+    """Paired comparison of interleaved rounds, one row per benchmark.
+
+    ``diffs[i]`` holds benchmark ``i``'s per-round differences of log medians. The
+    location is their mean; its variance is their sample variance, moderated by a
+    prior ``(prior_var, prior_df)`` per row (from earlier runs or from the other
+    benchmarks, see :func:`squeeze_var`), over the number of rounds. Pairing cancels
+    whatever the machine did to both sides of a round; the moderated variance buys the
+    degrees of freedom that a handful of rounds cannot.
+    """
+    k = np.array([d.size for d in diffs], dtype=np.float64)
+    mean = np.array([float(d.mean()) for d in diffs])
+    var = np.array([float(d.var(ddof=1)) for d in diffs])
+    post, df = moderate_var(var, k - 1, prior_var, prior_df)
+    se = np.sqrt(post / k)
+    df = np.maximum(df, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(se > 0, np.abs(mean) / se, np.where(mean == 0, 0.0, np.inf))
+    p = _two_sided_p(stat, df)
+    half = _quantile(0.5 + confidence / 2, df) * se
+    z_alpha = _quantile(1 - mdc_alpha / 2, df)
+    mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
+    mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
+    return TwoSampleStats(log_ratio=mean, se=se, df=df, ci_low=np.exp(mean - half),
+                          ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)

@@ -247,3 +247,43 @@ def test_few_samples_against_a_merged_baseline_can_be_flagged() -> None:
     sd = {f"r{k}": 0.005 for k in range(47)}
     suite = compare_suites(_set(*base), _set(*curr), between_run_sd=sd)
     assert [c.id for c in suite.regressions()] == ["r0"]
+
+
+def _drifting_rounds(rng: np.random.Generator, ratio: float, rounds: int = 6,
+                     per: int = 10) -> tuple[Result, Result]:
+    """Interleaved rounds whose machine drifts 15% between rounds, both sides alike."""
+    drift = np.repeat(rng.normal(0, 0.15, rounds), per)
+    base = np.exp(drift + rng.normal(0, 0.01, rounds * per))
+    curr = ratio * np.exp(drift + rng.normal(0, 0.01, rounds * per))
+    return _result("x", base, rounds=rounds), _result("x", curr, rounds=rounds)
+
+
+def test_paired_rounds_see_through_shared_drift() -> None:
+    """A 12% slowdown under 15% drift: regressed when paired, noisy when rounds are unpaired."""
+    rng = np.random.default_rng(4)
+    base, curr = _drifting_rounds(rng, 1.12)
+    paired = compare_suites(_set(base), _set(curr), paired=True)
+    (c,) = paired.comparisons
+    assert c.verdict == "regressed"
+    assert c.basis.startswith("paired rounds 6")
+    assert c.ci_low is not None
+    assert c.ci_high is not None
+    assert c.ci_low < 1.12 < c.ci_high
+    assert _verdict(base, curr) == "noisy"
+
+
+def test_paired_prior_is_used_and_named() -> None:
+    """A learnt prior with many df (Student t at 105 df, not 5) narrows the interval."""
+    true_var = 2 * (1.2533 * 0.01 / np.sqrt(10)) ** 2  # of a difference of round medians
+    widths = []
+    for seed in range(20):
+        base, curr = _drifting_rounds(np.random.default_rng(seed), 1.0)
+        plain = compare_suites(_set(base), _set(curr), paired=True).comparisons[0]
+        learnt = compare_suites(_set(base), _set(curr), paired=True,
+                                paired_prior={"x": (true_var, 100.0)}).comparisons[0]
+        assert "learnt" in learnt.basis
+        assert learnt.verdict == "unchanged"
+        assert None not in (learnt.ci_low, learnt.ci_high, plain.ci_low, plain.ci_high)
+        widths.append(np.log(learnt.ci_high / learnt.ci_low)  # type: ignore[operator]
+                      / np.log(plain.ci_high / plain.ci_low))  # type: ignore[operator]
+    assert np.median(widths) < 0.8

@@ -113,3 +113,76 @@ def test_round_medians_match_numpy() -> None:
     assert side.units == expected.size
     assert side.loc == pytest.approx(expected.mean(), abs=1e-12)
     assert side.var == pytest.approx(expected.var(ddof=1) / expected.size, rel=1e-9)
+
+
+# ------------------------------------------------------------------ paired rounds
+def _paired_suite(rng: np.random.Generator, benchmarks: int, rounds: int, ratio: float,
+                  sds: np.ndarray) -> list[np.ndarray]:
+    """Per-benchmark round differences: a drift shared by both sides of a round (10%
+    SD, which pairing must cancel) plus each side's own round noise."""
+    out = []
+    labels = np.repeat(np.arange(rounds), 5)
+    for b in range(benchmarks):
+        shared = np.repeat(rng.normal(0, 0.10, rounds), 5)
+        own_b = np.repeat(rng.normal(0, sds[b], rounds), 5)
+        own_c = np.repeat(rng.normal(0, sds[b], rounds), 5)
+        base = np.exp(shared + own_b + rng.normal(0, 0.01, labels.size))
+        curr = ratio * np.exp(shared + own_c + rng.normal(0, 0.01, labels.size))
+        diffs = stats.paired_differences(base, labels, curr, labels)
+        assert diffs is not None
+        out.append(diffs)
+    return out
+
+
+def test_squeeze_var_recovers_common_variance() -> None:
+    """Variances that differ only by sampling give a large prior df and the true variance."""
+    rng = np.random.default_rng(11)
+    var = 0.02**2 * rng.chisquare(4, 300) / 4
+    s0, d0 = stats.squeeze_var(var, np.full(300, 4.0))
+    assert d0 > 30
+    assert s0 == pytest.approx(0.02**2, rel=0.15)
+    spread = np.exp(rng.normal(np.log(0.02**2), 1.5, 300)) * rng.chisquare(4, 300) / 4
+    assert stats.squeeze_var(spread, np.full(300, 4.0))[1] < 5  # genuinely different
+    assert stats.squeeze_var(np.array([1.0, 2.0]), np.array([3.0, 3.0]))[1] == 0.0
+
+
+def test_paired_interval_covers_true_ratio_with_suite_prior() -> None:
+    """Paired rounds with the moderated variance: the 95% interval holds the ratio ~95%."""
+    rng = np.random.default_rng(5)
+    sds = np.exp(rng.uniform(np.log(0.005), np.log(0.05), 200))
+    diffs = _paired_suite(rng, 200, 5, 1.07, sds)
+    var = np.array([d.var(ddof=1) for d in diffs])
+    s0, d0 = stats.squeeze_var(var, np.full(200, 4.0))
+    res = stats.compare_paired(diffs, np.full(200, s0), np.full(200, d0), confidence=0.95,
+                               mdc_alpha=0.05)
+    coverage = np.mean((res.ci_low <= 1.07) & (res.ci_high >= 1.07))
+    assert 0.90 <= coverage <= 0.99
+
+
+def test_pairing_cancels_shared_drift() -> None:
+    """A 10% change under 10% round-to-round drift: paired finds it, unpaired rounds do not."""
+    rng = np.random.default_rng(9)
+    diffs = _paired_suite(rng, 50, 6, 1.10, np.full(50, 0.01))
+    known = np.full(50, 2 * 0.01**2)
+    paired = stats.compare_paired(diffs, known, np.full(50, np.inf), confidence=0.99,
+                                  mdc_alpha=0.01 / 50)
+    assert np.mean(stats.holm(paired.p_value) < 0.01) > 0.95
+    # The same rounds judged as independent samples (the drift stays in the variance).
+    labels = np.arange(6)
+    base = [stats.estimate_side(np.exp(rng.normal(0, 0.1, 6)), labels) for _ in range(50)]
+    curr = [stats.estimate_side(1.10 * np.exp(rng.normal(0, 0.1, 6)), labels) for _ in range(50)]
+    unpaired = stats.compare_arrays(base, curr, np.zeros(50), confidence=0.99,
+                                    mdc_alpha=0.01 / 50)
+    assert np.mean(stats.holm(unpaired.p_value) < 0.01) < 0.2
+
+
+def test_paired_differences_need_matching_rounds() -> None:
+    """Unpaired inputs give None: different round labels, one round, non-positive samples."""
+    one = np.ones(4)
+    assert stats.paired_differences(one, [0, 0, 1, 1], one, [0, 0, 2, 2]) is None
+    assert stats.paired_differences(one, [0, 0, 0, 0], one, [0, 0, 0, 0]) is None
+    assert stats.paired_differences(-one, [0, 0, 1, 1], one, [0, 0, 1, 1]) is None
+    d = stats.paired_differences([1.0, 1.0, 2.0, 2.0], [0, 0, 1, 1],
+                                 [2.0, 2.0, 2.0, 2.0], [0, 0, 1, 1])
+    assert d is not None
+    np.testing.assert_allclose(d, [np.log(2), 0.0], atol=1e-12)

@@ -1,0 +1,111 @@
+"""What ``perfcore gate --against`` learns about a machine: the noise of paired rounds.
+
+``reports/baselines/<machine-id>/paired-noise.json``::
+
+    {"schema": "perfcore.paired-noise/1", "machine": "<id>", "updated": "<ISO-8601>",
+     "benchmarks": {"<result id>": {"var": 0.0004, "df": 36.0}}}
+
+``var`` is the pooled variance of one benchmark's per-round differences of log
+medians (working tree minus REF, each round's two runs back to back) and ``df`` its
+degrees of freedom: every gate run adds its rounds less one. A real regression shifts
+the differences but leaves their spread alone, so every gate run teaches the file,
+whatever its verdict. The pool keeps at most :data:`MAX_DF` degrees of freedom (older
+rounds are down-weighted past that), so the prior follows a machine that changes.
+
+Schema history: ``perfcore.paired-noise/1`` -- first version. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from perfcore._atomic import atomic_write_json
+from perfcore.errors import SchemaError
+
+__all__ = ["MAX_DF", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
+           "paired_noise_path", "save_paired_noise"]
+
+PAIRED_NOISE_SCHEMA = "perfcore.paired-noise/1"
+MAX_DF = 120.0
+
+
+@dataclass(frozen=True)
+class PairedNoise:
+    """Per result id, the pooled (variance, df) of per-round log differences."""
+
+    machine: str
+    updated: str = ""
+    benchmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    def learnt(self, observed: Mapping[str, tuple[float, float]],
+               max_df: float = MAX_DF) -> PairedNoise:
+        """This pool with one more gate run's ``(variance, df)`` per id folded in."""
+        pooled = dict(self.benchmarks)
+        for rid, (var, df) in observed.items():
+            if not (math.isfinite(var) and var >= 0 and df > 0):
+                continue
+            old_var, old_df = pooled.get(rid, (0.0, 0.0))
+            if old_df + df > max_df:  # keep the newest rounds' weight whole
+                old_df = max(max_df - df, 0.0)
+            total = old_df + df
+            pooled[rid] = ((old_var * old_df + var * df) / total, total)
+        return PairedNoise(self.machine, datetime.now(UTC).isoformat(timespec="seconds"),
+                           pooled)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, schema tag first."""
+        return {"schema": PAIRED_NOISE_SCHEMA, "machine": self.machine, "updated": self.updated,
+                "benchmarks": {rid: {"var": v, "df": d}
+                               for rid, (v, d) in sorted(self.benchmarks.items())}}
+
+
+def paired_noise_path(baselines_dir: Path, machine_id: str) -> Path:
+    """Where a machine's paired-round noise lives."""
+    return baselines_dir / machine_id / "paired-noise.json"
+
+
+def _entry(rid: str, data: Any) -> tuple[float, float]:
+    if not isinstance(data, Mapping) or set(data) != {"var", "df"}:
+        raise SchemaError(f"paired noise of {rid}: expected exactly the keys df, var")
+    values = []
+    for key in ("var", "df"):
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value) or value < 0:
+            raise SchemaError(f"paired noise of {rid}: {key} must be a non-negative number")
+        values.append(float(value))
+    return values[0], values[1]
+
+
+def load_paired_noise(path: str | Path, machine: str) -> PairedNoise:
+    """Read the file, or an empty pool for ``machine`` when there is none yet."""
+    target = Path(path)
+    try:
+        data = json.loads(target.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return PairedNoise(machine)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SchemaError(f"{target}: cannot read: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != PAIRED_NOISE_SCHEMA:
+        raise SchemaError(f"{target}: not a {PAIRED_NOISE_SCHEMA} document")
+    if set(data) != {"schema", "machine", "updated", "benchmarks"} \
+            or not isinstance(data["benchmarks"], dict):
+        raise SchemaError(f"{target}: expected keys schema, machine, updated, benchmarks")
+    if data["machine"] != machine:
+        raise SchemaError(f"{target}: learnt on machine {data['machine']}, this is {machine}")
+    try:
+        benchmarks = {rid: _entry(rid, b) for rid, b in data["benchmarks"].items()}
+    except SchemaError as exc:
+        raise SchemaError(f"{target}: {exc}") from None
+    return PairedNoise(machine, str(data["updated"]), benchmarks)
+
+
+def save_paired_noise(path: str | Path, model: PairedNoise) -> None:
+    """Write the file atomically."""
+    atomic_write_json(path, model.to_dict())
