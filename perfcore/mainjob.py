@@ -20,12 +20,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
 from perfcore.analysis.claims import ClaimVerdict, judge_claims
-from perfcore.analysis.compare import GateDecision, SuiteComparison, compare_suites, decide_gate
+from perfcore.analysis.compare import (
+    GateDecision,
+    SuiteComparison,
+    compare_suites,
+    confirm_regressions,
+    decide_gate,
+)
 from perfcore.config import Settings
 from perfcore.errors import ServiceError
 from perfcore.report import build_report_data, render_report
@@ -56,6 +62,7 @@ class JobSettings:
     bench_dir: Path = Path("bench")
     history_dir: Path = HISTORY_DIR
     pytest_args: tuple[str, ...] = ()
+    confirm: bool = True
 
     @property
     def partial(self) -> bool:
@@ -208,13 +215,51 @@ def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
             return suite, GateDecision(False, 2, ("no baseline for this machine to compare with",))
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
-    # Calibrated between-run noise of this machine (perfcore calibrate), when recorded.
+    suite = _compare(job, baseline, current)
+    return suite, decide_gate(suite, allow_missing=False)
+
+
+def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet) -> SuiteComparison:
+    """Compare with this machine's calibrated between-run noise (perfcore calibrate), if any."""
     noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
     model = load_noise(noise) if noise.is_file() else None
-    suite = compare_suites(
+    return compare_suites(
         baseline, current, settings=job.settings,
         between_run_sd=model.between_run_sd() if model else None,
         between_run_df=model.between_run_df() if model else None)
+
+
+def _only(results: ResultSet, ids: set[str]) -> ResultSet:
+    return ResultSet(run=results.run, results=tuple(r for r in results.results if r.id in ids))
+
+
+def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, GateDecision],
+             sides: tuple[ResultSet, ResultSet], *, out: Path,
+             progress: Progress) -> tuple[SuiteComparison, GateDecision]:
+    """Re-run the regressed benchmarks once; keep only the regressions the re-run confirms.
+
+    A stretch of one run slowed by another job looks exactly like a regression of the
+    benchmarks it hit; a second, later measurement does not share it (see
+    :func:`perfcore.analysis.compare.confirm_regressions`).
+    """
+    suite, decision = judged
+    baseline, current = sides
+    measured = current.by_id()
+    regressed = [c.id for c in suite.regressions()]
+    nodes = sorted({str(measured[i].extra["node"]) for i in regressed
+                    if measured[i].extra.get("node")})
+    if not nodes:
+        return suite, decision
+    progress(f"confirm: re-running {len(nodes)} regressed benchmark(s) to tell a regression "
+             "from a passing disturbance")
+    (out / "confirm").mkdir(exist_ok=True)
+    again = stages.benchmarks(replace(job, pytest_args=(*job.pytest_args, *nodes)),
+                              out / "confirm", progress)
+    ids = {r.id for r in again.results} & set(regressed)
+    recheck = _compare(job, _only(baseline, ids), _only(again, ids))
+    suite = confirm_regressions(suite, recheck)
+    kept = len(suite.regressions())
+    progress(f"confirm: {kept} of {len(regressed)} regression(s) confirmed")
     return suite, decide_gate(suite, allow_missing=False)
 
 
@@ -265,6 +310,9 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     current = _measure(job, stages, out, progress)
     baseline, recorded = _baseline(job, current, progress)
     suite, decision = _judge(job, current, baseline, recorded)
+    if baseline is not None and job.confirm and suite.regressions():
+        suite, decision = _confirm(job, stages, (suite, decision), (baseline, current),
+                                   out=out, progress=progress)
     history_root = job.settings.resolve(job.history_dir)
     past = load_history(history_root, current.run.machine.id)
     if not job.partial:

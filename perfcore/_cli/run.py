@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="output folder (default: [tool.perfcore] output_dir)")
     parser.add_argument("-k", dest="select", default=None, metavar="EXPR",
                         help="only the benchmarks matching this pytest -k expression")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="fail on a first regression without re-running it to confirm")
     parser.set_defaults(handler=_run)
 
 
@@ -33,7 +35,8 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     job = JobSettings(settings=settings, quick=args.quick, load=args.load, out_dir=args.out,
-                      pytest_args=("-k", args.select) if args.select else ())
+                      pytest_args=("-k", args.select) if args.select else (),
+                      confirm=args.confirm)
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)
     return outcome.exit_code

@@ -105,6 +105,8 @@ def _pb_result(bench: Mapping[str, Any]) -> Result:
     better = _direction(unit, extra_info.get("perfcore_better"))
     extra: dict[str, Any] = {"source": "pytest-benchmark", "group": bench.get("group"),
                              "iterations": stats.get("iterations")}
+    if isinstance(bench.get("fullname"), str):
+        extra["node"] = bench["fullname"]  # the pytest node id: how to run it again
     custom = extra_info.get("perfcore_samples")
     if custom is not None:
         samples = _numbers(custom, rid)

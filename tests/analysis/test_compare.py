@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perfcore.analysis.compare import compare_suites, decide_gate
+from perfcore.analysis.compare import compare_suites, confirm_regressions, decide_gate
 from perfcore.config import Settings
 from perfcore.errors import InputError
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
@@ -287,3 +287,22 @@ def test_paired_prior_is_used_and_named() -> None:
         widths.append(np.log(learnt.ci_high / learnt.ci_low)  # type: ignore[operator]
                       / np.log(plain.ci_high / plain.ci_low))  # type: ignore[operator]
     assert np.median(widths) < 0.8
+
+
+def test_confirm_regressions_keeps_only_confirmed() -> None:
+    """A regression the re-run repeats stays; one it does not becomes noisy; others stand."""
+    rng = np.random.default_rng(12)
+    base = _set(_result("a", _noise(rng)), _result("b", _noise(rng)), _result("c", _noise(rng)))
+    curr = _set(_result("a", _noise(rng, scale=1.3)), _result("b", _noise(rng, scale=1.3)),
+                _result("c", _noise(rng, scale=1.3)))
+    sd = {"a": 0.002, "b": 0.002, "c": 0.002}
+    first = compare_suites(base, curr, between_run_sd=sd)
+    assert [c.verdict for c in first.comparisons] == ["regressed"] * 3
+    again = _set(_result("a", _noise(rng, scale=1.3)), _result("b", _noise(rng)))
+    recheck = compare_suites(_set(*base.results[:2]), again, between_run_sd=sd)
+    out = confirm_regressions(first, recheck).by_id()
+    assert out["a"].verdict == "regressed"
+    assert "confirmed by a re-run" in out["a"].basis
+    assert out["b"].verdict == "noisy"
+    assert "not confirmed" in out["b"].basis
+    assert out["c"].verdict == "regressed"  # not re-run: the first verdict stands

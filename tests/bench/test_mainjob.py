@@ -189,3 +189,46 @@ def test_broken_claims_file_fails_before_measuring(tmp_path: Path) -> None:
     with pytest.raises(SchemaError):
         run_main_job(_job(tmp_path), stages=recorder.stages(), stream=io.StringIO())
     assert recorder.calls == []
+
+
+def _noded(results: ResultSet) -> ResultSet:
+    return _set(*(Result(r.id, r.unit, r.better, r.samples,
+                         extra={"node": f"bench/test_x.py::test_{r.id}"})
+                  for r in results.results))
+
+
+class Answers(Recorder):
+    """Benchmark stage answers one result set per call, recording the pytest arguments."""
+
+    def __init__(self, *answers: ResultSet) -> None:
+        super().__init__(answers[0])
+        self.answers = list(answers)
+        self.args: list[tuple[str, ...]] = []
+
+    def _bench(self, job: JobSettings, out: Path, progress: Progress) -> ResultSet:
+        self.args.append(job.pytest_args)
+        return self.answers.pop(0)
+
+
+@pytest.mark.parametrize(("rerun", "code"), [(1.0, 0), (2.0, 1)])
+def test_regressions_are_confirmed_by_a_rerun(tmp_path: Path, rerun: float, code: int) -> None:
+    """A regression is re-run alone; it fails only when the re-run regresses too."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
+    stages = Answers(_noded(_bench(2.0, seed=3)), _noded(_bench(rerun, seed=5)))
+    stream = io.StringIO()
+    outcome = run_main_job(_job(tmp_path), stages=stages.stages(), stream=stream)
+    assert outcome.exit_code == code
+    assert stages.args[1] == ("bench/test_x.py::test_cache.exact_hit",
+                              "bench/test_x.py::test_training.linear.training")
+    assert "confirm: re-running 2 regressed benchmark(s)" in stream.getvalue()
+    assert f"confirm: {2 if code else 0} of 2 regression(s) confirmed" in stream.getvalue()
+
+
+def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
+    """With confirmation off the first regression fails the job without a re-run."""
+    run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
+    stages = Answers(_noded(_bench(2.0, seed=3)))
+    outcome = run_main_job(_job(tmp_path, confirm=False), stages=stages.stages(),
+                           stream=io.StringIO())
+    assert outcome.exit_code == 1
+    assert len(stages.args) == 1
