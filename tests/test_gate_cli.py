@@ -52,6 +52,17 @@ def test_regression(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixtur
     assert "gate: FAIL" in out
 
 
+@pytest.mark.parametrize(("rerun", "code"), [(1.0, 0), (1.5, 1)])
+def test_confirm_with_a_rerun(tmp_path: Path, baseline: Path, rerun: float, code: int,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    """--confirm RERUN: a regression fails only when the second run regresses too."""
+    current = _write(tmp_path / "cur.json", {"a": 1.5, "b": 2.0}, seed=1)
+    again = _write(tmp_path / "again.json", {"a": rerun, "b": 2.0}, seed=2)
+    assert _gate("--baseline", str(baseline), "--current", str(current),
+                 "--confirm", str(again)) == code
+    assert ("REGRESSED a" in capsys.readouterr().out) == bool(code)
+
+
 def test_calibrated_noise_beside_baseline(tmp_path: Path, baseline: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     """noise.json beside the baseline is used: an 8% slowdown is found at 0.5% calibrated drift."""

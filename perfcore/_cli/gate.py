@@ -25,6 +25,7 @@ from perfcore._cli.compare import Sides, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison
+    from perfcore.config import Settings
     from perfcore.results.paired_noise import PairedNoise
 
 
@@ -37,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stored = parser.add_argument_group("stored results")
     stored.add_argument("--baseline", type=Path, help="baseline results (file or directory)")
     stored.add_argument("--current", type=Path, help="current results (file or directory)")
+    stored.add_argument("--confirm", type=Path, metavar="RERUN",
+                        help="a second, later run of the current code: a regression fails "
+                             "only if RERUN regresses too (rules out a passing disturbance)")
     stored.add_argument("--allow-cross-machine", action="store_true",
                         help="judge results measured on different machines")
     ab = parser.add_argument_group("interleaved rounds against a git ref")
@@ -125,6 +129,30 @@ def _learn(sides: Sides, path: Path) -> None:
     print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
 
 
+def _confirmed(suite: SuiteComparison, sides: Sides, rerun: Path,
+               settings: Settings) -> SuiteComparison:
+    from dataclasses import replace
+
+    from perfcore._cli.compare import judge
+    from perfcore.analysis.compare import confirm_regressions
+    from perfcore.errors import InputError
+    from perfcore.results.model import ResultSet
+    from perfcore.results.readers import read_any
+
+    if sides.paired:
+        raise InputError("--confirm applies to --baseline/--current, not to --against")
+    ids = {c.id for c in suite.regressions()}
+    again = read_any(rerun)
+
+    def only(results: ResultSet) -> ResultSet:
+        return ResultSet(run=results.run, results=tuple(r for r in results.results
+                                                        if r.id in ids))
+
+    recheck = judge(replace(sides, baseline=only(sides.baseline), current=only(again)),
+                    settings)
+    return confirm_regressions(suite, recheck)
+
+
 def _run(args: argparse.Namespace) -> int:
     from perfcore._cli.compare import judge
     from perfcore.analysis.compare import decide_gate
@@ -133,6 +161,8 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     sides = _sides(args)
     suite = judge(sides, settings)
+    if args.confirm is not None and suite.regressions():
+        suite = _confirmed(suite, sides, args.confirm, settings)
     decision = decide_gate(suite, allow_missing=args.allow_missing)
     _print(suite, decision, sides)
     if sides.paired and not args.no_learn:
