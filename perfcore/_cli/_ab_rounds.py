@@ -26,7 +26,10 @@ from perfcore.results.readers import merge_runs, read_any
 
 __all__ = ["QUICK_OPTIONS", "ABRounds", "run_ab_rounds"]
 
-# Short, many-sample runs: rounds (not long runs) buy the power in this mode.
+# ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
+# on the 2-core machine, a quick round's median moves 3-25% from round to round (against
+# 0.2-3% for most benchmarks in a full round): three samples do not make a robust
+# median, so full rounds are the default and buy more power per minute.
 QUICK_OPTIONS = ("--benchmark-max-time=0.1", "--benchmark-min-rounds=5",
                  "--benchmark-warmup=on", "--benchmark-warmup-iterations=100")
 
@@ -44,6 +47,7 @@ class ABRounds:
     bench_dir: str = "bench"
     bench_args: tuple[str, ...] = ()
     keep: Path | None = None
+    quick: bool = False
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -58,11 +62,14 @@ def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
 def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner) -> ResultSet:
     argv = [sys.executable, "-m", "pytest", plan.bench_dir, "--benchmark-only",
             f"--benchmark-json={out}", "-q", "-p", "no:cacheprovider",
-            *QUICK_OPTIONS, *plan.bench_args]
+            *(QUICK_OPTIONS if plan.quick else ()), *plan.bench_args]
     # The tree's own sources must win over an installed perfcore.
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         [str(tree), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile: rounds buy power here
+    if plan.quick:
+        env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile
+    else:
+        env.pop(QUICK_ENV, None)
     done = runner(argv, cwd=tree, capture_output=True, text=True, check=False, env=env,
                   timeout=3600)
     if done.returncode != 0 or not out.is_file():

@@ -47,6 +47,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
     ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
+    ab.add_argument("--quick-rounds", action="store_true",
+                    help="quick-profile rounds (3-5 samples a benchmark; much noisier)")
     ab.add_argument("--keep-rounds", type=Path, metavar="DIR",
                     help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)")
     ab.add_argument("--paired-noise", metavar="FILE",
@@ -89,7 +91,8 @@ def _ab_sides(args: argparse.Namespace) -> Sides:
     learnt = _paired_noise_path(args)
     prior = _load_prior(learnt)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
-                    bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds)
+                    bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
+                    quick=args.quick_rounds)
     print(f"gate: {plan.rounds} interleaved rounds per side against {plan.ref}", flush=True)
     reference, working = run_ab_rounds(plan, Path.cwd())
     return Sides(reference, working, {}, learnt if prior.benchmarks else None, paired=True,
