@@ -66,6 +66,7 @@ class Noise:
     runs: int = 0
     paired: bool = False
     paired_prior: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    robust: bool = True
 
 
 Rule = Callable[[ResultSet, ResultSet, Sequence[str], Noise], set[str]]
@@ -174,7 +175,7 @@ def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
     suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise.sd or None,
                            between_run_df=df, paired=noise.paired,
-                           paired_prior=noise.paired_prior)
+                           paired_prior=noise.paired_prior, robust_pairs=noise.robust)
     return {c.id for c in suite.comparisons if c.verdict == "regressed"}
 
 
@@ -196,17 +197,21 @@ def leave_out(logs: np.ndarray, judged: Sequence[int], ids: Sequence[str]) -> No
     return Noise({rid: float(v) for rid, v in zip(ids, sd, strict=True)}, len(keep))
 
 
-def learnt_prior(runs: Sequence[ResultSet], windows: Sequence[Sides], judged: int,
+def learnt_prior(runs: Sequence[ResultSet], blocks: Sequence[Sides], window: Sides,
                  ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     """What ``gate --against`` learns from earlier gates: per id, the pooled variance
-    (and df) of per-round differences over every *other* window of rounds."""
+    (and df) of per-round differences over every gate run (``blocks``: the rounds of
+    one ``gate --against``) that shares no run with the judged ``window``."""
     from perfcore.analysis.compare import round_differences
 
-    mine = set(windows[judged][0]) | set(windows[judged][1])
+    key = (window, len(blocks))
+    if key in _PRIORS:
+        return _PRIORS[key]
+    mine = set(window[0]) | set(window[1])
     ss = dict.fromkeys(ids, 0.0)
     df = dict.fromkeys(ids, 0.0)
-    for n, (a, b) in enumerate(windows):
-        if n == judged or mine & (set(a) | set(b)):
+    for a, b in blocks:
+        if mine & (set(a) | set(b)):
             continue
         base, curr = _side(runs, a).by_id(), _side(runs, b).by_id()
         for rid in ids:
@@ -214,15 +219,22 @@ def learnt_prior(runs: Sequence[ResultSet], windows: Sequence[Sides], judged: in
             if d is not None and d.size > 1:
                 ss[rid] += float(d.var(ddof=1)) * (d.size - 1)
                 df[rid] += d.size - 1
-    return {rid: (ss[rid] / df[rid], df[rid]) for rid in ids if df[rid] > 0}
+    _PRIORS[key] = {rid: (ss[rid] / df[rid], df[rid]) for rid in ids if df[rid] > 0}
+    return _PRIORS[key]
+
+
+_PRIORS: dict[tuple[Sides, int], dict[str, tuple[float, float]]] = {}
+BLOCKS: list[Sides] = []
 
 
 def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[int, int]]]:
     """Runs kept by ``gate --against --keep-rounds`` in time order, and the (A, B) run
-    indices of each round (ABBA: round i ran A then B when i is even, else B then A)."""
+    indices of each round (ABBA: round i ran A then B when i is even, else B then A).
+    Each folder's rounds also become one of :data:`BLOCKS` (one gate run)."""
     runs: list[ResultSet] = []
     pairs: list[tuple[int, int]] = []
     for folder in dirs:
+        first_pair = len(pairs)
         i = 0
         while (folder / f"A-{i:02d}.json").is_file() and (folder / f"B-{i:02d}.json").is_file():
             first, second = ("A", "B") if i % 2 == 0 else ("B", "A")
@@ -232,6 +244,9 @@ def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[in
                                                                           len(runs) - 2)
             pairs.append((a, b))
             i += 1
+        mine = pairs[first_pair:]
+        if len(mine) > 1:
+            BLOCKS.append((tuple(x for x, _ in mine), tuple(y for _, y in mine)))
     return runs, pairs
 
 
@@ -316,8 +331,8 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
         base, curr = _side(runs, a), _side(runs, b)
         for name, (rule, mode) in rules.items():
             if mode.startswith("paired"):
-                noise = Noise(paired=True, paired_prior=(
-                    learnt_prior(runs, comparisons, n, ids) if mode == "paired-learnt" else {}))
+                noise = Noise(paired=True, robust=not mode.endswith("plain"), paired_prior=(
+                    learnt_prior(runs, BLOCKS, (a, b), ids) if "learnt" in mode else {}))
             elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
                 noise = leave_out(logs, tuple(set(range(len(runs))) - set(a)), ids)
             else:
@@ -455,6 +470,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rules = {"perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
                  "perfcore paired, suite prior": (rule_perfcore, "paired"),
                  "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt"),
+                 "perfcore paired, learnt prior, not robust": (rule_perfcore,
+                                                               "paired-learnt-plain"),
                  **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
         if args.only:
             rules = {k: v for k, v in rules.items() if args.only in k}

@@ -375,6 +375,7 @@ def compare_paired(
     *,
     confidence: float,
     mdc_alpha: float,
+    robust: bool = False,
 ) -> TwoSampleStats:
     """Paired comparison of interleaved rounds, one row per benchmark.
 
@@ -384,7 +385,30 @@ def compare_paired(
     benchmarks, see :func:`squeeze_var`), over the number of rounds. Pairing cancels
     whatever the machine did to both sides of a round; the moderated variance buys the
     degrees of freedom that a handful of rounds cannot.
+
+    ``robust``: the p-value is the larger of the test over every round and the test
+    without the one round that pulls hardest in the direction of the change (an
+    intersection-union test, so still valid). A strong prior trusts the spread of
+    earlier runs; this keeps one disturbed round -- another job slowing one side for
+    a minute -- from carrying a verdict on its own.
     """
+    mean = np.array([float(d.mean()) for d in diffs])
+    p, se, df = _paired_p(diffs, prior_var, prior_df)
+    if robust:
+        trimmed = [np.delete(d, int(np.argmax(d) if m > 0 else np.argmin(d)))
+                   if d.size >= 3 else d for d, m in zip(diffs, mean, strict=True)]
+        p = np.maximum(p, _paired_p(trimmed, prior_var, prior_df)[0])
+    half = _quantile(0.5 + confidence / 2, df) * se
+    z_alpha = _quantile(1 - mdc_alpha / 2, df)
+    mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
+    mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
+    return TwoSampleStats(log_ratio=mean, se=se, df=df, ci_low=np.exp(mean - half),
+                          ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
+
+
+def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray,
+              prior_df: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Two-sided p-value, standard error and df of the mean difference, per row."""
     k = np.array([d.size for d in diffs], dtype=np.float64)
     mean = np.array([float(d.mean()) for d in diffs])
     var = np.array([float(d.var(ddof=1)) for d in diffs])
@@ -393,10 +417,4 @@ def compare_paired(
     df = np.maximum(df, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(se > 0, np.abs(mean) / se, np.where(mean == 0, 0.0, np.inf))
-    p = _two_sided_p(stat, df)
-    half = _quantile(0.5 + confidence / 2, df) * se
-    z_alpha = _quantile(1 - mdc_alpha / 2, df)
-    mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
-    mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
-    return TwoSampleStats(log_ratio=mean, se=se, df=df, ci_low=np.exp(mean - half),
-                          ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
+    return _two_sided_p(stat, df), se, df

@@ -186,3 +186,22 @@ def test_paired_differences_need_matching_rounds() -> None:
                                  [2.0, 2.0, 2.0, 2.0], [0, 0, 1, 1])
     assert d is not None
     np.testing.assert_allclose(d, [np.log(2), 0.0], atol=1e-12)
+
+
+def test_robust_pairs_ignore_one_disturbed_round() -> None:
+    """One round slowed 60% on one side: flagged under a strong prior, not when robust."""
+    rng = np.random.default_rng(21)
+    diffs = [rng.normal(0, 0.02, 5) for _ in range(40)]
+    diffs[0][2] += 0.47  # log(1.6)
+    prior = np.full(40, 0.02**2)
+    prior_df = np.full(40, 100.0)
+    plain = stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40)
+    robust = stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40,
+                                  robust=True)
+    assert stats.holm(plain.p_value)[0] < 0.01
+    assert stats.holm(robust.p_value)[0] > 0.01
+    # A real 10% shift in every round survives dropping its most extreme round.
+    shifted = [d + (0.0953 if i == 1 else 0.0) for i, d in enumerate(diffs)]
+    again = stats.compare_paired(shifted, prior, prior_df, confidence=0.99,
+                                 mdc_alpha=0.01 / 40, robust=True)
+    assert stats.holm(again.p_value)[1] < 0.01
