@@ -24,7 +24,7 @@ from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
 from perfcore.results.readers import merge_runs, read_any
 
-__all__ = ["QUICK_OPTIONS", "ABRounds", "run_ab_rounds"]
+__all__ = ["QUICK_OPTIONS", "ABRounds", "read_kept_rounds", "run_ab_rounds"]
 
 # ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
 # on the 2-core machine, a quick round's median moves 3-25% from round to round (against
@@ -109,3 +109,17 @@ def run_ab_rounds(plan: ABRounds, root: Path,
             runner(["git", *cleanup], cwd=top, capture_output=True, text=True, check=False,
                    timeout=60)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_kept_rounds(folder: Path) -> tuple[ResultSet, ResultSet]:
+    """The (REF, working tree) sides of one ``--keep-rounds`` folder, rounds labelled."""
+    i = 0
+    sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
+    while all((folder / f"{side}-{i:02d}.json").is_file() for side in "AB"):
+        for side in "AB":
+            sides[side].append(read_any(folder / f"{side}-{i:02d}.json"))
+        i += 1
+    if i < 2:
+        raise InputError(f"{folder}: fewer than two complete rounds (A-00.json and B-00.json, "
+                         "A-01.json and B-01.json, ...)")
+    return merge_runs(sides["A"]), merge_runs(sides["B"])

@@ -39,6 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="run the benchmark suite N times (default 5)")
     source.add_argument("--from", dest="files", nargs="+", type=Path, metavar="FILE",
                         help="result files of repeated runs (one file per run)")
+    source.add_argument("--paired-from", dest="round_dirs", nargs="+", type=Path,
+                        metavar="DIR", help="folders kept by gate --against --keep-rounds: "
+                        "learn the paired-round noise gate --against judges with")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="with --paired-from: rounds per side to size the detectable "
+                             "change for (default 5)")
     parser.add_argument("--quick", action="store_true", help="run the suite in quick mode")
     parser.add_argument("--bench-args", default="", metavar="ARGS",
                         help="extra pytest arguments, one quoted string (e.g. '-k cache')")
@@ -109,6 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.results.readers import UNKNOWN_MACHINE, read_any
 
     settings = load_settings(baselines_dir=args.baselines_dir)
+    if args.round_dirs:
+        return _paired(args, settings)
     if args.files:
         if len(args.files) < 2:
             raise InputError("--from needs at least two result files (one per run)")
@@ -135,4 +143,57 @@ def _run(args: argparse.Namespace) -> int:
 
         stored = BaselineStore(settings.resolve(settings.baselines_dir)).save(merge_runs(runs))
         print(f"stored the {len(runs)} runs as this machine's baseline: {stored}")
+    return 0
+
+
+def _paired(args: argparse.Namespace, settings: Settings) -> int:
+    """Learn ``paired-noise.json`` from kept gate rounds and print what it can detect."""
+    import math
+
+    from scipy import stats as sps
+
+    from perfcore._cli._ab_rounds import read_kept_rounds
+    from perfcore.analysis.compare import round_differences
+    from perfcore.results.paired_noise import (
+        PairedNoise,
+        load_paired_noise,
+        paired_noise_path,
+        save_paired_noise,
+    )
+
+    machine = ""
+    pool: PairedNoise | None = None
+    for folder in args.round_dirs:
+        ref, work = read_kept_rounds(folder)
+        machine = machine or ref.run.machine.id
+        if ref.run.machine.id != machine:
+            raise InputError(f"{folder}: measured on machine {ref.run.machine.id}, not {machine}")
+        if pool is None:
+            path = paired_noise_path(settings.resolve(settings.baselines_dir), machine)
+            pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
+        a, b = ref.by_id(), work.by_id()
+        observed = {}
+        for rid in a.keys() & b.keys():
+            d = round_differences(a[rid], b[rid])
+            if d is not None and d.size > 1:
+                observed[rid] = (float(d.var(ddof=1)), float(d.size - 1))
+        pool = pool.learnt(observed)
+    assert pool is not None
+    level = settings.alpha / max(len(pool.benchmarks), 1)
+    print(f"paired rounds: SD of a round's log difference, and the change {args.rounds} rounds "
+          f"a side detect with 95% power at Holm's strictest level ({level:.2g})")
+    rows = [("benchmark", "df", "SD", "detectable", "threshold")]
+    for rid, (var, df) in sorted(pool.benchmarks.items()):
+        total = df + args.rounds - 1
+        se = math.sqrt(var / args.rounds)
+        mdc = math.expm1((sps.t.ppf(1 - level / 2, total) + sps.t.ppf(0.95, total)) * se)
+        rows.append((rid, f"{df:.0f}", f"{math.sqrt(var):.2%}", f"{mdc:.1%}",
+                     f"{settings.threshold_for(rid):.0%}"))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    if not args.no_write:
+        path = paired_noise_path(settings.resolve(settings.baselines_dir), machine)
+        save_paired_noise(path, pool)
+        print(f"\nwrote {path}")
     return 0

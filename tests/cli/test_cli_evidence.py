@@ -52,6 +52,32 @@ def test_calibrate_save_baseline_stores_runs_as_rounds(tmp_path: Path) -> None:
     assert len(stored.samples) == 3 * len(_timing("bench.a", 1.0, 0).samples)
 
 
+def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """calibrate --paired-from learns paired-noise.json from gate --keep-rounds folders."""
+    from perfcore.results.paired_noise import load_paired_noise
+
+    folders = []
+    for g in range(2):
+        folder = tmp_path / f"gate-{g}"
+        for i in range(4):
+            for side, shift in (("A", 0.0), ("B", 0.01)):
+                _write(folder / f"{side}-{i:02d}.json", "2026-01-01T00:00:00+00:00", "c",
+                       [_timing("bench.a", 1.0 + shift, 10 * g + 2 * i + (side == "B"))])
+        folders.append(folder)
+    code = main(["calibrate", "--paired-from", *map(str, folders),
+                 "--baselines-dir", str(tmp_path / "b")])
+    assert code == 0
+    assert "bench.a" in capsys.readouterr().out
+    var, df = load_paired_noise(tmp_path / "b" / "m1" / "paired-noise.json", "m1").benchmarks[
+        "bench.a"]
+    assert df == 6.0
+    assert 0 < var < 0.01**2  # medians of 20 samples at 2% spread
+    incomplete = tmp_path / "half"
+    _write(incomplete / "A-00.json", "2026-01-01T00:00:00+00:00", "c", [_timing("x", 1, 0)])
+    assert main(["calibrate", "--paired-from", str(incomplete), "--no-write"]) == 2
+
+
 def test_calibrate_needs_two_runs(tmp_path: Path) -> None:
     """One file cannot measure noise between runs: exit 2, nothing written."""
     one = _write(tmp_path / "r.json", "2026-01-01T00:00:00+00:00", "c", [_timing("a", 1, 0)])
