@@ -66,7 +66,7 @@ class Noise:
     runs: int = 0
     paired: bool = False
     paired_prior: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-    robust: bool = True
+    guard: str = "spread"
 
 
 Rule = Callable[[ResultSet, ResultSet, Sequence[str], Noise], set[str]]
@@ -175,7 +175,7 @@ def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
     suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise.sd or None,
                            between_run_df=df, paired=noise.paired,
-                           paired_prior=noise.paired_prior, robust_pairs=noise.robust)
+                           paired_prior=noise.paired_prior, pair_guard=noise.guard)
     return {c.id for c in suite.comparisons if c.verdict == "regressed"}
 
 
@@ -331,7 +331,8 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
         base, curr = _side(runs, a), _side(runs, b)
         for name, (rule, mode) in rules.items():
             if mode.startswith("paired"):
-                noise = Noise(paired=True, robust=not mode.endswith("plain"), paired_prior=(
+                noise = Noise(paired=True, guard=mode.rpartition(":")[2] or "spread",
+                              paired_prior=(
                     learnt_prior(runs, BLOCKS, (a, b), ids) if "learnt" in mode else {}))
             elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
                 noise = leave_out(logs, tuple(set(range(len(runs))) - set(a)), ids)
@@ -468,10 +469,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     if args.interleaved:
         rules = {"perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
-                 "perfcore paired, suite prior": (rule_perfcore, "paired"),
-                 "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt"),
-                 "perfcore paired, learnt prior, not robust": (rule_perfcore,
-                                                               "paired-learnt-plain"),
+                 "perfcore paired, suite prior": (rule_perfcore, "paired:spread"),
+                 "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt:spread"),
+                 "perfcore paired, learnt prior, drop-one guard": (rule_perfcore,
+                                                                   "paired-learnt:drop"),
+                 "perfcore paired, learnt prior, no guard": (rule_perfcore,
+                                                             "paired-learnt:none"),
                  **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
         if args.only:
             rules = {k: v for k, v in rules.items() if args.only in k}

@@ -245,7 +245,7 @@ def compare_suites(
     between_run_df: Mapping[str, float] | None = None,
     paired: bool = False,
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
-    robust_pairs: bool = True,
+    pair_guard: str = "spread",
 ) -> SuiteComparison:
     """Judge every result of ``current`` against ``baseline`` (see the module's rule).
 
@@ -270,7 +270,7 @@ def compare_suites(
     judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
                           between_run_df=between_run_df or {},
                           paired_prior=(paired_prior or {}) if paired else None,
-                          robust_pairs=robust_pairs)
+                          pair_guard=pair_guard)
     one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
                  for i in sorted(curr.keys() - base.keys())]
     one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
@@ -285,7 +285,7 @@ def _judge_pairs(
     between_run_sd: Mapping[str, float], default_sd: float, *,
     between_run_df: Mapping[str, float],
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
-    robust_pairs: bool = True,
+    pair_guard: str = "spread",
 ) -> list[Comparison]:
     out: list[Comparison | None] = [None] * len(pairs)
     ok: list[int] = []
@@ -314,7 +314,7 @@ def _judge_pairs(
     bases = [_basis(b, c) for b, c in zip(base_est, curr_est, strict=True)]
     if paired_prior is not None:
         res = _paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=len(pairs),
-                           robust=robust_pairs)
+                           guard=pair_guard)
     strictest = cfg.alpha / len(rows)
     p_mwu = np.array([
         _mann_whitney(b, c, vb, vc, strictest)
@@ -346,7 +346,7 @@ def round_differences(b: Result, c: Result) -> stats.FloatArray | None:
 
 def _paired_rows(
     rows: Sequence[tuple[Result, Result]], res: stats.TwoSampleStats, bases: list[str],
-    prior: Mapping[str, tuple[float, float]], *, alpha: float, m: int, robust: bool,
+    prior: Mapping[str, tuple[float, float]], *, alpha: float, m: int, guard: str,
 ) -> stats.TwoSampleStats:
     """Replace the rows measured in paired rounds by the paired comparison."""
     diffs = [round_differences(b, c) for b, c in rows]
@@ -362,7 +362,7 @@ def _paired_rows(
     prior_df = np.array([prior[i][1] if i in prior else d0 for i in ids])
     prior_df = np.where(np.isfinite(prior_var), prior_df, 0.0)
     sub = stats.compare_paired(found, prior_var, prior_df, confidence=1 - alpha,
-                               mdc_alpha=alpha / m, robust=robust)
+                               mdc_alpha=alpha / m, guard=guard)
     fields = {name: getattr(res, name).copy() for name in stats.TwoSampleStats.__dataclass_fields__}
     for name, column in fields.items():
         column[idx] = getattr(sub, name)

@@ -375,7 +375,7 @@ def compare_paired(
     *,
     confidence: float,
     mdc_alpha: float,
-    robust: bool = False,
+    guard: str = "none",
 ) -> TwoSampleStats:
     """Paired comparison of interleaved rounds, one row per benchmark.
 
@@ -386,15 +386,20 @@ def compare_paired(
     whatever the machine did to both sides of a round; the moderated variance buys the
     degrees of freedom that a handful of rounds cannot.
 
-    ``robust``: the p-value is the larger of the test over every round and the test
-    without the one round that pulls hardest in the direction of the change (an
-    intersection-union test, so still valid). A strong prior trusts the spread of
-    earlier runs; this keeps one disturbed round -- another job slowing one side for
-    a minute -- from carrying a verdict on its own.
+    A strong prior trusts the spread of earlier runs, so one disturbed round (another
+    job slowing one side for a minute) could carry a verdict on its own. ``guard``:
+
+    * ``"spread"``: the variance is never below this run's own sample variance (a
+      disturbed round widens the interval instead of being averaged away by the prior);
+    * ``"drop"``: the p-value is also computed without the round that pulls hardest
+      in the direction of the change, and the larger counts (intersection-union);
+    * ``"none"``: the moderated variance alone.
     """
+    if guard not in {"none", "spread", "drop"}:
+        raise ValueError(f"unknown guard {guard!r}")
     mean = np.array([float(d.mean()) for d in diffs])
-    p, se, df = _paired_p(diffs, prior_var, prior_df)
-    if robust:
+    p, se, df = _paired_p(diffs, prior_var, prior_df, floor=guard == "spread")
+    if guard == "drop":
         trimmed = [np.delete(d, int(np.argmax(d) if m > 0 else np.argmin(d)))
                    if d.size >= 3 else d for d, m in zip(diffs, mean, strict=True)]
         p = np.maximum(p, _paired_p(trimmed, prior_var, prior_df)[0])
@@ -406,13 +411,15 @@ def compare_paired(
                           ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
 
 
-def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray,
-              prior_df: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray, prior_df: FloatArray, *,
+              floor: bool = False) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Two-sided p-value, standard error and df of the mean difference, per row."""
     k = np.array([d.size for d in diffs], dtype=np.float64)
     mean = np.array([float(d.mean()) for d in diffs])
     var = np.array([float(d.var(ddof=1)) for d in diffs])
     post, df = moderate_var(var, k - 1, prior_var, prior_df)
+    if floor:
+        post = np.maximum(post, var)
     se = np.sqrt(post / k)
     df = np.maximum(df, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -196,12 +196,16 @@ def test_robust_pairs_ignore_one_disturbed_round() -> None:
     prior = np.full(40, 0.02**2)
     prior_df = np.full(40, 100.0)
     plain = stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40)
-    robust = stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40,
-                                  robust=True)
     assert stats.holm(plain.p_value)[0] < 0.01
-    assert stats.holm(robust.p_value)[0] > 0.01
-    # A real 10% shift in every round survives dropping its most extreme round.
     shifted = [d + (0.0953 if i == 1 else 0.0) for i, d in enumerate(diffs)]
-    again = stats.compare_paired(shifted, prior, prior_df, confidence=0.99,
-                                 mdc_alpha=0.01 / 40, robust=True)
-    assert stats.holm(again.p_value)[1] < 0.01
+    for guard in ("spread", "drop"):
+        robust = stats.compare_paired(diffs, prior, prior_df, confidence=0.99,
+                                      mdc_alpha=0.01 / 40, guard=guard)
+        assert stats.holm(robust.p_value)[0] > 0.01
+        # A real 10% shift in every round is still found.
+        again = stats.compare_paired(shifted, prior, prior_df, confidence=0.99,
+                                     mdc_alpha=0.01 / 40, guard=guard)
+        assert stats.holm(again.p_value)[1] < 0.01
+    with pytest.raises(ValueError, match="guard"):
+        stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01,
+                             guard="other")
