@@ -389,8 +389,10 @@ def compare_paired(
     A strong prior trusts the spread of earlier runs, so one disturbed round (another
     job slowing one side for a minute) could carry a verdict on its own. ``guard``:
 
-    * ``"spread"``: the variance is never below this run's own sample variance (a
-      disturbed round widens the interval instead of being averaged away by the prior);
+    * ``"spread"``: where this run's own sample variance is significantly larger than
+      the prior's (F test at 1%: the run was disturbed), it is judged on its own
+      variance, so a disturbed round widens the interval instead of being averaged
+      away by the prior;
     * ``"drop"``: the p-value is also computed without the round that pulls hardest
       in the direction of the change, and the larger counts (intersection-union);
     * ``"none"``: the moderated variance alone.
@@ -411,6 +413,19 @@ def compare_paired(
                           ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
 
 
+def _disturbed(var: FloatArray, df: FloatArray, prior_var: FloatArray,
+               prior_df: FloatArray, level: float = 0.01) -> npt.NDArray[np.bool_]:
+    """Rows whose sample variance exceeds the prior's beyond the F test's 1 - level quantile."""
+    out = np.zeros(var.shape, dtype=bool)
+    ok = (prior_df > 0) & (df > 0) & np.isfinite(prior_var) & (prior_var > 0)
+    if ok.any():
+        crit = np.where(np.isinf(prior_df[ok]), sps.chi2.ppf(1 - level, df[ok]) / df[ok],
+                        sps.f.ppf(1 - level, df[ok], np.where(np.isinf(prior_df[ok]), 1.0,
+                                                               prior_df[ok])))
+        out[ok] = var[ok] / prior_var[ok] > crit
+    return out
+
+
 def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray, prior_df: FloatArray, *,
               floor: bool = False) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Two-sided p-value, standard error and df of the mean difference, per row."""
@@ -419,7 +434,7 @@ def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray, prior_df: Floa
     var = np.array([float(d.var(ddof=1)) for d in diffs])
     post, df = moderate_var(var, k - 1, prior_var, prior_df)
     if floor:
-        post = np.maximum(post, var)
+        post = np.where(_disturbed(var, k - 1, prior_var, prior_df), np.maximum(post, var), post)
     se = np.sqrt(post / k)
     df = np.maximum(df, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
