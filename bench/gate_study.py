@@ -283,17 +283,62 @@ def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
 Sides = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator) -> list[Sides]:
-    """The production layout: a baseline of ``base_runs`` runs against one other run."""
-    if base_runs + 1 > k:
-        raise SystemExit(f"a baseline of {base_runs} runs needs at least {base_runs + 1} runs")
+def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator,
+                   confirm: bool = False) -> list[Sides]:
+    """The production layout: a baseline of ``base_runs`` runs against one other run
+    (and, with ``confirm``, a third run that re-measures what the second flagged)."""
+    extra = 2 if confirm else 1
+    if base_runs + extra > k:
+        raise SystemExit(f"a baseline of {base_runs} runs needs at least {base_runs + extra} runs")
     out = []
     for n in range(draws):
         current = n % k
-        others = np.array([i for i in range(k) if i != current])
-        picked = tuple(sorted(rng.choice(others, base_runs, replace=False).tolist()))
-        out.append((picked, (current,)))
+        others = [i for i in range(k) if i != current]
+        again = tuple(int(x) for x in rng.choice(others, 1)) if confirm else ()
+        rest = np.array([i for i in others if i not in again])
+        picked = tuple(sorted(rng.choice(rest, base_runs, replace=False).tolist()))
+        out.append((picked, (current, *again)))
     return out
+
+
+def _split(merged: ResultSet) -> tuple[ResultSet, ResultSet]:
+    """A current side merged from (run, re-run): the two runs apart, by round label."""
+    def part(label: int) -> ResultSet:
+        return ResultSet(run=merged.run, results=tuple(
+            replace(r, samples=tuple(x for x, g in zip(r.samples, r.extra["rounds"], strict=True)
+                                     if g == label),
+                    extra={k: v for k, v in r.extra.items() if k != "rounds"})
+            for r in merged.results))
+
+    return part(0), part(1)
+
+
+def rule_perfcore_first(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                        noise: Noise) -> set[str]:
+    """perfcore's rule on the first run alone (what the re-run is compared with)."""
+    return rule_perfcore(base, _split(curr)[0], ids, noise)
+
+
+def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                            noise: Noise) -> set[str]:
+    """perfcore run's rule: flagged on the first run, then confirmed by the re-run of
+    just the flagged benchmarks (:func:`perfcore.analysis.compare.confirm_regressions`)."""
+    from perfcore.analysis.compare import confirm_regressions
+
+    first, again = _split(curr)
+    df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
+    suite = compare_suites(base, first, settings=SETTINGS, between_run_sd=noise.sd or None,
+                           between_run_df=df)
+    flagged = {c.id for c in suite.regressions()}
+    if not flagged:
+        return set()
+
+    def only(rs: ResultSet) -> ResultSet:
+        return ResultSet(run=rs.run, results=tuple(r for r in rs.results if r.id in flagged))
+
+    recheck = compare_suites(only(base), only(again), settings=SETTINGS,
+                             between_run_sd=noise.sd or None, between_run_df=df)
+    return {c.id for c in confirm_regressions(suite, recheck).regressions()}
 
 
 def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> list[Sides]:
@@ -428,6 +473,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--interleaved", type=int, default=0, metavar="R",
                         help="the files are directories kept by gate --against --keep-rounds; "
                              "judge windows of R consecutive interleaved rounds as A/A gates")
+    parser.add_argument("--confirm", action="store_true",
+                        help="with --baseline-runs K: judge one run, then re-judge what it "
+                             "flagged on a third run (perfcore run's confirmation)")
     parser.add_argument("--stride", type=int, default=1,
                         help="rounds between the starts of two windows (--interleaved)")
     parser.add_argument("--draws", type=int, default=200,
@@ -467,7 +515,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only:
         rules = {k: v for k, v in rules.items() if args.only in k}
     rng = np.random.default_rng(args.seed)
-    if args.interleaved:
+    if args.confirm:
+        rules = {"perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
+                 "perfcore run: confirmed by a re-run": (rule_perfcore_confirmed, "baseline")}
+        comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng,
+                                     confirm=True)
+    elif args.interleaved:
         rules = {"perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
                  "perfcore paired, suite prior": (rule_perfcore, "paired:spread"),
                  "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt:spread"),
@@ -490,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else f"random disjoint draws of {args.runs_per_side} runs a side")
     if args.baseline_runs:
         what = f"draws of a {args.baseline_runs}-run baseline against one other run"
+        what += " (and a re-run to confirm)" if args.confirm else ""
     if args.interleaved:
         what = (f"A/A gates of {args.interleaved} interleaved rounds a side "
                 f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
