@@ -243,7 +243,13 @@ def compare_arrays(
     d = loc_c - loc_b
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(se > 0, np.abs(d) / se, np.where(d == 0, 0.0, np.inf))
-    p = _two_sided_p(stat, df)
+    return _finish(d, se, df, _two_sided_p(stat, df), confidence=confidence,
+                   mdc_alpha=mdc_alpha)
+
+
+def _finish(d: FloatArray, se: FloatArray, df: FloatArray, p: FloatArray, *,
+            confidence: float, mdc_alpha: float) -> TwoSampleStats:
+    """Interval and minimum detectable changes from a log difference, its SE and df."""
     half = _quantile(0.5 + confidence / 2, df) * se
     z_alpha = _quantile(1 - mdc_alpha / 2, df)
     mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
@@ -405,12 +411,7 @@ def compare_paired(
         trimmed = [np.delete(d, int(np.argmax(d) if m > 0 else np.argmin(d)))
                    if d.size >= 3 else d for d, m in zip(diffs, mean, strict=True)]
         p = np.maximum(p, _paired_p(trimmed, prior_var, prior_df)[0])
-    half = _quantile(0.5 + confidence / 2, df) * se
-    z_alpha = _quantile(1 - mdc_alpha / 2, df)
-    mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
-    mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
-    return TwoSampleStats(log_ratio=mean, se=se, df=df, ci_low=np.exp(mean - half),
-                          ci_high=np.exp(mean + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
+    return _finish(mean, se, df, p, confidence=confidence, mdc_alpha=mdc_alpha)
 
 
 def _disturbed(var: FloatArray, df: FloatArray, prior_var: FloatArray,
