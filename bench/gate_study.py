@@ -202,24 +202,18 @@ def learnt_prior(runs: Sequence[ResultSet], blocks: Sequence[Sides], window: Sid
     """What ``gate --against`` learns from earlier gates: per id, the pooled variance
     (and df) of per-round differences over every gate run (``blocks``: the rounds of
     one ``gate --against``) that shares no run with the judged ``window``."""
-    from perfcore.analysis.compare import round_differences
+    from perfcore.analysis.compare import paired_spread
+    from perfcore.results.paired_noise import PairedNoise
 
     key = (window, len(blocks))
-    if key in _PRIORS:
-        return _PRIORS[key]
-    mine = set(window[0]) | set(window[1])
-    ss = dict.fromkeys(ids, 0.0)
-    df = dict.fromkeys(ids, 0.0)
-    for a, b in blocks:
-        if mine & (set(a) | set(b)):
-            continue
-        base, curr = _side(runs, a).by_id(), _side(runs, b).by_id()
-        for rid in ids:
-            d = round_differences(base[rid], curr[rid])
-            if d is not None and d.size > 1:
-                ss[rid] += float(d.var(ddof=1)) * (d.size - 1)
-                df[rid] += d.size - 1
-    _PRIORS[key] = {rid: (ss[rid] / df[rid], df[rid]) for rid in ids if df[rid] > 0}
+    if key not in _PRIORS:
+        mine = set(window[0]) | set(window[1])
+        pool = PairedNoise("study")
+        for a, b in blocks:
+            if not mine & (set(a) | set(b)):
+                pool = pool.learnt(paired_spread(_side(runs, a), _side(runs, b)),
+                                   max_df=math.inf)
+        _PRIORS[key] = {rid: pool.benchmarks[rid] for rid in ids if rid in pool.benchmarks}
     return _PRIORS[key]
 
 
@@ -333,10 +327,7 @@ def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str]
     if not flagged:
         return set()
 
-    def only(rs: ResultSet) -> ResultSet:
-        return ResultSet(run=rs.run, results=tuple(r for r in rs.results if r.id in flagged))
-
-    recheck = compare_suites(only(base), only(again), settings=SETTINGS,
+    recheck = compare_suites(base.only(flagged), again.only(flagged), settings=SETTINGS,
                              between_run_sd=noise.sd or None, between_run_df=df)
     return {c.id for c in confirm_regressions(suite, recheck).regressions()}
 

@@ -229,10 +229,6 @@ def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet) -> Suite
         between_run_df=model.between_run_df() if model else None)
 
 
-def _only(results: ResultSet, ids: set[str]) -> ResultSet:
-    return ResultSet(run=results.run, results=tuple(r for r in results.results if r.id in ids))
-
-
 def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, GateDecision],
              sides: tuple[ResultSet, ResultSet], *, out: Path,
              progress: Progress) -> tuple[SuiteComparison, GateDecision]:
@@ -256,7 +252,7 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     again = stages.benchmarks(replace(job, pytest_args=(*job.pytest_args, *nodes)),
                               out / "confirm", progress)
     ids = {r.id for r in again.results} & set(regressed)
-    recheck = _compare(job, _only(baseline, ids), _only(again, ids))
+    recheck = _compare(job, baseline.only(ids), again.only(ids))
     suite = confirm_regressions(suite, recheck)
     kept = len(suite.regressions())
     progress(f"confirm: {kept} of {len(regressed)} regression(s) confirmed")

@@ -153,7 +153,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
     from scipy import stats as sps
 
     from perfcore._cli._ab_rounds import read_kept_rounds
-    from perfcore.analysis.compare import round_differences
+    from perfcore.analysis.compare import paired_spread
     from perfcore.results.paired_noise import (
         PairedNoise,
         load_paired_noise,
@@ -171,12 +171,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         if pool is None:
             path = paired_noise_path(settings.resolve(settings.baselines_dir), machine)
             pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
-        a, b = ref.by_id(), work.by_id()
-        observed = {}
-        for rid in a.keys() & b.keys():
-            d = round_differences(a[rid], b[rid])
-            if d is not None and d.size > 1:
-                observed[rid] = (float(d.var(ddof=1)), float(d.size - 1))
+        observed = paired_spread(ref, work)
         pool = pool.learnt(observed)
     assert pool is not None
     level = settings.alpha / max(len(pool.benchmarks), 1)

@@ -118,15 +118,10 @@ def _load_prior(path: Path) -> PairedNoise:
 
 def _learn(sides: Sides, path: Path) -> None:
     """Fold this run's paired-round spread into the machine's pool (any verdict teaches)."""
-    from perfcore.analysis.compare import round_differences
+    from perfcore.analysis.compare import paired_spread
     from perfcore.results.paired_noise import save_paired_noise
 
-    base, curr = sides.baseline.by_id(), sides.current.by_id()
-    observed = {}
-    for rid in base.keys() & curr.keys():
-        diffs = round_differences(base[rid], curr[rid])
-        if diffs is not None and diffs.size > 1:
-            observed[rid] = (float(diffs.var(ddof=1)), float(diffs.size - 1))
+    observed = paired_spread(sides.baseline, sides.current)
     pool = _load_prior(path).learnt(observed)
     save_paired_noise(path, pool)
     print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
@@ -139,19 +134,13 @@ def _confirmed(suite: SuiteComparison, sides: Sides, rerun: Path,
     from perfcore._cli.compare import judge
     from perfcore.analysis.compare import confirm_regressions
     from perfcore.errors import InputError
-    from perfcore.results.model import ResultSet
     from perfcore.results.readers import read_any
 
     if sides.paired:
         raise InputError("--confirm applies to --baseline/--current, not to --against")
     ids = {c.id for c in suite.regressions()}
     again = read_any(rerun)
-
-    def only(results: ResultSet) -> ResultSet:
-        return ResultSet(run=results.run, results=tuple(r for r in results.results
-                                                        if r.id in ids))
-
-    recheck = judge(replace(sides, baseline=only(sides.baseline), current=only(again)),
+    recheck = judge(replace(sides, baseline=sides.baseline.only(ids), current=again.only(ids)),
                     settings)
     return confirm_regressions(suite, recheck)
 

@@ -53,6 +53,7 @@ __all__ = [
     "compare_suites",
     "confirm_regressions",
     "decide_gate",
+    "paired_spread",
     "round_differences",
 ]
 
@@ -342,6 +343,17 @@ def round_differences(b: Result, c: Result) -> stats.FloatArray | None:
     if rb is None or rc is None:
         return None
     return stats.paired_differences(b.samples, rb, c.samples, rc)
+
+
+def paired_spread(baseline: ResultSet, current: ResultSet) -> dict[str, tuple[float, float]]:
+    """Per id in both, the (variance, df) of its per-round log differences (paired rounds)."""
+    base, curr = baseline.by_id(), current.by_id()
+    out = {}
+    for rid in base.keys() & curr.keys():
+        diffs = round_differences(base[rid], curr[rid])
+        if diffs is not None and diffs.size > 1:
+            out[rid] = (float(diffs.var(ddof=1)), float(diffs.size - 1))
+    return out
 
 
 def _paired_rows(

@@ -177,6 +177,10 @@ class ResultSet:
                 raise SchemaError(f"duplicate result id {result.id!r}")
             seen.add(result.id)
 
+    def only(self, ids: set[str] | frozenset[str]) -> ResultSet:
+        """The same run with only the results whose id is in ``ids``."""
+        return ResultSet(run=self.run, results=tuple(r for r in self.results if r.id in ids))
+
     def by_id(self) -> dict[str, Result]:
         """Results keyed by id."""
         return {r.id: r for r in self.results}
