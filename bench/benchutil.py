@@ -21,13 +21,19 @@ Setup = Callable[[], tuple[tuple[Any, ...], dict[str, Any]]]
 
 @dataclass(frozen=True)
 class Profile:
-    """How much to measure: full (the defaults) or quick."""
+    """How much to measure: full (the defaults) or quick, and in how many passes.
+
+    ``passes``: the suite runs this many times in separate processes (``perfcore run``
+    does this, see ``PASSES_ENV``), each pass timing ``ceil(full / passes)`` rounds, so
+    a run measures about as many rounds in all, spread over P processes and minutes.
+    """
 
     quick: bool
+    passes: int = 1
 
     def rounds(self, full: int, quick: int = 3) -> int:
-        """Timed rounds: ``full`` normally, ``quick`` in quick mode."""
-        return quick if self.quick else full
+        """Timed rounds: ``full`` normally (shared among the passes), ``quick`` in quick mode."""
+        return quick if self.quick else max(1, -(-full // max(1, self.passes)))
 
     def warmup(self, full: int = 1) -> int:
         """Warm-up rounds (discarded): at most one in quick mode."""

@@ -5,6 +5,13 @@ never the size of a workload, so a quick run measures the same quantities as a
 full run (with fewer samples, so wider intervals) and stays comparable with the
 stored baselines.
 
+Passes (``PERFCORE_BENCH_PASSES=N``, set by ``perfcore run``): the suite is one of N
+runs in separate processes, and each benchmark times ``ceil(full rounds / N)``
+rounds. On a shared machine a run's median moves between processes and minutes by
+about four times its within-run error (speed of the host, memory layout), so the
+same rounds spread over N passes give a run whose location varies about sqrt(N)
+times less.
+
 Each round starts from a collected heap (``gc.collect()`` in the setup), so a
 collection triggered by garbage of an earlier round does not land in a later one;
 the collector itself stays enabled, because the systems under test run with it.
@@ -24,6 +31,8 @@ import pytest
 from benchutil import Profile
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
+# Set by perfcore run: this process is one of N passes over the suite (Profile.passes).
+PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -47,10 +56,21 @@ def _is_quick(config: pytest.Config) -> bool:
     return bool(config.getoption("--quick")) or env in {"1", "true", "yes"}
 
 
+def _passes() -> int:
+    raw = os.environ.get(PASSES_ENV, "").strip() or "1"
+    try:
+        passes = int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{PASSES_ENV} must be a whole number, got {raw!r}") from None
+    if passes < 1:
+        raise pytest.UsageError(f"{PASSES_ENV} must be at least 1, got {passes}")
+    return passes
+
+
 @pytest.fixture(scope="session")
 def profile(request: pytest.FixtureRequest) -> Profile:
     """The measuring profile of this session."""
-    return Profile(quick=_is_quick(request.config))
+    return Profile(quick=_is_quick(request.config), passes=_passes())
 
 
 def pytest_benchmark_update_json(
@@ -62,5 +82,6 @@ def pytest_benchmark_update_json(
     machine_info = output_json.setdefault("machine_info", {})
     machine_info["perfcore_machine"] = current_machine().to_dict()
     machine_info["perfcore_quick"] = _is_quick(config)
+    machine_info["perfcore_passes"] = _passes()
     output_json.setdefault("commit_info", {})["perfcore_commit"] = (
         current_commit(config.rootpath).to_dict())

@@ -296,15 +296,20 @@ def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator,
 
 
 def _split(merged: ResultSet) -> tuple[ResultSet, ResultSet]:
-    """A current side merged from (run, re-run): the two runs apart, by round label."""
-    def part(label: int) -> ResultSet:
-        return ResultSet(run=merged.run, results=tuple(
-            replace(r, samples=tuple(x for x, g in zip(r.samples, r.extra["rounds"], strict=True)
-                                     if g == label),
-                    extra={k: v for k, v in r.extra.items() if k != "rounds"})
-            for r in merged.results))
+    """A current side merged from (run, re-run): the two runs apart. Each run holds
+    half of the round labels (one per pass), the run's first half first."""
+    def part(r: Result, second: bool) -> Result:
+        labels = r.extra["rounds"]
+        order = sorted(set(labels))
+        mine = set(order[len(order) // 2:] if second else order[: len(order) // 2])
+        kept = [(x, g) for x, g in zip(r.samples, labels, strict=True) if g in mine]
+        extra = {k: v for k, v in r.extra.items() if k != "rounds"}
+        if len(mine) > 1:
+            extra["rounds"] = [g for _, g in kept]
+        return replace(r, samples=tuple(x for x, _ in kept), extra=extra)
 
-    return part(0), part(1)
+    return (ResultSet(run=merged.run, results=tuple(part(r, False) for r in merged.results)),
+            ResultSet(run=merged.run, results=tuple(part(r, True) for r in merged.results)))
 
 
 def rule_perfcore_first(base: ResultSet, curr: ResultSet, ids: Sequence[str],
@@ -315,21 +320,30 @@ def rule_perfcore_first(base: ResultSet, curr: ResultSet, ids: Sequence[str],
 
 def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str],
                             noise: Noise) -> set[str]:
-    """perfcore run's rule: flagged on the first run, then confirmed by the re-run of
-    just the flagged benchmarks (:func:`perfcore.analysis.compare.confirm_regressions`)."""
-    from perfcore.analysis.compare import confirm_regressions
+    """perfcore run's rule: what the first run shows slower is re-run, and decided on
+    both runs together (:func:`perfcore.analysis.compare.decide_with_rerun`)."""
+    from perfcore.analysis.compare import decide_with_rerun
 
     first, again = _split(curr)
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
-    suite = compare_suites(base, first, settings=SETTINGS, between_run_sd=noise.sd or None,
-                           between_run_df=df)
-    flagged = {c.id for c in suite.regressions()}
+
+    def judge(b: ResultSet, c: ResultSet, family: int | None = None) -> Any:
+        return compare_suites(b, c, settings=SETTINGS, between_run_sd=noise.sd or None,
+                              between_run_df=df, family_size=family)
+
+    suite = decide_with_rerun(judge(base, first), (base, first), again, judge)
+    return {c.id for c in suite.regressions()}
+
+
+def rule_perfcore_both_flag(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                            noise: Noise) -> set[str]:
+    """The previous confirmation (until 2026-11-24): regressed on the first run and
+    regressed again on the re-run alone, each at the family-wise level."""
+    first, again = _split(curr)
+    flagged = rule_perfcore(base, first, ids, noise)
     if not flagged:
         return set()
-
-    recheck = compare_suites(base.only(flagged), again.only(flagged), settings=SETTINGS,
-                             between_run_sd=noise.sd or None, between_run_df=df)
-    return {c.id for c in confirm_regressions(suite, recheck).regressions()}
+    return flagged & rule_perfcore(base.only(flagged), again.only(flagged), ids, noise)
 
 
 def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> list[Sides]:
@@ -355,11 +369,27 @@ def _side(runs: Sequence[ResultSet], idx: tuple[int, ...]) -> ResultSet:
     return merged
 
 
+def group_passes(runs: Sequence[ResultSet], passes: int) -> tuple[list[ResultSet],
+                                                                   list[tuple[int, ...]]]:
+    """Consecutive runs, ``passes`` at a time, merged into runs of that many passes
+    (what ``perfcore run --passes`` records), and the single runs each is made of."""
+    from perfcore.results.readers import merge_runs
+
+    members = [tuple(range(i, i + passes)) for i in range(0, len(runs) - passes + 1, passes)]
+    return [merge_runs([runs[i] for i in m]) for m in members], members
+
+
 def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tuple[Rule, str]],
           slowdowns: Sequence[float], comparisons: Sequence[Sides], power_pairs: int | None,
-          rng: np.random.Generator) -> dict[str, Tally]:
-    """Run every rule over every no-change comparison (false alarms) and injections (power)."""
-    logs = log_medians(runs, ids)
+          rng: np.random.Generator, singles: Sequence[ResultSet] = (),
+          members: Sequence[tuple[int, ...]] = ()) -> dict[str, Tally]:
+    """Run every rule over every no-change comparison (false alarms) and injections (power).
+
+    ``singles``/``members``: ``runs`` are made of passes (``members[i]`` the indices in
+    ``singles`` of run ``i``'s passes); calibrated noise is then learnt per pass, from
+    the single runs of the baseline's runs, as ``perfcore calibrate`` learns it.
+    """
+    logs = log_medians(singles or runs, ids)
     chosen = set(range(len(comparisons))) if power_pairs is None or power_pairs >= len(
         comparisons) else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
     tallies = {name: Tally() for name in rules}
@@ -371,7 +401,8 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
                               paired_prior=(
                     learnt_prior(runs, BLOCKS, (a, b), ids) if "learnt" in mode else {}))
             elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
-                noise = leave_out(logs, tuple(set(range(len(runs))) - set(a)), ids)
+                learnt = {j for i in a for j in members[i]} if members else set(a)
+                noise = leave_out(logs, tuple(set(range(logs.shape[0])) - learnt), ids)
             else:
                 noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
             flagged = rule(base, curr, ids, noise)
@@ -467,6 +498,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--confirm", action="store_true",
                         help="with --baseline-runs K: judge one run, then re-judge what it "
                              "flagged on a third run (perfcore run's confirmation)")
+    parser.add_argument("--passes", type=int, default=1, metavar="P",
+                        help="with --baseline-runs: merge consecutive runs P at a time into "
+                             "runs of P passes (perfcore run --passes P) before drawing")
     parser.add_argument("--stride", type=int, default=1,
                         help="rounds between the starts of two windows (--interleaved)")
     parser.add_argument("--draws", type=int, default=200,
@@ -492,6 +526,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs, ids = _common(runs)
     if not ids:
         parser.error("the runs share no benchmark with positive samples")
+    singles: list[ResultSet] = []
+    members: list[tuple[int, ...]] = []
+    if args.passes > 1:
+        singles = list(runs)
+        runs, members = group_passes(singles, args.passes)
     slowdowns = tuple(float(s) for s in args.slowdowns.split(","))
     groups: dict[str, list[str]] = {}
     for r in runs[0].results:
@@ -508,7 +547,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     if args.confirm:
         rules = {"perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
-                 "perfcore run: confirmed by a re-run": (rule_perfcore_confirmed, "baseline")}
+                 "previous confirmation: both runs regressed": (rule_perfcore_both_flag,
+                                                                "baseline"),
+                 "perfcore run: screen, then both runs together": (rule_perfcore_confirmed,
+                                                                   "baseline")}
         comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng,
                                      confirm=True)
     elif args.interleaved:
@@ -529,11 +571,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng)
     else:
         comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
-    tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng)
+    tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng,
+                    singles, members)
     what = ("ordered pairs" if args.runs_per_side == 1
             else f"random disjoint draws of {args.runs_per_side} runs a side")
     if args.baseline_runs:
         what = f"draws of a {args.baseline_runs}-run baseline against one other run"
+        if args.passes > 1:
+            what = (f"runs of {args.passes} passes (merged from {len(singles)} single runs); "
+                    + what)
         what += " (and a re-run to confirm)" if args.confirm else ""
     if args.interleaved:
         what = (f"A/A gates of {args.interleaved} interleaved rounds a side "

@@ -16,6 +16,7 @@ one line, the verdict and the report's path.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -29,8 +30,9 @@ from perfcore.analysis.compare import (
     GateDecision,
     SuiteComparison,
     compare_suites,
-    confirm_regressions,
     decide_gate,
+    decide_with_rerun,
+    screen_regressions,
 )
 from perfcore.config import Settings
 from perfcore.errors import ServiceError
@@ -42,13 +44,18 @@ from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
 from perfcore.results.noise_file import load_noise, noise_path
-from perfcore.results.readers import read_any
+from perfcore.results.readers import merge_runs, read_any
 
 __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
 
 HISTORY_DIR = Path("reports/history")
 ASV_SITE = Path(".asv/html/index.html")
 MODEL_DIR = Path("models/current")
+# A full run is this many passes over the suite, each in its own process with a share
+# of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
+# a shared machine is mostly between processes and minutes, not within one (see README).
+DEFAULT_PASSES = 3
+PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,14 @@ class JobSettings:
     history_dir: Path = HISTORY_DIR
     pytest_args: tuple[str, ...] = ()
     confirm: bool = True
+    passes: int | None = None
+
+    @property
+    def pass_count(self) -> int:
+        """Passes over the suite: as given, else 1 in quick mode and ``DEFAULT_PASSES``."""
+        if self.passes is not None:
+            return self.passes
+        return 1 if self.quick else DEFAULT_PASSES
 
     @property
     def partial(self) -> bool:
@@ -117,30 +132,42 @@ def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
 
 
 def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
-    """Run the pytest-benchmark suite in a child process; its output goes to bench.log."""
-    json_path, log_path = out / "bench.json", out / "bench.log"
-    argv = _pytest_argv(job, json_path)
-    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-        argv, cwd=job.settings.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, bufsize=1,
-    ) as child:
-        assert child.stdout is not None
-        for line in child.stdout:
-            log.write(line)
-            _report_test_line(line, progress)
-        code = child.wait()
-    if code != 0 or not json_path.is_file():
-        raise ServiceError(f"the benchmark suite failed (pytest exit {code}); see {log_path}")
-    return read_any(json_path)
+    """Run the pytest-benchmark suite in ``job.pass_count`` child processes, one after
+    the other; pass ``i`` writes ``bench-<i>.json`` and ``bench-<i>.log``.
+
+    The passes are merged into one run whose samples are labelled by pass
+    (``extra["rounds"]``), so the comparison takes each pass's median as one unit.
+    """
+    passes = job.pass_count
+    sets = []
+    for i in range(1, passes + 1):
+        name = "bench" if passes == 1 else f"bench-{i}"
+        json_path, log_path = out / f"{name}.json", out / f"{name}.log"
+        argv = _pytest_argv(job, json_path)
+        env = {**os.environ, PASSES_ENV: str(passes)}
+        tag = "" if passes == 1 else f"pass {i}/{passes} "
+        with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+            argv, cwd=job.settings.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, bufsize=1, env=env,
+        ) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                log.write(line)
+                _report_test_line(line, progress, tag)
+            code = child.wait()
+        if code != 0 or not json_path.is_file():
+            raise ServiceError(f"the benchmark suite failed (pytest exit {code}); see {log_path}")
+        sets.append(read_any(json_path))
+    return sets[0] if passes == 1 else merge_runs(sets)
 
 
-def _report_test_line(line: str, progress: Progress) -> None:
+def _report_test_line(line: str, progress: Progress, tag: str = "") -> None:
     # pytest -v prints "bench/test_x.py::test_y[p] PASSED  [ 12%]" once per benchmark.
     text = line.strip()
     if "::" in text and text.endswith("%]"):
         name, _, rest = text.partition(" ")
         status, _, percent = rest.rpartition("[")
-        progress(f"benchmarks {percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
+        progress(f"benchmarks {tag}{percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
                  f"{status.strip()}")
 
 
@@ -219,43 +246,45 @@ def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
     return suite, decide_gate(suite, allow_missing=False)
 
 
-def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet) -> SuiteComparison:
+def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet,
+             family_size: int | None = None) -> SuiteComparison:
     """Compare with this machine's calibrated between-run noise (perfcore calibrate), if any."""
     noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
     model = load_noise(noise) if noise.is_file() else None
     return compare_suites(
         baseline, current, settings=job.settings,
         between_run_sd=model.between_run_sd() if model else None,
-        between_run_df=model.between_run_df() if model else None)
+        between_run_df=model.between_run_df() if model else None, family_size=family_size)
 
 
 def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, GateDecision],
              sides: tuple[ResultSet, ResultSet], *, out: Path,
              progress: Progress) -> tuple[SuiteComparison, GateDecision]:
-    """Re-run the regressed benchmarks once; keep only the regressions the re-run confirms.
+    """The second stage: re-run what looks slower, decide on both runs together.
 
-    A stretch of one run slowed by another job looks exactly like a regression of the
-    benchmarks it hit; a second, later measurement does not share it (see
-    :func:`perfcore.analysis.compare.confirm_regressions`).
+    A benchmark slower than its threshold at a loose level (:func:`screen_regressions`)
+    is run again; the first run and the re-run together are then judged at the suite's
+    family-wise level, and the re-run alone must be slower too, since a stretch of one
+    run slowed by another job looks exactly like a regression of the benchmarks it hit
+    (see :func:`perfcore.analysis.compare.confirm_regressions`).
     """
     suite, decision = judged
     baseline, current = sides
     measured = current.by_id()
-    regressed = [c.id for c in suite.regressions()]
-    nodes = sorted({str(measured[i].extra["node"]) for i in regressed
+    screened = screen_regressions(suite)
+    nodes = sorted({str(measured[i].extra["node"]) for i in screened
                     if measured[i].extra.get("node")})
     if not nodes:
         return suite, decision
-    progress(f"confirm: re-running {len(nodes)} regressed benchmark(s) to tell a regression "
-             "from a passing disturbance")
+    first = len(suite.regressions())
+    progress(f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
+             f"({first} regressed on this run alone) to decide on two runs")
     (out / "confirm").mkdir(exist_ok=True)
     again = stages.benchmarks(replace(job, pytest_args=(*job.pytest_args, *nodes)),
                               out / "confirm", progress)
-    ids = {r.id for r in again.results} & set(regressed)
-    recheck = _compare(job, baseline.only(ids), again.only(ids))
-    suite = confirm_regressions(suite, recheck)
-    kept = len(suite.regressions())
-    progress(f"confirm: {kept} of {len(regressed)} regression(s) confirmed")
+    suite = decide_with_rerun(suite, (baseline, current), again,
+                              lambda b, c, m: _compare(job, b, c, family_size=m))
+    progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
     return suite, decide_gate(suite, allow_missing=False)
 
 
@@ -277,7 +306,10 @@ def _preflight(job: JobSettings) -> tuple[Claim, ...]:
 
 def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) -> ResultSet:
     mode = "quick" if job.quick else "full"
-    progress(f"benchmarks: running the pytest-benchmark suite ({mode}) -> {out / 'bench.json'}")
+    passes = job.pass_count
+    where = out / "bench.json" if passes == 1 else out / "bench-<pass>.json"
+    progress(f"benchmarks: running the pytest-benchmark suite ({mode}, {passes} "
+             f"pass{'es' if passes > 1 else ''}) -> {where}")
     bench = stages.benchmarks(job, out, progress)
     progress(f"benchmarks: {len(bench.results)} results")
     parts = [bench]
@@ -306,7 +338,7 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     current = _measure(job, stages, out, progress)
     baseline, recorded = _baseline(job, current, progress)
     suite, decision = _judge(job, current, baseline, recorded)
-    if baseline is not None and job.confirm and suite.regressions():
+    if baseline is not None and job.confirm:
         suite, decision = _confirm(job, stages, (suite, decision), (baseline, current),
                                    out=out, progress=progress)
     history_root = job.settings.resolve(job.history_dir)

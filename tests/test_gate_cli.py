@@ -55,7 +55,8 @@ def test_regression(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixtur
 @pytest.mark.parametrize(("rerun", "code"), [(1.0, 0), (1.5, 1)])
 def test_confirm_with_a_rerun(tmp_path: Path, baseline: Path, rerun: float, code: int,
                               capsys: pytest.CaptureFixture[str]) -> None:
-    """--confirm RERUN: a regression fails only when the second run regresses too."""
+    """--confirm RERUN: a regression fails only when both runs together regress and the
+    second run alone is slower too."""
     current = _write(tmp_path / "cur.json", {"a": 1.5, "b": 2.0}, seed=1)
     again = _write(tmp_path / "again.json", {"a": rerun, "b": 2.0}, seed=2)
     assert _gate("--baseline", str(baseline), "--current", str(current),

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from perfcore.config import Settings, load_settings
 from perfcore.errors import InputError, ServiceError
-from perfcore.results.model import ResultSet
+from perfcore.results.model import Result, ResultSet
 
 if TYPE_CHECKING:
     from perfcore.analysis.noise import NoiseEstimate
@@ -97,15 +97,30 @@ def _print_table(estimates: Sequence[NoiseEstimate]) -> None:
 
 
 def calibrate(runs: Sequence[ResultSet], settings: Settings) -> tuple[NoiseEstimate, ...]:
-    """Noise estimates of every result seen in at least two of ``runs``."""
+    """Noise estimates of every result seen in at least two of ``runs``.
+
+    A run made of passes (``perfcore run --passes``, samples labelled by
+    ``extra["rounds"]``) gives one unit per pass: the noise learnt is that of one
+    pass, which is what the comparison divides by the number of passes.
+    """
     from perfcore.analysis.noise import estimate_suite
 
     samples: dict[str, list[list[float]]] = {}
     for run in runs:
         for result in run.results:
             if result.samples and min(result.samples) > 0:
-                samples.setdefault(result.id, []).append(list(result.samples))
+                samples.setdefault(result.id, []).extend(_units(result))
     return estimate_suite(samples, threshold_for=settings.threshold_for, alpha=settings.alpha)
+
+
+def _units(result: Result) -> list[list[float]]:
+    labels = result.extra.get("rounds")
+    if not isinstance(labels, list) or len(labels) != len(result.samples):
+        return [list(result.samples)]
+    groups: dict[object, list[float]] = {}
+    for label, value in zip(labels, result.samples, strict=True):
+        groups.setdefault(label, []).append(value)
+    return list(groups.values())
 
 
 def _run(args: argparse.Namespace) -> int:

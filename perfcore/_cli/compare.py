@@ -65,7 +65,7 @@ def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
     return Sides(base, curr, model.between_run_sd(), source, model.between_run_df())
 
 
-def judge(sides: Sides, settings: Settings) -> SuiteComparison:
+def judge(sides: Sides, settings: Settings, family_size: int | None = None) -> SuiteComparison:
     """Compare the sides; ComparisonError when they have no result in common."""
     from perfcore.analysis.compare import compare_suites
     from perfcore.errors import ComparisonError
@@ -73,7 +73,7 @@ def judge(sides: Sides, settings: Settings) -> SuiteComparison:
     suite = compare_suites(sides.baseline, sides.current, settings=settings,
                            between_run_sd=sides.between_run_sd,
                            between_run_df=sides.between_run_df, paired=sides.paired,
-                           paired_prior=sides.paired_prior)
+                           paired_prior=sides.paired_prior, family_size=family_size)
     if not suite.compared():
         raise ComparisonError("baseline and current have no benchmark in common "
                               f"({len(sides.baseline.results)} vs {len(sides.current.results)} "

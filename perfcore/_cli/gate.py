@@ -39,8 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     stored.add_argument("--baseline", type=Path, help="baseline results (file or directory)")
     stored.add_argument("--current", type=Path, help="current results (file or directory)")
     stored.add_argument("--confirm", type=Path, metavar="RERUN",
-                        help="a second, later run of the current code: a regression fails "
-                             "only if RERUN regresses too (rules out a passing disturbance)")
+                        help="a second, later run of the current code: what looks slower "
+                             "on CURRENT is decided on both runs together, and RERUN alone "
+                             "must be slower too (rules out a passing disturbance)")
     stored.add_argument("--allow-cross-machine", action="store_true",
                         help="judge results measured on different machines")
     ab = parser.add_argument_group("interleaved rounds against a git ref")
@@ -132,17 +133,15 @@ def _confirmed(suite: SuiteComparison, sides: Sides, rerun: Path,
     from dataclasses import replace
 
     from perfcore._cli.compare import judge
-    from perfcore.analysis.compare import confirm_regressions
+    from perfcore.analysis.compare import decide_with_rerun
     from perfcore.errors import InputError
     from perfcore.results.readers import read_any
 
     if sides.paired:
         raise InputError("--confirm applies to --baseline/--current, not to --against")
-    ids = {c.id for c in suite.regressions()}
-    again = read_any(rerun)
-    recheck = judge(replace(sides, baseline=sides.baseline.only(ids), current=again.only(ids)),
-                    settings)
-    return confirm_regressions(suite, recheck)
+    return decide_with_rerun(
+        suite, (sides.baseline, sides.current), read_any(rerun),
+        lambda b, c, m: judge(replace(sides, baseline=b, current=c), settings, family_size=m))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -153,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     sides = _sides(args)
     suite = judge(sides, settings)
-    if args.confirm is not None and suite.regressions():
+    if args.confirm is not None:
         suite = _confirmed(suite, sides, args.confirm, settings)
     decision = decide_gate(suite, allow_missing=args.allow_missing)
     _print(suite, decision, sides)

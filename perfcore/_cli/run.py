@@ -27,7 +27,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                         help="only the benchmarks matching this pytest -k expression")
     parser.add_argument("--no-confirm", dest="confirm", action="store_false",
                         help="fail on a first regression without re-running it to confirm")
+    parser.add_argument("--passes", type=_positive, default=None, metavar="N",
+                        help="passes over the suite, each in its own process with a share of "
+                             "the rounds (default 3, 1 with --quick)")
     parser.set_defaults(handler=_run)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -36,7 +49,7 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     job = JobSettings(settings=settings, quick=args.quick, load=args.load, out_dir=args.out,
                       pytest_args=("-k", args.select) if args.select else (),
-                      confirm=args.confirm)
+                      confirm=args.confirm, passes=args.passes)
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)
     return outcome.exit_code

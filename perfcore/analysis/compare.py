@@ -32,7 +32,7 @@ The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rat
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -53,8 +53,10 @@ __all__ = [
     "compare_suites",
     "confirm_regressions",
     "decide_gate",
+    "decide_with_rerun",
     "paired_spread",
     "round_differences",
+    "screen_regressions",
 ]
 
 Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
@@ -65,6 +67,9 @@ VERDICTS: tuple[Verdict, ...] = ("regressed", "improved", "unchanged", "noisy", 
 # pytest-benchmark's median:5% alarmed on 8.8% of pairs (log-ratio SD ~0.029, ~0.021
 # per run) and asv's 1.1x on 5.1% (~0.036 per run); 0.03 sits between them.
 DEFAULT_BETWEEN_RUN_SD = 0.03
+# The first stage's level: results slower than their threshold at this unadjusted p
+# are re-measured (see screen_regressions); the decision keeps the family-wise alpha.
+SCREEN_ALPHA = 0.05
 # Below this many samples on either side U is left out of the decision (see _mann_whitney).
 MIN_U_SAMPLES = 8
 
@@ -247,6 +252,7 @@ def compare_suites(
     paired: bool = False,
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     pair_guard: str = "spread",
+    family_size: int | None = None,
 ) -> SuiteComparison:
     """Judge every result of ``current`` against ``baseline`` (see the module's rule).
 
@@ -257,6 +263,9 @@ def compare_suites(
     round labels are judged on their per-round differences (see :func:`stats.compare_paired`),
     with ``paired_prior[id] = (variance, df)`` of those differences learnt from earlier
     paired runs, or else a prior fitted across this suite's benchmarks.
+    ``family_size``: Holm's correction counts this many tests even where fewer are
+    compared here (the others taken as not rejected): a re-check of a few results
+    stays at the family-wise level of the whole suite.
     ``rng`` is accepted for interface stability; the rule is analytic and uses no
     randomness, so equal inputs always give equal verdicts.
     """
@@ -271,7 +280,7 @@ def compare_suites(
     judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
                           between_run_df=between_run_df or {},
                           paired_prior=(paired_prior or {}) if paired else None,
-                          pair_guard=pair_guard)
+                          pair_guard=pair_guard, family_size=family_size)
     one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
                  for i in sorted(curr.keys() - base.keys())]
     one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
@@ -287,8 +296,10 @@ def _judge_pairs(
     between_run_df: Mapping[str, float],
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     pair_guard: str = "spread",
+    family_size: int | None = None,
 ) -> list[Comparison]:
     out: list[Comparison | None] = [None] * len(pairs)
+    m = max(len(pairs), family_size or 0)
     ok: list[int] = []
     base_est: list[stats.SideEstimates] = []
     curr_est: list[stats.SideEstimates] = []
@@ -310,18 +321,18 @@ def _judge_pairs(
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
     dfs = np.array([between_run_df.get(b.id, math.inf) for b, _ in rows])
     res = stats.compare_arrays(base_est, curr_est, between,
-                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / len(pairs),
+                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / m,
                                between_df=dfs)
     bases = [_basis(b, c) for b, c in zip(base_est, curr_est, strict=True)]
     if paired_prior is not None:
-        res = _paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=len(pairs),
+        res = _paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=m,
                            guard=pair_guard)
-    strictest = cfg.alpha / len(rows)
+    strictest = cfg.alpha / max(len(rows), m)
     p_mwu = np.array([
         _mann_whitney(b, c, vb, vc, strictest)
         for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
     p = np.maximum(res.p_value, p_mwu)
-    p_adj = stats.holm(p)
+    p_adj = stats.holm(np.concatenate([p, np.ones(m - len(rows))]))[: len(rows)]
     sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])
     verdicts = _classify(res, p_adj, thresholds, sign, cfg.alpha)
     for k, i in enumerate(ok):
@@ -427,34 +438,87 @@ def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
         verdict="unchanged" if same else "noisy", basis="not on a log scale")
 
 
-def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison) -> SuiteComparison:
-    """Keep a regression only where an independent re-run of it regressed too.
+def screen_regressions(suite: SuiteComparison, alpha: float = SCREEN_ALPHA) -> list[str]:
+    """Ids worth re-measuring: slower beyond the threshold at an unadjusted ``alpha``.
 
-    ``recheck`` judges a second, later measurement of the regressed results against the
-    same baseline. Requiring both (an intersection-union rule) can only lower the false
-    alarm rate, and it removes the alarms of a transient disturbance -- another job
-    slowing a stretch of one run -- which no per-run noise model can tell from a
-    regression: on this project's 16 no-change runs it took the suites with an alarm
-    from 22% to 0 and 10% detection from 34% to 33%. An unconfirmed regression
-    becomes ``noisy``; one that ``recheck`` does not hold is left as it is.
+    The first stage of the two-stage gate (see :func:`confirm_regressions`). Its level
+    is deliberately loose: it only chooses what to re-run, the decision is taken by
+    the second stage at the suite's family-wise level. Every ``regressed`` result
+    passes the screen.
     """
-    again = recheck.by_id()
     out = []
     for c in suite.comparisons:
-        if c.verdict != "regressed":
-            out.append(c)
+        if c.verdict == "regressed":
+            out.append(c.id)
             continue
+        if _slower(c) and c.p_value is not None and c.p_value < alpha:
+            out.append(c.id)
+    return out
+
+
+def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
+                        rerun: SuiteComparison | None = None) -> SuiteComparison:
+    """The second stage: the screened results judged on the first run and a re-run together.
+
+    ``recheck`` compares the baseline with both measurements of each screened result
+    (a current side of two runs), with Holm counted over the *whole* suite
+    (``compare_suites(..., family_size=m)``). Its verdict replaces the first one.
+    Holm is monotone, so rejecting only among the screened results (the others taken
+    as p = 1) keeps the family-wise false-alarm rate at or below ``alpha`` whatever the
+    screen chose. ``rerun`` (the re-run alone against the baseline), when given, must
+    also be slower than the threshold for a regression to stand: a stretch of one run
+    slowed by another job, large enough to carry the mean of two runs, does not
+    repeat in a later run. A result ``recheck`` does not hold keeps its first verdict.
+    """
+    again = recheck.by_id()
+    alone = rerun.by_id() if rerun is not None else {}
+    out = []
+    for c in suite.comparisons:
         r = again.get(c.id)
         if r is None:  # not re-run (a load result, say): the first verdict stands
             out.append(c)
             continue
-        seen = f"ratio {r.ratio:.3f}, {r.verdict}" if r.ratio else r.verdict
-        if r.verdict == "regressed":
-            out.append(replace(c, basis=f"{c.basis}; confirmed by a re-run ({seen})"))
+        single = alone.get(c.id)
+        held = single is None or single.ratio is None or _slower(single)
+        first = f"first run {c.ratio:.3f}, {c.verdict}" if c.ratio else c.verdict
+        if r.verdict == "regressed" and held:
+            out.append(replace(r, basis=f"{r.basis}; first run and re-run together ({first})"))
+        elif r.verdict == "regressed":
+            ratio = single.ratio if single is not None else None
+            out.append(replace(r, verdict="noisy", basis=(
+                f"{r.basis}; not confirmed: the re-run alone is {ratio:.3f} ({first})")))
         else:
-            out.append(replace(c, verdict="noisy",
-                               basis=f"{c.basis}; not confirmed by a re-run ({seen})"))
+            out.append(replace(r, basis=f"{r.basis}; first run and re-run together ({first})"))
     return replace(suite, comparisons=tuple(out))
+
+
+Judge = Callable[[ResultSet, ResultSet, int], SuiteComparison]
+
+
+def decide_with_rerun(suite: SuiteComparison, sides: tuple[ResultSet, ResultSet],
+                      again: ResultSet, judge: Judge) -> SuiteComparison:
+    """Both stages after a re-run: ``again`` re-measured (at least) the screened results.
+
+    ``sides`` is ``(baseline, current)`` as ``suite`` judged them; ``judge(baseline,
+    current, family_size)`` compares as the first stage did (same noise, same settings).
+    """
+    from perfcore.results.readers import merge_runs
+
+    baseline, current = sides
+    ids = {r.id for r in again.results} & set(screen_regressions(suite))
+    if not ids:
+        return suite
+    family = len(suite.compared())
+    both = merge_runs([current.only(ids), again.only(ids)])
+    return confirm_regressions(suite, judge(baseline.only(ids), both, family),
+                               judge(baseline.only(ids), again.only(ids), family))
+
+
+def _slower(c: Comparison) -> bool:
+    """Whether ``c``'s point ratio is beyond its threshold in the bad direction."""
+    if c.ratio is None or c.ratio <= 0:
+        return False
+    return math.log(c.ratio) * (1.0 if c.better == "lower" else -1.0) > math.log1p(c.threshold)
 
 
 def decide_gate(suite: SuiteComparison, *, allow_missing: bool) -> GateDecision:

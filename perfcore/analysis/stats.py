@@ -220,7 +220,10 @@ def compare_arrays(
     that variance (over the number of runs, for a side made of several runs) and the
     side's own variance of its location. ``between_df`` is the degrees of freedom of
     that SD (runs it was learnt from, less one): an SD estimated from eight runs is
-    itself uncertain, so those rows use Student's t, not the normal quantile.
+    itself uncertain, so those rows use Student's t, not the normal quantile. Where
+    both sides are made of rounds (passes of one run, or several runs) and the SD is
+    calibrated, each side's variance is the calibrated one moderated by its own
+    (:func:`moderate_var`), with the degrees of freedom of both.
     """
     loc_b = np.array([s.loc for s in base])
     loc_c = np.array([s.loc for s in curr])
@@ -239,12 +242,37 @@ def compare_arrays(
     df = _welch_df(base, curr, var_b, var_c, both_rounds)
     if between_df is not None:
         df = np.where(both_rounds, df, np.maximum(between_df, 1.0))
+        # Runs made of passes (or several runs) on both sides, with calibrated noise: each
+        # side's variance of one unit is moderated by the calibrated one (Smyth 2004), so
+        # three passes are not judged on their own 2 degrees of freedom.
+        calibrated = both_rounds & np.isfinite(between_df) & (between_df > 0)
+        if calibrated.any():
+            mod_var, mod_df = _moderated_sides(base, curr, floor, between_df)
+            var = np.where(calibrated, mod_var, var)
+            df = np.where(calibrated, mod_df, df)
     se = np.sqrt(var)
     d = loc_c - loc_b
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(se > 0, np.abs(d) / se, np.where(d == 0, 0.0, np.inf))
     return _finish(d, se, df, _two_sided_p(stat, df), confidence=confidence,
                    mdc_alpha=mdc_alpha)
+
+
+def _moderated_sides(base: Sequence[SideEstimates], curr: Sequence[SideEstimates],
+                     prior_var: FloatArray, prior_df: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Variance of the difference of two round-mean locations, each side's unit variance
+    moderated by the prior, with Welch-Satterthwaite degrees of freedom."""
+    parts = []
+    for sides in (base, curr):
+        units = np.array([s.units for s in sides], dtype=np.float64)
+        own_df = np.array([s.df for s in sides], dtype=np.float64)
+        unit_var = np.array([s.var for s in sides], dtype=np.float64) * units
+        post, post_df = moderate_var(unit_var, own_df, prior_var, prior_df)
+        parts.append((post / units, post_df))
+    (vb, db), (vc, dc) = parts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        welch = np.square(vb + vc) / (np.square(vb) / db + np.square(vc) / dc)
+    return vb + vc, np.where(np.isfinite(welch), np.maximum(welch, 1.0), np.minimum(db, dc))
 
 
 def _finish(d: FloatArray, se: FloatArray, df: FloatArray, p: FloatArray, *,

@@ -249,6 +249,46 @@ def test_few_samples_against_a_merged_baseline_can_be_flagged() -> None:
     assert [c.id for c in suite.regressions()] == ["r0"]
 
 
+def _passes(rng: np.random.Generator, scale: float, passes: int, sd: float = 0.03) -> Result:
+    """One run of ``passes`` passes: each pass's level moves by ``sd`` (log), 10 rounds each."""
+    levels = np.exp(rng.normal(0, sd, passes))
+    return _result("x", np.concatenate([_noise(rng, 10, scale * lv, sd=0.01) for lv in levels]),
+                   rounds=passes)
+
+
+def test_passes_with_calibrated_noise_borrow_its_degrees_of_freedom() -> None:
+    """Three passes a side judged alone have Welch's few df; with a calibrated SD (19 df)
+    the moderated sides have more, so the interval is narrower and a 15% slowdown is found."""
+    rng = np.random.default_rng(31)
+    base, curr = _passes(rng, 1.0, 9), _passes(rng, 1.15, 3)
+    alone = compare_suites(_set(base), _set(curr)).comparisons[0]
+    calibrated = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.03},
+                                between_run_df={"x": 19.0}).comparisons[0]
+    assert None not in (alone.ci_low, alone.ci_high, calibrated.ci_low, calibrated.ci_high)
+    assert calibrated.ci_high / calibrated.ci_low < alone.ci_high / alone.ci_low  # type: ignore[operator]
+    assert calibrated.verdict == "regressed"
+
+
+def test_passes_with_calibrated_noise_rarely_flag_no_change() -> None:
+    """200 no-change benchmarks of 3 passes against 9, calibrated SD at the true level:
+    at most a couple flagged (the family-wise rate is 1%)."""
+    rng = np.random.default_rng(32)
+    base = [replace_id(_passes(rng, 1.0, 9), f"b{i}") for i in range(200)]
+    curr = [replace_id(_passes(rng, 1.0, 3), f"b{i}") for i in range(200)]
+    ids = [f"b{i}" for i in range(200)]
+    suite = compare_suites(_set(*base), _set(*curr), between_run_sd=dict.fromkeys(ids, 0.03),
+                           between_run_df=dict.fromkeys(ids, 19.0))
+    counts = suite.counts()
+    assert counts["regressed"] + counts["improved"] <= 2
+
+
+def replace_id(result: Result, rid: str) -> Result:
+    """``result`` under another id."""
+    from dataclasses import replace
+
+    return replace(result, id=rid)
+
+
 def _drifting_rounds(rng: np.random.Generator, ratio: float, rounds: int = 6,
                      per: int = 10) -> tuple[Result, Result]:
     """Interleaved rounds whose machine drifts 15% between rounds, both sides alike."""
@@ -289,8 +329,11 @@ def test_paired_prior_is_used_and_named() -> None:
     assert np.median(widths) < 0.8
 
 
-def test_confirm_regressions_keeps_only_confirmed() -> None:
-    """A regression the re-run repeats stays; one it does not becomes noisy; others stand."""
+def test_confirm_regressions_decides_on_both_runs() -> None:
+    """A slowdown the re-run repeats stays regressed on both runs together; one the
+    re-run does not repeat is not regressed; results not re-run keep their verdict."""
+    from perfcore.results.readers import merge_runs
+
     rng = np.random.default_rng(12)
     base = _set(_result("a", _noise(rng)), _result("b", _noise(rng)), _result("c", _noise(rng)))
     curr = _set(_result("a", _noise(rng, scale=1.3)), _result("b", _noise(rng, scale=1.3)),
@@ -299,10 +342,53 @@ def test_confirm_regressions_keeps_only_confirmed() -> None:
     first = compare_suites(base, curr, between_run_sd=sd)
     assert [c.verdict for c in first.comparisons] == ["regressed"] * 3
     again = _set(_result("a", _noise(rng, scale=1.3)), _result("b", _noise(rng)))
-    recheck = compare_suites(_set(*base.results[:2]), again, between_run_sd=sd)
-    out = confirm_regressions(first, recheck).by_id()
+    both = merge_runs([curr.only({"a", "b"}), again])
+    recheck = compare_suites(base.only({"a", "b"}), both, between_run_sd=sd, family_size=3)
+    alone = compare_suites(base.only({"a", "b"}), again, between_run_sd=sd, family_size=3)
+    out = confirm_regressions(first, recheck, alone).by_id()
     assert out["a"].verdict == "regressed"
-    assert "confirmed by a re-run" in out["a"].basis
-    assert out["b"].verdict == "noisy"
-    assert "not confirmed" in out["b"].basis
+    assert "first run and re-run together" in out["a"].basis
+    assert out["b"].verdict != "regressed"
     assert out["c"].verdict == "regressed"  # not re-run: the first verdict stands
+
+
+def test_a_regression_the_rerun_alone_does_not_repeat_is_noisy() -> None:
+    """Even where both runs together are significant, a re-run that alone is not slower
+    than the threshold leaves the result noisy, not regressed."""
+    rng = np.random.default_rng(13)
+    base = _set(_result("b", _noise(rng)))
+    first = compare_suites(base, _set(_result("b", _noise(rng, scale=1.3))),
+                           between_run_sd={"b": 0.002})
+    alone = compare_suites(base, _set(_result("b", _noise(rng))), between_run_sd={"b": 0.002})
+    (out,) = confirm_regressions(first, first, alone).comparisons
+    assert out.verdict == "noisy"
+    assert "not confirmed" in out.basis
+
+
+def test_family_size_keeps_the_suite_level_for_a_subset() -> None:
+    """Judging one result as one of 47 multiplies its Holm-adjusted p by 47."""
+    rng = np.random.default_rng(14)
+    base, curr = _set(_result("x", _noise(rng))), _set(_result("x", _noise(rng, scale=1.02)))
+    alone = compare_suites(base, curr).comparisons[0]
+    of47 = compare_suites(base, curr, family_size=47).comparisons[0]
+    assert alone.p_adjusted is not None
+    assert of47.p_adjusted is not None
+    assert of47.p_adjusted == pytest.approx(min(1.0, 47 * alone.p_adjusted))
+
+
+def test_screen_picks_what_looks_slower_at_a_loose_level() -> None:
+    """The screen takes every regression and anything slower than its threshold at an
+    unadjusted p below 5%, never a speed-up."""
+    from perfcore.analysis.compare import screen_regressions
+
+    rng = np.random.default_rng(15)
+    ids = [f"b{i}" for i in range(40)]
+    base = _set(*(_result(i, _noise(rng)) for i in ids))
+    scale = {"b0": 1.3, "b1": 1.08, "b2": 0.7}
+    curr = _set(*(_result(i, _noise(rng, scale=scale.get(i, 1.0))) for i in ids))
+    suite = compare_suites(base, curr, between_run_sd=dict.fromkeys(ids, 0.02))
+    picked = screen_regressions(suite)
+    assert "b0" in picked
+    assert "b1" in picked
+    assert "b2" not in picked
+    assert suite.by_id()["b1"].verdict != "regressed"

@@ -51,6 +51,13 @@ def test_quick_profile_lowers_rounds_only(benchutil: ModuleType) -> None:
     assert (full.warmup(2), quick.warmup(2)) == (2, 1)
 
 
+def test_passes_share_the_full_rounds(benchutil: ModuleType) -> None:
+    """N passes time ceil(full / N) rounds each, at least one; quick mode is untouched."""
+    three = benchutil.Profile(quick=False, passes=3)
+    assert (three.rounds(20), three.rounds(30), three.rounds(2)) == (7, 10, 1)
+    assert benchutil.Profile(quick=True, passes=3).rounds(20, 3) == 3
+
+
 def test_record_per_op_ignores_disabled_benchmarks(benchutil: ModuleType) -> None:
     """Under --benchmark-disable nothing was timed, so nothing is recorded."""
     bench = SimpleNamespace(stats=None, extra_info={})

@@ -212,7 +212,8 @@ class Answers(Recorder):
 
 @pytest.mark.parametrize(("rerun", "code"), [(1.0, 0), (2.0, 1)])
 def test_regressions_are_confirmed_by_a_rerun(tmp_path: Path, rerun: float, code: int) -> None:
-    """A regression is re-run alone; it fails only when the re-run regresses too."""
+    """What looks slower is re-run; the job fails only when both runs together regress
+    and the re-run alone is slower too."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
     stages = Answers(_noded(_bench(2.0, seed=3)), _noded(_bench(rerun, seed=5)))
     stream = io.StringIO()
@@ -220,8 +221,9 @@ def test_regressions_are_confirmed_by_a_rerun(tmp_path: Path, rerun: float, code
     assert outcome.exit_code == code
     assert stages.args[1] == ("bench/test_x.py::test_cache.exact_hit",
                               "bench/test_x.py::test_training.linear.training")
-    assert "confirm: re-running 2 regressed benchmark(s)" in stream.getvalue()
-    assert f"confirm: {2 if code else 0} of 2 regression(s) confirmed" in stream.getvalue()
+    assert ("confirm: re-running 2 benchmark(s) slower than their threshold (2 regressed "
+            "on this run alone)") in stream.getvalue()
+    assert f"confirm: {2 if code else 0} regression(s) on both runs together" in stream.getvalue()
 
 
 def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
@@ -232,3 +234,48 @@ def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
                            stream=io.StringIO())
     assert outcome.exit_code == 1
     assert len(stages.args) == 1
+
+
+def test_passes_run_the_suite_in_separate_processes_and_merge(tmp_path: Path) -> None:
+    """Each pass is its own pytest process, told the pass count; the run merges them
+    with one round label per pass."""
+    from perfcore.mainjob import run_benchmarks
+
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_tiny.py").write_text(
+        "import os\n\n"
+        "def test_tiny(benchmark):\n"
+        "    benchmark.extra_info['perfcore_passes_seen'] = os.environ['PERFCORE_BENCH_PASSES']\n"
+        "    benchmark.extra_info['perfcore_pid'] = os.getpid()\n"
+        "    benchmark.pedantic(lambda: sum(range(200)), rounds=3, iterations=1)\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    stream = io.StringIO()
+    merged = run_benchmarks(_job(tmp_path, bench_dir=suite, passes=2), out, Progress(stream))
+    assert (out / "bench-1.json").is_file()
+    assert (out / "bench-2.json").is_file()
+    (result,) = merged.results
+    assert result.extra["rounds"] == [0, 0, 0, 1, 1, 1]
+    seen = [_extra_info(out / f"bench-{i}.json") for i in (1, 2)]
+    assert [info["perfcore_passes_seen"] for info in seen] == ["2", "2"]
+    assert seen[0]["perfcore_pid"] != seen[1]["perfcore_pid"]
+    assert "pass 2/2" in stream.getvalue()
+
+
+def _extra_info(path: Path) -> dict[str, Any]:
+    """What the tiny benchmark recorded in one pass's JSON."""
+    import json
+
+    (bench,) = json.loads(path.read_text())["benchmarks"]
+    info: dict[str, Any] = bench["extra_info"]
+    return info
+
+
+def test_quick_runs_one_pass_and_full_runs_three(tmp_path: Path) -> None:
+    """The default pass count: 1 in quick mode, DEFAULT_PASSES otherwise, unless given."""
+    from perfcore.mainjob import DEFAULT_PASSES
+
+    assert _job(tmp_path, quick=True).pass_count == 1
+    assert _job(tmp_path).pass_count == DEFAULT_PASSES == 3
+    assert _job(tmp_path, quick=True, passes=2).pass_count == 2

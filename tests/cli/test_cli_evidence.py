@@ -38,6 +38,24 @@ def test_calibrate_from_files_writes_noise_json(tmp_path: Path,
     assert model.benchmarks["bench.a"].sd_between_log > 0
 
 
+def test_calibrate_counts_each_pass_of_a_run_as_a_unit(tmp_path: Path) -> None:
+    """Two runs of three passes (perfcore run --passes 3) teach the noise of one pass,
+    from six units."""
+    def passes(rid: str, seed: int) -> Result:
+        parts = [_timing(rid, 1.0 + 0.02 * k, seed * 10 + k) for k in range(3)]
+        return Result(id=rid, unit="s", better="lower",
+                      samples=tuple(x for p in parts for x in p.samples),
+                      extra={"rounds": [k for k, p in enumerate(parts) for _ in p.samples]})
+
+    files = [_write(tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c",
+                    [passes("bench.a", i)]) for i in range(2)]
+    code = main(["calibrate", "--from", *map(str, files), "--baselines-dir", str(tmp_path / "b")])
+    assert code == 0
+    model = load_noise(tmp_path / "b" / "m1" / "noise.json")
+    assert model.benchmarks["bench.a"].runs == 6
+    assert 0.01 < model.benchmarks["bench.a"].sd_between_log < 0.04
+
+
 def test_calibrate_save_baseline_stores_runs_as_rounds(tmp_path: Path) -> None:
     """calibrate --save-baseline stores the runs merged, one round label per run."""
     from perfcore.results.baselines import BaselineStore
