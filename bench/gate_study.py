@@ -261,8 +261,13 @@ class Tally:
     alarm_pairs: int = 0
     pairs: int = 0
     comparisons: int = 0
+    refused: int = 0
     hits: dict[tuple[str, float], int] = field(default_factory=dict)
     tries: dict[tuple[str, float], int] = field(default_factory=dict)
+
+
+# Set by a rule whose gate refused the last comparison (exit 2, the machine-shift guard).
+REFUSED: list[bool] = [False]
 
 
 def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
@@ -318,10 +323,9 @@ def rule_perfcore_first(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     return rule_perfcore(base, _split(curr)[0], ids, noise)
 
 
-def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                            noise: Noise) -> set[str]:
-    """perfcore run's rule: what the first run shows slower is re-run, and decided on
-    both runs together (:func:`perfcore.analysis.compare.decide_with_rerun`)."""
+def _two_stage(base: ResultSet, curr: ResultSet, noise: Noise) -> Any:
+    """perfcore run's decision: what the first run shows slower is re-run, and decided
+    on both runs together (:func:`perfcore.analysis.compare.decide_with_rerun`)."""
     from perfcore.analysis.compare import decide_with_rerun
 
     first, again = _split(curr)
@@ -331,8 +335,24 @@ def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str]
         return compare_suites(b, c, settings=SETTINGS, between_run_sd=noise.sd or None,
                               between_run_df=df, family_size=family)
 
-    suite = decide_with_rerun(judge(base, first), (base, first), again, judge)
-    return {c.id for c in suite.regressions()}
+    return decide_with_rerun(judge(base, first), (base, first), again, judge)
+
+
+def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                            noise: Noise) -> set[str]:
+    """The two stages without the machine-shift guard."""
+    return {c.id for c in _two_stage(base, curr, noise).regressions()}
+
+
+def rule_perfcore_guarded(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                          noise: Noise) -> set[str]:
+    """The two stages with the gate's machine-shift guard: where the timed results moved
+    together, the gate refuses (exit 2) instead of failing."""
+    from perfcore.analysis.compare import decide_gate
+
+    suite = _two_stage(base, curr, noise)
+    REFUSED[0] = decide_gate(suite, allow_missing=True, shift_guard=True).exit_code == 2
+    return set() if REFUSED[0] else {c.id for c in suite.regressions()}
 
 
 def rule_perfcore_both_flag(base: ResultSet, curr: ResultSet, ids: Sequence[str],
@@ -405,8 +425,10 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
                 noise = leave_out(logs, tuple(set(range(logs.shape[0])) - learnt), ids)
             else:
                 noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
+            REFUSED[0] = False
             flagged = rule(base, curr, ids, noise)
             t = tallies[name]
+            t.refused += REFUSED[0]
             t.pairs += 1
             t.comparisons += len(ids)
             t.alarms += len(flagged)
@@ -451,6 +473,11 @@ def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
         powers = " | ".join(f"{_power(t, every, s):.1%}" for s in slowdowns)
         lines.append(f"| {name} | {t.alarms}/{t.comparisons} = {t.alarms / t.comparisons:.2%} "
                      f"| {t.alarm_pairs}/{t.pairs} = {t.alarm_pairs / t.pairs:.1%} | {powers} |")
+    refusals = [f"- {n}: {tallies[n].refused}/{tallies[n].pairs}" for n in names
+                if tallies[n].refused]
+    if refusals:
+        lines += ["", "No-change comparisons the gate refused (exit 2, the machine's speed "
+                  "changed; counted as no alarm above):", "", *refusals]
     lines += ["", "Smallest slowdown flagged in >= 95% of injections, per group:", "",
               "| group (benchmarks) | " + " | ".join(names) + " |",
               "|---|" + "---|" * len(names)]
@@ -550,7 +577,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "previous confirmation: both runs regressed": (rule_perfcore_both_flag,
                                                                 "baseline"),
                  "perfcore run: screen, then both runs together": (rule_perfcore_confirmed,
-                                                                   "baseline")}
+                                                                   "baseline"),
+                 "same, with the machine-shift guard (perfcore run now)": (
+                     rule_perfcore_guarded, "baseline")}
         comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng,
                                      confirm=True)
     elif args.interleaved:

@@ -243,7 +243,7 @@ def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
     suite = _compare(job, baseline, current)
-    return suite, decide_gate(suite, allow_missing=False)
+    return suite, decide_gate(suite, allow_missing=False, shift_guard=True)
 
 
 def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet,
@@ -285,7 +285,7 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     suite = decide_with_rerun(suite, (baseline, current), again,
                               lambda b, c, m: _compare(job, b, c, family_size=m))
     progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
-    return suite, decide_gate(suite, allow_missing=False)
+    return suite, decide_gate(suite, allow_missing=False, shift_guard=True)
 
 
 def _read_claims(job: JobSettings) -> tuple[Claim, ...]:

@@ -154,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
     suite = judge(sides, settings)
     if args.confirm is not None:
         suite = _confirmed(suite, sides, args.confirm, settings)
-    decision = decide_gate(suite, allow_missing=args.allow_missing)
+    decision = decide_gate(suite, allow_missing=args.allow_missing, shift_guard=not sides.paired)
     _print(suite, decision, sides)
     if sides.paired and not args.no_learn:
         _learn(sides, _paired_noise_path(args))

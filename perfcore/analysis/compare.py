@@ -49,6 +49,7 @@ __all__ = [
     "Comparison",
     "GateDecision",
     "SuiteComparison",
+    "SuiteShift",
     "Verdict",
     "compare_suites",
     "confirm_regressions",
@@ -57,6 +58,7 @@ __all__ = [
     "paired_spread",
     "round_differences",
     "screen_regressions",
+    "suite_shift",
 ]
 
 Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
@@ -70,6 +72,10 @@ DEFAULT_BETWEEN_RUN_SD = 0.03
 # The first stage's level: results slower than their threshold at this unadjusted p
 # are re-measured (see screen_regressions); the decision keeps the family-wise alpha.
 SCREEN_ALPHA = 0.05
+# The machine-shift guard (suite_shift): at least this many timed results, and a common
+# shift beyond this (the default threshold) before a stored baseline is refused.
+MIN_TIMED_FOR_SHIFT = 5
+DEFAULT_THRESHOLD_FOR_SHIFT = 0.05
 # Below this many samples on either side U is left out of the decision (see _mann_whitney).
 MIN_U_SAMPLES = 8
 
@@ -521,10 +527,60 @@ def _slower(c: Comparison) -> bool:
     return math.log(c.ratio) * (1.0 if c.better == "lower" else -1.0) > math.log1p(c.threshold)
 
 
-def decide_gate(suite: SuiteComparison, *, allow_missing: bool) -> GateDecision:
-    """Pass, fail (1) or refuse (2) a suite comparison; zero comparisons never pass."""
+@dataclass(frozen=True)
+class SuiteShift:
+    """How the timed results of a suite moved together: the machine, or a common cause."""
+
+    shift: float
+    timed: int
+    slower: int
+    faster: int
+    p_value: float
+
+    def describe(self) -> str:
+        """One line for the gate's reasons."""
+        return (f"the machine's speed changed: timed results moved {self.shift:+.1%} together "
+                f"(median; {self.slower} of {self.timed} slower, {self.faster} faster, sign "
+                f"test p {self.p_value:.2g}); a stored baseline cannot tell that from a "
+                "regression: re-calibrate it or judge with gate --against")
+
+
+def suite_shift(suite: SuiteComparison) -> SuiteShift | None:
+    """The common shift of the suite's timed results (unit ``s``), if it has five or more.
+
+    A code change slows the benchmarks whose code it touches; a machine that got slower
+    or faster (another tenant on the host, a new CPU frequency) moves every timed
+    benchmark by about the same factor. The median log ratio estimates that factor, and
+    a sign test says whether the timed results move together more than chance allows.
+    """
+    from scipy.stats import binomtest
+
+    logs = [math.log(c.ratio) for c in suite.compared()
+            if c.unit == "s" and c.ratio is not None and c.ratio > 0]
+    if len(logs) < MIN_TIMED_FOR_SHIFT:
+        return None
+    slower = sum(v > 0 for v in logs)
+    faster = sum(v < 0 for v in logs)
+    p = float(binomtest(slower, slower + faster).pvalue) if slower + faster else 1.0
+    return SuiteShift(math.expm1(float(np.median(logs))), len(logs), slower, faster, p)
+
+
+def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
+                shift_guard: bool = False) -> GateDecision:
+    """Pass, fail (1) or refuse (2) a suite comparison; zero comparisons never pass.
+
+    ``shift_guard`` (stored baselines): refuse (2) when the timed results moved
+    together beyond the default threshold, significantly by a sign test at ``alpha``
+    (:func:`suite_shift`): the machine changed, and verdicts against that baseline
+    would be about the machine.
+    """
     if not suite.compared():
         return GateDecision(False, 2, ("no benchmark in common between baseline and current",))
+    if shift_guard:
+        shift = suite_shift(suite)
+        if shift is not None and abs(shift.shift) > DEFAULT_THRESHOLD_FOR_SHIFT \
+                and shift.p_value < suite.alpha:
+            return GateDecision(False, 2, (shift.describe(),))
     reasons = [f"{c.id} regressed: {_describe(c)}" for c in suite.regressions()]
     missing = [c.id for c in suite.comparisons if c.verdict == "missing"]
     if missing and not allow_missing:

@@ -392,3 +392,36 @@ def test_screen_picks_what_looks_slower_at_a_loose_level() -> None:
     assert "b1" in picked
     assert "b2" not in picked
     assert suite.by_id()["b1"].verdict != "regressed"
+
+
+def _suite_scaled(rng: np.random.Generator, scales: dict[str, float], n: int = 30):
+    ids = [f"t{i}" for i in range(n)]
+    base = _set(*(_result(i, _noise(rng, sd=0.01)) for i in ids))
+    curr = _set(*(_result(i, _noise(rng, scale=scales.get(i, 1.0), sd=0.01)) for i in ids))
+    return compare_suites(base, curr, between_run_sd=dict.fromkeys(ids, 0.01))
+
+
+def test_machine_shift_is_refused_not_failed() -> None:
+    """Every timed result 9% slower together is the machine: with the guard the stored
+    gate refuses (2) and says why; without it, it fails (1) on every benchmark."""
+    from perfcore.analysis.compare import suite_shift
+
+    rng = np.random.default_rng(40)
+    suite = _suite_scaled(rng, {f"t{i}": 1.09 for i in range(30)})
+    shift = suite_shift(suite)
+    assert shift is not None
+    assert shift.shift == pytest.approx(0.09, abs=0.01)
+    assert (shift.slower, shift.timed) == (30, 30)
+    guarded = decide_gate(suite, allow_missing=False, shift_guard=True)
+    assert guarded.exit_code == 2
+    assert "machine's speed changed" in guarded.reasons[0]
+    assert decide_gate(suite, allow_missing=False).exit_code == 1
+
+
+def test_one_regression_is_not_a_machine_shift() -> None:
+    """A single 30% slowdown among 30 timed results moves the median by nothing: it fails."""
+    rng = np.random.default_rng(41)
+    suite = _suite_scaled(rng, {"t3": 1.3})
+    decision = decide_gate(suite, allow_missing=False, shift_guard=True)
+    assert decision.exit_code == 1
+    assert "t3 regressed" in decision.reasons[0]
