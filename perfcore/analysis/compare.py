@@ -536,12 +536,20 @@ class SuiteShift:
     slower: int
     faster: int
     p_value: float
+    scaled: float
+
+    def unexplained(self, alpha: float, limit: float) -> bool:
+        """Beyond ``limit``, significant by the sign test, and beyond the noise the
+        comparison already allows for (the median result's shift exceeds its own
+        interval's half-width): a machine the baseline's calibration never saw."""
+        return abs(self.shift) > limit and self.p_value < alpha and abs(self.scaled) > 1.0
 
     def describe(self) -> str:
         """One line for the gate's reasons."""
         return (f"the machine's speed changed: timed results moved {self.shift:+.1%} together "
                 f"(median; {self.slower} of {self.timed} slower, {self.faster} faster, sign "
-                f"test p {self.p_value:.2g}); a stored baseline cannot tell that from a "
+                f"test p {self.p_value:.2g}), {abs(self.scaled):.1f} times the median "
+                "interval's half-width; a stored baseline cannot tell that from a "
                 "regression: re-calibrate it or judge with gate --against")
 
 
@@ -555,14 +563,24 @@ def suite_shift(suite: SuiteComparison) -> SuiteShift | None:
     """
     from scipy.stats import binomtest
 
-    logs = [math.log(c.ratio) for c in suite.compared()
-            if c.unit == "s" and c.ratio is not None and c.ratio > 0]
-    if len(logs) < MIN_TIMED_FOR_SHIFT:
+    timed = [c for c in suite.compared()
+             if c.unit == "s" and c.ratio is not None and c.ratio > 0]
+    if len(timed) < MIN_TIMED_FOR_SHIFT:
         return None
+    logs = [math.log(c.ratio) for c in timed if c.ratio is not None]
+    scaled = [v / _half_width(c) for v, c in zip(logs, timed, strict=True)]
     slower = sum(v > 0 for v in logs)
     faster = sum(v < 0 for v in logs)
     p = float(binomtest(slower, slower + faster).pvalue) if slower + faster else 1.0
-    return SuiteShift(math.expm1(float(np.median(logs))), len(logs), slower, faster, p)
+    return SuiteShift(math.expm1(float(np.median(logs))), len(logs), slower, faster, p,
+                      float(np.median(scaled)))
+
+
+def _half_width(c: Comparison) -> float:
+    """Half the width of ``c``'s interval on the log scale (inf where it has none)."""
+    if c.ci_low is None or c.ci_high is None or c.ci_low <= 0 or c.ci_high <= c.ci_low:
+        return math.inf
+    return 0.5 * math.log(c.ci_high / c.ci_low)
 
 
 def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
@@ -570,16 +588,17 @@ def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
     """Pass, fail (1) or refuse (2) a suite comparison; zero comparisons never pass.
 
     ``shift_guard`` (stored baselines): refuse (2) when the timed results moved
-    together beyond the default threshold, significantly by a sign test at ``alpha``
-    (:func:`suite_shift`): the machine changed, and verdicts against that baseline
-    would be about the machine.
+    together beyond the default threshold, significantly by a sign test at ``alpha``,
+    and further than the median result's own interval allows (:func:`suite_shift`):
+    the machine changed in a way its calibration never saw, and verdicts against that
+    baseline would be about the machine. Shifts the calibrated noise already holds
+    (a machine that moves between two speeds, calibrated across both) are judged.
     """
     if not suite.compared():
         return GateDecision(False, 2, ("no benchmark in common between baseline and current",))
     if shift_guard:
         shift = suite_shift(suite)
-        if shift is not None and abs(shift.shift) > DEFAULT_THRESHOLD_FOR_SHIFT \
-                and shift.p_value < suite.alpha:
+        if shift is not None and shift.unexplained(suite.alpha, DEFAULT_THRESHOLD_FOR_SHIFT):
             return GateDecision(False, 2, (shift.describe(),))
     reasons = [f"{c.id} regressed: {_describe(c)}" for c in suite.regressions()]
     missing = [c.id for c in suite.comparisons if c.verdict == "missing"]

@@ -425,3 +425,14 @@ def test_one_regression_is_not_a_machine_shift() -> None:
     decision = decide_gate(suite, allow_missing=False, shift_guard=True)
     assert decision.exit_code == 1
     assert "t3 regressed" in decision.reasons[0]
+
+
+def test_a_shift_the_calibrated_noise_holds_is_judged_not_refused() -> None:
+    """The same 9% common shift on a machine calibrated with 6% between runs (it moves
+    that much anyway) is inside every interval: judged, not refused."""
+    rng = np.random.default_rng(42)
+    ids = [f"t{i}" for i in range(30)]
+    base = _set(*(_result(i, _noise(rng, sd=0.01)) for i in ids))
+    curr = _set(*(_result(i, _noise(rng, scale=1.09, sd=0.01)) for i in ids))
+    suite = compare_suites(base, curr, between_run_sd=dict.fromkeys(ids, 0.06))
+    assert decide_gate(suite, allow_missing=False, shift_guard=True).exit_code == 0
