@@ -436,3 +436,22 @@ def test_a_shift_the_calibrated_noise_holds_is_judged_not_refused() -> None:
     curr = _set(*(_result(i, _noise(rng, scale=1.09, sd=0.01)) for i in ids))
     suite = compare_suites(base, curr, between_run_sd=dict.fromkeys(ids, 0.06))
     assert decide_gate(suite, allow_missing=False, shift_guard=True).exit_code == 0
+
+
+def test_a_rerun_slower_only_within_its_noise_does_not_confirm() -> None:
+    """A re-run 7% slower where a run moves 3% (p well above 5%) does not pass the
+    screen, so the first run's regression is not confirmed by it."""
+    rng = np.random.default_rng(43)
+    base = _set(_result("b", _noise(rng, sd=0.005)))
+    sd = {"b": 0.03}
+    first = compare_suites(base, _set(_result("b", _noise(rng, scale=1.3, sd=0.005))),
+                           between_run_sd=sd)
+    alone = compare_suites(base, _set(_result("b", _noise(rng, scale=1.07, sd=0.005))),
+                           between_run_sd=sd)
+    (rerun,) = alone.comparisons
+    assert rerun.ratio is not None
+    assert rerun.ratio > 1.05
+    assert rerun.p_value is not None
+    assert rerun.p_value > 0.05
+    (out,) = confirm_regressions(first, first, alone).comparisons
+    assert out.verdict == "noisy"
