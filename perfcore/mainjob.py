@@ -338,7 +338,9 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     current = _measure(job, stages, out, progress)
     baseline, recorded = _baseline(job, current, progress)
     suite, decision = _judge(job, current, baseline, recorded)
-    if baseline is not None and job.confirm:
+    if baseline is not None and job.confirm and decision.exit_code != 2:
+        # (a refused comparison -- the machine's speed changed -- is not re-measured:
+        # a re-run minutes later meets the same machine)
         suite, decision = _confirm(job, stages, (suite, decision), (baseline, current),
                                    out=out, progress=progress)
     history_root = job.settings.resolve(job.history_dir)

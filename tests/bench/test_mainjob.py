@@ -279,3 +279,20 @@ def test_quick_runs_one_pass_and_full_runs_three(tmp_path: Path) -> None:
     assert _job(tmp_path, quick=True).pass_count == 1
     assert _job(tmp_path).pass_count == DEFAULT_PASSES == 3
     assert _job(tmp_path, quick=True, passes=2).pass_count == 2
+
+
+def _ten(centre: float, seed: int) -> ResultSet:
+    return _noded(_set(*(Result(f"training.m{k}.training", "s", "lower",
+                                _samples(centre * (1 + k), seed + k)) for k in range(10))))
+
+
+def test_a_machine_shift_is_refused_without_a_rerun(tmp_path: Path) -> None:
+    """Ten timed benchmarks 30% slower together: exit 2 with the reason, nothing re-run."""
+    run_main_job(_job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(),
+                 stream=io.StringIO())
+    stages = Answers(_ten(1.3, 50))
+    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(),
+                           stream=io.StringIO())
+    assert outcome.exit_code == 2
+    assert "machine's speed changed" in outcome.verdict_line
+    assert len(stages.args) == 1
