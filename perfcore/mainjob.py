@@ -2,11 +2,13 @@
 
 ``perfcore run`` (and ``nox -s bench``) call :func:`run_main_job`. Stages, in order:
 
-1. the pytest-benchmark suite in a child process (``bench/``), JSON kept raw;
+1. the pytest-benchmark suite (``bench/``) in ``passes`` child processes one after the
+   other, each timing a share of the rounds, JSON kept raw, merged with a label per pass;
 2. a short local-vs-cloud load test (skipped with ``load=False``);
 3. both merged into ``<out>/results.json`` (one perfcore run of this machine);
 4. compared with this machine's stored baseline; when there is none, the run is
-   recorded as the first baseline and the job says so (nothing is judged then);
+   recorded as the first baseline and the job says so (nothing is judged then); what
+   looks slower is re-run and decided on both runs together (:func:`_confirm`);
 5. appended to the machine's history; claims judged; the report rendered.
 
 The heavy stages are fields of :class:`Stages`, so tests inject fakes. Progress goes
