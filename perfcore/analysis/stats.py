@@ -270,9 +270,16 @@ def _moderated_sides(base: Sequence[SideEstimates], curr: Sequence[SideEstimates
         post, post_df = moderate_var(unit_var, own_df, prior_var, prior_df)
         parts.append((post / units, post_df))
     (vb, db), (vc, dc) = parts
+    return vb + vc, np.maximum(_satterthwaite(vb, db, vc, dc), 1.0)
+
+
+def _satterthwaite(var_b: FloatArray, df_b: FloatArray, var_c: FloatArray,
+                   df_c: FloatArray) -> FloatArray:
+    """Welch-Satterthwaite degrees of freedom of a sum of two variances (the smaller df
+    where the formula is undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        welch = np.square(vb + vc) / (np.square(vb) / db + np.square(vc) / dc)
-    return vb + vc, np.where(np.isfinite(welch), np.maximum(welch, 1.0), np.minimum(db, dc))
+        welch = np.square(var_b + var_c) / (np.square(var_b) / df_b + np.square(var_c) / df_c)
+    return np.where(np.isfinite(welch), welch, np.minimum(df_b, df_c))
 
 
 def _finish(d: FloatArray, se: FloatArray, df: FloatArray, p: FloatArray, *,
@@ -296,9 +303,7 @@ def _welch_df(
     """Welch-Satterthwaite degrees of freedom where both sides are rounds, else inf."""
     df_b = np.array([s.df for s in base])
     df_c = np.array([s.df for s in curr])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        welch = np.square(var_b + var_c) / (np.square(var_b) / df_b + np.square(var_c) / df_c)
-    welch = np.where(np.isfinite(welch), welch, np.minimum(df_b, df_c))
+    welch = _satterthwaite(var_b, df_b, var_c, df_c)
     return np.where(both_rounds, np.maximum(welch, 1.0), np.inf)
 
 
