@@ -57,14 +57,12 @@ def _is_quick(config: pytest.Config) -> bool:
 
 
 def _passes() -> int:
-    raw = os.environ.get(PASSES_ENV, "").strip() or "1"
+    from perfcore.config import positive_int
+
     try:
-        passes = int(raw)
-    except ValueError:
-        raise pytest.UsageError(f"{PASSES_ENV} must be a whole number, got {raw!r}") from None
-    if passes < 1:
-        raise pytest.UsageError(f"{PASSES_ENV} must be at least 1, got {passes}")
-    return passes
+        return positive_int(os.environ.get(PASSES_ENV, "").strip() or "1")
+    except ValueError as err:
+        raise pytest.UsageError(f"{PASSES_ENV}: {err}") from None
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import Any
 
 from perfcore.errors import ConfigError
 
-__all__ = ["Settings", "find_project_root", "load_settings"]
+__all__ = ["Settings", "find_project_root", "load_settings", "positive_int"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,17 @@ class Settings:
 
 
 _PATH_KEYS = {"baselines_dir", "claims_file", "output_dir"}
+
+
+def positive_int(text: str) -> int:
+    """``text`` as a whole number of at least 1; ValueError saying what is wrong."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}")
+    return value
 
 
 def find_project_root(start: Path | None = None) -> Path:

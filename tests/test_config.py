@@ -34,3 +34,16 @@ def test_overrides_apply(tmp_path: Path) -> None:
     """Command-line overrides replace file values; None means 'not given'."""
     root = _project(tmp_path, "[tool.perfcore]\nalpha = 0.05\n")
     assert load_settings(root, alpha=0.001, threshold=None).alpha == 0.001
+
+
+def test_positive_int_names_what_is_wrong() -> None:
+    """Whole numbers of at least 1 pass; anything else is a ValueError saying why."""
+    import pytest
+
+    from perfcore.config import positive_int
+
+    assert positive_int("3") == 3
+    with pytest.raises(ValueError, match="not a whole number"):
+        positive_int("x")
+    with pytest.raises(ValueError, match="at least 1"):
+        positive_int("0")
