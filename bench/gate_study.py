@@ -218,6 +218,8 @@ def learnt_prior(runs: Sequence[ResultSet], blocks: Sequence[Sides], window: Sid
 
 
 _PRIORS: dict[tuple[Sides, int], dict[str, tuple[float, float]]] = {}
+# --plain-medians: judge rounds taken in turns by each side's median, not sample by sample.
+PLAIN_MEDIANS: list[bool] = [False]
 BLOCKS: list[Sides] = []
 
 
@@ -227,13 +229,17 @@ def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[in
     Each folder's rounds also become one of :data:`BLOCKS` (one gate run)."""
     runs: list[ResultSet] = []
     pairs: list[tuple[int, int]] = []
+    from perfcore._cli._ab_rounds import in_turns, kept_interleave
+
     for folder in dirs:
         first_pair = len(pairs)
+        turns = kept_interleave(folder) == "rounds" and not PLAIN_MEDIANS[0]
+        mark = in_turns if turns else (lambda r: r)
         i = 0
         while (folder / f"A-{i:02d}.json").is_file() and (folder / f"B-{i:02d}.json").is_file():
             first, second = ("A", "B") if i % 2 == 0 else ("B", "A")
-            runs += [_read(folder / f"{first}-{i:02d}.json"),
-                     _read(folder / f"{second}-{i:02d}.json")]
+            runs += [mark(_read(folder / f"{first}-{i:02d}.json")),
+                     mark(_read(folder / f"{second}-{i:02d}.json"))]
             a, b = (len(runs) - 2, len(runs) - 1) if first == "A" else (len(runs) - 1,
                                                                           len(runs) - 2)
             pairs.append((a, b))
@@ -538,7 +544,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--plain-medians", action="store_true",
+                        help="with --interleaved: judge rounds taken in turns by the "
+                             "difference of medians, not sample by sample")
     args = parser.parse_args(argv)
+    PLAIN_MEDIANS[0] = args.plain_medians
     global SETTINGS  # noqa: PLW0603 - the study's rules read the settings it judges with
     SETTINGS = load_settings(alpha=args.alpha)
     pairs: list[tuple[int, int]] = []

@@ -143,7 +143,7 @@ def work(n):
     return total
 
 def test_loop(benchmark):
-    benchmark(work, {n})
+    benchmark.pedantic(work, args=({n},), rounds=15, iterations=20, warmup_rounds=2)
 '''
 
 
@@ -153,8 +153,9 @@ def _git(repo: Path, *args: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("interleave", ["rounds", "runs"])
 def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str]) -> None:
+                                    capsys: pytest.CaptureFixture[str], interleave: str) -> None:
     """gate --against runs REF in a worktree and the working tree in rounds; a 4x loop regresses."""
     repo = tmp_path / "repo"
     (repo / "bench").mkdir(parents=True)
@@ -167,11 +168,14 @@ def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     bench.write_text(_BENCH.format(n=800))
     monkeypatch.chdir(repo)
     quick = "--bench-args=--benchmark-max-time=0.02 --benchmark-min-rounds=5 -o addopts="
-    assert main(["gate", "--against", "HEAD", "--rounds", "3", quick]) == 1
+    assert main(["gate", "--against", "HEAD", "--rounds", "4", quick,
+                 f"--interleave={interleave}"]) == 1
     out = capsys.readouterr().out
+    assert f"interleaved by {interleave}" in out
     assert "REGRESSED loop.loop" in out
-    assert "paired rounds 3" in out
-    learnt = list((repo / "reports" / "baselines").glob("*/paired-noise.json"))
+    assert "paired rounds 4" in out
+    name = "paired-noise.json" if interleave == "rounds" else "paired-noise-runs.json"
+    learnt = list((repo / "reports" / "baselines").glob(f"*/{name}"))
     assert len(learnt) == 1, "gate --against learns the machine's paired-round noise"
     assert "loop.loop" in learnt[0].read_text()
     worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,

@@ -6,6 +6,12 @@ slow drift of the machine weighs on both sides alike. Each pytest-benchmark run 
 one round; a side's rounds are merged, so the round is the unit of replication.
 ``keep`` names a directory that receives every round's pytest-benchmark JSON
 (``A-00.json``, ``B-00.json``, ...; A is REF), for later study or re-judging.
+
+``interleave="rounds"`` (the default) runs round ``i`` of both sides as two processes
+at once that take turns benchmark round by benchmark round (``_turns``): the pair's
+two measurements of a benchmark are then seconds apart instead of a whole suite run
+(minutes) apart. ``interleave="runs"`` alternates whole suite runs, one process at a
+time, as before.
 """
 
 from __future__ import annotations
@@ -17,14 +23,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from perfcore._cli._turns import PLUGIN_MODULE, install_plugin, run_in_turns
 from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
+from perfcore.results.paired_noise import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
 
-__all__ = ["QUICK_OPTIONS", "ABRounds", "read_kept_rounds", "run_ab_rounds"]
+__all__ = ["QUICK_OPTIONS", "ABRounds", "in_turns", "kept_interleave", "read_kept_rounds",
+           "run_ab_rounds"]
 
 # ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
 # on the 2-core machine, a quick round's median moves 3-25% from round to round (against
@@ -34,6 +43,8 @@ QUICK_OPTIONS = ("--benchmark-max-time=0.1", "--benchmark-min-rounds=5",
                  "--benchmark-warmup=on", "--benchmark-warmup-iterations=100")
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
+# Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
+INTERLEAVE_FILE = "interleave"
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
@@ -48,6 +59,7 @@ class ABRounds:
     bench_args: tuple[str, ...] = ()
     keep: Path | None = None
     quick: bool = False
+    interleave: str = "rounds"
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -59,23 +71,55 @@ def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
     return str(done.stdout).strip()
 
 
-def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner) -> ResultSet:
+def _bench_command(tree: Path, out: Path, plan: ABRounds,
+                   plugin_dir: Path | None = None) -> tuple[list[str], dict[str, str]]:
     argv = [sys.executable, "-m", "pytest", plan.bench_dir, "--benchmark-only",
             f"--benchmark-json={out}", "-q", "-p", "no:cacheprovider",
             *(QUICK_OPTIONS if plan.quick else ()), *plan.bench_args]
     # The tree's own sources must win over an installed perfcore.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(tree), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+    paths = [str(tree), *([str(plugin_dir)] if plugin_dir else []),
+             os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths).rstrip(os.pathsep)}
+    if plugin_dir is not None:
+        argv[3:3] = ["-p", PLUGIN_MODULE]
     if plan.quick:
         env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile
     else:
         env.pop(QUICK_ENV, None)
+    return argv, env
+
+
+def _checked(tree: Path, out: Path, status: int, tail: str) -> ResultSet:
+    if status != 0 or not out.is_file():
+        raise InputError(f"benchmark run in {tree} failed (exit {status}): "
+                         f"{tail or 'no output'}")
+    return read_any(out)
+
+
+def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner) -> ResultSet:
+    argv, env = _bench_command(tree, out, plan)
     done = runner(argv, cwd=tree, capture_output=True, text=True, check=False, env=env,
                   timeout=3600)
-    if done.returncode != 0 or not out.is_file():
-        tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or ["no output"]
-        raise InputError(f"benchmark run in {tree} failed (exit {done.returncode}): {tail[0]}")
-    return read_any(out)
+    tail = (done.stdout + done.stderr).strip().splitlines()[-1:]
+    return _checked(tree, out, done.returncode, tail[0] if tail else "")
+
+
+def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
+                plan: ABRounds) -> dict[str, ResultSet]:
+    """Round ``i`` of both sides as two processes taking turns round by round."""
+    plugin_dir = install_plugin(scratch)
+    specs = {}
+    for side, tree in trees.items():
+        out = scratch / f"{side}-{i:02d}.json"
+        argv, env = _bench_command(tree, out, plan, plugin_dir)
+        specs[side] = (argv, tree, env, scratch / f"{side}-{i:02d}.log")
+    status = run_in_turns(specs, timeout_s=7200)
+    results = {}
+    for side, (_, tree, _, log) in specs.items():
+        lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+        results[side] = _checked(tree, scratch / f"{side}-{i:02d}.json", status[side],
+                                 lines[-1] if lines else "")
+    return results
 
 
 def run_ab_rounds(plan: ABRounds, root: Path,
@@ -83,6 +127,9 @@ def run_ab_rounds(plan: ABRounds, root: Path,
     """Run ``plan`` at REF and in the working tree at ``root``; (REF side, working side)."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
+    if plan.interleave not in INTERLEAVE_MODES:
+        raise InputError(f"--interleave must be one of {', '.join(INTERLEAVE_MODES)}, "
+                         f"got {plan.interleave!r}")
     top = Path(_git(["rev-parse", "--show-toplevel"], root, runner))
     commit = _git(["rev-parse", "--verify", f"{plan.ref}^{{commit}}"], top, runner)
     scratch = Path(tempfile.mkdtemp(prefix="perfcore-ab-"))
@@ -91,18 +138,13 @@ def run_ab_rounds(plan: ABRounds, root: Path,
         _git(["worktree", "add", "--detach", str(tree), commit], top, runner)
         if plan.keep is not None:
             plan.keep.mkdir(parents=True, exist_ok=True)
+            (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
         sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
         for i in range(plan.rounds):
-            for side in ("AB" if i % 2 == 0 else "BA"):
-                where = tree if side == "A" else top
-                out = scratch / f"{side}-{i:02d}.json"
-                started = time.monotonic()
-                sides[side].append(_bench_once(where, out, plan, runner))
-                if plan.keep is not None:
-                    shutil.copyfile(out, plan.keep / out.name)
-                print(f"gate: round {i + 1}/{plan.rounds} side {side} "
-                      f"({'ref' if side == 'A' else 'working tree'}) "
-                      f"in {time.monotonic() - started:.0f}s", flush=True)
+            if plan.interleave == "rounds":
+                _paired_round(plan, {"A": tree, "B": top}, scratch, i, sides)
+            else:
+                _sequential_round(plan, {"A": tree, "B": top}, scratch, i, sides, runner=runner)
         return merge_runs(sides["A"]), merge_runs(sides["B"])
     finally:
         for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
@@ -111,13 +153,59 @@ def run_ab_rounds(plan: ABRounds, root: Path,
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def in_turns(results: ResultSet) -> ResultSet:
+    """Mark every result as timed in turns, sample by sample (``extra["turns"]``)."""
+    return ResultSet(run=results.run, results=tuple(
+        replace(r, extra={**r.extra, "turns": True}) for r in results.results))
+
+
+def _paired_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
+                  sides: dict[str, list[ResultSet]]) -> None:
+    started = time.monotonic()
+    for side, result in _bench_pair(trees, scratch, i, plan).items():
+        sides[side].append(in_turns(result))
+        _keep(plan, scratch / f"{side}-{i:02d}.json")
+    print(f"gate: round {i + 1}/{plan.rounds}, both sides in turns, "
+          f"in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def _sequential_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
+                      sides: dict[str, list[ResultSet]], *, runner: Runner) -> None:
+    for side in ("AB" if i % 2 == 0 else "BA"):
+        out = scratch / f"{side}-{i:02d}.json"
+        started = time.monotonic()
+        sides[side].append(_bench_once(trees[side], out, plan, runner))
+        _keep(plan, out)
+        print(f"gate: round {i + 1}/{plan.rounds} side {side} "
+              f"({'ref' if side == 'A' else 'working tree'}) "
+              f"in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def _keep(plan: ABRounds, out: Path) -> None:
+    if plan.keep is not None:
+        shutil.copyfile(out, plan.keep / out.name)
+
+
+def kept_interleave(folder: Path) -> str:
+    """How a ``--keep-rounds`` folder's rounds were interleaved (``runs`` before it was said)."""
+    marker = folder / INTERLEAVE_FILE
+    if not marker.is_file():
+        return "runs"
+    mode = marker.read_text(encoding="utf-8").strip()
+    if mode not in INTERLEAVE_MODES:
+        raise InputError(f"{marker}: unknown interleave mode {mode!r}")
+    return mode
+
+
 def read_kept_rounds(folder: Path) -> tuple[ResultSet, ResultSet]:
     """The (REF, working tree) sides of one ``--keep-rounds`` folder, rounds labelled."""
     i = 0
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
+    turns = kept_interleave(folder) == "rounds"
     while all((folder / f"{side}-{i:02d}.json").is_file() for side in "AB"):
         for side in "AB":
-            sides[side].append(read_any(folder / f"{side}-{i:02d}.json"))
+            kept = read_any(folder / f"{side}-{i:02d}.json")
+            sides[side].append(in_turns(kept) if turns else kept)
         i += 1
     if i < 2:
         raise InputError(f"{folder}: fewer than two complete rounds (A-00.json and B-00.json, "

@@ -167,7 +167,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
 
     from scipy import stats as sps
 
-    from perfcore._cli._ab_rounds import read_kept_rounds
+    from perfcore._cli._ab_rounds import kept_interleave, read_kept_rounds
     from perfcore.analysis.compare import paired_spread
     from perfcore.results.paired_noise import (
         PairedNoise,
@@ -178,13 +178,18 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
 
     machine = ""
     pool: PairedNoise | None = None
+    modes = {kept_interleave(folder) for folder in args.round_dirs}
+    if len(modes) > 1:
+        raise InputError("the folders mix rounds taken in turns with alternating runs; "
+                         "calibrate each kind on its own")
+    mode = modes.pop()
     for folder in args.round_dirs:
         ref, work = read_kept_rounds(folder)
         machine = machine or ref.run.machine.id
         if ref.run.machine.id != machine:
             raise InputError(f"{folder}: measured on machine {ref.run.machine.id}, not {machine}")
         if pool is None:
-            path = paired_noise_path(settings.resolve(settings.baselines_dir), machine)
+            path = paired_noise_path(settings.resolve(settings.baselines_dir), machine, mode)
             pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
         observed = paired_spread(ref, work)
         pool = pool.learnt(observed)
@@ -203,7 +208,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
     if not args.no_write:
-        path = paired_noise_path(settings.resolve(settings.baselines_dir), machine)
+        path = paired_noise_path(settings.resolve(settings.baselines_dir), machine, mode)
         save_paired_noise(path, pool)
         print(f"\nwrote {path}")
     return 0

@@ -4,10 +4,12 @@ Two modes:
 
 * ``--baseline B --current C``: judge stored results (any supported format);
 * ``--against REF``: run the suite at REF (a temporary worktree) and in the working
-  tree, interleaved round by round on this machine, and judge the rounds pair by pair
-  (round ``i`` of each side ran back to back), with the spread of per-round
+  tree on this machine, and judge the rounds pair by pair, with the spread of per-round
   differences learnt from this machine's earlier gate runs (``paired-noise.json``)
-  or, for benchmarks it has not seen, fitted across the suite.
+  or, for benchmarks it has not seen, fitted across the suite. By default
+  (``--interleave rounds``) each round's two suite runs take turns benchmark round by
+  benchmark round, and their samples are paired; ``--interleave runs`` alternates
+  whole suite runs.
 
 Exit 0 pass, 1 regression (or a missing benchmark without ``--allow-missing``),
 2 unusable input: corrupt, empty or unknown files, nothing in common, or results
@@ -47,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ab = parser.add_argument_group("interleaved rounds against a git ref")
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
+    ab.add_argument("--interleave", choices=("rounds", "runs"), default="rounds",
+                    help="rounds (default): both sides run at once, taking turns benchmark "
+                         "round by round; runs: whole suite runs alternate (ABBA)")
     ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
     ab.add_argument("--quick-rounds", action="store_true",
                     help="quick-profile rounds (3-5 samples a benchmark; much noisier)")
@@ -54,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)")
     ab.add_argument("--paired-noise", metavar="FILE",
                     help="the machine's learnt paired-round noise (default: "
-                         "<baselines_dir>/<machine>/paired-noise.json)")
+                         "<baselines_dir>/<machine>/paired-noise.json, or "
+                         "paired-noise-runs.json with --interleave runs)")
     ab.add_argument("--no-learn", action="store_true",
                     help="judge with the learnt noise but do not add this run to it")
     ab.add_argument("--bench-args", default="", metavar="ARGS",
@@ -93,8 +99,9 @@ def _ab_sides(args: argparse.Namespace) -> Sides:
     prior = _load_prior(learnt)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
                     bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
-                    quick=args.quick_rounds)
-    print(f"gate: {plan.rounds} interleaved rounds per side against {plan.ref}", flush=True)
+                    quick=args.quick_rounds, interleave=args.interleave)
+    print(f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by "
+          f"{plan.interleave}", flush=True)
     reference, working = run_ab_rounds(plan, Path.cwd())
     return Sides(reference, working, {}, learnt if prior.benchmarks else None, paired=True,
                  paired_prior=dict(prior.benchmarks))
@@ -107,7 +114,8 @@ def _paired_noise_path(args: argparse.Namespace) -> Path:
 
     if args.paired_noise is not None:
         return Path(args.paired_noise)
-    return paired_noise_path(load_settings().baselines_dir, current_machine().id)
+    return paired_noise_path(load_settings().baselines_dir, current_machine().id,
+                             args.interleave)
 
 
 def _load_prior(path: Path) -> PairedNoise:

@@ -355,11 +355,16 @@ def _judge_pairs(
 
 
 def round_differences(b: Result, c: Result) -> stats.FloatArray | None:
-    """Per-round log differences of two results measured in interleaved rounds, or None."""
+    """Per-round log differences of two results measured in interleaved rounds, or None.
+
+    Where both sides say ``extra["turns"]`` (their rounds were timed in turns, sample by
+    sample), a round's difference pairs the samples (``paired_differences(lockstep=True)``).
+    """
     rb, rc = _rounds(b), _rounds(c)
     if rb is None or rc is None:
         return None
-    return stats.paired_differences(b.samples, rb, c.samples, rc)
+    lockstep = b.extra.get("turns") is True and c.extra.get("turns") is True
+    return stats.paired_differences(b.samples, rb, c.samples, rc, lockstep=lockstep)
 
 
 def paired_spread(baseline: ResultSet, current: ResultSet) -> dict[str, tuple[float, float]]:

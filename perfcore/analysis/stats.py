@@ -334,11 +334,21 @@ def holm(p_values: FloatArray) -> FloatArray:
 def paired_differences(
     base: Sequence[float] | FloatArray, base_rounds: Sequence[int] | npt.NDArray[np.int64],
     curr: Sequence[float] | FloatArray, curr_rounds: Sequence[int] | npt.NDArray[np.int64],
+    *, lockstep: bool = False,
 ) -> FloatArray | None:
     """Per round, log median of current minus log median of baseline; None if unpaired.
 
     The two sides must carry the same set of at least two round labels (interleaved
     A/B rounds: round ``i`` of each side ran back to back), and positive samples.
+
+    ``lockstep``: inside each round the ``k``-th samples of the two sides were timed
+    next to each other (``gate --interleave rounds``), so a round's difference is the
+    median of the per-sample log ratios instead. On a host that flips between speeds
+    for seconds at a time, each side's own median lands on whichever speed held a few
+    more of its samples (measured here: 25% apart in one round); adjacent samples share
+    the speed, so their ratios do not. A round whose two sides hold different numbers
+    of samples (REF and the working tree time a benchmark differently) falls back to
+    the difference of medians.
     """
     lb, lc = np.asarray(base_rounds, dtype=np.int64), np.asarray(curr_rounds, dtype=np.int64)
     vb, vc = np.asarray(base, dtype=np.float64), np.asarray(curr, dtype=np.float64)
@@ -350,6 +360,11 @@ def paired_differences(
     if vb.min() <= 0 or vc.min() <= 0:
         return None
     diffs: FloatArray = _group_medians(np.log(vc), lc) - _group_medians(np.log(vb), lb)
+    if lockstep:
+        for i, key in enumerate(keys):
+            xb, xc = vb[lb == key], vc[lc == key]
+            if xb.size == xc.size:
+                diffs[i] = float(np.median(np.log(xc) - np.log(xb)))
     return diffs
 
 

@@ -1,12 +1,13 @@
 """What ``perfcore gate --against`` learns about a machine: the noise of paired rounds.
 
-``reports/baselines/<machine-id>/paired-noise.json``::
+``reports/baselines/<machine-id>/paired-noise.json`` (rounds taken in turns, the
+default) or ``paired-noise-runs.json`` (whole runs alternating)::
 
     {"schema": "perfcore.paired-noise/1", "machine": "<id>", "updated": "<ISO-8601>",
      "benchmarks": {"<result id>": {"var": 0.0004, "df": 36.0}}}
 
 ``var`` is the pooled variance of one benchmark's per-round differences of log
-medians (working tree minus REF, each round's two runs back to back) and ``df`` its
+medians (working tree minus REF, each round's two runs in turns or back to back) and ``df`` its
 degrees of freedom: every gate run adds its rounds less one. A real regression shifts
 the differences but leaves their spread alone, so every gate run teaches the file,
 whatever its verdict. The pool keeps at most :data:`MAX_DF` degrees of freedom (older
@@ -28,10 +29,11 @@ from typing import Any
 from perfcore._atomic import atomic_write_json
 from perfcore.errors import SchemaError
 
-__all__ = ["MAX_DF", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
+__all__ = ["INTERLEAVE_MODES", "MAX_DF", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
            "paired_noise_path", "save_paired_noise"]
 
 PAIRED_NOISE_SCHEMA = "perfcore.paired-noise/1"
+INTERLEAVE_MODES = ("rounds", "runs")
 MAX_DF = 120.0
 
 
@@ -65,9 +67,17 @@ class PairedNoise:
                                for rid, (v, d) in sorted(self.benchmarks.items())}}
 
 
-def paired_noise_path(baselines_dir: Path, machine_id: str) -> Path:
-    """Where a machine's paired-round noise lives."""
-    return baselines_dir / machine_id / "paired-noise.json"
+def paired_noise_path(baselines_dir: Path, machine_id: str, interleave: str = "rounds") -> Path:
+    """Where a machine's paired-round noise lives, one file per way of interleaving.
+
+    Rounds taken in turns (``rounds``) and whole alternating runs (``runs``) differ in
+    spread, so each learns its own pool: ``paired-noise.json`` and
+    ``paired-noise-runs.json``.
+    """
+    if interleave not in INTERLEAVE_MODES:
+        raise ValueError(f"unknown interleave mode {interleave!r}")
+    name = "paired-noise.json" if interleave == "rounds" else f"paired-noise-{interleave}.json"
+    return baselines_dir / machine_id / name
 
 
 def _entry(rid: str, data: Any) -> tuple[float, float]:

@@ -209,3 +209,46 @@ def test_robust_pairs_ignore_one_disturbed_round() -> None:
     with pytest.raises(ValueError, match="guard"):
         stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01,
                              guard="other")
+
+
+def _turns_on_flipping_host(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Host speed seen by each side's n samples, taken in turns A B B A ... on a host that
+    holds 1.0 or 1.7 for blocks of 2-9 turns (as seen on this machine)."""
+    speed = np.empty(2 * n)
+    i = 0
+    while i < 2 * n:
+        block = int(rng.integers(2, 10))
+        speed[i:i + block] = rng.choice([1.0, 1.7])
+        i += block
+    first = np.arange(n) % 2 == 0  # A takes the first turn of even pairs, B of odd ones
+    a = np.where(first, speed[0::2], speed[1::2])
+    b = np.where(first, speed[1::2], speed[0::2])
+    return a, b
+
+
+def test_lockstep_pairs_samples_that_shared_the_host_speed() -> None:
+    """Timed in turns, per-sample ratios cancel a host flipping speed; medians do not."""
+    rng = np.random.default_rng(7)
+    rounds, n = 12, 30
+    labels = np.repeat(np.arange(rounds), n)
+    hosts = [_turns_on_flipping_host(rng, n) for _ in range(rounds)]
+    host_a = np.concatenate([a for a, _ in hosts])
+    host_b = np.concatenate([b for _, b in hosts])
+    base = host_a * rng.lognormal(0, 0.01, host_a.size)
+    curr = 1.10 * host_b * rng.lognormal(0, 0.01, host_b.size)
+    plain = stats.paired_differences(base, labels, curr, labels)
+    paired = stats.paired_differences(base, labels, curr, labels, lockstep=True)
+    assert plain is not None and paired is not None
+    assert paired.std(ddof=1) < 0.1 * plain.std(ddof=1)
+    assert abs(paired.mean() - np.log(1.10)) < 0.02
+
+
+def test_lockstep_falls_back_where_a_round_has_unequal_counts() -> None:
+    """A round whose sides time different numbers of samples is a difference of medians."""
+    base = [1.0, 2.0, 3.0, 1.0, 1.0]
+    curr = [3.0, 2.0, 1.0, 2.0, 2.0, 2.0]
+    d = stats.paired_differences(base, [0, 0, 0, 1, 1], curr, [0, 0, 0, 1, 1, 1],
+                                 lockstep=True)
+    assert d is not None
+    assert d[0] == pytest.approx(np.median(np.log([3.0, 1.0, 1 / 3])))
+    assert d[1] == pytest.approx(np.log(2.0))

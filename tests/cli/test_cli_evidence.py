@@ -72,7 +72,7 @@ def test_calibrate_save_baseline_stores_runs_as_rounds(tmp_path: Path) -> None:
 
 def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    """calibrate --paired-from learns paired-noise.json from gate --keep-rounds folders."""
+    """calibrate --paired-from learns each interleave mode's file from kept gate rounds."""
     from perfcore.results.paired_noise import load_paired_noise
 
     folders = []
@@ -82,6 +82,7 @@ def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
             for side, shift in (("A", 0.0), ("B", 0.01)):
                 _write(folder / f"{side}-{i:02d}.json", "2026-01-01T00:00:00+00:00", "c",
                        [_timing("bench.a", 1.0 + shift, 10 * g + 2 * i + (side == "B"))])
+        (folder / "interleave").write_text("rounds\n")
         folders.append(folder)
     code = main(["calibrate", "--paired-from", *map(str, folders),
                  "--baselines-dir", str(tmp_path / "b")])
@@ -91,6 +92,12 @@ def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
         "bench.a"]
     assert df == 6.0
     assert 0 < var < 0.01**2  # medians of 20 samples at 2% spread
+    assert not (tmp_path / "b" / "m1" / "paired-noise-runs.json").exists()
+    (folders[1] / "interleave").unlink()  # kept before the marker: alternating whole runs
+    assert main(["calibrate", "--paired-from", *map(str, folders), "--no-write"]) == 2
+    assert main(["calibrate", "--paired-from", str(folders[1]),
+                 "--baselines-dir", str(tmp_path / "b")]) == 0
+    assert (tmp_path / "b" / "m1" / "paired-noise-runs.json").is_file()
     incomplete = tmp_path / "half"
     _write(incomplete / "A-00.json", "2026-01-01T00:00:00+00:00", "c", [_timing("x", 1, 0)])
     assert main(["calibrate", "--paired-from", str(incomplete), "--no-write"]) == 2

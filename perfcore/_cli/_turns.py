@@ -1,0 +1,177 @@
+"""Round-by-round interleaving of two benchmark processes (``--interleave rounds``).
+
+Two pytest-benchmark processes, REF (A) and the working tree (B), run at the same
+time but never together: each stops before every round and waits for a turn
+(``_turns_plugin``), and :class:`TurnScheduler` gives the turn so that inside every
+benchmark the rounds go A B B A A B ..., and a process that is behind (still in an
+earlier benchmark) catches up first. Round ``k`` of a benchmark on one side is then
+seconds, not minutes, from round ``k`` on the other, so the host's drift over tens
+of seconds weighs on both alike; alternating whole suite runs (``--interleave runs``)
+leaves minutes between the two sides of a pair.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from perfcore.errors import InputError
+
+__all__ = ["PLUGIN_MODULE", "TurnScheduler", "install_plugin", "run_in_turns"]
+
+PLUGIN_MODULE = "perfcore_turns"
+FDS_ENV = "PERFCORE_TURN_FDS"
+
+
+@dataclass
+class _Worker:
+    nodeid: str = "__start__"
+    rounds_here: int = 0
+    visited: set[str] = field(default_factory=set)
+    done: bool = False
+
+
+class TurnScheduler:
+    """Who runs next, given where each waiting worker is (pure: no processes, no clock)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._workers = {name: _Worker() for name in names}
+        self._last: str | None = None
+        self._order = list(names)
+
+    def ready(self, name: str, nodeid: str) -> None:
+        """Worker ``name`` is waiting before a round of ``nodeid``."""
+        worker = self._workers[name]
+        if nodeid != worker.nodeid:
+            worker.visited.add(worker.nodeid)
+            worker.nodeid, worker.rounds_here = nodeid, 0
+
+    def finished(self, name: str) -> None:
+        """Worker ``name`` has exited."""
+        self._workers[name].done = True
+
+    def next(self) -> str | None:
+        """The worker to run now (every live one is waiting), or None when all are done."""
+        live = [n for n in self._order if not self._workers[n].done]
+        chosen = self._pick(*live[:2]) if len(live) > 1 else (live[0] if live else None)
+        if chosen is not None:
+            self._workers[chosen].rounds_here += 1
+            self._last = chosen
+        return chosen
+
+    def _pick(self, a: str, b: str) -> str:
+        wa, wb = self._workers[a], self._workers[b]
+        if wa.nodeid == wb.nodeid:
+            if wa.rounds_here != wb.rounds_here:
+                return a if wa.rounds_here < wb.rounds_here else b
+            # A tie after the one who just ran: it runs again (A B B A A B ...), so
+            # neither side always goes first, straight after the other's round.
+            return self._last if self._last in (a, b) else a
+        if wa.nodeid in wb.visited:  # b has passed the benchmark a is still in
+            return a
+        if wb.nodeid in wa.visited:
+            return b
+        return a if len(wa.visited) <= len(wb.visited) else b
+
+
+def install_plugin(folder: Path) -> Path:
+    """Copy the worker plugin into ``folder`` as ``perfcore_turns.py``; return the folder."""
+    source = Path(__file__).with_name("_turns_plugin.py")
+    shutil.copyfile(source, folder / f"{PLUGIN_MODULE}.py")
+    return folder
+
+
+@dataclass
+class _Proc:
+    name: str
+    popen: subprocess.Popen[bytes]
+    to_worker: int
+    from_worker: int
+    buffer: bytes = b""
+    log: Path | None = None
+
+
+def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str], Path]],
+                 timeout_s: float = 7200.0) -> dict[str, int]:
+    """Run each (argv, cwd, env, log) worker in turns; return each one's exit status."""
+    procs = [_start(name, *spec) for name, spec in commands.items()]
+    scheduler = TurnScheduler([p.name for p in procs])
+    deadline = time.monotonic() + timeout_s
+    waiting: set[str] = set()
+    try:
+        while True:
+            _collect(procs, scheduler, waiting, deadline)
+            if not waiting:  # every worker has exited
+                break
+            chosen = scheduler.next()
+            if chosen is None:
+                break
+            waiting.discard(chosen)
+            os.write(next(p for p in procs if p.name == chosen).to_worker, b"g")
+        return {p.name: p.popen.wait(timeout=60) for p in procs}
+    finally:
+        for p in procs:
+            if p.popen.poll() is None:  # only our own children, by their process
+                p.popen.kill()
+                p.popen.wait(timeout=60)
+            for fd in (p.to_worker, p.from_worker):
+                _close(fd)
+
+
+def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str],
+           log: Path) -> _Proc:
+    to_read, to_write = os.pipe()      # coordinator -> worker
+    from_read, from_write = os.pipe()  # worker -> coordinator
+    with log.open("wb") as out:
+        popen = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, pass_fds=(to_read, from_write),
+                                 env={**env, FDS_ENV: f"{to_read},{from_write}"})
+    os.close(to_read)
+    os.close(from_write)
+    return _Proc(name, popen, to_write, from_read, log=log)
+
+
+def _collect(procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str],
+             deadline: float) -> None:
+    """Read messages until every live worker is waiting for a turn (or has exited)."""
+    while True:
+        live = [p for p in procs if p.name not in waiting and p.from_worker >= 0]
+        if not live:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise InputError(f"interleaved benchmark runs took longer than the limit; "
+                             f"logs: {', '.join(str(p.log) for p in procs)}")
+        readable, _, _ = select.select([p.from_worker for p in live], [], [], min(left, 5.0))
+        for p in live:
+            if p.from_worker in readable:
+                _read_one(p, scheduler, waiting)
+
+
+def _read_one(p: _Proc, scheduler: TurnScheduler, waiting: set[str]) -> None:
+    chunk = os.read(p.from_worker, 65536)
+    if not chunk:  # the worker exited (or closed its end)
+        _close(p.from_worker)
+        p.from_worker = -1
+        scheduler.finished(p.name)
+        return
+    p.buffer += chunk
+    while b"\n" in p.buffer:
+        line, p.buffer = p.buffer.split(b"\n", 1)
+        kind, _, nodeid = line.decode("utf-8", "replace").partition(" ")
+        if kind == "ready":
+            scheduler.ready(p.name, nodeid)
+            waiting.add(p.name)
+
+
+def _close(fd: int) -> None:
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            os.close(fd)
