@@ -238,7 +238,8 @@ def test_lockstep_pairs_samples_that_shared_the_host_speed() -> None:
     curr = 1.10 * host_b * rng.lognormal(0, 0.01, host_b.size)
     plain = stats.paired_differences(base, labels, curr, labels)
     paired = stats.paired_differences(base, labels, curr, labels, lockstep=True)
-    assert plain is not None and paired is not None
+    assert plain is not None
+    assert paired is not None
     assert paired.std(ddof=1) < 0.1 * plain.std(ddof=1)
     assert abs(paired.mean() - np.log(1.10)) < 0.02
 
