@@ -11,19 +11,23 @@ one round; a side's rounds are merged, so the round is the unit of replication.
 at once that take turns benchmark round by benchmark round (``_turns``): the pair's
 two measurements of a benchmark are then seconds apart instead of a whole suite run
 (minutes) apart. ``interleave="runs"`` alternates whole suite runs, one process at a
-time, as before.
+time, as before. In ``rounds`` mode both processes of a round share one
+``PYTHONHASHSEED`` (``hash_seed + i``), so string hashing lays out dicts and sets alike
+on both sides while the seed still varies from round to round; a seed set in the
+environment wins.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perfcore._cli._turns import PLUGIN_MODULE, install_plugin, run_in_turns
@@ -60,6 +64,7 @@ class ABRounds:
     keep: Path | None = None
     quick: bool = False
     interleave: str = "rounds"
+    hash_seed: int = field(default_factory=lambda: secrets.randbelow(2**31))
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -112,6 +117,9 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     for side, tree in trees.items():
         out = scratch / f"{side}-{i:02d}.json"
         argv, env = _bench_command(tree, out, plan, plugin_dir)
+        # One string-hash seed for both sides of a round, another for the next round:
+        # dict and set layouts then match inside the pair, and vary across rounds.
+        env.setdefault("PYTHONHASHSEED", str(plan.hash_seed + i))
         specs[side] = (argv, tree, env, scratch / f"{side}-{i:02d}.log")
     status = run_in_turns(specs, timeout_s=7200)
     results = {}

@@ -166,3 +166,39 @@ def test_kept_rounds_in_turns_are_judged_sample_by_sample(tmp_path: Path) -> Non
     (tmp_path / "interleave").unlink()
     ref, work = read_kept_rounds(tmp_path)
     assert "turns" not in ref.results[0].extra
+
+
+_HASHED = '''
+import os
+
+def test_hash(benchmark):
+    with open(os.environ["TRACE"], "a") as f:
+        f.write(f"{hash('perfcore')}\\n")
+    benchmark.pedantic(lambda: None, rounds=2)
+'''
+
+
+@pytest.mark.slow
+def test_both_sides_of_a_round_share_a_hash_seed(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """In turns, REF and the working tree hash strings alike; the next round differently."""
+    import subprocess
+
+    from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
+
+    repo = tmp_path / "repo"
+    (repo / "bench").mkdir(parents=True)
+    (repo / "bench" / "test_hash.py").write_text(_HASHED)
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "one"]):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
+                       check=True, capture_output=True, timeout=60)
+    trace = tmp_path / "trace.txt"
+    monkeypatch.setenv("TRACE", str(trace))
+    monkeypatch.delenv("PYTHONHASHSEED", raising=False)
+    plan = ABRounds(ref="HEAD", rounds=2, bench_args=("-o", "addopts="), hash_seed=11)
+    run_ab_rounds(plan, repo)
+    hashes = trace.read_text().split()
+    assert len(hashes) == 4
+    assert hashes[0] == hashes[1], "one seed for both sides of round 0"
+    assert hashes[2] == hashes[3], "one seed for both sides of round 1"
+    assert hashes[0] != hashes[2], "another seed for the next round"
