@@ -511,6 +511,17 @@ def synthetic_runs(k: int, seed: int, n_bench: int = 8, n_samples: int = 30) -> 
     return runs
 
 
+def _only(rules: dict[str, tuple[Rule, str]], spec: str) -> dict[str, tuple[Rule, str]]:
+    """The rules named by ``spec``: ``;``-separated texts, each a substring of a rule's
+    name, or its whole name when it ends in ``$``."""
+    items = [t.strip() for t in spec.split(";") if t.strip()]
+
+    def wanted(name: str) -> bool:
+        return any(name == t[:-1] if t.endswith("$") else t in name for t in items)
+
+    return {k: v for k, v in rules.items() if wanted(k)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: files or --synthetic K; prints (and optionally writes) the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -539,7 +550,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--draws", type=int, default=200,
                         help="random disjoint side draws when M > 1 (default 200)")
     parser.add_argument("--only", default="", metavar="TEXT",
-                        help="judge only with the rules whose name contains TEXT")
+                        help="judge only with the rules whose name contains TEXT "
+                             "(several: separate with ';'; a whole name: end it with '$')")
     parser.add_argument("--alpha", type=float, default=None,
                         help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
     parser.add_argument("--seed", type=int, default=0)
@@ -580,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "asv 1.1x p<0.002": (rule_asv, ""),
     }
     if args.only:
-        rules = {k: v for k, v in rules.items() if args.only in k}
+        rules = _only(rules, args.only)
     rng = np.random.default_rng(args.seed)
     if args.confirm:
         rules = {"perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
@@ -602,7 +614,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                              "paired-learnt:none"),
                  **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
         if args.only:
-            rules = {k: v for k, v in rules.items() if args.only in k}
+            rules = _only(rules, args.only)
         comparisons = interleaved_windows(pairs, args.interleaved, args.stride)
     elif args.baseline_runs:
         rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
