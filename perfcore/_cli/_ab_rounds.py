@@ -115,8 +115,7 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     plugin_dir = install_plugin(scratch)
     specs = {}
     for side, tree in trees.items():
-        out = scratch / f"{side}-{i:02d}.json"
-        argv, env = _bench_command(tree, out, plan, plugin_dir)
+        argv, env = _bench_command(tree, scratch / f"{side}-{i:02d}.json", plan, plugin_dir)
         # One string-hash seed for both sides of a round, another for the next round:
         # dict and set layouts then match inside the pair, and vary across rounds.
         env.setdefault("PYTHONHASHSEED", str(plan.hash_seed + i))
@@ -125,7 +124,7 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     results = {}
     for side, (_, tree, _, log) in specs.items():
         lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        results[side] = _checked(tree, scratch / f"{side}-{i:02d}.json", status[side],
+        results[side] = _checked(tree, log.with_suffix(".json"), status[side],
                                  lines[-1] if lines else "")
     return results
 

@@ -3,16 +3,19 @@
 Two pytest-benchmark processes, REF (A) and the working tree (B), run at the same
 time but never together: each stops before every round and waits for a turn
 (``_turns_plugin``), and :class:`TurnScheduler` gives the turn so that inside every
-benchmark the rounds go A B B A A B ..., and a process that is behind (still in an
-earlier benchmark) catches up first. Round ``k`` of a benchmark on one side is then
-seconds, not minutes, from round ``k`` on the other, so the host's drift over tens
-of seconds weighs on both alike; alternating whole suite runs (``--interleave runs``)
-leaves minutes between the two sides of a pair.
+benchmark the rounds go A B B A A B ..., and a process that is behind catches up
+first: it is still in a benchmark the other has passed, or it has yet to reach the
+other's (each worker reports the items it collected, in order), so a benchmark that
+only one side has does not leave the other side's later ones unpaired. Round ``k`` of
+a benchmark on one side is then seconds, not minutes, from round ``k`` on the other,
+so the host's drift over tens of seconds weighs on both alike; alternating whole
+suite runs (``--interleave runs``) leaves minutes between the two sides of a pair.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import select
 import shutil
@@ -36,6 +39,18 @@ class _Worker:
     rounds_here: int = 0
     visited: set[str] = field(default_factory=set)
     done: bool = False
+    position: dict[str, int] = field(default_factory=dict)  # its collected items, in order
+
+    def still_to_come(self, nodeid: str) -> bool:
+        """Whether this worker has ``nodeid`` among the items after its current one."""
+        here = self.position.get(self.nodeid, -1)
+        return self.position.get(nodeid, -1) > here
+
+
+def _behind(w: _Worker, other: _Worker) -> bool:
+    """``w`` is still before ``other``: other has passed w's benchmark, or w is yet to
+    reach other's."""
+    return w.nodeid in other.visited or w.still_to_come(other.nodeid)
 
 
 class TurnScheduler:
@@ -52,6 +67,10 @@ class TurnScheduler:
         if nodeid != worker.nodeid:
             worker.visited.add(worker.nodeid)
             worker.nodeid, worker.rounds_here = nodeid, 0
+
+    def collected(self, name: str, nodeids: Sequence[str]) -> None:
+        """Worker ``name`` will run ``nodeids``, in this order."""
+        self._workers[name].position = {n: i for i, n in enumerate(nodeids)}
 
     def finished(self, name: str) -> None:
         """Worker ``name`` has exited."""
@@ -74,10 +93,9 @@ class TurnScheduler:
             # A tie after the one who just ran: it runs again (A B B A A B ...), so
             # neither side always goes first, straight after the other's round.
             return self._last if self._last in (a, b) else a
-        if wa.nodeid in wb.visited:  # b has passed the benchmark a is still in
-            return a
-        if wb.nodeid in wa.visited:
-            return b
+        a_behind, b_behind = _behind(wa, wb), _behind(wb, wa)
+        if a_behind != b_behind:
+            return a if a_behind else b
         return a if len(wa.visited) <= len(wb.visited) else b
 
 
@@ -94,8 +112,8 @@ class _Proc:
     popen: subprocess.Popen[bytes]
     to_worker: int
     from_worker: int
+    log: Path
     buffer: bytes = b""
-    log: Path | None = None
 
 
 def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str], Path]],
@@ -108,10 +126,8 @@ def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str
     try:
         while True:
             _collect(procs, scheduler, waiting, deadline)
-            if not waiting:  # every worker has exited
-                break
             chosen = scheduler.next()
-            if chosen is None:
+            if chosen is None:  # every worker has exited
                 break
             waiting.discard(chosen)
             os.write(next(p for p in procs if p.name == chosen).to_worker, b"g")
@@ -135,7 +151,7 @@ def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str],
                                  env={**env, FDS_ENV: f"{to_read},{from_write}"})
     os.close(to_read)
     os.close(from_write)
-    return _Proc(name, popen, to_write, from_read, log=log)
+    return _Proc(name, popen, to_write, from_read, log)
 
 
 def _collect(procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str],
@@ -157,18 +173,29 @@ def _collect(procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str],
 
 def _read_one(p: _Proc, scheduler: TurnScheduler, waiting: set[str]) -> None:
     chunk = os.read(p.from_worker, 65536)
-    if not chunk:  # the worker exited (or closed its end)
+    if not chunk:  # the worker exited (or closed its end): never hand it a turn
         _close(p.from_worker)
         p.from_worker = -1
+        waiting.discard(p.name)
         scheduler.finished(p.name)
         return
     p.buffer += chunk
     while b"\n" in p.buffer:
         line, p.buffer = p.buffer.split(b"\n", 1)
-        kind, _, nodeid = line.decode("utf-8", "replace").partition(" ")
-        if kind == "ready":
-            scheduler.ready(p.name, nodeid)
+        kind, _, rest = line.decode("utf-8", "replace").partition(" ")
+        if kind == "items":
+            scheduler.collected(p.name, _node_ids(rest))
+        elif kind == "ready":
+            scheduler.ready(p.name, rest)
             waiting.add(p.name)
+
+
+def _node_ids(text: str) -> list[str]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return []  # no order known: the scheduler falls back on what it has seen
+    return [str(n) for n in data] if isinstance(data, list) else []
 
 
 def _close(fd: int) -> None:

@@ -5,7 +5,8 @@ Loaded by name (``-p perfcore_turns``) from a copy of this file, never through t
 its own tree's perfcore. It imports nothing of perfcore on purpose.
 
 The coordinator hands this process two pipe descriptors in ``PERFCORE_TURN_FDS``
-("read,write"). Before the session starts and before every pytest-benchmark round
+("read,write"). After collection it writes ``items <JSON list of node ids>`` (the run's order).
+Before the session starts and before every pytest-benchmark round
 (warm-up rounds included) the worker writes ``ready <nodeid>`` and blocks until it
 reads one byte back: only then does it go on, and it keeps the turn (fixtures,
 set-ups, collection, writing JSON) until its next round. So exactly one of the two
@@ -15,6 +16,7 @@ benchmark; the wait is outside the timed region.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -31,6 +33,10 @@ class Turns:
         self._read = read_fd
         self._write = write_fd
         self.nodeid = START
+
+    def collected(self, nodeids: list[str]) -> None:
+        """Report the collected items, in order, as one JSON line."""
+        os.write(self._write, f"items {json.dumps(nodeids)}\n".encode())
 
     def wait(self) -> None:
         """Say where this worker is and block until the coordinator gives it the turn."""
@@ -77,6 +83,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_TURNS] = turns
     _wrap_runners(turns)
     turns.wait()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Tell the coordinator the items this worker will run, in order (it says who is behind)."""
+    turns = session.config.stash.get(_TURNS, None)
+    if turns is not None:
+        turns.collected([item.nodeid for item in session.items])
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -13,12 +13,15 @@ import pytest
 from perfcore._cli._turns import TurnScheduler, install_plugin, run_in_turns
 
 
-def _drive(scheduler: TurnScheduler, plan: dict[str, list[str]]) -> list[str]:
+def _drive(scheduler: TurnScheduler, plan: dict[str, list[str]],
+           collected: bool = True) -> list[str]:
     """Simulate workers that stop before each listed round (nodeid per round)."""
     position = dict.fromkeys(plan, 0)
     order = []
-    for name in plan:
+    for name, steps in plan.items():
         scheduler.ready(name, "__start__")
+        if collected:
+            scheduler.collected(name, list(dict.fromkeys(steps)))
     while (chosen := scheduler.next()) is not None:
         order.append(chosen)
         steps = plan[chosen]
@@ -56,10 +59,17 @@ def test_rounds_of_one_benchmark_alternate_abba() -> None:
 def test_a_worker_behind_catches_up_first() -> None:
     """A worker still in an earlier benchmark runs before the other moves further."""
     plan = {"A": ["x", "y", "y"], "B": ["x", "x", "x", "y", "y"]}
-    timed = _rounds(_drive(TurnScheduler(["A", "B"]), plan), plan)
+    timed = _rounds(_drive(TurnScheduler(["A", "B"]), plan, collected=False), plan)
     first_y = timed.index(next(t for t in timed if t[1] == "y"))
-    assert all(t[1] == "x" for t in timed[:first_y])
     assert [t for t in timed[:first_y] if t[0] == "B"] == [("B", "x")] * 3
+
+
+def test_benchmarks_one_side_has_first_do_not_unpair_the_later_ones() -> None:
+    """B has benchmarks of its own first: A waits at y for B, and y's rounds alternate."""
+    plan = {"A": ["x"] + ["y"] * 4, "B": ["b1", "b2", "b3", "x", "y", "y", "y", "y"]}
+    timed = _rounds(_drive(TurnScheduler(["A", "B"]), plan), plan)
+    y = [name for name, bench in timed if bench == "y"]
+    assert all(sorted(y[i:i + 2]) == ["A", "B"] for i in range(0, 8, 2)), timed
 
 
 def test_benchmarks_of_one_side_only_do_not_stall_the_other() -> None:
@@ -151,11 +161,13 @@ def test_kept_rounds_in_turns_are_judged_sample_by_sample(tmp_path: Path) -> Non
                                          "max": max(samples), "mean": 1.0, "median": 1.0,
                                          "rounds": len(samples)}}]})
 
-    host = [1.0, 1.0, 1.7, 1.7, 1.7]  # the host's speed while both sides took turn k
+    # The host's speed at each turn: pairs share it, but the host sped down between A's
+    # third sample and B's, so B's median lands on the slow speed and A's on the fast.
+    host_a = [1.0, 1.0, 1.0, 1.7, 1.7]
+    host_b = [1.0, 1.0, 1.7, 1.7, 1.7]
     for i in range(3):
-        shift = host[i:] + host[:i]
-        (tmp_path / f"A-{i:02d}.json").write_text(bench_json(shift))
-        (tmp_path / f"B-{i:02d}.json").write_text(bench_json([1.1 * x for x in shift]))
+        (tmp_path / f"A-{i:02d}.json").write_text(bench_json(host_a))
+        (tmp_path / f"B-{i:02d}.json").write_text(bench_json([1.1 * x for x in host_b]))
     (tmp_path / "interleave").write_text("rounds\n")
     ref, work = read_kept_rounds(tmp_path)
     (b,), (c,) = ref.results, work.results
