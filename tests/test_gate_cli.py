@@ -121,6 +121,21 @@ def test_usage_errors_exit_2(baseline: Path) -> None:
     assert _gate("--baseline", str(baseline), "--current", str(baseline), "--against", "HEAD") == 2
 
 
+@pytest.mark.parametrize(("option", "value"), [("--rounds", "1"), ("--confirm-rounds", "1")])
+def test_too_few_rounds_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str], option: str, value: str) -> None:
+    """One round (or one fresh round) has no spread to judge by: refused before any run."""
+    repo = tmp_path / "repo"
+    (repo / "bench").mkdir(parents=True)
+    (repo / "bench" / "test_x.py").write_text("def test_x():\n    pass\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "one")
+    monkeypatch.chdir(repo)
+    assert _gate("--against", "HEAD", option, value) == 2
+    assert "at least 2" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
 def test_compare_formats(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str],
                          fmt: str) -> None:
@@ -168,12 +183,24 @@ def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     bench.write_text(_BENCH.format(n=800))
     monkeypatch.chdir(repo)
     quick = "--bench-args=--benchmark-max-time=0.02 --benchmark-min-rounds=5 -o addopts="
-    assert main(["gate", "--against", "HEAD", "--rounds", "4", quick,
-                 f"--interleave={interleave}"]) == 1
+    # rounds: the default second stage (5 fresh rounds); runs: the first rounds alone.
+    confirm = "5" if interleave == "rounds" else "0"
+    assert main(["gate", "--against", "HEAD", "--rounds", "4", quick, "--keep-rounds",
+                 str(tmp_path / "kept"), f"--interleave={interleave}",
+                 f"--confirm-rounds={confirm}"]) == 1
     out = capsys.readouterr().out
     assert f"interleaved by {interleave}" in out
     assert "REGRESSED loop.loop" in out
-    assert "paired rounds 4" in out
+    kept = sorted(p.name for p in (tmp_path / "kept").glob("[AB]-*.json"))
+    if interleave == "rounds":
+        assert "re-measuring 1 result(s)" in out
+        assert "paired rounds 9" in out
+        assert "confirmed, fresh rounds 5" in out
+        assert len(kept) == 18, kept
+    else:
+        assert "paired rounds 4" in out
+        assert "fresh" not in out
+        assert len(kept) == 8, kept
     name = "paired-noise.json" if interleave == "rounds" else "paired-noise-runs.json"
     learnt = list((repo / "reports" / "baselines").glob(f"*/{name}"))
     assert len(learnt) == 1, "gate --against learns the machine's paired-round noise"

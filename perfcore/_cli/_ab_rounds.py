@@ -15,6 +15,11 @@ time, as before. In ``rounds`` mode both processes of a round share one
 ``PYTHONHASHSEED`` (``hash_seed + i``), so string hashing lays out dicts and sets alike
 on both sides while the seed still varies from round to round; a seed set in the
 environment wins.
+
+``screen`` (``gate --against``'s second stage): after the rounds, while REF's worktree
+still exists, it names the results to re-measure; those run again, alone, for
+``confirm_rounds`` fresh rounds in the same way (``A-c00.json``, ``B-c00.json``, ... in
+``keep``), each side selecting its own pytest node ids.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,8 +41,8 @@ from perfcore.results.model import ResultSet
 from perfcore.results.paired_noise import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
 
-__all__ = ["QUICK_OPTIONS", "ABRounds", "in_turns", "kept_interleave", "read_kept_rounds",
-           "run_ab_rounds"]
+__all__ = ["QUICK_OPTIONS", "ABRounds", "ABRun", "in_turns", "kept_interleave",
+           "read_kept_confirm", "read_kept_rounds", "run_ab_rounds"]
 
 # ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
 # on the 2-core machine, a quick round's median moves 3-25% from round to round (against
@@ -50,7 +55,12 @@ QUICK_ENV = "PERFCORE_BENCH_QUICK"
 # Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
 INTERLEAVE_FILE = "interleave"
 
+# File names of the second stage's rounds: A-c00.json, B-c00.json, ...
+CONFIRM_TAG = "c"
+
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+# Given (REF side, working side) of the rounds, the result ids to re-measure.
+Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,19 @@ class ABRounds:
     quick: bool = False
     interleave: str = "rounds"
     hash_seed: int = field(default_factory=lambda: secrets.randbelow(2**31))
+    confirm_rounds: int = 0
+    # Per side ("A", "B"): pytest node ids to run instead of bench_dir (the second stage).
+    select: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    tag: str = ""
+
+
+@dataclass(frozen=True)
+class ABRun:
+    """Both sides' rounds, and the second stage's fresh rounds when any ran."""
+
+    reference: ResultSet
+    working: ResultSet
+    again: tuple[ResultSet, ResultSet] | None = None
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -76,9 +99,10 @@ def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
     return str(done.stdout).strip()
 
 
-def _bench_command(tree: Path, out: Path, plan: ABRounds,
-                   plugin_dir: Path | None = None) -> tuple[list[str], dict[str, str]]:
-    argv = [sys.executable, "-m", "pytest", plan.bench_dir, "--benchmark-only",
+def _bench_command(tree: Path, out: Path, plan: ABRounds, plugin_dir: Path | None = None,
+                   side: str = "") -> tuple[list[str], dict[str, str]]:
+    targets = plan.select.get(side) or (plan.bench_dir,)
+    argv = [sys.executable, "-m", "pytest", *targets, "--benchmark-only",
             f"--benchmark-json={out}", "-q", "-p", "no:cacheprovider",
             *(QUICK_OPTIONS if plan.quick else ()), *plan.bench_args]
     # The tree's own sources must win over an installed perfcore.
@@ -101,8 +125,9 @@ def _checked(tree: Path, out: Path, status: int, tail: str) -> ResultSet:
     return read_any(out)
 
 
-def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner) -> ResultSet:
-    argv, env = _bench_command(tree, out, plan)
+def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner,
+                side: str = "") -> ResultSet:
+    argv, env = _bench_command(tree, out, plan, side=side)
     done = runner(argv, cwd=tree, capture_output=True, text=True, check=False, env=env,
                   timeout=3600)
     tail = (done.stdout + done.stderr).strip().splitlines()[-1:]
@@ -115,11 +140,12 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     plugin_dir = install_plugin(scratch)
     specs = {}
     for side, tree in trees.items():
-        argv, env = _bench_command(tree, scratch / f"{side}-{i:02d}.json", plan, plugin_dir)
+        name = _round_name(plan, side, i)
+        argv, env = _bench_command(tree, scratch / f"{name}.json", plan, plugin_dir, side)
         # One string-hash seed for both sides of a round, another for the next round:
         # dict and set layouts then match inside the pair, and vary across rounds.
         env.setdefault("PYTHONHASHSEED", str(plan.hash_seed + i))
-        specs[side] = (argv, tree, env, scratch / f"{side}-{i:02d}.log")
+        specs[side] = (argv, tree, env, scratch / f"{name}.log")
     status = run_in_turns(specs, timeout_s=7200)
     results = {}
     for side, (_, tree, _, log) in specs.items():
@@ -129,11 +155,15 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     return results
 
 
-def run_ab_rounds(plan: ABRounds, root: Path,
-                  runner: Runner = subprocess.run) -> tuple[ResultSet, ResultSet]:
-    """Run ``plan`` at REF and in the working tree at ``root``; (REF side, working side)."""
+def run_ab_rounds(plan: ABRounds, root: Path, runner: Runner = subprocess.run,
+                  screen: Screen | None = None) -> ABRun:
+    """Run ``plan`` at REF and in the working tree at ``root``; with ``screen`` and
+    ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
+    if plan.confirm_rounds and plan.confirm_rounds < 2:
+        raise InputError("--confirm-rounds must be 0 (no second stage) or at least 2, "
+                         f"got {plan.confirm_rounds}")
     if plan.interleave not in INTERLEAVE_MODES:
         raise InputError(f"--interleave must be one of {', '.join(INTERLEAVE_MODES)}, "
                          f"got {plan.interleave!r}")
@@ -146,18 +176,50 @@ def run_ab_rounds(plan: ABRounds, root: Path,
         if plan.keep is not None:
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
-        sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
-        for i in range(plan.rounds):
-            if plan.interleave == "rounds":
-                _paired_round(plan, {"A": tree, "B": top}, scratch, i, sides)
-            else:
-                _sequential_round(plan, {"A": tree, "B": top}, scratch, i, sides, runner=runner)
-        return merge_runs(sides["A"]), merge_runs(sides["B"])
+        trees = {"A": tree, "B": top}
+        reference, working = _rounds(plan, trees, scratch, runner)
+        again = None
+        if screen is not None and plan.confirm_rounds:
+            again = _second_stage(plan, trees, scratch, (reference, working),
+                                  screen(reference, working), runner=runner)
+        return ABRun(reference, working, again)
     finally:
         for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
             runner(["git", *cleanup], cwd=top, capture_output=True, text=True, check=False,
                    timeout=60)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _rounds(plan: ABRounds, trees: dict[str, Path], scratch: Path,
+            runner: Runner) -> tuple[ResultSet, ResultSet]:
+    sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
+    for i in range(plan.rounds):
+        if plan.interleave == "rounds":
+            _paired_round(plan, trees, scratch, i, sides)
+        else:
+            _sequential_round(plan, trees, scratch, i, sides, runner=runner)
+    return merge_runs(sides["A"]), merge_runs(sides["B"])
+
+
+def _second_stage(plan: ABRounds, trees: dict[str, Path], scratch: Path,
+                  first: tuple[ResultSet, ResultSet], ids: Sequence[str], *,
+                  runner: Runner) -> tuple[ResultSet, ResultSet] | None:
+    """The fresh rounds of the results ``ids``, each side running its own node ids."""
+    wanted = set(ids)
+    select = {side: tuple(sorted({str(r.extra["node"]) for r in results.results
+                                  if r.id in wanted and r.extra.get("node")}))
+              for side, results in zip("AB", first, strict=True)}
+    if not (select["A"] and select["B"]):
+        return None
+    print(f"gate: re-measuring {len(wanted)} result(s) slower than half their threshold in "
+          f"{plan.confirm_rounds} fresh rounds: {', '.join(sorted(wanted))}", flush=True)
+    fresh = replace(plan, rounds=plan.confirm_rounds, select=select, tag=CONFIRM_TAG,
+                    hash_seed=plan.hash_seed + plan.rounds)
+    return _rounds(fresh, trees, scratch, runner)
+
+
+def _round_name(plan: ABRounds, side: str, i: int) -> str:
+    return f"{side}-{plan.tag}{i:02d}"
 
 
 def in_turns(results: ResultSet) -> ResultSet:
@@ -171,21 +233,25 @@ def _paired_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
     started = time.monotonic()
     for side, result in _bench_pair(trees, scratch, i, plan).items():
         sides[side].append(in_turns(result))
-        _keep(plan, scratch / f"{side}-{i:02d}.json")
-    print(f"gate: round {i + 1}/{plan.rounds}, both sides in turns, "
+        _keep(plan, scratch / f"{_round_name(plan, side, i)}.json")
+    print(f"gate: {_stage(plan)}round {i + 1}/{plan.rounds}, both sides in turns, "
           f"in {time.monotonic() - started:.0f}s", flush=True)
 
 
 def _sequential_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
                       sides: dict[str, list[ResultSet]], *, runner: Runner) -> None:
     for side in ("AB" if i % 2 == 0 else "BA"):
-        out = scratch / f"{side}-{i:02d}.json"
+        out = scratch / f"{_round_name(plan, side, i)}.json"
         started = time.monotonic()
-        sides[side].append(_bench_once(trees[side], out, plan, runner))
+        sides[side].append(_bench_once(trees[side], out, plan, runner, side))
         _keep(plan, out)
-        print(f"gate: round {i + 1}/{plan.rounds} side {side} "
+        print(f"gate: {_stage(plan)}round {i + 1}/{plan.rounds} side {side} "
               f"({'ref' if side == 'A' else 'working tree'}) "
               f"in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def _stage(plan: ABRounds) -> str:
+    return "fresh " if plan.tag else ""
 
 
 def _keep(plan: ABRounds, out: Path) -> None:
@@ -204,17 +270,25 @@ def kept_interleave(folder: Path) -> str:
     return mode
 
 
-def read_kept_rounds(folder: Path) -> tuple[ResultSet, ResultSet]:
-    """The (REF, working tree) sides of one ``--keep-rounds`` folder, rounds labelled."""
+def read_kept_rounds(folder: Path, tag: str = "") -> tuple[ResultSet, ResultSet]:
+    """The (REF, working tree) sides of one ``--keep-rounds`` folder, rounds labelled
+    (``tag="c"``: the second stage's fresh rounds, ``A-c00.json``, ...)."""
     i = 0
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
     turns = kept_interleave(folder) == "rounds"
-    while all((folder / f"{side}-{i:02d}.json").is_file() for side in "AB"):
+    while all((folder / f"{side}-{tag}{i:02d}.json").is_file() for side in "AB"):
         for side in "AB":
-            kept = read_any(folder / f"{side}-{i:02d}.json")
+            kept = read_any(folder / f"{side}-{tag}{i:02d}.json")
             sides[side].append(in_turns(kept) if turns else kept)
         i += 1
     if i < 2:
-        raise InputError(f"{folder}: fewer than two complete rounds (A-00.json and B-00.json, "
-                         "A-01.json and B-01.json, ...)")
+        raise InputError(f"{folder}: fewer than two complete rounds ({'A-' + tag}00.json and "
+                         f"B-{tag}00.json, A-{tag}01.json and B-{tag}01.json, ...)")
     return merge_runs(sides["A"]), merge_runs(sides["B"])
+
+
+def read_kept_confirm(folder: Path) -> tuple[ResultSet, ResultSet] | None:
+    """The second stage's fresh rounds kept in ``folder``, or None where none ran."""
+    if not (folder / f"A-{CONFIRM_TAG}00.json").is_file():
+        return None
+    return read_kept_rounds(folder, CONFIRM_TAG)

@@ -50,6 +50,8 @@ class Sides:
     between_run_df: dict[str, float] | None = None
     paired: bool = False
     paired_prior: dict[str, tuple[float, float]] | None = None
+    # gate --against's second stage: fresh paired rounds of what the first looked slower on.
+    again: tuple[ResultSet, ResultSet] | None = None
 
 
 def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:

@@ -9,7 +9,10 @@ Two modes:
   or, for benchmarks it has not seen, fitted across the suite. By default
   (``--interleave rounds``) each round's two suite runs take turns benchmark round by
   benchmark round, and their samples are paired; ``--interleave runs`` alternates
-  whole suite runs.
+  whole suite runs. Then (``--confirm-rounds K``, default 5) the results whose ratio
+  is slower than half their threshold run again, alone, for K fresh rounds, and a
+  regression must show on those fresh rounds (one-sided, Holm over the re-measured
+  results; :func:`perfcore.analysis.compare.confirm_in_fresh_rounds`).
 
 Exit 0 pass, 1 regression (or a missing benchmark without ``--allow-missing``),
 2 unusable input: corrupt, empty or unknown files, nothing in common, or results
@@ -49,6 +52,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ab = parser.add_argument_group("interleaved rounds against a git ref")
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
+    ab.add_argument("--confirm-rounds", type=int, default=5, metavar="K",
+                    help="re-measure what looks slower than half its threshold in K fresh "
+                         "rounds, and fail only on what they confirm (default 5; 0: decide "
+                         "on the first rounds alone)")
     ab.add_argument("--interleave", choices=("rounds", "runs"), default="rounds",
                     help="rounds (default): both sides run at once, taking turns benchmark "
                          "round by round; runs: whole suite runs alternate (ABBA)")
@@ -71,13 +78,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
-def _sides(args: argparse.Namespace) -> Sides:
+def _sides(args: argparse.Namespace, settings: Settings) -> Sides:
     from perfcore.errors import BaselineError, InputError
 
     if args.against is not None:
         if args.baseline is not None or args.current is not None:
             raise InputError("use either --against or --baseline/--current, not both")
-        return _ab_sides(args)
+        return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
     from perfcore._cli.compare import read_sides
@@ -92,19 +99,28 @@ def _sides(args: argparse.Namespace) -> Sides:
     return sides
 
 
-def _ab_sides(args: argparse.Namespace) -> Sides:
+def _ab_sides(args: argparse.Namespace, settings: Settings) -> Sides:
     from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
+    from perfcore._cli.compare import judge
+    from perfcore.analysis.compare import screen_slower
+    from perfcore.results.model import ResultSet
 
     learnt = _paired_noise_path(args)
-    prior = _load_prior(learnt)
+    prior = dict(_load_prior(learnt).benchmarks)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
                     bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
-                    quick=args.quick_rounds, interleave=args.interleave)
+                    quick=args.quick_rounds, interleave=args.interleave,
+                    confirm_rounds=args.confirm_rounds)
     print(f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by "
           f"{plan.interleave}", flush=True)
-    reference, working = run_ab_rounds(plan, Path.cwd())
-    return Sides(reference, working, {}, learnt if prior.benchmarks else None, paired=True,
-                 paired_prior=dict(prior.benchmarks))
+
+    def screen(reference: ResultSet, working: ResultSet) -> list[str]:
+        first = Sides(reference, working, {}, None, paired=True, paired_prior=prior)
+        return screen_slower(judge(first, settings))
+
+    run = run_ab_rounds(plan, Path.cwd(), screen=screen)
+    return Sides(run.reference, run.working, {}, learnt if prior else None, paired=True,
+                 paired_prior=prior, again=run.again)
 
 
 def _paired_noise_path(args: argparse.Namespace) -> Path:
@@ -158,10 +174,15 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    sides = _sides(args)
+    sides = _sides(args, settings)
     suite = judge(sides, settings)
     if args.confirm is not None:
         suite = _confirmed(suite, sides, args.confirm, settings)
+    if sides.again is not None:
+        from perfcore.analysis.compare import confirm_in_fresh_rounds
+
+        suite = confirm_in_fresh_rounds(suite, (sides.baseline, sides.current), sides.again,
+                                        settings=settings, paired_prior=sides.paired_prior)
     decision = decide_gate(suite, allow_missing=args.allow_missing, shift_guard=not sides.paired)
     _print(suite, decision, sides)
     if sides.paired and not args.no_learn:

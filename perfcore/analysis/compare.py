@@ -52,12 +52,14 @@ __all__ = [
     "SuiteShift",
     "Verdict",
     "compare_suites",
+    "confirm_in_fresh_rounds",
     "confirm_regressions",
     "decide_gate",
     "decide_with_rerun",
     "paired_spread",
     "round_differences",
     "screen_regressions",
+    "screen_slower",
     "suite_shift",
 ]
 
@@ -72,6 +74,9 @@ DEFAULT_BETWEEN_RUN_SD = 0.03
 # The first stage's level: results slower than their threshold at this unadjusted p
 # are re-measured (see screen_regressions); the decision keeps the family-wise alpha.
 SCREEN_ALPHA = 0.05
+# gate --against's second stage: results whose point ratio is slower than this fraction
+# of their threshold are re-measured in fresh rounds (see confirm_in_fresh_rounds).
+FRESH_SCREEN_FRACTION = 0.5
 # The machine-shift guard (suite_shift): at least this many timed results, and a common
 # shift beyond this (the default threshold) before a stored baseline is refused.
 MIN_TIMED_FOR_SHIFT = 5
@@ -530,16 +535,108 @@ def decide_with_rerun(suite: SuiteComparison, sides: tuple[ResultSet, ResultSet]
                                judge(baseline.only(ids), again.only(ids), len(ids)))
 
 
+def screen_slower(suite: SuiteComparison, fraction: float = FRESH_SCREEN_FRACTION) -> list[str]:
+    """Ids whose point ratio is slower than ``fraction`` of their threshold.
+
+    The screen of :func:`confirm_in_fresh_rounds`. It reads the point ratio alone, not
+    the p-value: the mean of normal differences is independent of their sample
+    variance, so what the screen picks leaves the first rounds' own spread of each
+    picked benchmark an honest estimate, fit to serve as the second stage's prior.
+    Every result that regressed passes it.
+    """
+    return [c.id for c in suite.compared() if _slower(c, fraction)]
+
+
+def confirm_in_fresh_rounds(
+    suite: SuiteComparison, first: tuple[ResultSet, ResultSet],
+    again: tuple[ResultSet, ResultSet], *, settings: Settings | None = None,
+    paired_prior: Mapping[str, tuple[float, float]] | None = None,
+) -> SuiteComparison:
+    """``gate --against``'s second stage: every regression is seen again in fresh rounds.
+
+    ``suite`` judged the first rounds ``first = (REF, working tree)``; ``again`` holds
+    fresh paired rounds of the results :func:`screen_slower` picked from it. A picked
+    result regresses when its fresh rounds *alone* are slower at a one-sided level,
+    with Holm's correction over the picked results only, and the point ratio over all
+    rounds together is beyond its threshold.
+
+    Why that is a valid family-wise test: the picks depend on the first rounds only,
+    and the fresh rounds are new data, so, given the picks, Holm over them keeps the
+    chance of any false regression below ``alpha``; every regression needs a fresh
+    rejection, so the first stage adds none. The family is the few picked results,
+    not the whole suite (t at ``alpha / 2`` rather than ``alpha / 47`` on this suite),
+    and the test is one-sided since only slowdowns are being confirmed: that is where
+    the power comes from. The fresh rounds are judged with the learnt prior
+    (``paired_prior``) pooled with the first rounds' own spread of the same benchmark
+    (independent of the screen, see :func:`screen_slower`).
+
+    The reported ratio and interval are those of all rounds together; the basis names
+    the fresh rounds' own ratio and one-sided p. Results that were not picked keep
+    their first verdict; a picked one that is not confirmed is ``noisy`` if its ratio
+    over all rounds is beyond its threshold, else ``unchanged``.
+    """
+    from perfcore.results.paired_noise import PairedNoise
+    from perfcore.results.readers import merge_runs
+
+    cfg = settings or Settings()
+    base1, curr1 = first
+    base2, curr2 = again
+    fresh_ids = {r.id for r in base2.results} & {r.id for r in curr2.results}
+    picked = set(screen_slower(suite)) & fresh_ids
+    if not picked:
+        return suite
+    ids = sorted(picked)
+    learnt = {i: v for i, v in (paired_prior or {}).items() if i in picked}
+    own = paired_spread(base1.only(picked), curr1.only(picked))
+    prior = dict(PairedNoise("", benchmarks=learnt).learnt(own, max_df=math.inf).benchmarks)
+    fresh = compare_suites(base2.only(picked), curr2.only(picked), settings=cfg, paired=True,
+                           paired_prior=prior).by_id()
+    both = compare_suites(merge_runs([base1.only(picked), base2.only(picked)]),
+                          merge_runs([curr1.only(picked), curr2.only(picked)]), settings=cfg,
+                          paired=True, paired_prior=paired_prior,
+                          family_size=len(suite.compared())).by_id()
+    judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
+    one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
+    p_adj = stats.holm(one_sided) if judged else one_sided
+    out = {i: _confirmed_verdict(both[i], fresh[i], p=float(p), p_adj=float(q),
+                                 family=len(judged), alpha=cfg.alpha)
+           for i, p, q in zip(judged, one_sided, p_adj, strict=True)}
+    return replace(suite, comparisons=tuple(out.get(c.id, c) for c in suite.comparisons))
+
+
+def _one_sided_p(c: Comparison) -> float:
+    """``c``'s two-sided p made one-sided towards "slower" (its tests are symmetric)."""
+    assert c.p_value is not None
+    assert c.ratio is not None
+    slower = (math.log(c.ratio) if c.ratio > 0 else 0.0) * (1 if c.better == "lower" else -1) > 0
+    return c.p_value / 2 if slower else 1 - c.p_value / 2
+
+
+def _confirmed_verdict(both: Comparison, fresh: Comparison, *, p: float, p_adj: float,
+                       family: int, alpha: float) -> Comparison:
+    rounds = fresh.basis.split(",")[0].removeprefix("paired rounds ").strip()
+    seen = (f"fresh rounds {rounds}: ratio {fresh.ratio:.3f}, one-sided p {p:.2g}, "
+            f"Holm over {family} re-measured {p_adj:.2g}")
+    if p_adj < alpha and _slower(both):
+        return replace(both, verdict="regressed", p_value=p, p_adjusted=p_adj,
+                       basis=f"{both.basis}; confirmed, {seen}")
+    verdict: Verdict = "noisy" if _slower(both) else (
+        "unchanged" if both.verdict == "regressed" else both.verdict)
+    return replace(both, verdict=verdict, p_value=p, p_adjusted=p_adj,
+                   basis=f"{both.basis}; not confirmed, {seen}")
+
+
 def _screened(c: Comparison, alpha: float) -> bool:
     """Slower than its threshold, at an unadjusted p below ``alpha``."""
     return _slower(c) and c.p_value is not None and c.p_value < alpha
 
 
-def _slower(c: Comparison) -> bool:
-    """Whether ``c``'s point ratio is beyond its threshold in the bad direction."""
+def _slower(c: Comparison, fraction: float = 1.0) -> bool:
+    """Whether ``c``'s point ratio is beyond ``fraction`` of its threshold in the bad direction."""
     if c.ratio is None or c.ratio <= 0:
         return False
-    return math.log(c.ratio) * (1.0 if c.better == "lower" else -1.0) > math.log1p(c.threshold)
+    bad = math.log(c.ratio) * (1.0 if c.better == "lower" else -1.0)
+    return bad > math.log1p(fraction * c.threshold)
 
 
 @dataclass(frozen=True)
