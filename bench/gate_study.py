@@ -452,6 +452,64 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
     return tallies
 
 
+def fresh_pairs(blocks: Sequence[Sides], fresh: int) -> list[tuple[Sides, Sides]]:
+    """(first rounds, fresh rounds) for ``gate --against --confirm-rounds``'s second
+    stage: every gate run's rounds as the first stage, and the first ``fresh`` rounds
+    of every other gate run as its fresh rounds (full-suite rounds: any benchmark the
+    screen picks, an injected one included, has them)."""
+    out = []
+    for first in blocks:
+        for other in blocks:
+            if other is first or len(other[0]) < fresh:
+                continue
+            out.append((first, (other[0][:fresh], other[1][:fresh])))
+    return out
+
+
+def fresh_study(runs: Sequence[ResultSet], ids: Sequence[str], slowdowns: Sequence[float],
+                comparisons: Sequence[tuple[Sides, Sides]]) -> dict[str, Tally]:
+    """False alarms and power of ``gate --against`` with and without its second stage,
+    on the same first rounds; the learnt prior comes from the gate runs that share no
+    round with either stage."""
+    from perfcore.analysis.compare import confirm_in_fresh_rounds, screen_slower
+
+    names = ("perfcore paired, learnt prior, first rounds alone",
+             "perfcore paired + fresh rounds (gate --against now)")
+    tallies = {name: Tally() for name in names}
+    for first, fresh in comparisons:
+        window = (first[0] + fresh[0], first[1] + fresh[1])
+        prior = learnt_prior(runs, BLOCKS, window, ids)
+        sides = (_side(runs, first[0]), _side(runs, first[1]))
+        again = (_side(runs, fresh[0]), _side(runs, fresh[1]))
+
+        def judge(curr: ResultSet, curr_again: ResultSet,
+                  sides: tuple[ResultSet, ResultSet] = sides,
+                  again: tuple[ResultSet, ResultSet] = again,
+                  prior: dict[str, tuple[float, float]] = prior) -> tuple[set[str], set[str]]:
+            suite = compare_suites(sides[0], curr, settings=SETTINGS, paired=True,
+                                   paired_prior=prior)
+            picked = set(screen_slower(suite))
+            after = confirm_in_fresh_rounds(
+                suite, (sides[0], curr), (again[0].only(picked), curr_again.only(picked)),
+                settings=SETTINGS, paired_prior=prior)
+            return ({c.id for c in suite.regressions()}, {c.id for c in after.regressions()})
+
+        for name, flagged in zip(names, judge(sides[1], again[1]), strict=True):
+            t = tallies[name]
+            t.pairs += 1
+            t.comparisons += len(ids)
+            t.alarms += len(flagged)
+            t.alarm_pairs += bool(flagged)
+        for rid in ids:
+            for sl in slowdowns:
+                hits = judge(_slowed(sides[1], rid, sl), _slowed(again[1], rid, sl))
+                for name, flagged in zip(names, hits, strict=True):
+                    t = tallies[name]
+                    t.hits[(rid, sl)] = t.hits.get((rid, sl), 0) + (rid in flagged)
+                    t.tries[(rid, sl)] = t.tries.get((rid, sl), 0) + 1
+    return tallies
+
+
 # ----------------------------------------------------------------------------- report
 def _power(t: Tally, members: Sequence[str], s: float) -> float:
     hits = sum(t.hits.get((m, s), 0) for m in members)
@@ -556,6 +614,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--fresh", type=int, default=0, metavar="K",
+                        help="with --interleaved: each gate run's rounds as the first stage, "
+                             "K rounds of another gate run as gate --against's fresh rounds "
+                             "(its second stage), with and without that stage")
     parser.add_argument("--plain-medians", action="store_true",
                         help="with --interleaved: judge rounds taken in turns by the "
                              "difference of medians, not sample by sample")
@@ -622,6 +684,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng)
     else:
         comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
+    if args.fresh:
+        if not args.interleaved:
+            parser.error("--fresh needs --interleaved")
+        staged = fresh_pairs(BLOCKS, args.fresh)
+        if not staged:
+            parser.error(f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} "
+                         "rounds")
+        tallies = fresh_study(runs, ids, slowdowns, staged)
+        header = (f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
+                  f"{len(BLOCKS)} gate runs as the first rounds, {args.fresh} rounds of "
+                  f"another as the fresh rounds ({len(pairs)} rounds in all), {len(ids)} "
+                  f"benchmarks; settings threshold {SETTINGS.threshold:.0%}, alpha "
+                  f"{SETTINGS.alpha}")
+        text = render(tallies, groups, slowdowns, header)
+        print(text)
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        return 0
     tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng,
                     singles, members)
     what = ("ordered pairs" if args.runs_per_side == 1

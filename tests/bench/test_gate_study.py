@@ -68,3 +68,25 @@ def test_synthetic_study_renders_a_table(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     assert "| asv 1.1x p<0.002 |" in out
     assert "Smallest slowdown" in out
+
+
+def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """--interleaved --fresh: three kept gate runs make six (first, fresh) pairs, judged
+    with and without the second stage, and the tables name both."""
+    runs = gate_study.synthetic_runs(18, seed=3)
+    for g in range(3):
+        folder = tmp_path / f"gate-{g}"
+        folder.mkdir()
+        (folder / "interleave").write_text("rounds\n")
+        for i in range(3):
+            runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
+            runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
+    gate_study.BLOCKS.clear()
+    dirs = [str(tmp_path / f"gate-{g}") for g in range(3)]
+    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3",
+                            "--slowdowns", "0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "6 A/A gates" in out
+    assert "| perfcore paired + fresh rounds (gate --against now) |" in out
+    assert "| perfcore paired, learnt prior, first rounds alone |" in out
