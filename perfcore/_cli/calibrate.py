@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--rounds", type=int, default=5,
                         help="with --paired-from: rounds per side to size the detectable "
                              "change for (default 5)")
+    parser.add_argument("--confirm-rounds", type=int, default=5, metavar="K",
+                        help="with --paired-from: gate --against's fresh rounds, to size what "
+                             "its second stage confirms (default 5)")
     parser.add_argument("--quick", action="store_true", help="run the suite in quick mode")
     parser.add_argument("--bench-args", default="", metavar="ARGS",
                         help="extra pytest arguments, one quoted string (e.g. '-k cache')")
@@ -161,11 +164,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _paired(args: argparse.Namespace, settings: Settings) -> int:
-    """Learn ``paired-noise.json`` from kept gate rounds and print what it can detect."""
+# calibrate's assumption for sizing gate --against's second stage: this many results
+# re-measured share alpha.
+FRESH_PICKED = 5
+
+
+def _detectable(var: float, df: float, rounds: int, level: float) -> float:
+    """The change ``rounds`` paired rounds find with 95% power, one-sided at ``level``,
+    their variance moderated by a prior of ``df`` degrees of freedom."""
     import math
 
     from scipy import stats as sps
+
+    total = df + rounds - 1
+    se = math.sqrt(var / rounds)
+    return math.expm1((sps.t.ppf(1 - level, total) + sps.t.ppf(0.95, total)) * se)
+
+
+def _paired(args: argparse.Namespace, settings: Settings) -> int:
+    """Learn ``paired-noise.json`` from kept gate rounds and print what it can detect."""
+    import math
 
     from perfcore._cli._ab_rounds import kept_interleave, read_kept_rounds
     from perfcore.analysis.compare import paired_spread
@@ -195,14 +213,18 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         pool = pool.learnt(observed)
     assert pool is not None
     level = settings.alpha / max(len(pool.benchmarks), 1)
-    print(f"paired rounds: SD of a round's log difference, and the change {args.rounds} rounds "
-          f"a side detect with 95% power at Holm's strictest level ({level:.2g})")
-    rows = [("benchmark", "df", "SD", "detectable", "threshold")]
+    fresh = args.confirm_rounds
+    picked = min(FRESH_PICKED, max(len(pool.benchmarks), 1))
+    print(f"paired rounds: SD of a round's log difference; the change {args.rounds} rounds "
+          f"a side detect with 95% power at Holm's strictest level ({level:.2g}); and the "
+          f"change {fresh} fresh rounds confirm with 95% power, one-sided, {picked} results "
+          f"re-measured (alpha / {picked}; the first rounds' own spread not counted)")
+    rows = [("benchmark", "df", "SD", "detectable", "confirmed", "threshold")]
     for rid, (var, df) in sorted(pool.benchmarks.items()):
-        total = df + args.rounds - 1
-        se = math.sqrt(var / args.rounds)
-        mdc = math.expm1((sps.t.ppf(1 - level / 2, total) + sps.t.ppf(0.95, total)) * se)
-        rows.append((rid, f"{df:.0f}", f"{math.sqrt(var):.2%}", f"{mdc:.1%}",
+        confirmed = (f"{_detectable(var, df, fresh, settings.alpha / picked):.1%}"
+                     if fresh > 1 else "-")
+        rows.append((rid, f"{df:.0f}", f"{math.sqrt(var):.2%}",
+                     f"{_detectable(var, df, args.rounds, level / 2):.1%}", confirmed,
                      f"{settings.threshold_for(rid):.0%}"))
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for row in rows:
