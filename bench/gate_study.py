@@ -467,14 +467,20 @@ def fresh_pairs(blocks: Sequence[Sides], fresh: int) -> list[tuple[Sides, Sides]
 
 
 def fresh_study(runs: Sequence[ResultSet], ids: Sequence[str], slowdowns: Sequence[float],
-                comparisons: Sequence[tuple[Sides, Sides]]) -> dict[str, Tally]:
+                comparisons: Sequence[tuple[Sides, Sides]], *,
+                without_u: bool = False) -> dict[str, Tally]:
     """False alarms and power of ``gate --against`` with and without its second stage,
     on the same first rounds; the learnt prior comes from the gate runs that share no
-    round with either stage."""
+    round with either stage. ``without_u``: the rule with Mann-Whitney U left out (the
+    location test alone), to see what U's veto costs."""
+    from perfcore.analysis import compare
     from perfcore.analysis.compare import confirm_in_fresh_rounds, screen_slower
 
     names = ("perfcore paired, learnt prior, first rounds alone",
              "perfcore paired + fresh rounds (gate --against now)")
+    if without_u:
+        names = tuple(f"{n}, U left out" for n in names)
+        compare._mann_whitney = lambda *_args: 0.0  # type: ignore[assignment]
     tallies = {name: Tally() for name in names}
     for first, fresh in comparisons:
         window = (first[0] + fresh[0], first[1] + fresh[1])
@@ -618,6 +624,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --interleaved: each gate run's rounds as the first stage, "
                              "K rounds of another gate run as gate --against's fresh rounds "
                              "(its second stage), with and without that stage")
+    parser.add_argument("--without-u", action="store_true",
+                        help="with --fresh: leave Mann-Whitney U out of perfcore's rule, to "
+                             "see what its veto costs")
     parser.add_argument("--plain-medians", action="store_true",
                         help="with --interleaved: judge rounds taken in turns by the "
                              "difference of medians, not sample by sample")
@@ -691,7 +700,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not staged:
             parser.error(f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} "
                          "rounds")
-        tallies = fresh_study(runs, ids, slowdowns, staged)
+        tallies = fresh_study(runs, ids, slowdowns, staged, without_u=args.without_u)
         header = (f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
                   f"{len(BLOCKS)} gate runs as the first rounds, {args.fresh} rounds of "
                   f"another as the fresh rounds ({len(pairs)} rounds in all), {len(ids)} "
