@@ -92,7 +92,7 @@ def test_a_disturbed_first_round_is_not_confirmed() -> None:
 
 def test_confirmed_regression_names_both_stages() -> None:
     """A 30% slowdown: regressed, with the ratio over all ten rounds and the fresh p."""
-    first, after = _two_stages(np.random.default_rng(4), Settings(), slow={3: 1.3})
+    _, after = _two_stages(np.random.default_rng(4), Settings(), slow={3: 1.3})
     (c,) = after.regressions()
     assert c.id == "b03"
     assert c.basis.startswith("paired rounds 10")
@@ -114,8 +114,8 @@ def test_screen_reads_the_point_ratio_against_half_the_threshold() -> None:
     factors = {"b00": 1.04, "b01": 1.01, "b02": 1 / 1.04}
     base = ResultSet(run=RUN, results=tuple(_steady(r, 1.0, rng) for r in factors))
     curr = ResultSet(run=RUN, results=tuple(_steady(r, f, rng) for r, f in factors.items()))
-    suite = compare_suites(base, curr, paired=True, paired_prior={
-        r: (0.2**2, 10.0) for r in factors})
+    suite = compare_suites(base, curr, paired=True,
+                           paired_prior=dict.fromkeys(factors, (0.2**2, 10.0)))
     assert suite.by_id()["b00"].verdict != "regressed"
     assert screen_slower(suite) == ["b00"]
 
