@@ -19,27 +19,42 @@ the collector itself stays enabled, because the systems under test run with it.
 BLAS and OpenMP pools are limited to one thread for the whole session. On a 2-core
 shared machine a two-thread OpenBLAS spin-waits whenever the other core is busy,
 which made training phases bimodal between runs (3 ms in one run, 135 ms in the
-next); a single-threaded pool measures the code, not the scheduler.
+next); a single-threaded pool measures the code, not the scheduler. The limit is set
+twice: in the environment (``OMP_NUM_THREADS`` and the BLAS variables, unless already
+set) before this file imports anything, because each library reads it when it loads
+and scikit-learn's OpenMP and scipy's OpenBLAS load only when a test module imports
+them; and with threadpoolctl once collection has imported the test modules. Until
+2026-12-02 only the second existed, and ran before collection, so it limited nothing
+that loads later: scikit-learn's fits ran two OpenMP threads, and with the two gate
+processes taking turns, one side's spinning threads took 60-170 ms spikes out of
+the other's 3 ms fits (20-38% of their samples).
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
 
-import pytest
-from benchutil import Profile
+# Before anything below loads a BLAS or OpenMP library (see the module docstring).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+for _name in THREAD_VARIABLES:
+    os.environ.setdefault(_name, "1")
+
+from typing import Any  # noqa: E402 - the thread limits above must come first
+
+import pytest  # noqa: E402
+from benchutil import Profile  # noqa: E402
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
 # Set by perfcore run: this process is one of N passes over the suite (Profile.passes).
 PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Pin BLAS/OpenMP pools to one thread for the session (see the module docstring)."""
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Pin BLAS/OpenMP pools to one thread, now that the test modules have loaded them."""
     from threadpoolctl import threadpool_limits
 
-    config.stash[_LIMITS] = threadpool_limits(limits=1)
+    session.config.stash[_LIMITS] = threadpool_limits(limits=1)
 
 
 _LIMITS = pytest.StashKey[object]()
