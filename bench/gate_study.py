@@ -516,6 +516,37 @@ def fresh_study(runs: Sequence[ResultSet], ids: Sequence[str], slowdowns: Sequen
     return tallies
 
 
+def fresh_spread(dirs: Sequence[Path]) -> str:
+    """Per re-measured benchmark, the SD of a round's difference in the whole-suite rounds
+    and in the fresh rounds where it ran alone (``A-c00.json``, ...), pooled over the
+    gate runs that re-measured it: whether the learnt prior, taken from whole-suite
+    rounds, fits the fresh ones."""
+    from perfcore._cli._ab_rounds import read_kept_confirm, read_kept_rounds
+    from perfcore.analysis.compare import paired_spread
+
+    pooled: dict[str, list[float]] = {}
+    for folder in dirs:
+        again = read_kept_confirm(folder)
+        if again is None:
+            continue
+        fresh = paired_spread(*again)
+        first = paired_spread(*read_kept_rounds(folder))
+        for rid, (var, df) in fresh.items():
+            if rid in first:
+                row = pooled.setdefault(rid, [0.0, 0.0, 0.0, 0.0, 0.0])
+                row[0] += first[rid][0] * first[rid][1]
+                row[1] += first[rid][1]
+                row[2] += var * df
+                row[3] += df
+                row[4] += 1
+    lines = ["| benchmark | gate runs | SD, whole-suite rounds | SD, fresh rounds alone |",
+             "|---|---|---|---|"]
+    for rid, (a, da, b, db, n) in sorted(pooled.items()):
+        lines.append(f"| {rid} | {n:.0f} | {math.sqrt(a / da):.2%} ({da:.0f} df) | "
+                     f"{math.sqrt(b / db):.2%} ({db:.0f} df) |")
+    return "\n".join(lines) + "\n"
+
+
 # ----------------------------------------------------------------------------- report
 def _power(t: Tally, members: Sequence[str], s: float) -> float:
     hits = sum(t.hits.get((m, s), 0) for m in members)
@@ -624,6 +655,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --interleaved: each gate run's rounds as the first stage, "
                              "K rounds of another gate run as gate --against's fresh rounds "
                              "(its second stage), with and without that stage")
+    parser.add_argument("--fresh-spread", action="store_true",
+                        help="the files are --keep-rounds folders: compare the spread of the "
+                             "fresh rounds kept there with the whole-suite rounds'")
     parser.add_argument("--without-u", action="store_true",
                         help="with --fresh: leave Mann-Whitney U out of perfcore's rule, to "
                              "see what its veto costs")
@@ -631,6 +665,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --interleaved: judge rounds taken in turns by the "
                              "difference of medians, not sample by sample")
     args = parser.parse_args(argv)
+    if args.fresh_spread:
+        print(fresh_spread(args.files))
+        return 0
     PLAIN_MEDIANS[0] = args.plain_medians
     global SETTINGS  # noqa: PLW0603 - the study's rules read the settings it judges with
     SETTINGS = load_settings(alpha=args.alpha)

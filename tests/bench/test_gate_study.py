@@ -90,3 +90,24 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
     assert "6 A/A gates" in out
     assert "| perfcore paired + fresh rounds (gate --against now) |" in out
     assert "| perfcore paired, learnt prior, first rounds alone |" in out
+
+
+def test_fresh_spread_compares_fresh_rounds_with_the_whole_suite(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--fresh-spread pools each re-measured benchmark's spread of both kinds of rounds."""
+    runs = gate_study.synthetic_runs(10, seed=4)
+    folder = tmp_path / "gate"
+    folder.mkdir()
+    (folder / "interleave").write_text("rounds\n")
+    picked = {runs[0].results[0].id}
+    for i in range(3):
+        runs[2 * i].save(folder / f"A-{i:02d}.json")
+        runs[2 * i + 1].save(folder / f"B-{i:02d}.json")
+    for i in range(2):
+        runs[6 + 2 * i].only(picked).save(folder / f"A-c{i:02d}.json")
+        runs[7 + 2 * i].only(picked).save(folder / f"B-c{i:02d}.json")
+    assert gate_study.main([str(folder), str(tmp_path / "none"), "--fresh-spread"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| synth")]
+    assert len(rows) == 1
+    assert "(2 df)" in rows[0]
+    assert "(1 df)" in rows[0]
