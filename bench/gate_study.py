@@ -562,8 +562,9 @@ def _smallest(t: Tally, members: Sequence[str], slowdowns: Sequence[float]) -> s
 
 
 def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
-           slowdowns: Sequence[float], header: str) -> str:
-    """The Markdown tables: summary per rule, then smallest detected slowdown per group."""
+           slowdowns: Sequence[float], header: str, *, per_benchmark: bool = False) -> str:
+    """The Markdown tables: summary per rule, power over the benchmarks a slowdown is a
+    regression for, smallest detected slowdown per group (and per benchmark)."""
     names = list(tallies)
     every = [m for ms in groups.values() for m in ms]
     lines = [header, "", "| rule | false alarms per benchmark | pairs with any false alarm | "
@@ -579,13 +580,35 @@ def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
     if refusals:
         lines += ["", "No-change comparisons the gate refused (exit 2, the machine's speed "
                   "changed; counted as no alarm above):", "", *refusals]
+    lines += ["", "Power over the benchmarks whose threshold is below the slowdown (a "
+              "slowdown inside a benchmark's own threshold is, by its configuration, no "
+              "regression; their number in brackets):", "",
+              "| rule | " + " | ".join(
+                  f"{s:.0%} ({len(_eligible(every, s))})" for s in slowdowns) + " |",
+              "|---|" + "---|" * len(slowdowns)]
+    for name in names:
+        cells = " | ".join(f"{_power(tallies[name], _eligible(every, s), s):.1%}"
+                           if _eligible(every, s) else "-" for s in slowdowns)
+        lines.append(f"| {name} | {cells} |")
     lines += ["", "Smallest slowdown flagged in >= 95% of injections, per group:", "",
               "| group (benchmarks) | " + " | ".join(names) + " |",
               "|---|" + "---|" * len(names)]
     for group, members in sorted(groups.items()):
         cells = " | ".join(_smallest(tallies[n], members, slowdowns) for n in names)
         lines.append(f"| {group} ({len(members)}) | {cells} |")
+    if per_benchmark:
+        lines += ["", "Smallest slowdown flagged in >= 95% of injections, per benchmark "
+                  "(its threshold in brackets):", "",
+                  "| benchmark | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        for rid in sorted(every):
+            cells = " | ".join(_smallest(tallies[n], [rid], slowdowns) for n in names)
+            lines.append(f"| {rid} ({SETTINGS.threshold_for(rid):.0%}) | {cells} |")
     return "\n".join(lines) + "\n"
+
+
+def _eligible(ids: Sequence[str], slowdown: float) -> list[str]:
+    """The ids for which ``slowdown`` lies beyond their threshold."""
+    return [rid for rid in ids if SETTINGS.threshold_for(rid) < slowdown]
 
 
 # ----------------------------------------------------------------------------- synthetic
@@ -655,6 +678,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="with --interleaved: each gate run's rounds as the first stage, "
                              "K rounds of another gate run as gate --against's fresh rounds "
                              "(its second stage), with and without that stage")
+    parser.add_argument("--per-benchmark", action="store_true",
+                        help="also give each benchmark's smallest slowdown flagged in 95%%")
     parser.add_argument("--fresh-spread", action="store_true",
                         help="the files are --keep-rounds folders: compare the spread of the "
                              "fresh rounds kept there with the whole-suite rounds'")
@@ -743,7 +768,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"another as the fresh rounds ({len(pairs)} rounds in all), {len(ids)} "
                   f"benchmarks; settings threshold {SETTINGS.threshold:.0%}, alpha "
                   f"{SETTINGS.alpha}")
-        text = render(tallies, groups, slowdowns, header)
+        text = render(tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
         print(text)
         if args.out:
             args.out.write_text(text, encoding="utf-8")
@@ -763,7 +788,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
     header = (f"{len(runs)} no-change runs, {len(comparisons)} {what}, {len(ids)} benchmarks; "
               f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
-    text = render(tallies, groups, slowdowns, header)
+    text = render(tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
