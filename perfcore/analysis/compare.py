@@ -10,8 +10,7 @@ The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rat
    error and the squared ``between_run_sd`` (the SD of log run medians over no-change
    runs, from ``perfcore calibrate``), else of :data:`DEFAULT_BETWEEN_RUN_SD`.
 2. The p-value is the larger of that location test's and Mann-Whitney U's over the raw
-   samples -- Wilcoxon's signed-rank test over the sample pairs where both sides were
-   timed in turns (an intersection-union test: significant only when both are, so it is
+   samples (an intersection-union test: significant only when both are, so it is
    valid whenever the between-run-aware test is). Where U cannot reach the strictest
    Holm level at all (too few samples), the location test decides alone. A calibrated
    SD learnt from ``k`` runs carries ``k - 1`` degrees of freedom (Student's t), and a
@@ -160,8 +159,7 @@ class GateDecision:
     reasons: tuple[str, ...]
 
 
-METHOD = ("log-location test with between-run variance, Mann-Whitney U (signed-rank on "
-          "pairs in turns), Holm")
+METHOD = "log-location test with between-run variance, Mann-Whitney U, Holm"
 
 
 def _summary(result: Result) -> tuple[float, float, int] | None:
@@ -342,7 +340,7 @@ def _judge_pairs(
                            guard=pair_guard)
     strictest = cfg.alpha / max(len(rows), m)
     p_mwu = np.array([
-        _nonparametric(b, c, vb, vc, strictest)
+        _mann_whitney(b, c, vb, vc, strictest)
         for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
     p = np.maximum(res.p_value, p_mwu)
     p_adj = stats.holm(np.concatenate([p, np.ones(m - len(rows))]))[: len(rows)]
@@ -412,29 +410,6 @@ def _paired_rows(
         bases[i] = (f"paired rounds {found[j].size}, prior df {prior_df[j]:.3g} ({source}), "
                     f"df {sub.df[j]:.3g}")
     return stats.TwoSampleStats(**fields)
-
-
-def _nonparametric(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray,
-                   strictest: float) -> float:
-    """The nonparametric half of the test: Wilcoxon's signed-rank test on the sample
-    pairs of rounds timed in turns, else Mann-Whitney U on the raw samples.
-
-    In turns the ``k``-th samples of the two sides were timed next to each other; U on
-    the raw samples would compare two mixtures of the host's speeds (30-60% apart
-    from round to round here), the signed-rank test compares each sample with the one
-    timed beside it. Like U, it counts only where it can reach the gate's level: with
-    fewer than :data:`MIN_U_SAMPLES` pairs (``2 / 2**n`` above any Holm level), the
-    location test decides alone.
-    """
-    if b.extra.get("turns") is True and c.extra.get("turns") is True:
-        rb, rc = _rounds(b), _rounds(c)
-        pairs = (stats.lockstep_log_ratios(b.samples, rb, c.samples, rc)
-                 if rb is not None and rc is not None else None)
-        if pairs is not None:
-            if pairs.size < MIN_U_SAMPLES or 2.0 / 2.0 ** min(pairs.size, 64) > strictest:
-                return 0.0
-            return stats.signed_rank_p(pairs)
-    return _mann_whitney(b, c, vb, vc, strictest)
 
 
 def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray,

@@ -455,26 +455,3 @@ def test_a_rerun_slower_only_within_its_noise_does_not_confirm() -> None:
     assert rerun.p_value > 0.05
     (out,) = confirm_regressions(first, first, alone).comparisons
     assert out.verdict == "noisy"
-
-
-def test_rounds_in_turns_are_ranked_pair_by_pair() -> None:
-    """Timed in turns on a host whose speed moves 40% between rounds: an 8% slowdown is
-    clear sample by sample, and U on the raw samples (mixtures of the host's speeds)
-    would have vetoed it; the signed-rank test on the sample pairs does not."""
-    from dataclasses import replace
-
-    from perfcore.analysis import stats
-
-    rng = np.random.default_rng(13)
-    rounds, per = 5, 10
-    speed = np.repeat(np.exp(rng.normal(0, 0.4, rounds)), per)
-    base = _result("x", speed * np.exp(rng.normal(0, 0.01, rounds * per)), rounds=rounds)
-    curr = _result("x", 1.08 * speed * np.exp(rng.normal(0, 0.01, rounds * per)), rounds=rounds)
-    assert stats.mann_whitney_p(base.samples, curr.samples) > 0.05
-    turns = [replace(r, extra={**r.extra, "turns": True}) for r in (base, curr)]
-    (c,) = compare_suites(_set(turns[0]), _set(turns[1]), paired=True).comparisons
-    assert c.verdict == "regressed"
-    assert c.p_value is not None
-    assert c.p_value < 1e-3
-    (plain,) = compare_suites(_set(base), _set(curr), paired=True).comparisons
-    assert plain.verdict != "regressed"

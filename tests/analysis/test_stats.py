@@ -253,30 +253,3 @@ def test_lockstep_falls_back_where_a_round_has_unequal_counts() -> None:
     assert d is not None
     assert d[0] == pytest.approx(np.median(np.log([3.0, 1.0, 1 / 3])))
     assert d[1] == pytest.approx(np.log(2.0))
-
-
-@pytest.mark.parametrize(("n", "shift", "decimals"), [(6, 0.5, None), (18, 0.3, None),
-                                                      (40, 0.2, None), (60, 0.2, 1)])
-def test_signed_rank_matches_scipy(n: int, shift: float, decimals: int | None) -> None:
-    """Exact up to 20 pairs, the corrected normal approximation above, ties included."""
-    d = np.random.default_rng(n).normal(shift, 1, n)
-    if decimals is not None:
-        d = np.round(d, decimals)
-    method = "exact" if n <= 20 else "approx"
-    expected = sps.wilcoxon(d, method=method, correction=True, zero_method="wilcox").pvalue
-    assert stats.signed_rank_p(d) == pytest.approx(expected, rel=1e-9)
-
-
-def test_signed_rank_without_two_nonzero_differences_is_one() -> None:
-    """Nothing to rank: no evidence either way."""
-    assert stats.signed_rank_p([0.0, 0.0, 0.3]) == 1.0
-
-
-def test_lockstep_log_ratios_pair_rounds_with_equal_counts() -> None:
-    """Each paired round gives its per-sample log ratios; a round of unequal counts none."""
-    base = [1.0, 2.0, 1.0, 1.0]
-    curr = [2.0, 2.0, 3.0, 3.0, 3.0]
-    ratios = stats.lockstep_log_ratios(base, [0, 0, 1, 1], curr, [0, 0, 1, 1, 1])
-    assert ratios is not None
-    assert ratios.tolist() == pytest.approx([np.log(2.0), 0.0])
-    assert stats.lockstep_log_ratios(base, [0, 0, 1, 1], curr[:4], [0, 0, 2, 2]) is None
