@@ -768,32 +768,32 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"another as the fresh rounds ({len(pairs)} rounds in all), {len(ids)} "
                   f"benchmarks; settings threshold {SETTINGS.threshold:.0%}, alpha "
                   f"{SETTINGS.alpha}")
-        text = render(tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
-        print(text)
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        return 0
-    tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng,
-                    singles, members)
-    what = ("ordered pairs" if args.runs_per_side == 1
-            else f"random disjoint draws of {args.runs_per_side} runs a side")
-    if args.baseline_runs:
-        what = f"draws of a {args.baseline_runs}-run baseline against one other run"
-        if args.passes > 1:
-            what = (f"runs of {args.passes} passes (merged from {len(singles)} single runs); "
-                    + what)
-        what += " (and a re-run to confirm)" if args.confirm else ""
-    if args.interleaved:
-        what = (f"A/A gates of {args.interleaved} interleaved rounds a side "
-                f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
-    header = (f"{len(runs)} no-change runs, {len(comparisons)} {what}, {len(ids)} benchmarks; "
-              f"settings threshold {SETTINGS.threshold:.0%}, alpha {SETTINGS.alpha}")
+    else:
+        tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng,
+                        singles, members)
+        header = (f"{len(runs)} no-change runs, {len(comparisons)} {_what(args, singles, pairs)}, "
+                  f"{len(ids)} benchmarks; settings threshold {SETTINGS.threshold:.0%}, "
+                  f"alpha {SETTINGS.alpha}")
     text = render(tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     return 0
 
+
+def _what(args: argparse.Namespace, singles: Sequence[ResultSet],
+          pairs: Sequence[tuple[int, int]]) -> str:
+    """What each no-change comparison of the study is, for the header."""
+    if args.interleaved:
+        return (f"A/A gates of {args.interleaved} interleaved rounds a side "
+                f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
+    if not args.baseline_runs:
+        return ("ordered pairs" if args.runs_per_side == 1
+                else f"random disjoint draws of {args.runs_per_side} runs a side")
+    what = f"draws of a {args.baseline_runs}-run baseline against one other run"
+    if args.passes > 1:
+        what = f"runs of {args.passes} passes (merged from {len(singles)} single runs); " + what
+    return what + (" (and a re-run to confirm)" if args.confirm else "")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -598,8 +598,9 @@ def confirm_in_fresh_rounds(
     judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
     one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
     p_adj = stats.holm(one_sided) if judged else one_sided
+    rounds = {r.id: len(set(r.extra.get("rounds", ()))) for r in curr2.results}
     out = {i: _confirmed_verdict(both[i], fresh[i], p=float(p), p_adj=float(q),
-                                 family=len(judged), alpha=cfg.alpha)
+                                 rounds=rounds[i], family=len(judged), alpha=cfg.alpha)
            for i, p, q in zip(judged, one_sided, p_adj, strict=True)}
     return replace(suite, comparisons=tuple(out.get(c.id, c) for c in suite.comparisons))
 
@@ -607,14 +608,11 @@ def confirm_in_fresh_rounds(
 def _one_sided_p(c: Comparison) -> float:
     """``c``'s two-sided p made one-sided towards "slower" (its tests are symmetric)."""
     assert c.p_value is not None
-    assert c.ratio is not None
-    slower = (math.log(c.ratio) if c.ratio > 0 else 0.0) * (1 if c.better == "lower" else -1) > 0
-    return c.p_value / 2 if slower else 1 - c.p_value / 2
+    return c.p_value / 2 if _slower(c, 0.0) else 1 - c.p_value / 2
 
 
 def _confirmed_verdict(both: Comparison, fresh: Comparison, *, p: float, p_adj: float,
-                       family: int, alpha: float) -> Comparison:
-    rounds = fresh.basis.split(",")[0].removeprefix("paired rounds ").strip()
+                       rounds: int, family: int, alpha: float) -> Comparison:
     seen = (f"fresh rounds {rounds}: ratio {fresh.ratio:.3f}, one-sided p {p:.2g}, "
             f"Holm over {family} re-measured {p_adj:.2g}")
     if p_adj < alpha and _slower(both):
