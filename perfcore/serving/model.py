@@ -170,7 +170,7 @@ def _metadata(model_file: Path) -> dict[str, Any]:
 
 
 def _load_estimator(model_file: Path) -> Any:
-    # The training package's loader: skops, refusing types outside perfcore/sklearn/numpy.
+    # The training package's loader: skops, trusting only the exact types perfcore writes.
     from perfcore.training import load_model
 
     return load_model(model_file)

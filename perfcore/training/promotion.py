@@ -20,6 +20,7 @@ from perfcore.errors import ConfigError, InputError
 from perfcore.training.metrics import Metrics
 
 __all__ = [
+    "TRUSTED_TYPES",
     "GateDecision",
     "GateThresholds",
     "PersistedModel",
@@ -101,20 +102,33 @@ def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
     return PersistedModel(model_path, metadata_path, digest, decision.passed)
 
 
-def _trusted(type_name: str) -> bool:
-    return type_name.startswith(("perfcore.training.models.", "sklearn.", "numpy."))
+# The exact types perfcore's own models put in a skops file beyond skops's built-in safe
+# list: the five model classes and the tree of the IsolationForest inside AnomalyModel.
+# A prefix rule ("numpy.", "sklearn.") would trust functions such as
+# numpy.testing._private.utils.runstring, which skops calls while loading.
+TRUSTED_TYPES = frozenset({
+    "perfcore.training.models.AnomalyModel",
+    "perfcore.training.models.CorrelationModel",
+    "perfcore.training.models.HeuristicModel",
+    "perfcore.training.models.LogisticModel",
+    "perfcore.training.models.SimpleTransformerModel",
+    "sklearn.tree._tree.Tree",
+})
 
 
 def load_model(path: Path) -> Any:
-    """Load a model written by persist_model; refuses types outside perfcore/sklearn/numpy."""
+    """Load a model written by persist_model; refuses any type outside ``TRUSTED_TYPES``."""
     import skops.io as sio
 
     try:
         blob = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read model: {exc.strerror}") from None
-    untrusted = sio.get_untrusted_types(data=blob)
-    refused = [t for t in untrusted if not _trusted(t)]
+    try:
+        untrusted = sio.get_untrusted_types(data=blob)
+    except Exception as exc:  # skops raises many types on a corrupt or foreign file
+        raise InputError(f"{path}: not a skops model file: {type(exc).__name__}") from None
+    refused = sorted(t for t in untrusted if t not in TRUSTED_TYPES)
     if refused:
         raise InputError(f"{path}: refusing untrusted types: {', '.join(refused)}")
-    return sio.loads(blob, trusted=untrusted)
+    return sio.loads(blob, trusted=list(untrusted))
