@@ -1,0 +1,156 @@
+"""How busy the machine was while something was timed: foreign CPU, steal and frequency.
+
+A :class:`DisturbanceProbe` is read before and after a measured stretch (one benchmark,
+one pass, one round). From the system-wide CPU times and the CPU times of the
+measuring process tree it derives, in cores averaged over the stretch:
+
+* ``own_cores``: CPU used by this process and its children (a pool of workers counts);
+* ``foreign_cores``: CPU used by every other process (system busy time minus ours);
+* ``steal_cores``: time the hypervisor gave this guest's CPUs to someone else;
+* ``freq_mhz``: the mean current CPU frequency at the two reads, where readable.
+
+No thread and no sampling loop: two reads of ``/proc`` cost well under a millisecond,
+so a probe can wrap every benchmark. Children that exited and were waited for are
+counted through ``cpu_times().children_*``; children still alive are read directly.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psutil
+
+__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown"]
+
+# psutil's system-wide fields that are not work: idle, and waiting for I/O (not CPU use).
+_NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
+# A foreign process on another core still slows a timed one: shared caches, memory
+# bandwidth and a lower turbo frequency. Up to this fraction per core of foreign load
+# is taken as explainable interference (see docs/disturbance.md for the measurement).
+INTERFERENCE_PER_CORE = 0.15
+
+
+@dataclass(frozen=True)
+class Disturbance:
+    """What the machine did during one measured stretch (cores are averages over it)."""
+
+    wall_s: float
+    own_cores: float
+    foreign_cores: float
+    steal_cores: float
+    cores: int
+    freq_mhz: float | None
+
+    @property
+    def foreign_share(self) -> float:
+        """Foreign CPU as a fraction of the whole machine (0: quiet, 1: every core busy)."""
+        return self.foreign_cores / self.cores if self.cores else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (rounded: these are coarse readings)."""
+        return {k: (round(v, 4) if isinstance(v, float) else v)
+                for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Disturbance:
+        """Read :meth:`to_dict`'s form back; raises ValueError/TypeError on bad values."""
+        freq = data.get("freq_mhz")
+        return cls(wall_s=float(data["wall_s"]), own_cores=float(data["own_cores"]),
+                   foreign_cores=float(data["foreign_cores"]),
+                   steal_cores=float(data["steal_cores"]), cores=int(data["cores"]),
+                   freq_mhz=None if freq is None else float(freq))
+
+
+def _busy_seconds(times: Any) -> tuple[float, float]:
+    """(busy, steal) CPU seconds summed over the machine from ``psutil.cpu_times()``."""
+    fields = times._asdict()
+    busy = sum(v for k, v in fields.items() if k not in _NOT_BUSY)
+    return float(busy), float(fields.get("steal", 0.0))
+
+
+def _tree_seconds(process: psutil.Process) -> float:
+    """CPU seconds of ``process``, its waited-for children and its live descendants."""
+    own = process.cpu_times()
+    total = own.user + own.system + own.children_user + own.children_system
+    for child in process.children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue  # gone since listed: counted through children_* once waited for
+        total += times.user + times.system
+    return float(total)
+
+
+def _freq_mhz() -> float | None:
+    try:
+        freq = psutil.cpu_freq()
+    except (OSError, NotImplementedError, RuntimeError):
+        return None
+    return float(freq.current) if freq is not None and freq.current > 0 else None
+
+
+class DisturbanceProbe:
+    """Read before and after a stretch of work; :meth:`stop` says what else ran meanwhile."""
+
+    def __init__(self, *, pid: int | None = None,
+                 clock: Callable[[], float] = time.perf_counter,
+                 system: Callable[[], tuple[float, float]] | None = None,
+                 tree: Callable[[], float] | None = None, cores: int | None = None) -> None:
+        """Probe the tree of ``pid`` (this process); ``system``/``tree`` replace the reads."""
+        process = psutil.Process(pid if pid is not None else os.getpid())
+        self._clock = clock
+        self._system = system or (lambda: _busy_seconds(psutil.cpu_times()))
+        self._tree = tree or (lambda: _tree_seconds(process))
+        self._cores = cores or psutil.cpu_count() or 1
+        self._start: tuple[float, float, float, float, float | None] | None = None
+
+    def _read(self) -> tuple[float, float, float, float, float | None]:
+        busy, steal = self._system()
+        return self._clock(), busy, steal, self._tree(), _freq_mhz()
+
+    def start(self) -> None:
+        """Take the first reading."""
+        self._start = self._read()
+
+    def stop(self) -> Disturbance:
+        """Take the second reading and return the averages since :meth:`start`."""
+        if self._start is None:
+            raise RuntimeError("DisturbanceProbe.stop() before start()")
+        t0, busy0, steal0, own0, f0 = self._start
+        t1, busy1, steal1, own1, f1 = self._read()
+        wall = max(t1 - t0, 1e-9)
+        own = max(own1 - own0, 0.0) / wall
+        # The system counters tick at 100 Hz and ours at their own rate: clamp at zero.
+        foreign = max((busy1 - busy0) / wall - own, 0.0)
+        freqs = [f for f in (f0, f1) if f is not None]
+        return Disturbance(wall_s=wall, own_cores=min(own, float(self._cores)),
+                           foreign_cores=min(foreign, float(self._cores)),
+                           steal_cores=max(steal1 - steal0, 0.0) / wall, cores=self._cores,
+                           freq_mhz=sum(freqs) / len(freqs) if freqs else None)
+
+
+def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = None) -> float:
+    """The largest slowdown factor the foreign load (and steal) during ``current`` explains.
+
+    Foreign work slows what is timed in two ways. It takes cores the work needed: the
+    work's demand is the cores it used when measured quietly (``baseline``); where it got
+    fewer now, it ran ``demand / got`` times slower at most. Without a quiet record, a
+    saturated machine (ours and foreign filling every core) running parallel work
+    (more than one core) could have given it ``min(cores, own + foreign)``. And foreign
+    work shares caches, memory bandwidth and turbo frequency with the cores it does not
+    take: :data:`INTERFERENCE_PER_CORE` per foreign core. The bound is the larger.
+    """
+    taken = current.foreign_cores + current.steal_cores
+    interference = 1.0 + INTERFERENCE_PER_CORE * taken
+    got = max(current.own_cores, 0.05)
+    if baseline is not None and baseline.foreign_share < current.foreign_share:
+        demand = baseline.own_cores
+    elif got > 1.05 and got + taken >= current.cores - 0.25:
+        demand = min(float(current.cores), got + taken)
+    else:
+        demand = got
+    return max(interference, demand / got)

@@ -1,0 +1,101 @@
+"""The disturbance probe: foreign and own CPU over a stretch, and what a load can explain."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+
+import pytest
+
+from perfcore.instrument.disturbance import (
+    INTERFERENCE_PER_CORE,
+    Disturbance,
+    DisturbanceProbe,
+    explainable_slowdown,
+)
+
+
+def _counter(values: list[float]) -> Callable[[], float]:
+    it = iter(values)
+    return lambda: next(it)
+
+
+def _probe(busy: tuple[float, float], own: tuple[float, float],
+           steal: tuple[float, float] = (0.0, 0.0), wall: float = 2.0) -> Disturbance:
+    system = iter([(busy[0], steal[0]), (busy[1], steal[1])])
+    probe = DisturbanceProbe(clock=_counter([10.0, 10.0 + wall]), system=lambda: next(system),
+                             tree=_counter(list(own)), cores=2)
+    probe.start()
+    return probe.stop()
+
+
+def test_foreign_is_system_busy_minus_own_tree() -> None:
+    """Busy time not spent by the measured tree is foreign, in cores over the stretch."""
+    d = _probe(busy=(100.0, 103.0), own=(5.0, 7.0), wall=2.0)
+    assert d.own_cores == pytest.approx(1.0)
+    assert d.foreign_cores == pytest.approx(0.5)
+    assert d.foreign_share == pytest.approx(0.25)
+
+
+def test_steal_is_reported_in_cores() -> None:
+    """Steal time over the stretch becomes cores of steal."""
+    d = _probe(busy=(0.0, 2.0), own=(0.0, 2.0), steal=(1.0, 1.5), wall=2.0)
+    assert d.steal_cores == pytest.approx(0.25)
+
+
+def test_counter_skew_never_gives_negative_foreign_load() -> None:
+    """Our tree's clock running ahead of the system's 100 Hz counter clamps at zero."""
+    d = _probe(busy=(0.0, 1.9), own=(0.0, 2.0), wall=2.0)
+    assert d.foreign_cores == 0.0
+
+
+def test_stop_before_start_is_an_error() -> None:
+    """A probe read once cannot say what happened since."""
+    with pytest.raises(RuntimeError):
+        DisturbanceProbe().stop()
+
+
+def test_a_waited_child_counts_as_own_cpu() -> None:
+    """CPU burnt by a child process is ours, not foreign (a worker pool is the work)."""
+    probe = DisturbanceProbe()
+    probe.start()
+    subprocess.run([sys.executable, "-c",
+                    "import time\nt=time.process_time()\n"
+                    "while time.process_time()-t<0.4: pass"], check=True)
+    d = probe.stop()
+    assert d.own_cores * d.wall_s >= 0.35
+
+
+def test_round_trip_through_a_dict() -> None:
+    """The stored form reads back to the same readings."""
+    d = Disturbance(wall_s=1.5, own_cores=1.0, foreign_cores=0.61, steal_cores=0.0, cores=2,
+                    freq_mhz=None)
+    assert Disturbance.from_dict(d.to_dict()) == d
+
+
+def _d(own: float, foreign: float, cores: int = 2) -> Disturbance:
+    return Disturbance(wall_s=1.0, own_cores=own, foreign_cores=foreign, steal_cores=0.0,
+                       cores=cores, freq_mhz=None)
+
+
+def test_a_serial_benchmark_beside_a_one_core_hog_explains_only_interference() -> None:
+    """One core left free: a 30% slowdown of serial work is beyond what the hog explains."""
+    bound = explainable_slowdown(_d(1.0, 1.0), _d(1.0, 0.0))
+    assert bound == pytest.approx(1.0 + INTERFERENCE_PER_CORE)
+    assert bound < 1.3
+
+
+def test_a_parallel_benchmark_starved_by_a_hog_is_explained() -> None:
+    """Two-core work that got 1.33 cores can be 1.5 times slower from the hog alone."""
+    assert explainable_slowdown(_d(1.33, 0.67), _d(1.95, 0.0)) == pytest.approx(1.95 / 1.33)
+
+
+def test_saturated_parallel_work_without_a_quiet_record() -> None:
+    """Without a quiet baseline, saturated parallel work may have been denied the rest."""
+    assert explainable_slowdown(_d(1.33, 0.67)) == pytest.approx(2.0 / 1.33)
+
+
+def test_a_quiet_machine_explains_nothing() -> None:
+    """No foreign load: nothing is explainable beyond 1."""
+    assert explainable_slowdown(_d(1.0, 0.0), _d(1.0, 0.0)) == pytest.approx(1.0)
