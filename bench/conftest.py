@@ -99,18 +99,3 @@ def pytest_benchmark_update_json(
     output_json.setdefault("commit_info", {})["perfcore_commit"] = (
         current_commit(config.rootpath).to_dict())
 
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
-    """Record how busy the machine was while each benchmark ran (foreign CPU, steal, MHz)."""
-    from perfcore.instrument.disturbance import DisturbanceProbe
-
-    fixture = getattr(item, "funcargs", {}).get("benchmark")
-    if fixture is None or not hasattr(fixture, "extra_info"):
-        return (yield)
-    probe = DisturbanceProbe()
-    probe.start()
-    try:
-        return (yield)
-    finally:
-        fixture.extra_info["perfcore_disturbance"] = probe.stop().to_dict()

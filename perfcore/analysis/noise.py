@@ -30,8 +30,8 @@ from scipy import stats
 
 from perfcore.errors import InputError
 
-__all__ = ["NoiseEstimate", "estimate_noise", "estimate_suite", "minimum_detectable",
-           "runs_needed"]
+__all__ = ["NoiseEstimate", "between_run_from_medians", "estimate_noise", "estimate_suite",
+           "minimum_detectable", "runs_needed"]
 
 # Standard error of a sample median relative to the mean's, for normal data: sqrt(pi/2).
 _MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
@@ -127,3 +127,24 @@ def estimate_suite(samples: Mapping[str, Sequence[Sequence[float]]], *,
         estimate_noise(rid, runs, threshold=threshold_for(rid), alpha=alpha, power=power)
         for rid, runs in sorted(samples.items()) if sum(1 for r in runs if len(r)) >= 2
     )
+
+
+def between_run_from_medians(
+    medians: Mapping[str, Sequence[float]], *, min_runs: int = 3,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per id, the SD of log run medians and its degrees of freedom (runs - 1).
+
+    The free calibration of saved runs (pytest-benchmark's storage, asv's history of a
+    machine): ids with fewer than ``min_runs`` positive medians are left out. A real
+    change among the saved runs widens the SD, which makes the gate more cautious,
+    never less.
+    """
+    sd: dict[str, float] = {}
+    df: dict[str, float] = {}
+    for rid, values in medians.items():
+        logs = np.log(np.asarray([v for v in values if v > 0], dtype=np.float64))
+        if logs.size < max(min_runs, 2) or not np.all(np.isfinite(logs)):
+            continue
+        sd[rid] = float(logs.std(ddof=1))
+        df[rid] = float(logs.size - 1)
+    return sd, df

@@ -99,3 +99,20 @@ def test_saturated_parallel_work_without_a_quiet_record() -> None:
 def test_a_quiet_machine_explains_nothing() -> None:
     """No foreign load: nothing is explainable beyond 1."""
     assert explainable_slowdown(_d(1.0, 0.0), _d(1.0, 0.0)) == pytest.approx(1.0)
+
+
+def test_the_pytest_plugin_records_each_benchmark(tmp_path: pytest.TempPathFactory) -> None:
+    """With perfcore installed, every pytest-benchmark result carries its disturbance."""
+    import json
+    from pathlib import Path
+
+    folder = Path(str(tmp_path))
+    (folder / "test_b.py").write_text(
+        "def test_b(benchmark):\n    benchmark(sum, range(100))\n", encoding="utf-8")
+    out = folder / "out.json"
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    str(folder / "test_b.py"), f"--benchmark-json={out}",
+                    "--benchmark-max-time=0.01", "-o", "addopts="],
+                   check=True, capture_output=True, cwd=folder, timeout=120)
+    reading = json.loads(out.read_text())["benchmarks"][0]["extra_info"]["perfcore_disturbance"]
+    assert Disturbance.from_dict(reading).cores >= 1
