@@ -187,6 +187,8 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
 
     from perfcore._cli._ab_rounds import kept_interleave, read_kept_rounds
     from perfcore.analysis.compare import paired_spread
+    from perfcore.analysis.noise import pool_spread
+    from perfcore.results.model import utc_now_iso
     from perfcore.results.paired_noise import (
         PairedNoise,
         load_paired_noise,
@@ -209,8 +211,8 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         if pool is None:
             path = paired_noise_path(settings.resolve(settings.baselines_dir), machine, mode)
             pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
-        observed = paired_spread(ref, work)
-        pool = pool.learnt(observed)
+        pool = PairedNoise(machine, utc_now_iso(),
+                           pool_spread(pool.benchmarks, paired_spread(ref, work)))
     assert pool is not None
     level = settings.alpha / max(len(pool.benchmarks), 1)
     fresh = args.confirm_rounds

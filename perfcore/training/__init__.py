@@ -26,7 +26,7 @@ from perfcore.training.pipeline import (
     preprocess,
     validate,
 )
-from perfcore.training.promotion import GateDecision, GateThresholds, evaluate_gate, load_model
+from perfcore.training.promotion import GateThresholds, PromotionDecision, evaluate_gate, load_model
 from perfcore.training.runner import TrainingResult, train
 
 __all__ = [
@@ -34,10 +34,10 @@ __all__ = [
     "PHASE_TIERS",
     "Dataset",
     "DatasetError",
-    "GateDecision",
     "GateThresholds",
     "Metrics",
     "Prepared",
+    "PromotionDecision",
     "TrainingConfig",
     "TrainingResult",
     "compute_metrics",

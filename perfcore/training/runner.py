@@ -27,7 +27,7 @@ from perfcore.training.pipeline import (
     run_phases,
     warm_imports,
 )
-from perfcore.training.promotion import GateDecision, PersistedModel, persist_model
+from perfcore.training.promotion import PersistedModel, PromotionDecision, persist_model
 
 __all__ = ["TrainingResult", "train"]
 
@@ -48,7 +48,7 @@ class TrainingResult:
     dataset_fingerprint: str
     description: str
     metrics: Metrics
-    gate: GateDecision
+    gate: PromotionDecision
     model_path: Path
     metadata_path: Path
     phases: tuple[PhaseStats, ...]
