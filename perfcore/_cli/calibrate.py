@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore.config import Settings, load_settings
 from perfcore.errors import InputError, ServiceError
-from perfcore.results.model import Result, ResultSet
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used, so that ``perfcore --help`` stays light
     from perfcore.analysis.noise import NoiseEstimate
+    from perfcore.config import Settings
+    from perfcore.results.model import Result, ResultSet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,6 +127,7 @@ def _units(result: Result) -> list[list[float]]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
     from perfcore.results.environment import current_machine
     from perfcore.results.model import utc_now_iso
     from perfcore.results.noise_file import NoiseModel, noise_path, save_noise
