@@ -54,7 +54,7 @@ ASV_SITE = Path(".asv/html/index.html")
 MODEL_DIR = Path("models/current")
 # A full run is this many passes over the suite, each in its own process with a share
 # of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
-# a shared machine is mostly between processes and minutes, not within one (see README).
+# a shared machine is mostly between processes and minutes, not within one (see docs/benchmarks.md).
 DEFAULT_PASSES = 3
 PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
