@@ -69,9 +69,7 @@ Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing
 VERDICTS: tuple[Verdict, ...] = ("regressed", "missing", "noisy", "improved", "new", "unchanged")
 
 # Log-scale SD of one run's median between runs, assumed when neither rounds nor a
-# calibration say better. From DESIGN.md's no-change pairs on these machines:
-# pytest-benchmark's median:5% alarmed on 8.8% of pairs (log-ratio SD ~0.029, ~0.021
-# per run) and asv's 1.1x on 5.1% (~0.036 per run); 0.03 sits between them.
+# calibration say better (where 0.03 comes from: docs/gate.md, "Defaults").
 DEFAULT_BETWEEN_RUN_SD = 0.03
 # The first stage's level: results slower than their threshold at this unadjusted p
 # are re-measured (see screen_regressions); the decision keeps the family-wise alpha.
@@ -486,10 +484,8 @@ def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
     screen chose. ``rerun`` (the re-run alone against the baseline, Holm over the
     re-run results only), when given, must regress too for a regression to stand: a
     stretch of one run slowed by another job, large enough to carry the mean of two
-    runs, does not repeat in a later run. A weaker check (the re-run merely slower than
-    the threshold, or passing the screen) left alarms in 6 and 5 of 160 no-change
-    suites of the Intel machine's 16 runs, three of them partly disturbed. A result
-    ``recheck`` does not hold keeps its first verdict.
+    runs, does not repeat in a later run (why not a weaker check: docs/gate.md,
+    "Defaults"). A result ``recheck`` does not hold keeps its first verdict.
     """
     again = recheck.by_id()
     alone = rerun.by_id() if rerun is not None else {}
