@@ -203,17 +203,17 @@ def learnt_prior(runs: Sequence[ResultSet], blocks: Sequence[Sides], window: Sid
     (and df) of per-round differences over every gate run (``blocks``: the rounds of
     one ``gate --against``) that shares no run with the judged ``window``."""
     from perfcore.analysis.compare import paired_spread
-    from perfcore.results.paired_noise import PairedNoise
+    from perfcore.analysis.noise import pool_spread
 
     key = (window, len(blocks))
     if key not in _PRIORS:
         mine = set(window[0]) | set(window[1])
-        pool = PairedNoise("study")
+        pool: dict[str, tuple[float, float]] = {}
         for a, b in blocks:
             if not mine & (set(a) | set(b)):
-                pool = pool.learnt(paired_spread(_side(runs, a), _side(runs, b)),
+                pool = pool_spread(pool, paired_spread(_side(runs, a), _side(runs, b)),
                                    max_df=math.inf)
-        _PRIORS[key] = {rid: pool.benchmarks[rid] for rid in ids if rid in pool.benchmarks}
+        _PRIORS[key] = {rid: pool[rid] for rid in ids if rid in pool}
     return _PRIORS[key]
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from benchutil import Profile, collected, interleaved_ratios, record_samples
 from workloads import mixed_validators, repeated_prompt_stream
 
-from perfcore.analysis.compare import compare_suites, decide_gate
+from perfcore.analysis.judge import judge
 from perfcore.components.cache import LLMCache
 from perfcore.components.llm import FakeLLM
 from perfcore.components.validator import ParallelValidator
@@ -121,7 +121,7 @@ def test_regression_decision_time(benchmark: Any, profile: Profile) -> None:
     baseline, current = _suite(200, 1, 0.0), _suite(200, 2, 0.02)
 
     def decide() -> int:
-        return decide_gate(compare_suites(baseline, current), allow_missing=False).exit_code
+        return judge(baseline, current)[1].exit_code
 
     benchmark.pedantic(decide, setup=collected(), rounds=profile.rounds(15, 3),
                        warmup_rounds=profile.warmup(1))
@@ -131,7 +131,7 @@ def test_regression_decision_time(benchmark: Any, profile: Profile) -> None:
 _HARNESS = textwrap.dedent("""
     import json, resource, sys, tempfile
     import numpy as np
-    from perfcore.analysis.compare import compare_suites, decide_gate
+    from perfcore.analysis.judge import judge
     from perfcore.report import build_report_data, render_report
     from perfcore.results.environment import new_run_info
     from perfcore.results.model import Result, ResultSet
@@ -144,8 +144,7 @@ _HARNESS = textwrap.dedent("""
             for i in range(500)))
 
     base, curr = suite(1), suite(2)
-    decision_suite = compare_suites(base, curr)
-    decision = decide_gate(decision_suite, allow_missing=False)
+    decision_suite, decision = judge(base, curr)
     data = build_report_data(decision_suite, current=curr, baseline=base, decision=decision,
                              history=[base, curr])
     with tempfile.TemporaryDirectory() as out:

@@ -1,7 +1,7 @@
 """ParallelValidator: threads against serial on sleep-bound checks, processes on CPU-bound ones.
 
 The speedups are measured side by side (serial and parallel alternate inside each
-round), so drift of the shared machine hits both alike. Targets (see the README):
+round), so drift of the shared machine hits both alike. Targets (see docs/benchmarks.md):
 threads reach >= 0.9 of the ideal 8x on 8 sleep-bound validators with 8 workers, and
 processes reach >= 1.6x on CPU-bound validators on 2 cores.
 """

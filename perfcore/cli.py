@@ -24,6 +24,20 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 
+class _Version(argparse.Action):
+    """``--version``: reads the package metadata only when asked (start-up stays light)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from perfcore._version import package_version
+
+        print(f"perfcore {package_version()}")
+        parser.exit()
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line and exit 2."""
 
@@ -33,11 +47,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand module under perfcore/_cli registered."""
-    from perfcore import __version__
-
     parser = _Parser(prog="perfcore", description="Benchmark and load-test ML systems, "
                      "judge the numbers against baselines, and report.")
-    parser.add_argument("--version", action="version", version=f"perfcore {__version__}")
+    parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for info in sorted(pkgutil.iter_modules(_cli.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

@@ -32,10 +32,9 @@ from perfcore.analysis.compare import (
     GateDecision,
     SuiteComparison,
     compare_suites,
-    decide_gate,
-    decide_with_rerun,
     screen_regressions,
 )
+from perfcore.analysis.judge import JudgeSettings, judge
 from perfcore.config import Settings
 from perfcore.errors import ServiceError
 from perfcore.report import build_report_data, render_report
@@ -55,7 +54,7 @@ ASV_SITE = Path(".asv/html/index.html")
 MODEL_DIR = Path("models/current")
 # A full run is this many passes over the suite, each in its own process with a share
 # of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
-# a shared machine is mostly between processes and minutes, not within one (see README).
+# a shared machine is mostly between processes and minutes, not within one (see docs/benchmarks.md).
 DEFAULT_PASSES = 3
 PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
@@ -237,26 +236,25 @@ def _baseline(job: JobSettings, current: ResultSet,
 
 def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
            recorded: bool) -> tuple[SuiteComparison, GateDecision]:
-    if baseline is None:
+    if baseline is None:  # nothing to judge: every result is new
         empty = ResultSet(run=current.run, results=())
         suite = compare_suites(empty, current, settings=job.settings)
         if not recorded:
             return suite, GateDecision(False, 2, ("no baseline for this machine to compare with",))
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
-    suite = _compare(job, baseline, current)
-    return suite, decide_gate(suite, allow_missing=False, shift_guard=True)
+    return judge(baseline, current, _judging(job, current))
 
 
-def _compare(job: JobSettings, baseline: ResultSet, current: ResultSet,
-             family_size: int | None = None) -> SuiteComparison:
-    """Compare with this machine's calibrated between-run noise (perfcore calibrate), if any."""
+def _judging(job: JobSettings, current: ResultSet) -> JudgeSettings:
+    """The stored baseline's judging, with this machine's calibrated between-run noise
+    (``perfcore calibrate``) when there is one."""
+    judging = JudgeSettings.from_settings(job.settings)
     noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
-    model = load_noise(noise) if noise.is_file() else None
-    return compare_suites(
-        baseline, current, settings=job.settings,
-        between_run_sd=model.between_run_sd() if model else None,
-        between_run_df=model.between_run_df() if model else None, family_size=family_size)
+    if not noise.is_file():
+        return judging
+    model = load_noise(noise)
+    return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(noise))
 
 
 def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, GateDecision],
@@ -284,10 +282,9 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     (out / "confirm").mkdir(exist_ok=True)
     again = stages.benchmarks(replace(job, pytest_args=(*job.pytest_args, *nodes)),
                               out / "confirm", progress)
-    suite = decide_with_rerun(suite, (baseline, current), again,
-                              lambda b, c, m: _compare(job, b, c, family_size=m))
+    suite, decision = judge(baseline, current, _judging(job, current), rerun=again)
     progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
-    return suite, decide_gate(suite, allow_missing=False, shift_guard=True)
+    return suite, decision
 
 
 def _read_claims(job: JobSettings) -> tuple[Claim, ...]:

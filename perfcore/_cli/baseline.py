@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfcore.config import load_settings
-
 _DEFAULT_RESULTS = "reports/latest/results.json"
 
 
@@ -29,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _save(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.model import load_results
 
@@ -45,6 +44,7 @@ def _save(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
     from perfcore.results.baselines import BaselineStore
 
     settings = load_settings(baselines_dir=args.baselines_dir)

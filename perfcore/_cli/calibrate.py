@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore.config import Settings, load_settings
 from perfcore.errors import InputError, ServiceError
-from perfcore.results.model import Result, ResultSet
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported where used, so that ``perfcore --help`` stays light
     from perfcore.analysis.noise import NoiseEstimate
+    from perfcore.config import Settings
+    from perfcore.results.model import Result, ResultSet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,6 +127,7 @@ def _units(result: Result) -> list[list[float]]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
     from perfcore.results.environment import current_machine
     from perfcore.results.model import utc_now_iso
     from perfcore.results.noise_file import NoiseModel, noise_path, save_noise
@@ -187,6 +188,8 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
 
     from perfcore._cli._ab_rounds import kept_interleave, read_kept_rounds
     from perfcore.analysis.compare import paired_spread
+    from perfcore.analysis.noise import pool_spread
+    from perfcore.results.model import utc_now_iso
     from perfcore.results.paired_noise import (
         PairedNoise,
         load_paired_noise,
@@ -209,8 +212,8 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         if pool is None:
             path = paired_noise_path(settings.resolve(settings.baselines_dir), machine, mode)
             pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
-        observed = paired_spread(ref, work)
-        pool = pool.learnt(observed)
+        pool = PairedNoise(machine, utc_now_iso(),
+                           pool_spread(pool.benchmarks, paired_spread(ref, work)))
     assert pool is not None
     level = settings.alpha / max(len(pool.benchmarks), 1)
     fresh = args.confirm_rounds

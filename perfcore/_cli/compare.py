@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from perfcore.analysis.compare import Comparison, SuiteComparison
+    from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
+    from perfcore.analysis.judge import JudgeSettings
     from perfcore.config import Settings
-    from perfcore.results.model import ResultSet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,12 +23,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    parser.add_argument("--exit-code", action="store_true",
+                        help="exit with the gate's status (1 on regression, 2 refused) "
+                             "instead of 0")
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
 
 def add_judging_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by compare and gate: alpha, threshold, noise file."""
+    """Options shared by compare, gate and report: alpha, threshold, noise file."""
     parser.add_argument("--alpha", type=float, default=None,
                         help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
     parser.add_argument("--threshold", type=float, default=None,
@@ -39,60 +42,46 @@ def add_judging_options(parser: argparse.ArgumentParser) -> None:
                              "beside the baseline when present")
 
 
-@dataclass(frozen=True)
-class Sides:
-    """Both sides of a comparison, read, with the calibrated noise that applies."""
-
-    baseline: ResultSet
-    current: ResultSet
-    between_run_sd: dict[str, float]
-    noise_source: Path | None
-    between_run_df: dict[str, float] | None = None
-    paired: bool = False
-    paired_prior: dict[str, tuple[float, float]] | None = None
-    # gate --against's second stage: fresh paired rounds of what the first looked slower on.
-    again: tuple[ResultSet, ResultSet] | None = None
-
-
-def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
-    """Read both sides in any supported format, and the noise file if any."""
+def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
+                   **options: Any) -> JudgeSettings:
+    """How to judge against a stored baseline: ``settings``' numbers, the calibrated noise
+    (``noise``, else ``noise.json`` beside the baseline when present) and ``options``."""
+    from perfcore.analysis.judge import JudgeSettings
     from perfcore.results.noise_file import load_noise
-    from perfcore.results.readers import noise_file_for, read_any
+    from perfcore.results.readers import noise_file_for
 
-    base, curr = read_any(baseline), read_any(current)
+    judging = JudgeSettings.from_settings(settings, **options)
     source = noise if noise is not None else noise_file_for(baseline)
     if noise is None and not source.is_file():
-        return Sides(base, curr, {}, None)
+        return judging
     model = load_noise(source)
-    return Sides(base, curr, model.between_run_sd(), source, model.between_run_df())
+    return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
 
 
-def judge(sides: Sides, settings: Settings, family_size: int | None = None) -> SuiteComparison:
-    """Compare the sides; ComparisonError when they have no result in common."""
-    from perfcore.analysis.compare import compare_suites
-    from perfcore.errors import ComparisonError
-
-    suite = compare_suites(sides.baseline, sides.current, settings=settings,
-                           between_run_sd=sides.between_run_sd,
-                           between_run_df=sides.between_run_df, paired=sides.paired,
-                           paired_prior=sides.paired_prior, family_size=family_size)
-    if not suite.compared():
-        raise ComparisonError("baseline and current have no benchmark in common "
-                              f"({len(sides.baseline.results)} vs {len(sides.current.results)} "
-                              "results); nothing was compared")
-    return suite
+def say_refusal(decision: GateDecision) -> None:
+    """An exit 2 always says why: its reasons, one line on stderr."""
+    if decision.exit_code == 2:
+        print(f"perfcore: error: {'; '.join(decision.reasons)}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
+    from perfcore.results.readers import read_any
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    suite = judge(read_sides(args.baseline, args.current, args.noise), settings)
+    baseline, current = read_any(args.baseline), read_any(args.current)
+    suite, decision = judge(baseline, current,
+                            stored_judging(settings, args.baseline, args.noise))
+    if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
+        say_refusal(decision)
+        return 2
     if args.format == "json":
         print(json.dumps(suite.to_dict(), indent=2))
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
-    return 0
+    say_refusal(decision)
+    return decision.exit_code if args.exit_code else 0
 
 
 _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "verdict")

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore._cli.compare import Sides, add_judging_options
+from perfcore._cli.compare import add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison
+    from perfcore.analysis.judge import JudgeSettings
     from perfcore.config import Settings
+    from perfcore.results.model import ResultSet
     from perfcore.results.paired_noise import PairedNoise
 
 
@@ -78,35 +81,52 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
-def _sides(args: argparse.Namespace, settings: Settings) -> Sides:
+@dataclass(frozen=True)
+class _Sides:
+    """Both sides read or measured, how to judge them, and gate --against's fresh rounds."""
+
+    baseline: ResultSet
+    current: ResultSet
+    judging: JudgeSettings
+    # gate --against's second stage: fresh paired rounds of what the first looked slower on.
+    again: tuple[ResultSet, ResultSet] | None = None
+
+
+def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     from perfcore.errors import BaselineError, InputError
 
     if args.against is not None:
         if args.baseline is not None or args.current is not None:
             raise InputError("use either --against or --baseline/--current, not both")
+        if args.confirm is not None:
+            raise InputError("--confirm applies to --baseline/--current, not to --against")
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore._cli.compare import read_sides
-    from perfcore.results.readers import UNKNOWN_MACHINE
+    from perfcore._cli.compare import stored_judging
+    from perfcore.results.readers import UNKNOWN_MACHINE, read_any
 
-    sides = read_sides(args.baseline, args.current, args.noise)
-    mb, mc = sides.baseline.run.machine, sides.current.run.machine
+    baseline, current = read_any(args.baseline), read_any(args.current)
+    judging = stored_judging(settings, args.baseline, args.noise,
+                             allow_missing=args.allow_missing)
+    mb, mc = baseline.run.machine, current.run.machine
     known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
     if known and mb.id != mc.id and not args.allow_cross_machine:
         raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
                             f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
-    return sides
+    return _Sides(baseline, current, judging)
 
 
-def _ab_sides(args: argparse.Namespace, settings: Settings) -> Sides:
+def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
-    from perfcore._cli.compare import judge
     from perfcore.analysis.compare import screen_slower
-    from perfcore.results.model import ResultSet
+    from perfcore.analysis.judge import JudgeSettings, judge
 
     learnt = _paired_noise_path(args)
     prior = dict(_load_prior(learnt).benchmarks)
+    judging = JudgeSettings.from_settings(
+        settings, paired=True, paired_prior=prior, allow_missing=args.allow_missing,
+        noise_source=str(learnt) if prior else None)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
                     bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
                     quick=args.quick_rounds, interleave=args.interleave,
@@ -115,12 +135,10 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> Sides:
           f"{plan.interleave}", flush=True)
 
     def screen(reference: ResultSet, working: ResultSet) -> list[str]:
-        first = Sides(reference, working, {}, None, paired=True, paired_prior=prior)
-        return screen_slower(judge(first, settings))
+        return screen_slower(judge(reference, working, judging)[0])
 
     run = run_ab_rounds(plan, Path.cwd(), screen=screen)
-    return Sides(run.reference, run.working, {}, learnt if prior else None, paired=True,
-                 paired_prior=prior, again=run.again)
+    return _Sides(run.reference, run.working, judging, again=run.again)
 
 
 def _paired_noise_path(args: argparse.Namespace) -> Path:
@@ -141,56 +159,39 @@ def _load_prior(path: Path) -> PairedNoise:
     return load_paired_noise(path, current_machine().id)
 
 
-def _learn(sides: Sides, path: Path) -> None:
+def _learn(sides: _Sides, path: Path) -> None:
     """Fold this run's paired-round spread into the machine's pool (any verdict teaches)."""
     from perfcore.analysis.compare import paired_spread
-    from perfcore.results.paired_noise import save_paired_noise
+    from perfcore.analysis.noise import pool_spread
+    from perfcore.results.model import utc_now_iso
+    from perfcore.results.paired_noise import PairedNoise, save_paired_noise
 
     observed = paired_spread(sides.baseline, sides.current)
-    pool = _load_prior(path).learnt(observed)
-    save_paired_noise(path, pool)
+    pool = _load_prior(path)
+    save_paired_noise(path, PairedNoise(pool.machine, utc_now_iso(),
+                                        pool_spread(pool.benchmarks, observed)))
     print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
 
 
-def _confirmed(suite: SuiteComparison, sides: Sides, rerun: Path,
-               settings: Settings) -> SuiteComparison:
-    from dataclasses import replace
-
-    from perfcore._cli.compare import judge
-    from perfcore.analysis.compare import decide_with_rerun
-    from perfcore.errors import InputError
-    from perfcore.results.readers import read_any
-
-    if sides.paired:
-        raise InputError("--confirm applies to --baseline/--current, not to --against")
-    return decide_with_rerun(
-        suite, (sides.baseline, sides.current), read_any(rerun),
-        lambda b, c, m: judge(replace(sides, baseline=b, current=c), settings, family_size=m))
-
-
 def _run(args: argparse.Namespace) -> int:
-    from perfcore._cli.compare import judge
-    from perfcore.analysis.compare import decide_gate
+    from perfcore._cli.compare import say_refusal
+    from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
+    from perfcore.results.readers import read_any
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     sides = _sides(args, settings)
-    suite = judge(sides, settings)
-    if args.confirm is not None:
-        suite = _confirmed(suite, sides, args.confirm, settings)
-    if sides.again is not None:
-        from perfcore.analysis.compare import confirm_in_fresh_rounds
-
-        suite = confirm_in_fresh_rounds(suite, (sides.baseline, sides.current), sides.again,
-                                        settings=settings, paired_prior=sides.paired_prior)
-    decision = decide_gate(suite, allow_missing=args.allow_missing, shift_guard=not sides.paired)
-    _print(suite, decision, sides)
-    if sides.paired and not args.no_learn:
+    rerun = read_any(args.confirm) if args.confirm is not None else None
+    suite, decision = judge(sides.baseline, sides.current, sides.judging, rerun=rerun,
+                            fresh=sides.again)
+    _print(suite, decision, sides.judging)
+    say_refusal(decision)
+    if sides.judging.paired and not args.no_learn:
         _learn(sides, _paired_noise_path(args))
     return decision.exit_code
 
 
-def _print(suite: SuiteComparison, decision: GateDecision, sides: Sides) -> None:
+def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSettings) -> None:
     from perfcore._cli.compare import summary_line
 
     for c in suite.regressions():
@@ -200,6 +201,6 @@ def _print(suite: SuiteComparison, decision: GateDecision, sides: Sides) -> None
     for reason in decision.reasons:
         if reason.startswith("missing from current"):  # regressions are printed above
             print(reason)
-    noise = f"; noise from {sides.noise_source}" if sides.noise_source else ""
-    verdict = "PASS" if decision.passed else "FAIL"
+    noise = f"; noise from {judging.noise_source}" if judging.noise_source else ""
+    verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "REFUSED")
     print(f"gate: {verdict}: {summary_line(suite)}{noise}")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli.compare import add_judging_options
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
@@ -28,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--allow-missing", action="store_true",
                         help="a result missing from the current run does not fail the gate")
     parser.add_argument("--exit-code", action="store_true",
-                        help="exit with the gate's status (1 on regression) instead of 0")
+                        help="exit with the gate's status (1 on regression, 2 refused) "
+                             "instead of 0")
+    add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
 
@@ -39,6 +43,7 @@ def _existing(path: Path | None, fallback: Path) -> Path | None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore._cli.compare import say_refusal, stored_judging
     from perfcore.config import load_settings
     from perfcore.report.pipeline import make_report
     from perfcore.results.baselines import BaselineStore
@@ -46,23 +51,26 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.results.history import history_dir, load_history
     from perfcore.results.readers import read_any
 
-    settings = load_settings()
+    settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     current = read_any(args.current)
     machine = current.run.machine.id
     if args.baseline is not None:
-        baseline = read_any(args.baseline)
+        baseline, where = read_any(args.baseline), args.baseline
     else:
-        baseline = BaselineStore(settings.resolve(settings.baselines_dir)).load(machine)
+        store = BaselineStore(settings.resolve(settings.baselines_dir))
+        baseline, where = store.load(machine), store.machine_dir(machine)
+    judging = stored_judging(settings, where, args.noise, allow_missing=args.allow_missing)
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
     history = (load_history(history_root, machine)
                if history_root and history_dir(history_root, machine).is_dir() else ())
     claims_path = _existing(args.claims, settings.resolve(settings.claims_file))
     report = make_report(
         baseline, current, args.out or settings.resolve(settings.output_dir),
-        settings=settings, allow_missing=args.allow_missing, history=history,
+        judging=judging, history=history,
         claims=load_claims(claims_path) if claims_path else (),
         load=read_any(args.load) if args.load else None,
         asv_site=settings.resolve(Path(".asv/html/index.html")),
     )
     print(report.verdict_line)
-    return report.data.gate.exit_code if args.exit_code else 0
+    say_refusal(report.decision)
+    return report.decision.exit_code if args.exit_code else 0

@@ -6,8 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from perfcore.config import load_settings
-
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``run`` command."""
@@ -43,6 +41,7 @@ def _positive(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore.config import load_settings
     from perfcore.mainjob import JobSettings, run_main_job
 
     settings = load_settings()

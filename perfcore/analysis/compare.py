@@ -46,6 +46,7 @@ from perfcore.results.model import Result, ResultSet
 
 __all__ = [
     "DEFAULT_BETWEEN_RUN_SD",
+    "VERDICTS",
     "Comparison",
     "GateDecision",
     "SuiteComparison",
@@ -64,12 +65,11 @@ __all__ = [
 ]
 
 Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
-VERDICTS: tuple[Verdict, ...] = ("regressed", "improved", "unchanged", "noisy", "new", "missing")
+# Every verdict, most in need of attention first: the order of counts and of report rows.
+VERDICTS: tuple[Verdict, ...] = ("regressed", "missing", "noisy", "improved", "new", "unchanged")
 
 # Log-scale SD of one run's median between runs, assumed when neither rounds nor a
-# calibration say better. From DESIGN.md's no-change pairs on these machines:
-# pytest-benchmark's median:5% alarmed on 8.8% of pairs (log-ratio SD ~0.029, ~0.021
-# per run) and asv's 1.1x on 5.1% (~0.036 per run); 0.03 sits between them.
+# calibration say better (where 0.03 comes from: docs/gate.md, "Defaults").
 DEFAULT_BETWEEN_RUN_SD = 0.03
 # The first stage's level: results slower than their threshold at this unadjusted p
 # are re-measured (see screen_regressions); the decision keeps the family-wise alpha.
@@ -484,10 +484,8 @@ def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
     screen chose. ``rerun`` (the re-run alone against the baseline, Holm over the
     re-run results only), when given, must regress too for a regression to stand: a
     stretch of one run slowed by another job, large enough to carry the mean of two
-    runs, does not repeat in a later run. A weaker check (the re-run merely slower than
-    the threshold, or passing the screen) left alarms in 6 and 5 of 160 no-change
-    suites of the Intel machine's 16 runs, three of them partly disturbed. A result
-    ``recheck`` does not hold keeps its first verdict.
+    runs, does not repeat in a later run (why not a weaker check: docs/gate.md,
+    "Defaults"). A result ``recheck`` does not hold keeps its first verdict.
     """
     again = recheck.by_id()
     alone = rerun.by_id() if rerun is not None else {}
@@ -575,7 +573,7 @@ def confirm_in_fresh_rounds(
     their first verdict; a picked one that is not confirmed is ``noisy`` if its ratio
     over all rounds is beyond its threshold, else ``unchanged``.
     """
-    from perfcore.results.paired_noise import PairedNoise
+    from perfcore.analysis.noise import pool_spread
     from perfcore.results.readers import merge_runs
 
     cfg = settings or Settings()
@@ -588,7 +586,7 @@ def confirm_in_fresh_rounds(
     ids = sorted(picked)
     learnt = {i: v for i, v in (paired_prior or {}).items() if i in picked}
     own = paired_spread(base1.only(picked), curr1.only(picked))
-    prior = dict(PairedNoise("", benchmarks=learnt).learnt(own, max_df=math.inf).benchmarks)
+    prior = pool_spread(learnt, own, max_df=math.inf)
     fresh = compare_suites(base2.only(picked), curr2.only(picked), settings=cfg, paired=True,
                            paired_prior=prior).by_id()
     both = compare_suites(merge_runs([base1.only(picked), base2.only(picked)]),
@@ -705,7 +703,10 @@ def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
     (a machine that moves between two speeds, calibrated across both) are judged.
     """
     if not suite.compared():
-        return GateDecision(False, 2, ("no benchmark in common between baseline and current",))
+        counts = suite.counts()
+        return GateDecision(False, 2, (
+            "no benchmark in common between baseline and current "
+            f"({counts['missing']} vs {counts['new']} results); nothing was compared",))
     if shift_guard:
         shift = suite_shift(suite)
         if shift is not None and shift.unexplained(suite.alpha, DEFAULT_THRESHOLD_FOR_SHIFT):

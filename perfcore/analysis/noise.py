@@ -30,13 +30,16 @@ from scipy import stats
 
 from perfcore.errors import InputError
 
-__all__ = ["NoiseEstimate", "between_run_from_medians", "estimate_noise", "estimate_suite",
-           "minimum_detectable", "runs_needed"]
+__all__ = ["MAX_POOLED_DF", "NoiseEstimate", "between_run_from_medians", "estimate_noise",
+           "estimate_suite", "minimum_detectable", "pool_spread", "runs_needed"]
 
 # Standard error of a sample median relative to the mean's, for normal data: sqrt(pi/2).
 _MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
 # Beyond this many runs per side, "run it more" is not advice anyone can follow.
 _MANY_RUNS = 100
+# A pool of paired-round variances keeps at most this many degrees of freedom (older
+# rounds are down-weighted past that), so the prior follows a machine that changes.
+MAX_POOLED_DF = 120.0
 
 
 @dataclass(frozen=True)
@@ -148,3 +151,24 @@ def between_run_from_medians(
         sd[rid] = float(logs.std(ddof=1))
         df[rid] = float(logs.size - 1)
     return sd, df
+
+
+def pool_spread(pool: Mapping[str, tuple[float, float]],
+                observed: Mapping[str, tuple[float, float]],
+                max_df: float = MAX_POOLED_DF) -> dict[str, tuple[float, float]]:
+    """``pool`` with ``observed`` folded in: per id, the df-weighted ``(variance, df)``.
+
+    Past ``max_df`` the older part of the pool gives way, keeping the newest
+    observation's weight whole. Unusable observations (non-finite or negative
+    variance, no degrees of freedom) teach nothing.
+    """
+    pooled = dict(pool)
+    for rid, (var, df) in observed.items():
+        if not (math.isfinite(var) and var >= 0 and df > 0):
+            continue
+        old_var, old_df = pooled.get(rid, (0.0, 0.0))
+        if old_df + df > max_df:
+            old_df = max(max_df - df, 0.0)
+        total = old_df + df
+        pooled[rid] = ((old_var * old_df + var * df) / total, total)
+    return pooled

@@ -4,8 +4,7 @@ One call from results to files: ``make_report(baseline, current, out_dir, histor
 claims=..., load=...)`` compares, finds change points, judges claims and renders;
 ``report.verdict_line`` is the line to end a command with. Step by step::
 
-    suite = compare_suites(baseline, current)
-    decision = decide_gate(suite)
+    suite, decision = judge(baseline, current, JudgeSettings(...))
     data = build_report_data(suite, current=current, baseline=baseline, decision=decision,
                              history=runs, change_points=steps, claims=outcomes)
     paths = render_report(data, "reports/latest")

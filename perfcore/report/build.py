@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from perfcore._version import package_version
 from perfcore.analysis.changepoints import ChangePoint, find_change_points
 from perfcore.report.model import (
     VERDICTS,
@@ -162,18 +163,14 @@ def _row(c: ComparisonLike) -> ResultRow:
 
 
 def _sorted_rows(suite: SuiteLike) -> tuple[ResultRow, ...]:
-    order = {v: i for i, v in enumerate(VERDICTS)}
+    order: dict[str, int] = {v: i for i, v in enumerate(VERDICTS)}
     rows = [_row(c) for c in suite.comparisons]
     return tuple(sorted(rows, key=lambda r: (order.get(r.verdict, len(order)), r.id)))
 
 
-def _gate(suite: SuiteLike, decision: DecisionLike | None, allow_missing: bool) -> GateView:
-    counts = dict.fromkeys(VERDICTS, 0)
+def _gate(suite: SuiteLike, decision: DecisionLike, allow_missing: bool) -> GateView:
+    counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
     counts.update(suite.counts())
-    if decision is None:
-        from perfcore.analysis.compare import decide_gate
-
-        decision = decide_gate(suite, allow_missing=allow_missing)  # type: ignore[arg-type]
     return GateView(passed=bool(decision.passed), exit_code=int(decision.exit_code),
                     reasons=tuple(decision.reasons), counts=counts,
                     alpha=_finite(suite.alpha), method=str(suite.method),
@@ -181,8 +178,6 @@ def _gate(suite: SuiteLike, decision: DecisionLike | None, allow_missing: bool) 
 
 
 def _environment(current: ResultSet, baseline: ResultSet | None) -> tuple[tuple[str, str], ...]:
-    from perfcore import __version__
-
     run, machine = current.run, current.run.machine
     items = [
         ("machine id", machine.id), ("cpu", machine.cpu), ("cores", str(machine.cores)),
@@ -195,7 +190,7 @@ def _environment(current: ResultSet, baseline: ResultSet | None) -> tuple[tuple[
                   ("baseline commit", _commit_label(baseline))]
         if baseline.run.machine.id != machine.id:
             items.append(("baseline machine id", baseline.run.machine.id))
-    items.append(("perfcore", __version__))
+    items.append(("perfcore", package_version()))
     return tuple(items)
 
 
@@ -259,8 +254,8 @@ def build_report_data(
     suite: SuiteLike,
     *,
     current: ResultSet,
+    decision: DecisionLike,
     baseline: ResultSet | None = None,
-    decision: DecisionLike | None = None,
     allow_missing: bool = False,
     history: Iterable[ResultSet] | None = None,
     change_points: Mapping[str, Sequence[ChangePointLike]] | None = None,
@@ -272,8 +267,8 @@ def build_report_data(
 ) -> ReportData:
     """Adapt one comparison and its context into the report's view model.
 
-    ``suite`` is the comparison of ``baseline`` with ``current``; ``decision`` is the
-    gate's decision (computed with ``decide_gate`` when omitted). ``history`` is this
+    ``suite`` is the comparison of ``baseline`` with ``current`` and ``decision`` the
+    gate's decision on it, both from :func:`perfcore.analysis.judge.judge`. ``history`` is this
     machine's past runs, oldest first; ``change_points`` maps result ids to the steps
     detected in them. Training phases and load figures are read from ``current`` (and
     from ``load`` when the load test wrote its own file). ``asv_site`` is the ASV

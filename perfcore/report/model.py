@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from perfcore.analysis.compare import VERDICTS
+
 __all__ = [
     "VERDICTS",
     "ChangePointView",
@@ -25,8 +27,7 @@ __all__ = [
     "ResultRow",
 ]
 
-# Display order: what needs attention first.
-VERDICTS = ("regressed", "missing", "noisy", "improved", "new", "unchanged")
+# VERDICTS (re-exported): the one list of verdicts, what needs attention first.
 
 
 @dataclass(frozen=True)

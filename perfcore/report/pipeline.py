@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from perfcore.analysis.claims import judge_claims
-from perfcore.analysis.compare import SuiteComparison, compare_suites, decide_gate
-from perfcore.config import Settings
+from perfcore.analysis.compare import GateDecision, SuiteComparison
+from perfcore.analysis.judge import JudgeSettings, judge
 from perfcore.report.build import build_report_data, history_change_points
 from perfcore.report.model import ReportData
 from perfcore.report.render import ReportPaths, render_report
@@ -31,6 +31,7 @@ class Report:
 
     data: ReportData
     paths: ReportPaths
+    decision: GateDecision
 
     @property
     def verdict_line(self) -> str:
@@ -45,29 +46,29 @@ def make_report(
     current: ResultSet,
     out_dir: str | os.PathLike[str],
     *,
-    settings: Settings | None = None,
-    suite: SuiteComparison | None = None,
-    allow_missing: bool = False,
+    judging: JudgeSettings | None = None,
+    judged: tuple[SuiteComparison, GateDecision] | None = None,
     history: Sequence[ResultSet] = (),
     claims: Sequence[Claim] = (),
     load: ResultSet | None = None,
     asv_site: str | Path | None = None,
     rng: np.random.Generator | None = None,
 ) -> Report:
-    """Compare (unless ``suite`` is given), judge, and write the report into ``out_dir``.
+    """Judge (unless ``judged`` holds the suite and decision already), write the report.
 
+    The judging is :func:`perfcore.analysis.judge.judge` with ``judging`` (the rule's
+    numbers, calibrated noise, the machine-shift guard), as in every other command.
     ``history`` is this machine's past runs, oldest first (change points are found in
     it with ``rng``); ``claims`` are judged against ``current`` plus ``load``.
     """
-    if suite is None:
-        suite = compare_suites(baseline, current, settings=settings)
-    decision = decide_gate(suite, allow_missing=allow_missing)
+    judging = judging or JudgeSettings()
+    suite, decision = judged if judged is not None else judge(baseline, current, judging)
     ids = [c.id for c in suite.comparisons]
     steps = history_change_points(history, ids, rng=rng) if history else {}
     measured = current.by_id() | (load.by_id() if load is not None else {})
     data = build_report_data(
         suite, current=current, baseline=baseline, decision=decision,
-        allow_missing=allow_missing, history=history, change_points=steps,
+        allow_missing=judging.allow_missing, history=history, change_points=steps,
         claims=judge_claims(claims, measured), load=load, asv_site=asv_site,
     )
-    return Report(data=data, paths=render_report(data, out_dir))
+    return Report(data=data, paths=render_report(data, out_dir), decision=decision)

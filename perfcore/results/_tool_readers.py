@@ -157,8 +157,9 @@ def is_asv_tree(directory: Path) -> bool:
     return (directory / "benchmarks.json").is_file() or (directory / "machine.json").is_file()
 
 
-def read_asv_dir(directory: Path) -> ResultSet:
-    """The asv results of one commit under a results root or machine directory."""
+def read_asv_runs(directory: Path) -> list[ResultSet]:
+    """The asv results of one commit under a results root or machine directory, one set
+    per file (the caller merges them: merging lives in readers, which imports this)."""
     files = sorted(p for p in directory.rglob("*.json")
                    if p.name not in ("benchmarks.json", "machine.json"))
     if not files:
@@ -168,9 +169,7 @@ def read_asv_dir(directory: Path) -> ResultSet:
     if len(commits) > 1:
         raise SchemaError(f"{directory}: asv results of {len(commits)} commits; "
                           "name one result file")
-    from perfcore.results.readers import merge_runs
-
-    return merge_runs(from_asv_file(d, p) for p, d in docs)
+    return [from_asv_file(d, p) for p, d in docs]
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -17,16 +17,29 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from perfcore._atomic import atomic_write_json
-from perfcore.analysis.noise import NoiseEstimate
 from perfcore.errors import SchemaError
 
 __all__ = ["NOISE_SCHEMA", "BenchmarkNoise", "NoiseModel", "load_noise", "noise_path",
            "parse_noise", "save_noise"]
 
 NOISE_SCHEMA = "perfcore.noise/1"
+
+
+class NoiseEstimateLike(Protocol):
+    """What a noise file keeps of one estimate (perfcore.analysis.noise.NoiseEstimate;
+    named by shape, since results/ sits below analysis/ and never imports it)."""
+
+    @property
+    def result_id(self) -> str: ...
+    @property
+    def cv_within(self) -> float: ...
+    @property
+    def sd_between_log(self) -> float: ...
+    @property
+    def runs(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -63,7 +76,7 @@ class NoiseModel:
 
     @classmethod
     def from_estimates(cls, machine: str, created: str,
-                       estimates: Iterable[NoiseEstimate]) -> NoiseModel:
+                       estimates: Iterable[NoiseEstimateLike]) -> NoiseModel:
         """Build from :func:`perfcore.analysis.noise.estimate_suite`'s output."""
         return cls(machine=machine, created=created, benchmarks={
             e.result_id: BenchmarkNoise(e.cv_within, e.sd_between_log, e.runs)

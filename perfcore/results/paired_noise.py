@@ -10,8 +10,8 @@ default) or ``paired-noise-runs.json`` (whole runs alternating)::
 medians (working tree minus REF, each round's two runs in turns or back to back) and ``df`` its
 degrees of freedom: every gate run adds its rounds less one. A real regression shifts
 the differences but leaves their spread alone, so every gate run teaches the file,
-whatever its verdict. The pool keeps at most :data:`MAX_DF` degrees of freedom (older
-rounds are down-weighted past that), so the prior follows a machine that changes.
+whatever its verdict. Pooling is :func:`perfcore.analysis.noise.pool_spread` (at most
+``MAX_POOLED_DF`` degrees of freedom, so the prior follows a machine that changes).
 
 Schema history: ``perfcore.paired-noise/1`` -- first version. Unknown keys are errors.
 """
@@ -22,19 +22,17 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from perfcore._atomic import atomic_write_json
 from perfcore.errors import SchemaError
 
-__all__ = ["INTERLEAVE_MODES", "MAX_DF", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
+__all__ = ["INTERLEAVE_MODES", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
            "paired_noise_path", "save_paired_noise"]
 
 PAIRED_NOISE_SCHEMA = "perfcore.paired-noise/1"
 INTERLEAVE_MODES = ("rounds", "runs")
-MAX_DF = 120.0
 
 
 @dataclass(frozen=True)
@@ -44,21 +42,6 @@ class PairedNoise:
     machine: str
     updated: str = ""
     benchmarks: Mapping[str, tuple[float, float]] = field(default_factory=dict)
-
-    def learnt(self, observed: Mapping[str, tuple[float, float]],
-               max_df: float = MAX_DF) -> PairedNoise:
-        """This pool with one more gate run's ``(variance, df)`` per id folded in."""
-        pooled = dict(self.benchmarks)
-        for rid, (var, df) in observed.items():
-            if not (math.isfinite(var) and var >= 0 and df > 0):
-                continue
-            old_var, old_df = pooled.get(rid, (0.0, 0.0))
-            if old_df + df > max_df:  # keep the newest rounds' weight whole
-                old_df = max(max_df - df, 0.0)
-            total = old_df + df
-            pooled[rid] = ((old_var * old_df + var * df) / total, total)
-        return PairedNoise(self.machine, datetime.now(UTC).isoformat(timespec="seconds"),
-                           pooled)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, schema tag first."""

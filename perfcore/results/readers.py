@@ -99,7 +99,7 @@ def _read_dir(directory: Path) -> ResultSet:
     if stored.is_file():
         return _read_file(stored)
     if _foreign.is_asv_tree(directory):
-        return _foreign.read_asv_dir(directory)
+        return merge_runs(_foreign.read_asv_runs(directory))
     sets = [_read_file(p) for p in _result_files(directory)]
     if not sets:
         raise SchemaError(f"{directory}: no result files (json or Locust csv) in directory")

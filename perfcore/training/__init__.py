@@ -15,29 +15,55 @@ phase by calling these functions directly; ``train`` composes them under a
 PhaseTracker.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from perfcore._lazy import lazy_attributes
 from perfcore.training.catalog import MODEL_TYPES, PHASE_TIERS
-from perfcore.training.data import Dataset, DatasetError, load_dataset
-from perfcore.training.metrics import Metrics, compute_metrics, expected_calibration_error
-from perfcore.training.pipeline import (
-    Prepared,
-    TrainingConfig,
-    fit,
-    load_data,
-    preprocess,
-    validate,
-)
-from perfcore.training.promotion import GateDecision, GateThresholds, evaluate_gate, load_model
-from perfcore.training.runner import TrainingResult, train
+
+if TYPE_CHECKING:  # the same names, for type checkers
+    from perfcore.training.data import Dataset, DatasetError, load_dataset
+    from perfcore.training.metrics import Metrics, compute_metrics, expected_calibration_error
+    from perfcore.training.pipeline import (
+        Prepared,
+        TrainingConfig,
+        fit,
+        load_data,
+        preprocess,
+        validate,
+    )
+    from perfcore.training.promotion import (
+        GateThresholds,
+        PromotionDecision,
+        evaluate_gate,
+        load_model,
+    )
+    from perfcore.training.runner import TrainingResult, train
+
+# Imported on first use: the catalog alone (what ``perfcore train --help`` needs)
+# must not load numpy and scikit-learn.
+_MODULES = {
+    "perfcore.training.data": ("Dataset", "DatasetError", "load_dataset"),
+    "perfcore.training.metrics": ("Metrics", "compute_metrics", "expected_calibration_error"),
+    "perfcore.training.pipeline": ("Prepared", "TrainingConfig", "fit", "load_data",
+                                   "preprocess", "validate"),
+    "perfcore.training.promotion": ("GateThresholds", "PromotionDecision", "evaluate_gate",
+                                    "load_model"),
+    "perfcore.training.runner": ("TrainingResult", "train"),
+}
+__getattr__ = lazy_attributes(
+    __name__, {name: module for module, names in _MODULES.items() for name in names}, globals())
 
 __all__ = [
     "MODEL_TYPES",
     "PHASE_TIERS",
     "Dataset",
     "DatasetError",
-    "GateDecision",
     "GateThresholds",
     "Metrics",
     "Prepared",
+    "PromotionDecision",
     "TrainingConfig",
     "TrainingResult",
     "compute_metrics",

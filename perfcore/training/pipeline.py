@@ -28,7 +28,7 @@ from perfcore.instrument.phases import PhaseStats, PhaseTracker
 from perfcore.training.catalog import ITERATIVE_MODEL_TYPES, MODEL_TYPES, PHASE_TIERS
 from perfcore.training.data import Dataset, DatasetError, load_dataset
 from perfcore.training.metrics import Metrics, compute_metrics
-from perfcore.training.promotion import GateDecision, GateThresholds, evaluate_gate
+from perfcore.training.promotion import GateThresholds, PromotionDecision, evaluate_gate
 
 __all__ = [
     "PHASE_TIERS",
@@ -186,7 +186,7 @@ class Trained:
     prepared: Prepared
     model: Any
     metrics: Metrics
-    decision: GateDecision
+    decision: PromotionDecision
     phases: tuple[PhaseStats, ...]
     tracker: PhaseTracker
 

@@ -21,9 +21,9 @@ from perfcore.training.metrics import Metrics
 
 __all__ = [
     "TRUSTED_TYPES",
-    "GateDecision",
     "GateThresholds",
     "PersistedModel",
+    "PromotionDecision",
     "evaluate_gate",
     "load_model",
     "persist_model",
@@ -47,8 +47,8 @@ class GateThresholds:
 
 
 @dataclass(frozen=True)
-class GateDecision:
-    """The gate's verdict and, when it failed, why."""
+class PromotionDecision:
+    """The promotion gate's verdict and, when it failed, why."""
 
     passed: bool
     violations: tuple[str, ...]
@@ -61,14 +61,14 @@ class GateDecision:
                 "max_ece": self.thresholds.max_ece}
 
 
-def evaluate_gate(metrics: Metrics, thresholds: GateThresholds) -> GateDecision:
+def evaluate_gate(metrics: Metrics, thresholds: GateThresholds) -> PromotionDecision:
     """Judge ``metrics`` against ``thresholds``."""
     violations: list[str] = []
     if metrics.accuracy < thresholds.min_accuracy:
         violations.append(f"accuracy {metrics.accuracy:.4f} < {thresholds.min_accuracy}")
     if metrics.ece > thresholds.max_ece:
         violations.append(f"ECE {metrics.ece:.4f} > {thresholds.max_ece}")
-    return GateDecision(not violations, tuple(violations), thresholds)
+    return PromotionDecision(not violations, tuple(violations), thresholds)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class PersistedModel:
 
 
 def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
-                  model_type: str, decision: GateDecision) -> PersistedModel:
+                  model_type: str, decision: PromotionDecision) -> PersistedModel:
     """Write the model (skops) and its metadata JSON under current/ or candidates/."""
     import skops.io as sio
 

@@ -27,7 +27,7 @@ from perfcore.training.pipeline import (
     run_phases,
     warm_imports,
 )
-from perfcore.training.promotion import GateDecision, PersistedModel, persist_model
+from perfcore.training.promotion import PersistedModel, PromotionDecision, persist_model
 
 __all__ = ["TrainingResult", "train"]
 
@@ -48,7 +48,7 @@ class TrainingResult:
     dataset_fingerprint: str
     description: str
     metrics: Metrics
-    gate: GateDecision
+    gate: PromotionDecision
     model_path: Path
     metadata_path: Path
     phases: tuple[PhaseStats, ...]
@@ -68,10 +68,10 @@ class TrainingResult:
 
 def _metadata(config: TrainingConfig, trained: Trained, description: str,
               created: str) -> dict[str, Any]:
-    from perfcore import __version__
+    from perfcore._version import package_version
 
     data = trained.dataset
-    return {"created": created, "perfcore": __version__, "model_type": config.model_type,
+    return {"created": created, "perfcore": package_version(), "model_type": config.model_type,
             "description": description, "params": config.params(),
             "metrics": trained.metrics.to_dict(),
             "dataset": {"name": data.name, "source": data.source,

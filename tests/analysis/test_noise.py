@@ -1,11 +1,17 @@
-"""Noise estimates from no-change runs and the minimum detectable regression."""
+"""Noise estimates from no-change runs, the minimum detectable regression, and pooling."""
 
 import math
 
 import numpy as np
 import pytest
 
-from perfcore.analysis.noise import estimate_noise, estimate_suite, minimum_detectable, runs_needed
+from perfcore.analysis.noise import (
+    estimate_noise,
+    estimate_suite,
+    minimum_detectable,
+    pool_spread,
+    runs_needed,
+)
 from perfcore.errors import InputError
 
 
@@ -71,3 +77,22 @@ def test_hopeless_benchmark_is_told_so() -> None:
     est = estimate_noise("b", _runs(12, 50, cv=0.01, drift=0.5, seed=7), threshold=0.05)
     assert est.advice is not None
     assert "larger threshold" in est.advice
+
+
+def test_pools_variances_weighted_by_df() -> None:
+    """Two gate runs pool to the df-weighted variance; a new id joins the pool."""
+    pool = pool_spread(pool_spread({}, {"a": (0.01, 4.0)}), {"a": (0.04, 2.0), "b": (0.5, 1.0)})
+    assert pool["a"] == pytest.approx((0.02, 6.0))
+    assert pool["b"] == pytest.approx((0.5, 1.0))
+
+
+def test_pool_cap_keeps_newest_weight() -> None:
+    """Past the df cap, older rounds give way so a changed machine is followed."""
+    pool = pool_spread(pool_spread({}, {"a": (1.0, 10.0)}, max_df=12), {"a": (3.0, 4.0)},
+                       max_df=12)
+    assert pool["a"] == pytest.approx(((1.0 * 8 + 3.0 * 4) / 12, 12.0))
+
+
+def test_pool_ignores_unusable_observations() -> None:
+    """NaN variances and zero df teach nothing."""
+    assert not pool_spread({}, {"a": (float("nan"), 4.0), "b": (0.1, 0.0)})

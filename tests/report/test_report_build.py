@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from report_fixtures import FakeDecision, FakeSuite, comparison, current_set, history_sets, run_info
 
-from perfcore.analysis.compare import compare_suites
+from perfcore.analysis.judge import judge
 from perfcore.report import build_report_data, render_report
 from perfcore.report.build import history_change_points
 from perfcore.report.formatting import fmt_p, fmt_value
@@ -25,7 +25,7 @@ def _results(level: float, rng: np.random.Generator, ids: list[str]) -> tuple[Re
 
 
 def test_real_comparison_renders(tmp_path: Path) -> None:
-    """A real compare_suites result (and decide_gate by default) becomes a report."""
+    """A real judge() result (suite and decision) becomes a report."""
     rng = np.random.default_rng(3)
     ids = ["bench.a", "bench.b", "bench.c"]
     base = ResultSet(run=run_info("a" * 40), results=_results(0.1, rng, ids))
@@ -33,8 +33,8 @@ def test_real_comparison_renders(tmp_path: Path) -> None:
     curr_results[0] = replace(curr_results[0], samples=tuple(s * 1.5 for s in
                                                             curr_results[0].samples))
     curr = ResultSet(run=run_info("b" * 40), results=tuple(curr_results))
-    suite = compare_suites(base, curr)
-    data = build_report_data(suite, current=curr, baseline=base)
+    suite, decision = judge(base, curr)
+    data = build_report_data(suite, current=curr, baseline=base, decision=decision)
     assert [r.id for r in data.rows][:2] == ["bench.a", "bench.c"]
     assert data.rows[0].verdict == "regressed"
     assert data.gate.exit_code == 1

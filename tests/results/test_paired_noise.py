@@ -1,4 +1,4 @@
-"""The learnt paired-round noise file: pooling, its cap, and bad input."""
+"""The learnt paired-round noise file: a reload, a missing file, and bad input."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from perfcore.analysis.noise import pool_spread
 from perfcore.errors import SchemaError
 from perfcore.results.paired_noise import (
     PairedNoise,
@@ -16,26 +17,12 @@ from perfcore.results.paired_noise import (
 )
 
 
-def test_pools_variances_weighted_by_df(tmp_path: Path) -> None:
-    """Two gate runs pool to the df-weighted variance; a reload gives the same pool."""
-    pool = PairedNoise("m1").learnt({"a": (0.01, 4.0)}).learnt({"a": (0.04, 2.0), "b": (0.5, 1.0)})
-    assert pool.benchmarks["a"] == pytest.approx((0.02, 6.0))
+def test_pool_survives_a_reload(tmp_path: Path) -> None:
+    """A pooled file reloads to the same pool."""
+    pool = PairedNoise("m1", "x", pool_spread({"a": (0.01, 4.0)}, {"a": (0.04, 2.0)}))
     path = paired_noise_path(tmp_path, "m1")
     save_paired_noise(path, pool)
     assert load_paired_noise(path, "m1").benchmarks == pool.benchmarks
-
-
-def test_cap_keeps_newest_weight() -> None:
-    """Past the df cap, older rounds give way so a changed machine is followed."""
-    pool = PairedNoise("m").learnt({"a": (1.0, 10.0)}, max_df=12).learnt({"a": (3.0, 4.0)},
-                                                                          max_df=12)
-    assert pool.benchmarks["a"] == pytest.approx(((1.0 * 8 + 3.0 * 4) / 12, 12.0))
-
-
-def test_ignores_unusable_observations() -> None:
-    """NaN variances and zero df teach nothing."""
-    pool = PairedNoise("m").learnt({"a": (float("nan"), 4.0), "b": (0.1, 0.0)})
-    assert not pool.benchmarks
 
 
 def test_missing_file_is_empty_pool(tmp_path: Path) -> None:
