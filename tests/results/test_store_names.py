@@ -99,3 +99,10 @@ def test_every_machine_store_refuses_dot_dot(tmp_path: Path) -> None:
         noise_path(tmp_path, "..")
     with pytest.raises(InputError):
         paired_noise_path(tmp_path, "..")
+
+
+def test_cli_history_empty_machine_is_refused(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`history show --machine ''` is exit 2, not silently this machine's history."""
+    assert main(["history", "show", "--machine", "", "--history-dir", str(tmp_path)]) == 2
+    assert "machine id ''" in capsys.readouterr().err
