@@ -83,6 +83,29 @@ def _check_result(result: Result) -> None:
                             "non-finite sample")
     if result.unit == "s" and result.samples and max(result.samples) == 0:
         raise BaselineError(f"refusing a baseline: result {result.id} has only zero durations")
+    # The gate reads these two extras and stops (exit 2) when they are malformed.
+    rounds = result.extra.get("rounds")
+    if rounds is not None and (
+            not isinstance(rounds, list) or len(rounds) != len(result.samples)
+            or not all(isinstance(r, int) and not isinstance(r, bool) for r in rounds)):
+        raise BaselineError(f"refusing a baseline: result {result.id}: extra.rounds must "
+                            "label every sample with an integer")
+    if result.extra.get("samples_from") == "summary" and not _whole_summary(
+            result.extra.get("summary")):
+        raise BaselineError(f"refusing a baseline: result {result.id}: summary statistics "
+                            "incomplete (median > 0, iqr >= 0, n >= 1)")
+
+
+def _whole_summary(summary: object) -> bool:
+    if not isinstance(summary, dict):
+        return False
+    values = [summary.get(key) for key in ("median", "iqr", "n")]
+    numbers = [float(v) for v in values
+               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    if len(numbers) != len(values):
+        return False
+    median, iqr, n = numbers
+    return median > 0 and iqr >= 0 and n >= 1
 
 
 class BaselineStore:

@@ -28,6 +28,11 @@ UNUSABLE = {
     "only zero error rate": _run(Result(id="load.x.error_rate", unit="ratio", better="lower",
                                         samples=(0.0,))),
     "unknown machine": _run(_seconds(1.0, 1.1), machine_id="unknown"),
+    "rounds not labelling every sample": _run(Result(
+        id="bench.x", unit="s", better="lower", samples=(1.0, 1.1), extra={"rounds": [0]})),
+    "summary without its iqr": _run(Result(
+        id="bench.x", unit="s", better="lower", samples=(1.0,),
+        extra={"samples_from": "summary", "summary": {"median": 1.0, "n": 5}})),
 }
 
 
@@ -54,3 +59,13 @@ def test_usable_run_with_a_zero_error_rate_is_stored(tmp_path: Path) -> None:
     store = tmp_path / "baselines"
     assert main(["baseline", "save", str(results), "--baselines-dir", str(store)]) == 0
     assert (store / "abc123def456" / "baseline.json").is_file()
+
+
+def test_summary_run_is_stored(tmp_path: Path) -> None:
+    """A run saved as medians and spreads only (a pytest-benchmark summary) is a valid baseline."""
+    results = tmp_path / "results.json"
+    _run(Result(id="bench.x", unit="s", better="lower", samples=(1.0,),
+                extra={"samples_from": "summary",
+                       "summary": {"median": 1.0, "iqr": 0.1, "n": 5}})).save(results)
+    store = tmp_path / "baselines"
+    assert main(["baseline", "save", str(results), "--baselines-dir", str(store)]) == 0
