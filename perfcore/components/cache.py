@@ -284,7 +284,7 @@ def _quarantine(path: Path) -> Path | None:
 
     None when another process moved it first.
     """
-    stamp = time.strftime("%Y%m%dT%H%M%S")
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     while True:
         aside = path.with_name(f"{path.name}.corrupt-{stamp}-{secrets.token_hex(4)}")
         try:
