@@ -2,6 +2,13 @@
 
 A reader sees either the old file whole or the new file whole, never a torn one,
 because ``os.replace`` is atomic on POSIX within one file system.
+
+The temporary file is ``.<name>.perfcore-<12 hex>.tmp`` beside the target. A
+writer killed before the rename leaves one behind; writes into a directory, and
+:func:`remove_stale_temps`, delete such files once they are older than
+:data:`STALE_AFTER_S`, together with the ``.<name>.<8 of [a-z0-9_]>.tmp`` files
+that ``tempfile.mkstemp`` left for earlier versions where ``<name>`` is still
+there. Nothing else is touched.
 """
 
 from __future__ import annotations
@@ -9,24 +16,66 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
+from perfcore.errors import InputError
+
+__all__ = ["STALE_AFTER_S", "atomic_open", "atomic_write_bytes", "atomic_write_json",
+           "atomic_write_text", "remove_stale_temps"]
+
+# Long enough that no live writer's temporary file is ever taken for debris.
+STALE_AFTER_S = 3600.0
+# A directory is swept at most this often per process, so writing many files into
+# one folder (the batch processor's reference loop) does not scan it per file.
+_SWEEP_EVERY_S = 600.0
+# Room for the dot, the token and ".tmp" within a 255-byte file name.
+_NAME_KEPT = 200
+_OURS = re.compile(r"\.(?P<name>.{1,200})\.perfcore-[0-9a-f]{12}\.tmp", re.DOTALL)
+_MKSTEMP = re.compile(r"\.(?P<name>.{1,200})\.[a-z0-9_]{8}\.tmp", re.DOTALL)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+    | getattr(os, "O_NOFOLLOW", 0)
+_swept: dict[str, float] = {}
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    prefix = os.path.join(target.parent, f".{target.name[:_NAME_KEPT]}.perfcore-")
+    while True:
+        name = f"{prefix}{secrets.token_hex(6)}.tmp"
+        try:
+            # The kernel applies the umask to 0o666, exactly as open() would: the
+            # process umask is never read or changed, so no other thread is affected.
+            return os.open(name, _FLAGS, 0o666), name
+        except FileExistsError:
+            continue
+
+
+def _sweep_now_and_then(directory: Path) -> None:
+    key, now = os.fspath(directory), time.monotonic()
+    last = _swept.get(key)
+    if last is None or now - last >= _SWEEP_EVERY_S:
+        _swept[key] = now
+        remove_stale_temps(directory)
 
 
 @contextlib.contextmanager
 def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
     """Open a temporary sibling of ``path``; on clean exit fsync it and rename it over ``path``."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open writes whole files: mode 'w' or 'wb', not {mode!r}")
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target} is a directory, not a file perfcore can write")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    _sweep_now_and_then(target.parent)
+    fd, tmp_name = _create_temp(target)
     encoding = None if "b" in mode else "utf-8"
     try:
-        # mkstemp creates 0600; give the file the mode a plain open() would have.
-        os.chmod(tmp_name, 0o666 & ~_umask())
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
             handle.flush()
@@ -39,10 +88,38 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         raise
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
+def remove_stale_temps(directory: str | os.PathLike[str], *,
+                       older_than_s: float = STALE_AFTER_S, now: float | None = None) -> int:
+    """Delete perfcore's leftover temporary files in ``directory`` older than ``older_than_s``.
+
+    Returns how many were removed; an unreadable directory removes nothing.
+    """
+    cutoff = (time.time() if now is None else now) - older_than_s
+    try:
+        with os.scandir(directory) as scan:
+            entries = {entry.name: entry for entry in scan}
+    except OSError:
+        return 0
+    removed = 0
+    for name, entry in entries.items():
+        if not _is_our_temp(name, entries):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+        except OSError:
+            continue  # gone already (another process swept it) or not ours to remove
+    return removed
+
+
+def _is_our_temp(name: str, siblings: dict[str, os.DirEntry[str]]) -> bool:
+    if _OURS.fullmatch(name):
+        return True
+    # mkstemp's shape is common; only a temporary beside the file it was for is ours.
+    legacy = _MKSTEMP.fullmatch(name)
+    return legacy is not None and legacy["name"] in siblings
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -46,7 +46,8 @@ def _root(args: argparse.Namespace) -> Path:
 def _machine(args: argparse.Namespace) -> str:
     from perfcore.results.environment import current_machine
 
-    return str(args.machine) if args.machine else current_machine().id
+    # An empty --machine is a name like any other (refused), not "this machine".
+    return str(args.machine) if args.machine is not None else current_machine().id
 
 
 def _add(args: argparse.Namespace) -> int:

@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--enable-audit", action="store_true", help="append events to the audit log")
     p.add_argument("--audit-path", type=Path, default=None,
                    help="audit log (default: OUTPUT_DIR/audit/training.jsonl)")
+    p.add_argument("--audit-key-file", type=Path, default=None,
+                   help="key that signs the audit root, created (mode 0600) if absent "
+                   "(default: $PERFCORE_AUDIT_KEY, $PERFCORE_AUDIT_KEY_FILE, "
+                   "~/.config/perfcore/audit.key)")
     p.add_argument("--enable-drift-tracking", action="store_true",
                    help="record this cohort's metrics and write the drift report")
     p.add_argument("--drift-report-dir", type=Path, default=None,
@@ -62,6 +66,7 @@ def _config(args: argparse.Namespace) -> TrainingConfig:
         enable_performance_optimization=args.enable_performance_optimization,
         performance_target_reduction=args.performance_target_reduction,
         enable_audit=args.enable_audit, audit_path=args.audit_path,
+        audit_key_file=args.audit_key_file,
         enable_drift_tracking=args.enable_drift_tracking,
         drift_report_dir=args.drift_report_dir, cohort_id=args.cohort_id)
 

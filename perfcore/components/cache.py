@@ -12,10 +12,12 @@ Expiry times are stored as ``clock()`` values, so the clock must be wall-clock-l
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import os
+import secrets
 import threading
 import time
 import warnings
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfcore._atomic import atomic_open
+from perfcore._atomic import atomic_open, remove_stale_temps
 from perfcore.components.semantic import SemanticIndex, SemanticSettings
 from perfcore.errors import ConfigError
 
@@ -113,8 +115,11 @@ class LLMCache:
         if semantic:
             settings = semantic if isinstance(semantic, SemanticSettings) else None
             self._index = SemanticIndex(settings)
-        if self.path is not None and self.path.exists():
-            self._load(self.path)
+        if self.path is not None:
+            _check_cache_path(self.path)
+            remove_stale_temps(self.path.parent)
+            if self.path.exists():
+                self._load(self.path)
 
     # -- lookups -----------------------------------------------------------------
 
@@ -207,6 +212,7 @@ class LLMCache:
         target = Path(path) if path is not None else self.path
         if target is None:
             raise ConfigError("LLMCache.save needs a path (none was given at construction)")
+        _check_cache_path(target)
         with self._lock:
             now = self._clock()
             rows = [(k, e) for k, e in self._entries.items() if not _expired(e, now)]
@@ -219,9 +225,9 @@ class LLMCache:
         try:
             rows = list(_read_rows(path))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
-            os.replace(path, aside)
-            message = f"cache file {path} is unreadable ({exc}); starting empty, kept it as {aside}"
+            aside = _quarantine(path)
+            kept = f"kept it as {aside}" if aside else "another process moved it aside"
+            message = f"cache file {path} is unreadable ({exc}); starting empty, {kept}"
             _log.warning(message)
             warnings.warn(message, CacheFileWarning, stacklevel=3)
             return
@@ -264,6 +270,38 @@ class LLMCache:
         self._bytes -= entry.nbytes
         if self._index is not None:
             self._index.remove(prompt)
+
+
+def _check_cache_path(path: Path) -> None:
+    # Only a regular file is ever read or renamed aside: a directory (or a device)
+    # at the cache path is the user's, and moving it away would lose it.
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"cache path {path} exists and is not a regular file")
+
+
+def _quarantine(path: Path) -> Path | None:
+    """Rename an unreadable cache file aside under a name no other quarantine takes.
+
+    None when another process moved it first.
+    """
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    while True:
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{secrets.token_hex(4)}")
+        try:
+            # link() refuses an existing name, so an earlier quarantined copy is never replaced.
+            os.link(path, aside)
+        except FileExistsError:
+            continue
+        except FileNotFoundError:
+            return None
+        except OSError:
+            if aside.exists():
+                continue
+            os.replace(path, aside)  # a file system without hard links
+            return aside
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        return aside
 
 
 def _expired(entry: _Entry, now: float) -> bool:

@@ -15,20 +15,24 @@ so a crash leaves either the old or the new baseline whole, never neither.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfcore._atomic import atomic_write_json, atomic_write_text
+from perfcore._names import is_safe_name, safe_name
 from perfcore.errors import BaselineError, SchemaError
-from perfcore.results.model import Machine, ResultSet, load_results
+from perfcore.results.model import Machine, Result, ResultSet, load_results
+from perfcore.results.readers import UNKNOWN_MACHINE
 
-__all__ = ["BaselineInfo", "BaselineStore"]
+__all__ = ["BaselineInfo", "BaselineStore", "check_baseline"]
 
 _BASELINE = "baseline.json"
 _MACHINE = "machine.json"
 _ARCHIVE = "archive"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+_HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,65 @@ class BaselineInfo:
     path: Path
 
 
-def _archive_name(baseline: ResultSet) -> str:
+def _archive_stem(baseline: ResultSet) -> str:
+    # Both parts come from a file: keep only what cannot leave the archive folder.
     created = _UNSAFE.sub("", baseline.run.created.replace(":", "").replace("+0000", "Z"))
-    commit = baseline.run.commit.id[:12] or "nocommit"
-    return f"{created or 'unknown'}-{commit}.json"
+    commit_id = baseline.run.commit.id.lower()
+    commit = commit_id[:12] if _HEX.fullmatch(commit_id) else "nocommit"
+    stem = f"{created.lstrip('.-')[:40] or 'unknown'}-{commit}"
+    return safe_name(stem, "archived baseline name", BaselineError)
+
+
+def check_baseline(results: ResultSet) -> None:
+    """Refuse a run no later gate could use as a baseline (BaselineError, exit 2).
+
+    The gate judges a result on the log scale from raw samples or a summary, so a
+    baseline needs results, a known machine, no negative value anywhere, no
+    duration result that is all zeros, and at least one result with positive samples.
+    """
+    if not results.results:
+        raise BaselineError("refusing to store an empty run as a baseline")
+    machine = results.run.machine.id
+    if machine == UNKNOWN_MACHINE.id:
+        raise BaselineError("refusing a baseline whose machine is unknown: baselines are "
+                            "kept per machine")
+    safe_name(machine, "machine id", BaselineError)
+    for result in results.results:
+        _check_result(result)
+    if not any(r.samples and min(r.samples) > 0 for r in results.results):
+        raise BaselineError("refusing a baseline with no result the gate can judge "
+                            "(every result lacks positive samples)")
+
+
+def _check_result(result: Result) -> None:
+    if any(not math.isfinite(s) or s < 0 for s in result.samples):
+        raise BaselineError(f"refusing a baseline: result {result.id} has a negative or "
+                            "non-finite sample")
+    if result.unit == "s" and result.samples and max(result.samples) == 0:
+        raise BaselineError(f"refusing a baseline: result {result.id} has only zero durations")
+    # The gate reads these two extras and stops (exit 2) when they are malformed.
+    rounds = result.extra.get("rounds")
+    if rounds is not None and (
+            not isinstance(rounds, list) or len(rounds) != len(result.samples)
+            or not all(isinstance(r, int) and not isinstance(r, bool) for r in rounds)):
+        raise BaselineError(f"refusing a baseline: result {result.id}: extra.rounds must "
+                            "label every sample with an integer")
+    if result.extra.get("samples_from") == "summary" and not _whole_summary(
+            result.extra.get("summary")):
+        raise BaselineError(f"refusing a baseline: result {result.id}: summary statistics "
+                            "incomplete (median > 0, iqr >= 0, n >= 1)")
+
+
+def _whole_summary(summary: object) -> bool:
+    if not isinstance(summary, dict):
+        return False
+    values = [summary.get(key) for key in ("median", "iqr", "n")]
+    numbers = [float(v) for v in values
+               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    if len(numbers) != len(values):
+        return False
+    median, iqr, n = numbers
+    return median > 0 and iqr >= 0 and n >= 1
 
 
 class BaselineStore:
@@ -57,9 +116,7 @@ class BaselineStore:
 
     def machine_dir(self, machine_id: str) -> Path:
         """The directory holding ``machine_id``'s baseline."""
-        if not machine_id or _UNSAFE.search(machine_id):
-            raise BaselineError(f"invalid machine id {machine_id!r}")
-        return self.root / machine_id
+        return self.root / safe_name(machine_id, "machine id", BaselineError)
 
     def has(self, machine_id: str) -> bool:
         """Whether a current baseline exists for ``machine_id``."""
@@ -82,14 +139,13 @@ class BaselineStore:
 
     def save(self, results: ResultSet) -> Path:
         """Store ``results`` as its machine's baseline, archiving the one it replaces."""
-        if not results.results:
-            raise BaselineError("refusing to store an empty run as a baseline")
+        check_baseline(results)
         machine = results.run.machine
         directory = self.machine_dir(machine.id)
         current = directory / _BASELINE
         if current.is_file():
             previous = load_results(current)
-            archived = directory / _ARCHIVE / _archive_name(previous)
+            archived = _free_name(directory / _ARCHIVE, _archive_stem(previous))
             # Write the archive copy first: if we crash after it, the old baseline still stands.
             atomic_write_text(archived, current.read_text(encoding="utf-8"))
         atomic_write_json(directory / _MACHINE, machine.to_dict())
@@ -108,7 +164,8 @@ class BaselineStore:
         if not self.root.is_dir():
             return ()
         infos = []
-        for directory in sorted(p for p in self.root.iterdir() if p.is_dir()):
+        for directory in sorted(p for p in self.root.iterdir()
+                                if p.is_dir() and is_safe_name(p.name)):
             path = directory / _BASELINE
             if not path.is_file():
                 continue
@@ -119,6 +176,14 @@ class BaselineStore:
                 archived=len(self.archived(directory.name)), path=path,
             ))
         return tuple(infos)
+
+
+def _free_name(folder: Path, stem: str) -> Path:
+    # Two baselines of one second and commit are both kept, as in the history.
+    target, suffix = folder / f"{stem}.json", 2
+    while target.exists():
+        target, suffix = folder / f"{stem}-{suffix}.json", suffix + 1
+    return target
 
 
 def _machine_of(directory: Path, baseline: ResultSet) -> Machine:

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from perfcore._names import safe_name
 from perfcore.errors import InputError, SchemaError
 from perfcore.results.model import ResultSet, load_results
 
 __all__ = ["HistoryPoint", "append_run", "history_dir", "list_runs", "load_history",
            "result_ids", "series"]
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 _HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
@@ -44,9 +44,7 @@ class HistoryPoint:
 
 def history_dir(root: Path, machine_id: str) -> Path:
     """The folder holding ``machine_id``'s history under ``root`` (e.g. reports/history)."""
-    if not machine_id or _SAFE.search(machine_id):
-        raise InputError(f"machine id {machine_id!r} cannot name a history folder")
-    return root / machine_id
+    return root / safe_name(machine_id, "machine id")
 
 
 def _parse_created(created: str) -> datetime:

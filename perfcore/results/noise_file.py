@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from perfcore._atomic import atomic_write_json
+from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
 __all__ = ["NOISE_SCHEMA", "BenchmarkNoise", "NoiseModel", "load_noise", "noise_path",
@@ -85,7 +86,7 @@ class NoiseModel:
 
 def noise_path(baselines_dir: Path, machine_id: str) -> Path:
     """Where a machine's noise file lives."""
-    return baselines_dir / machine_id / "noise.json"
+    return baselines_dir / safe_name(machine_id, "machine id") / "noise.json"
 
 
 def _number(rid: str, key: str, value: Any) -> float:

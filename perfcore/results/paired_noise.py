@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._atomic import atomic_write_json
+from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
 __all__ = ["INTERLEAVE_MODES", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
@@ -60,7 +61,7 @@ def paired_noise_path(baselines_dir: Path, machine_id: str, interleave: str = "r
     if interleave not in INTERLEAVE_MODES:
         raise ValueError(f"unknown interleave mode {interleave!r}")
     name = "paired-noise.json" if interleave == "rounds" else f"paired-noise-{interleave}.json"
-    return baselines_dir / machine_id / name
+    return baselines_dir / safe_name(machine_id, "machine id") / name
 
 
 def _entry(rid: str, data: Any) -> tuple[float, float]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._atomic import atomic_write_json
+from perfcore._names import safe_name
 from perfcore.errors import InputError, SchemaError
 
 __all__ = [
@@ -34,13 +35,13 @@ __all__ = [
 
 REPORT_SCHEMA = "perfcore.drift-report/1"
 COHORT_SCHEMA = "perfcore.cohort/1"
-_COHORT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_COHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _METRICS = ("accuracy", "precision", "recall", "ece")
 
 
 def check_cohort_id(cohort_id: str) -> str:
     """``cohort_id`` if it is a safe file name (letters, digits, . _ -), else InputError."""
-    if not _COHORT_ID.match(cohort_id):
+    if not _COHORT_ID.fullmatch(cohort_id):
         raise InputError(f"--cohort-id {cohort_id!r}: use 1-64 letters, digits, '.', '_' or '-'")
     return cohort_id
 
@@ -106,7 +107,8 @@ class DriftReport:
 
 def record_cohort(directory: Path, metrics: CohortMetrics) -> Path:
     """Store one cohort's metrics (atomically); one file per model type and cohort."""
-    name = f"{metrics.model_type}--{check_cohort_id(metrics.cohort_id)}.json"
+    model_type = safe_name(metrics.model_type, "model type")
+    name = f"{model_type}--{check_cohort_id(metrics.cohort_id)}.json"
     path = directory / "cohorts" / name
     atomic_write_json(path, {"schema": COHORT_SCHEMA, **asdict(metrics)})
     return path

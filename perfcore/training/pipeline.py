@@ -61,6 +61,7 @@ class TrainingConfig:
     performance_target_reduction: float = 30.0
     enable_audit: bool = False
     audit_path: Path | None = None
+    audit_key_file: Path | None = None
     enable_drift_tracking: bool = False
     drift_report_dir: Path | None = None
     cohort_id: str = "default"
@@ -213,5 +214,8 @@ def preflight(config: TrainingConfig) -> None:
         check_writable(config.resolved_audit_path.parent, "audit path")
         if config.resolved_audit_path.is_dir():
             raise InputError(f"audit path {config.resolved_audit_path} is a directory")
+        from perfcore.training.audit_key import load_key
+
+        load_key(config.audit_key_file, create=True)  # a bad key stops the run before it writes
     if config.enable_drift_tracking:
         check_writable(config.resolved_drift_dir, "drift report dir")

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._atomic import atomic_write_bytes, atomic_write_json
+from perfcore._names import safe_name
 from perfcore.errors import ConfigError, InputError
 from perfcore.training.metrics import Metrics
 
@@ -89,6 +90,7 @@ def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
     folder = output_dir / "models" / ("current" if decision.passed else "candidates")
     blob = sio.dumps(model)
     digest = hashlib.sha256(blob).hexdigest()
+    model_type = safe_name(model_type, "model type")
     model_path = folder / f"{model_type}.skops"
     metadata_path = folder / f"{model_type}.json"
     document = {"schema": METADATA_SCHEMA, **metadata, "gate": decision.to_dict(),

@@ -83,8 +83,9 @@ def _metadata(config: TrainingConfig, trained: Trained, description: str,
 
 def _audit(config: TrainingConfig, trained: Trained, saved: PersistedModel) -> str:
     from perfcore.training.audit import AuditLog
+    from perfcore.training.audit_key import load_key
 
-    log = AuditLog(config.resolved_audit_path)
+    log = AuditLog(config.resolved_audit_path, key=load_key(config.audit_key_file, create=True))
     data = trained.dataset
     log.append("run_started", config.params())
     log.append("data_loaded", {"dataset": data.name, "source": data.source,

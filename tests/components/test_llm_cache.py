@@ -162,6 +162,49 @@ def test_save_without_path_is_config_error() -> None:
         LLMCache(1).save()
 
 
+def test_two_corruptions_in_one_second_keep_both_copies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second corrupt file quarantined in the same second does not replace the first."""
+    monkeypatch.setattr(time, "strftime", lambda *_: "20260101T000000")
+    path = tmp_path / "cache.jsonl"
+    for content in ("first broken\n", "second broken\n"):
+        path.write_text(content, encoding="utf-8")
+        with pytest.warns(CacheFileWarning):
+            LLMCache(4, path=path)
+    kept = sorted(p.read_text(encoding="utf-8") for p in tmp_path.glob("cache.jsonl.corrupt-*"))
+    assert kept == ["first broken\n", "second broken\n"]
+
+
+def test_directory_at_cache_path_is_refused_and_kept(tmp_path: Path) -> None:
+    """A directory at the cache path is a usage error (exit 2) and is not renamed away."""
+    path = tmp_path / "cache.jsonl"
+    path.mkdir()
+    (path / "mine.txt").write_text("keep me")
+    with pytest.raises(ConfigError, match="not a regular file") as caught:
+        LLMCache(4, path=path)
+    assert caught.value.exit_code == 2
+    with pytest.raises(ConfigError):
+        LLMCache(4).save(path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.jsonl"]
+    assert (path / "mine.txt").read_text() == "keep me"
+
+
+def test_load_removes_a_killed_saves_old_temporaries(tmp_path: Path) -> None:
+    """Temporaries a killed save left over an hour ago go when the cache is next loaded."""
+    path = tmp_path / "cache.jsonl"
+    cache = LLMCache(4, path=path)
+    cache.put("a", "b")
+    cache.save()
+    old = time.time() - 2 * 3600
+    leftovers = [tmp_path / ".cache.jsonl.x1y2z3_4.tmp",
+                 tmp_path / ".cache.jsonl.perfcore-0123456789ab.tmp"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"{" * 4096)
+        os.utime(leftover, (old, old))
+    assert len(LLMCache(4, path=path)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.jsonl"]
+
+
 def test_sigkill_during_save_never_leaves_a_torn_file(tmp_path: Path) -> None:
     """A saver killed at random moments always leaves a whole generation on disk."""
     path = tmp_path / "cache.jsonl"

@@ -10,12 +10,23 @@ import pytest
 from perfcore.cli import main
 from perfcore.errors import InputError
 from perfcore.training.audit import AuditLog, merkle_root, verify_audit_log
+from perfcore.training.audit_key import AuditKey
+
+KEY = AuditKey(b"k" * 32, "test")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or creates a key outside its own temporary folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("PERFCORE_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("PERFCORE_AUDIT_KEY_FILE", raising=False)
 
 
 @pytest.fixture
 def log_path(tmp_path: Path) -> Path:
     """A log of four events."""
-    log = AuditLog(tmp_path / "audit.jsonl", clock=lambda: "2024-01-01T00:00:00+00:00")
+    log = AuditLog(tmp_path / "audit.jsonl", clock=lambda: "2024-01-01T00:00:00+00:00", key=KEY)
     for i in range(4):
         log.append("event", {"i": i})
     return log.path
@@ -39,7 +50,7 @@ def test_intact_log_verifies(log_path: Path) -> None:
 
 def test_append_returns_the_merkle_root_of_all_lines(log_path: Path) -> None:
     """The root recorded after an append is the Merkle root over every line."""
-    root = AuditLog(log_path).append("more", {})
+    root = AuditLog(log_path, key=KEY).append("more", {})
     lines = [line.encode() for line in _lines(log_path)]
     assert root == merkle_root(lines)
     assert json.loads(Path(f"{log_path}.root.json").read_text())["count"] == 5
@@ -110,3 +121,6 @@ def test_training_run_appends_audit_events(tmp_path: Path) -> None:
     assert events[0] == "run_started"
     assert events[-1] == "model_persisted"
     assert verify_audit_log(log).intact
+    key_file = tmp_path / "config" / "perfcore" / "audit.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert main(["audit", "verify", str(log), "--key-file", str(key_file)]) == 0
