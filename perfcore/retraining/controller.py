@@ -26,6 +26,7 @@ __all__ = ["Decision", "RetrainingController"]
 
 Clock = Callable[[], float]
 _PRIORITY = {"emergency": 0, "floor": 1, "drop": 2, "drift": 3, "schedule": 4}
+_REFUSALS = frozenset({"cooldown", "resources", "cost"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class RetrainingController:
         self.started = clock()
         self.last_retrain: float | None = None
         self.probation: _Probation | None = None
+        self.quieted: dict[tuple[str, str], int] = {}  # refusals since the last retrain
+        self.quiet_total = 0
 
     def observe(self, prediction: int, label: int,
                 features: Sequence[float] | None = None) -> list[Decision]:
@@ -86,7 +89,18 @@ class RetrainingController:
 
     def _act(self, signals: list[Signal], decisions: list[Decision]) -> list[Decision]:
         for signal in sorted(signals, key=lambda s: (s.event, _PRIORITY[s.kind])):
-            decisions.append(self._handle(signal))
+            decision = self._handle(signal)
+            key = (decision.trigger, decision.action)
+            if decision.action in _REFUSALS:
+                # A persisting condition re-triggers every few hundred events; say it once
+                # until the next retrain and count the rest.
+                self.quieted[key] = self.quieted.get(key, 0) + 1
+                if self.quieted[key] > 1:
+                    self.quiet_total += 1
+                    continue
+            else:
+                self.quieted.clear()
+            decisions.append(decision)
         return decisions
 
     def _schedule(self) -> list[Signal]:
