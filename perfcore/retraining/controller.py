@@ -69,6 +69,7 @@ class RetrainingController:
         self.probation: _Probation | None = None
         self.quieted: dict[tuple[str, str], int] = {}  # refusals since the last retrain
         self.quiet_total = 0
+        self.last_refusal: Decision | None = None
 
     def observe(self, prediction: int, label: int,
                 features: Sequence[float] | None = None) -> list[Decision]:
@@ -88,10 +89,15 @@ class RetrainingController:
         return self._act(signals + self._schedule(), decisions)
 
     def _act(self, signals: list[Signal], decisions: list[Decision]) -> list[Decision]:
+        handled: set[int] = set()
         for signal in sorted(signals, key=lambda s: (s.event, _PRIORITY[s.kind])):
+            if signal.event in handled:
+                continue  # one decision per event: its most urgent trigger
+            handled.add(signal.event)
             decision = self._handle(signal)
             key = (decision.trigger, decision.action)
             if decision.action in _REFUSALS:
+                self.last_refusal = decision
                 # A persisting condition re-triggers every few hundred events; say it once
                 # until the next retrain and count the rest.
                 self.quieted[key] = self.quieted.get(key, 0) + 1
