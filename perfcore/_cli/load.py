@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from perfcore._cli.models import add_store_flag, store_root
+from perfcore._cli.models import add_store_flag, open_store
 from perfcore.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -94,10 +94,9 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
 def _model_dir(args: argparse.Namespace) -> str:
     if args.model_dir:
         return str(args.model_dir)
-    from perfcore.retraining import ModelStore
     from perfcore.retraining.publish import ensure_current
 
-    store = ModelStore(store_root(args.model_store))
+    store = open_store(args.model_store)
     ensure_current(store)
     return str(store.current_path)
 

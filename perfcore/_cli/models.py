@@ -6,7 +6,10 @@ import argparse
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from perfcore.retraining import ModelStore
 
 
 def add_store_flag(p: argparse.ArgumentParser) -> None:
@@ -16,14 +19,14 @@ def add_store_flag(p: argparse.ArgumentParser) -> None:
                    "'models')")
 
 
-def store_root(flag: Path | None) -> Path:
-    """The store the flag names, else the configured one (relative to the project root)."""
+def open_store(flag: Path | None) -> ModelStore:
+    """The model store, with retention from [tool.perfcore.retraining]."""
     from perfcore.config import load_settings
+    from perfcore.retraining import ModelStore, RetrainingSettings
 
-    if flag is not None:
-        return flag
     settings = load_settings()
-    return settings.resolve(settings.model_store)
+    root = flag if flag is not None else settings.resolve(settings.model_store)
+    return ModelStore(root, RetrainingSettings.from_mapping(settings.retraining))
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,10 +45,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         sub.set_defaults(handler=handler)
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from perfcore.retraining import ModelStore
-
-    return ModelStore(store_root(args.model_store))
+def _store(args: argparse.Namespace) -> ModelStore:
+    return open_store(args.model_store)
 
 
 def _list(args: argparse.Namespace) -> int:

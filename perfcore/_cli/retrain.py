@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcore._cli.models import add_store_flag, store_root
+from perfcore._cli.models import add_store_flag, open_store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,7 +87,6 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
 
     from perfcore.config import load_settings
     from perfcore.retraining import (
-        ModelStore,
         PipelineTrainer,
         RetrainingController,
         RetrainingSettings,
@@ -96,7 +95,7 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
     settings = RetrainingSettings.from_mapping(load_settings().retraining)
     if args.reference_accuracy is not None:
         settings = replace(settings, reference_accuracy=args.reference_accuracy)
-    store = None if args.dry_run else ModelStore(store_root(args.model_store), settings)
+    store = None if args.dry_run else open_store(args.model_store)
     trainer = None if args.dry_run else PipelineTrainer(settings.model_type)
     return RetrainingController(settings, n_features=n_features or None, store=store,
                                 trainer=trainer, clock=clock)

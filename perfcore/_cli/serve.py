@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfcore._cli.models import add_store_flag, store_root
+from perfcore._cli.models import add_store_flag, open_store
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,9 +55,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _store_current(flag: Path | None) -> Path:
     """The store's current model, trained and published first when the store has none."""
-    from perfcore.retraining import ModelStore
     from perfcore.retraining.publish import ensure_current
 
-    store = ModelStore(store_root(flag))
+    store = open_store(flag)
     ensure_current(store)
     return store.current_path

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore._cli.models import add_store_flag, store_root
+from perfcore._cli.models import add_store_flag, open_store
 from perfcore.training.catalog import MODEL_TYPES
 
 PHASE_RESULTS_FILE = "phase_results.json"
@@ -143,10 +143,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _publish(result: TrainingResult, flag: Path | None) -> None:
     """A model that passed the gate becomes the next version and current in the model store."""
-    from perfcore.retraining import ModelStore
     from perfcore.retraining.publish import publish
 
-    store = ModelStore(store_root(flag))
+    store = open_store(flag)
     stored = publish(store, result)
     if stored is not None:
         print(f"model store: version {stored.version} is current in {store.root}")
