@@ -102,3 +102,21 @@ def test_train_publishes_where_serve_loads(tmp_path: Path, monkeypatch: pytest.M
     assert "version 1.0.0 is current" in capsys.readouterr().out
     assert ModelStore(tmp_path / "models").current() == "1.0.0"
     assert load_predictor(tmp_path / "models" / "current").version == "1.0.0"
+
+
+def test_watch_retrains_and_promotes_through_the_pipeline(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A drop in a simulated stream is retrained with perfcore.training and promoted."""
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.perfcore.retraining]\nwindow = 500\nhistory = 4000\nshadow_events = 1000\n"
+        "max_cpu_percent = 100\nmin_memory_mb = 0\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["retrain", "simulate", "--events", "10000", "--drop-to", "0.3",
+                 "--change-at", "6000", "--output", "s.jsonl"]) == 0
+    assert main(["retrain", "watch", "s.jsonl", "--reference-accuracy", "0.6"]) == 0
+    out = capsys.readouterr().out
+    assert "promoted [1.0.0]" in out
+    store = ModelStore(tmp_path / "models")
+    assert store.current() == "1.0.0"
+    assert store.get("1.0.0").metadata["model_type"] == "logistic"
