@@ -129,3 +129,19 @@ def test_holm_rejects_step_down() -> None:
     """Holm rejects the smallest p-values while each is under alpha / (m - rank)."""
     p = np.array([0.001, 0.04, 0.012, 0.9])
     assert holm_reject(p, 0.05).tolist() == [True, False, True, False]
+
+
+def test_ks_matches_scipy_ks_2samp() -> None:
+    """The presorted KS gives scipy ks_2samp's asymptotic statistics and p-values."""
+    from scipy.stats import ks_2samp
+
+    from perfcore.retraining.drift import ks_two_sample
+
+    rng = np.random.default_rng(3)
+    reference = rng.normal(size=(700, 4))
+    window = rng.normal(size=(500, 4)) + np.array([0.0, 0.1, 0.3, 0.0])
+    window[:50, 3] = np.round(window[:50, 3], 1)  # some ties
+    stats, p = ks_two_sample(np.sort(reference.T, axis=1), window)
+    expected = ks_2samp(reference, window, axis=0, method="asymp")
+    np.testing.assert_allclose(stats, expected.statistic, rtol=1e-12)
+    np.testing.assert_allclose(p, expected.pvalue, rtol=1e-9)
