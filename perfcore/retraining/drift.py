@@ -4,7 +4,8 @@ The test is the two-sample Kolmogorov-Smirnov test per feature with scipy's
 asymptotic p-value (the reference sorted once), and the features are one family:
 Holm's step-down correction keeps the chance of any false drift call in one
 evaluation at ``alpha``. Memory is two fixed ``(rows, features)`` arrays, whatever
-the length of the stream."""
+the length of the stream.
+"""
 
 from __future__ import annotations
 
