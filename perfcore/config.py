@@ -28,6 +28,10 @@ class Settings:
     baselines_dir: Path = Path("reports/baselines")
     claims_file: Path = Path("reports/claims.toml")
     output_dir: Path = Path("reports/latest")
+    # The one model store that train, serve, load and retraining share (docs/retraining.md).
+    model_store: Path = Path("models")
+    # [tool.perfcore.retraining], validated by perfcore.retraining.RetrainingSettings.
+    retraining: Mapping[str, Any] = field(default_factory=dict)
     root: Path = Path()
 
     def __post_init__(self) -> None:
@@ -35,6 +39,8 @@ class Settings:
             raise ConfigError(f"threshold must be a fraction such as 0.05, got {self.threshold}")
         if not 0 < self.alpha < 1:
             raise ConfigError(f"alpha must lie in (0, 1), got {self.alpha}")
+        if not isinstance(self.retraining, Mapping):
+            raise ConfigError("[tool.perfcore.retraining] must be a table")
         for pattern, value in self.thresholds.items():
             if not isinstance(value, int | float) or value < 0:
                 raise ConfigError(f"threshold for {pattern!r} must be a non-negative number")
@@ -51,7 +57,7 @@ class Settings:
         return path if path.is_absolute() else self.root / path
 
 
-_PATH_KEYS = {"baselines_dir", "claims_file", "output_dir"}
+_PATH_KEYS = {"baselines_dir", "claims_file", "output_dir", "model_store"}
 
 
 def positive_int(text: str) -> int:

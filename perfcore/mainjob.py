@@ -51,7 +51,6 @@ __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
 
 HISTORY_DIR = Path("reports/history")
 ASV_SITE = Path(".asv/html/index.html")
-MODEL_DIR = Path("models/current")
 # A full run is this many passes over the suite, each in its own process with a share
 # of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
 # a shared machine is mostly between processes and minutes, not within one (see docs/benchmarks.md).
@@ -179,7 +178,8 @@ def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
 
     settings = LoadSettings(
         targets=("local", "cloud"), users=8, duration_s=4.0 if job.quick else 10.0,
-        workdir=out / "load", model_dir=str(job.settings.resolve(MODEL_DIR)))
+        workdir=out / "load",
+        model_dir=str(job.settings.resolve(job.settings.model_store) / "current"))
     report = run_load(settings, progress=_every(2.0, lambda m: progress(f"load: {m}")))
     if report.problems:
         raise ServiceError("the load test failed: " + "; ".join(report.problems))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from perfcore._cli.models import add_store_flag, open_store
 from perfcore.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -44,9 +45,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help='service level, e.g. "p99<20ms" or "local:error_rate<1%%" (repeatable)')
     p.add_argument("--remote-url", default=None,
                    help="load a real endpoint instead (key from $PERFCORE_REMOTE_API_KEY)")
-    p.add_argument("--model-dir", default="models/current")
+    add_store_flag(p)
+    p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)  # older spelling
     p.add_argument("--synthetic-model", action="store_true",
-                   help="serve a small synthetic logistic model instead of models/current")
+                   help="serve a small synthetic logistic model instead of the store's current")
     p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
     p.add_argument("--batch-wait-ms", type=float, default=1.0)
     p.add_argument("--stall-at", type=float, default=None, help=argparse.SUPPRESS)
@@ -85,8 +87,18 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
         max_requests=args.max_requests, rate=args.rate, arrival=args.arrival,
         sweep_users=args.sweep_users, sweep_rates=args.sweep_rates, processes=args.processes,
         shape=args.shape, connections=args.connections, remote_url=args.remote_url,
-        model_dir=None if args.synthetic_model else args.model_dir, server=server, cloud=cloud,
+        model_dir=None if args.synthetic_model else _model_dir(args), server=server, cloud=cloud,
         validity=Validity(args.min_requests, args.min_duration), workdir=workdir, seed=args.seed)
+
+
+def _model_dir(args: argparse.Namespace) -> str:
+    if args.model_dir:
+        return str(args.model_dir)
+    from perfcore.retraining.publish import ensure_current
+
+    store = open_store(args.model_store)
+    ensure_current(store)
+    return str(store.current_path)
 
 
 def _progress(line: str) -> None:

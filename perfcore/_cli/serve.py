@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli.models import add_store_flag, open_store
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` subcommand."""
@@ -13,7 +15,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--cloud", action="store_true", help="serve the simulated cloud endpoint")
-    p.add_argument("--model-dir", default="models/current")
+    add_store_flag(p)
+    p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)  # older spelling
+    p.add_argument("--reload-ms", type=int, default=500,
+                   help="check the store's current model this often (0: never; default 500)")
     p.add_argument("--synthetic-model", action="store_true",
                    help="serve a small synthetic logistic model")
     p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
@@ -33,11 +38,25 @@ def _run(args: argparse.Namespace) -> int:
         config = ServerConfig(batch_rows=args.batch_rows, batch_wait_ms=args.batch_wait_ms)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    if not args.synthetic_model:
+    if args.reload_ms < 0:
+        raise ConfigError(f"--reload-ms must be >= 0, got {args.reload_ms}")
+    model_dir: str | None = None
+    if args.model_dir and not args.synthetic_model:
         ensure_model(Path(args.model_dir))
-    spec = ServerSpec(kind="cloud" if args.cloud else "local",
-                      model_dir=None if args.synthetic_model else args.model_dir,
-                      config=config, host=args.host, port=args.port)
+        model_dir = args.model_dir
+    elif not args.synthetic_model:
+        model_dir = str(_store_current(args.model_store))
+    spec = ServerSpec(kind="cloud" if args.cloud else "local", model_dir=model_dir,
+                      config=config, host=args.host, port=args.port, reload_ms=args.reload_ms)
     print(f"serving {spec.kind} on http://{args.host}:{args.port} (Ctrl-C to stop)")
     run_server(spec)
     return 0
+
+
+def _store_current(flag: Path | None) -> Path:
+    """The store's current model, trained and published first when the store has none."""
+    from perfcore.retraining.publish import ensure_current
+
+    store = open_store(flag)
+    ensure_current(store)
+    return store.current_path

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli.models import add_store_flag, open_store
 from perfcore.training.catalog import MODEL_TYPES
 
 PHASE_RESULTS_FILE = "phase_results.json"
@@ -52,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--max-ece", type=float, default=0.08, help="gate: maximum ECE")
     p.add_argument("--fail-on-gate", action="store_true",
                    help="exit 1 when the model fails the promotion gate")
+    add_store_flag(p)
     p.set_defaults(handler=_run)
 
 
@@ -139,5 +141,16 @@ def _run(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"perfcore: note: {note}", file=sys.stderr)
     _print_result(result)
+    _publish(result, args.model_store)
     _print_performance(result)
     return 1 if args.fail_on_gate and not result.gate.passed else 0
+
+
+def _publish(result: TrainingResult, flag: Path | None) -> None:
+    """A model that passed the gate becomes the next version and current in the model store."""
+    from perfcore.retraining.publish import publish
+
+    store = open_store(flag)
+    stored = publish(store, result)
+    if stored is not None:
+        print(f"model store: version {stored.version} is current in {store.root}")

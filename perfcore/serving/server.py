@@ -30,6 +30,7 @@ class ServerSpec:
     host: str = "127.0.0.1"
     port: int = 8000
     fast_path: bool = True  # False: every prediction goes through sklearn's predict_proba
+    reload_ms: int = 500  # follow a promotion or rollback in model_dir (0: load once)
 
     def to_json(self) -> str:
         """One-line JSON, for a child process's argv."""
@@ -49,6 +50,11 @@ class ServerSpec:
 def _predictor(spec: ServerSpec) -> Predictor:
     if spec.model_dir is None:
         return synthetic_predictor(fast=spec.fast_path)
+    if spec.reload_ms > 0:
+        from perfcore.serving.reload import ReloadingPredictor
+
+        return ReloadingPredictor(Path(spec.model_dir), fast=spec.fast_path,
+                                  interval_s=spec.reload_ms / 1000)
     return load_predictor(Path(spec.model_dir), fast=spec.fast_path)
 
 

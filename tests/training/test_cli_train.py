@@ -11,6 +11,12 @@ from perfcore.cli import main
 from perfcore.results import load_results
 
 
+@pytest.fixture(autouse=True)
+def _project_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A passing model is published to the project's model store: keep it out of the repo."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     try:
         code = main(["train", *argv])
