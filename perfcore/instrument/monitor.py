@@ -134,6 +134,7 @@ class ResourceMonitor:
         self.interval_s = interval_s
         self.rules = tuple(rules)
         self._callbacks = list(callbacks)
+        self._sample_callbacks: list[Callable[[Sample], None]] = []
         self._clock = clock
         self._process = psutil.Process(pid)
         self._gpu_wanted = gpu
@@ -187,6 +188,10 @@ class ResourceMonitor:
         """Call ``callback`` with every alert from now on."""
         self._callbacks.append(callback)
 
+    def add_sample_callback(self, callback: Callable[[Sample], None]) -> None:
+        """Call ``callback`` with every sample from now on (an alert manager's feed)."""
+        self._sample_callbacks.append(callback)
+
     def sample(self) -> Sample:
         """Take one sample now, store it and evaluate the alert rules."""
         now = self._clock()
@@ -217,6 +222,11 @@ class ResourceMonitor:
         with self._lock:
             self._samples.append(record)
         self._check_rules(record)
+        for callback in list(self._sample_callbacks):
+            try:
+                callback(record)
+            except Exception:  # a broken listener must not stop the sampler
+                _log.exception("resource sample callback failed")
         return record
 
     def samples(self) -> tuple[Sample, ...]:
