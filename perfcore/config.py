@@ -28,6 +28,7 @@ class Settings:
     baselines_dir: Path = Path("reports/baselines")
     claims_file: Path = Path("reports/claims.toml")
     output_dir: Path = Path("reports/latest")
+    profiles: Mapping[str, Any] = field(default_factory=dict)  # perfcore.optimisation.profiles
     root: Path = Path()
 
     def __post_init__(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli import _optimise
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` subcommand."""
@@ -18,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="serve a small synthetic logistic model")
     p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
     p.add_argument("--batch-wait-ms", type=float, default=1.0)
+    _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
 
@@ -35,9 +38,16 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(str(exc)) from None
     if not args.synthetic_model:
         ensure_model(Path(args.model_dir))
+    choice = _optimise.choose(args, config)  # a variant refused by the gate stops here (exit 2)
     spec = ServerSpec(kind="cloud" if args.cloud else "local",
                       model_dir=None if args.synthetic_model else args.model_dir,
-                      config=config, host=args.host, port=args.port)
+                      config=choice.config, host=args.host, port=args.port,
+                      precision=choice.precision)
+    if choice.note:
+        print(choice.note)
     print(f"serving {spec.kind} on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    if choice.workers > 1:
+        _optimise.serve_workers(spec, choice.workers, Path("reports/latest/serve"))
+        return 0
     run_server(spec)
     return 0

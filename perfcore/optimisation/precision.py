@@ -39,8 +39,8 @@ __all__ = [
 Precision = Literal["float64", "float32", "float16", "int8"]
 Granularity = Literal["channel", "tensor"]
 PRECISIONS: tuple[Precision, ...] = ("float64", "float32", "float16", "int8")
-_DTYPES: dict[str, type[np.floating[Any]]] = {"float64": np.float64, "float32": np.float32, "float16": np.float16,
-           "int8": np.float32}
+_DTYPES: dict[str, type[np.floating[Any]]] = {
+    "float64": np.float64, "float32": np.float32, "float16": np.float16, "int8": np.float32}
 FloatArray = NDArray[np.float64]
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "check_variant",
     "evaluation_set",
     "measure_variants",
+    "reference_model",
     "synthetic_evaluation_set",
 ]
 
@@ -151,6 +152,18 @@ def synthetic_evaluation_set(n_features: int = 16, seed: int = 0,
     x = rng.normal(size=(rows, n_features))
     y = (x @ weights + rng.normal(scale=0.5, size=rows) > 0).astype(np.int64)
     return EvaluationSet(x, y, f"synthetic-{n_features}-{seed} fresh rows")
+
+
+def reference_model(model_dir: Path | None) -> tuple[Predictor, EvaluationSet]:
+    """The full-precision predictor a server would load and its held-out rows.
+
+    ``None`` is the synthetic model servers use with ``--synthetic-model``.
+    """
+    from perfcore.serving.model import load_predictor, synthetic_predictor
+
+    if model_dir is None:
+        return synthetic_predictor(), synthetic_evaluation_set()
+    return load_predictor(model_dir), evaluation_set(model_dir)
 
 
 @dataclass(frozen=True)

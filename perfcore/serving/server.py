@@ -30,6 +30,7 @@ class ServerSpec:
     host: str = "127.0.0.1"
     port: int = 8000
     fast_path: bool = True  # False: every prediction goes through sklearn's predict_proba
+    precision: str = "float64"  # a perfcore.optimisation precision variant of the model
 
     def to_json(self) -> str:
         """One-line JSON, for a child process's argv."""
@@ -48,8 +49,16 @@ class ServerSpec:
 
 def _predictor(spec: ServerSpec) -> Predictor:
     if spec.model_dir is None:
-        return synthetic_predictor(fast=spec.fast_path)
-    return load_predictor(Path(spec.model_dir), fast=spec.fast_path)
+        predictor = synthetic_predictor(fast=spec.fast_path)
+    else:
+        predictor = load_predictor(Path(spec.model_dir), fast=spec.fast_path)
+    if spec.precision == "float64":
+        return predictor
+    # The one hook to choose the predictor: the caller (perfcore serve, perfcore tune)
+    # has already run the variant through the promotion gate.
+    from perfcore.optimisation.precision import make_variant
+
+    return make_variant(predictor, spec.precision)
 
 
 def build_app(spec: ServerSpec) -> Any:
