@@ -153,8 +153,11 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int) -> N
     print(f"{'configuration':<26} {'capacity at p99<=' + f'{slo.p99_s * 1e3:g}ms':>22} "
           f"{'steps':>5}  outcome")
     for trial in result.trials:
-        print(f"{trial.settings.label():<26} {trial.capacity.rate:>20.0f}/s "
-              f"{len(trial.capacity.probes):>5}  {trial.note}")
+        probes = trial.capacity.probes
+        rate = f"{trial.capacity.rate:.0f}/s"
+        if trial.rolled_back and len(probes) == 1:  # not searched below (--quick)
+            rate = f"< {probes[0].rate:.0f}/s"
+        print(f"{trial.settings.label():<26} {rate:>22} {len(probes):>5}  {trial.note}")
     toml = profile_toml(args.profile_name, result.best,
                         f"perfcore tune: {result.best_rate:.0f}/s at p99 <= "
                         f"{slo.p99_s * 1e3:g} ms")
