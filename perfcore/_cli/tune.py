@@ -48,6 +48,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--profile-out", type=Path, default=None,
                    help="write the recommended profile as a TOML table to this file")
     p.add_argument("--output", type=Path, default=None, help="JSON of every trial and probe")
+    p.add_argument("--alert-webhook", default=None, metavar="URL",
+                   help="POST an alert (JSON) when a step's p99 or errors break the SLO")
+    p.add_argument("--alert-command", nargs="+", default=None, metavar="ARG",
+                   help="run this argv (no shell; alert JSON on stdin) on the same alerts")
     p.set_defaults(handler=_run)
 
 
@@ -101,6 +105,22 @@ def _start(args: argparse.Namespace, cores: int, memory: int) -> tuple[Any, str]
     return profiles[name].settings, name
 
 
+def _alerts(args: argparse.Namespace, slo: Any) -> Any:
+    """An alert manager over the steps: p99 past the SLO, any errors."""
+    from perfcore.optimisation.alertmanager import AlertManager
+    from perfcore.optimisation.alerts import AlertPolicy, ThresholdRule
+    from perfcore.optimisation.channels import Channel, CommandChannel, WebhookChannel
+
+    channels: list[Channel] = []
+    if args.alert_webhook:
+        channels.append(WebhookChannel(args.alert_webhook))
+    if args.alert_command:
+        channels.append(CommandChannel.of(args.alert_command))
+    rules = [ThresholdRule("p99_over_slo", "load.p99_s", slo.p99_s),
+             ThresholdRule("errors", "load.error_rate", 0.0)]
+    return AlertManager(rules, channels, policy=AlertPolicy(cooldown_s=30.0))
+
+
 def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -132,10 +152,14 @@ def _run(args: argparse.Namespace) -> int:
     if note:
         print(note, file=sys.stderr)
     model_dir = None if args.synthetic_model else args.model_dir
-    with ServerTarget(model_dir, workdir, steps, progress=_progress) as target:
+    alerts = _alerts(args, slo)
+    with ServerTarget(model_dir, workdir, steps, alerts=alerts, progress=_progress) as target:
         result = tune(target, start, slo, STRATEGIES[args.strategy], limits, ladders=ladders)
         restarts = target.restarts
     _report(args, result, slo, restarts)
+    counts = alerts.summary()
+    print(f"alerts: {dict(counts['fired'])} fired, {counts['counts'].get('delivered', 0)} "
+          f"delivered, {counts['pending']} pending retry, {counts['dead']} dropped")
     return EXIT_OK if result.best_rate > 0 else EXIT_FAILED
 
 
