@@ -5,11 +5,16 @@ numpy :class:`~perfcore.serving.model.LinearPredictor`, or the training pipeline
 MLP behind an :class:`~perfcore.serving.model.EstimatorPredictor`) as one or two
 dense layers with the standardisation folded into the first. ``float32`` and
 ``float16`` cast the weights and compute in that type; ``int8`` stores each weight
-matrix as int8 with symmetric scales, one per output channel (``channel``) or one for
-the whole matrix (``tensor``), and multiplies the float32 input by the int8 matrix,
-applying the scales to the products (weight-only quantisation: the weights are a
-quarter of float32's size; activations stay float32). Probabilities are always
-returned as float64, so the server's JSON and checks are unchanged.
+matrix as int8 with symmetric scales and multiplies the float32 input by it, applying
+the scales around the product (weight-only quantisation; activations stay float32).
+Scales come per output channel (``channel``), for the whole matrix (``tensor``), or --
+the default -- per input feature *and* per output channel (``input-channel``):
+``W ~= diag(r) Q diag(c)``, computed as ``((x * r) @ Q) * c``. The default exists
+because the served weights have the standardisation folded in: raw features that
+span orders of magnitude (breast_cancer's areas near 1000, smoothness near 0.01)
+give weights that span them inversely, and one scale per output column rounds the
+small ones to zero (the promotion gate refused that variant). Probabilities are
+always returned as float64, so the server's JSON and checks are unchanged.
 
 ``float64`` is the reference: :func:`make_variant` returns the predictor unchanged.
 """
@@ -27,6 +32,7 @@ from perfcore.errors import InputError
 from perfcore.serving.model import EstimatorPredictor, LinearPredictor, Predictor
 
 __all__ = [
+    "GRANULARITIES",
     "PRECISIONS",
     "DenseLayer",
     "Precision",
@@ -34,10 +40,12 @@ __all__ = [
     "make_variant",
     "model_bytes",
     "quantise_int8",
+    "quantise_int8_rows",
 ]
 
 Precision = Literal["float64", "float32", "float16", "int8"]
-Granularity = Literal["channel", "tensor"]
+Granularity = Literal["input-channel", "channel", "tensor"]
+GRANULARITIES: tuple[Granularity, ...] = ("input-channel", "channel", "tensor")
 PRECISIONS: tuple[Precision, ...] = ("float64", "float32", "float16", "int8")
 _DTYPES: dict[str, type[np.floating[Any]]] = {
     "float64": np.float64, "float32": np.float32, "float16": np.float16, "int8": np.float32}
@@ -58,16 +66,29 @@ def quantise_int8(weight: FloatArray, granularity: Granularity = "channel"
     return q, scale.astype(np.float32)
 
 
+def quantise_int8_rows(weight: FloatArray
+                       ) -> tuple[NDArray[np.int8], NDArray[np.float32], NDArray[np.float32]]:
+    """``weight ~= diag(rows) @ q * cols``: a scale per input row, then per output column."""
+    w = np.asarray(weight, dtype=np.float64)
+    peak = np.abs(w).max(axis=1)
+    rows = np.where(peak > 0, peak, 1.0)
+    q, cols = quantise_int8(w / rows[:, None], "channel")
+    return q, cols, rows.astype(np.float32)
+
+
 @dataclass(frozen=True)
 class DenseLayer:
     """``x @ weight * scale + bias``; ``scale`` is set only for INT8 weights."""
 
     weight: NDArray[Any]  # (in, out)
     bias: NDArray[Any]  # (out,)
-    scale: NDArray[np.float32] | None = None
+    scale: NDArray[np.float32] | None = None  # per output column (or one)
+    in_scale: NDArray[np.float32] | None = None  # per input row (input-channel INT8)
 
     def apply(self, x: NDArray[Any]) -> NDArray[Any]:
         """The layer's output for a batch of rows."""
+        if self.in_scale is not None:
+            x = x * self.in_scale
         y: NDArray[Any] = x @ self.weight
         if self.scale is not None:
             y = y * self.scale
@@ -76,7 +97,7 @@ class DenseLayer:
     @property
     def nbytes(self) -> int:
         """Bytes the layer's parameters occupy."""
-        extra = self.scale.nbytes if self.scale is not None else 0
+        extra = sum(a.nbytes for a in (self.scale, self.in_scale) if a is not None)
         return int(self.weight.nbytes + self.bias.nbytes + extra)
 
 
@@ -134,19 +155,23 @@ def _float_layers(predictor: Predictor) -> tuple[list[tuple[FloatArray, FloatArr
 
 
 def make_variant(predictor: Predictor, precision: str,
-                 granularity: Granularity = "channel") -> Predictor:
+                 granularity: Granularity = "input-channel") -> Predictor:
     """``predictor`` at ``precision`` (``float64`` returns it unchanged)."""
     if precision not in PRECISIONS:
         raise InputError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
-    if granularity not in ("channel", "tensor"):
-        raise InputError(f"unknown INT8 granularity {granularity!r}; choose channel or tensor")
+    if granularity not in GRANULARITIES:
+        raise InputError(f"unknown INT8 granularity {granularity!r}; choose from "
+                         f"{', '.join(GRANULARITIES)}")
     if precision == "float64":
         return predictor
     parts, output = _float_layers(predictor)
     dtype = _DTYPES[precision]
     layers = []
     for weight, bias in parts:
-        if precision == "int8":
+        if precision == "int8" and granularity == "input-channel":
+            q, scale, rows = quantise_int8_rows(weight)
+            layers.append(DenseLayer(q, bias.astype(np.float32), scale, rows))
+        elif precision == "int8":
             q, scale = quantise_int8(weight, granularity)
             layers.append(DenseLayer(q, bias.astype(np.float32), scale))
         else:

@@ -13,8 +13,11 @@ def test_two_workers_answer_a_step_and_stop(tmp_path) -> None:
                       alerts=alerts) as target:
         target.apply(ServerSettings(workers=2, precision="int8"))
         procs = list(target._procs)
-        assert len(procs) == 2 and procs[0].url.startswith("http://127.0.0.1:")
+        assert len(procs) == 2
+        assert procs[0].url.startswith("http://127.0.0.1:")
         step = target.run(100.0)
-    assert step.errors == 0 and step.requests >= 45 and step.p99_s is not None
+    assert step.errors == 0
+    assert step.requests >= 45
+    assert step.p99_s is not None
     assert alerts.summary()["fired"]["slow"] == 1
     assert not any(p.alive() for p in procs)

@@ -1,9 +1,11 @@
 """The alert manager: rule types, cooldown, escalation, acknowledgement, suppression, channels."""
 
+import itertools
 import json
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -102,7 +104,8 @@ def test_escalation_after_repeats_goes_critical_and_to_escalation_channels() -> 
         clock.t = t
         mgr.observe("cpu", 95)
     assert [p["severity"] for p in sink.got] == ["warning", "warning", "critical"]
-    assert len(pager.got) == 1 and pager.got[0]["escalated"]
+    assert len(pager.got) == 1
+    assert pager.got[0]["escalated"]
 
 
 def test_acknowledged_alert_is_quiet_until_its_condition_clears() -> None:
@@ -131,9 +134,9 @@ def test_suppression_window_silences_then_lets_through() -> None:
 
 class _Receiver(BaseHTTPRequestHandler):
     status = 200
-    bodies: list = []
+    bodies: ClassVar[list] = []
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+    def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         type(self).bodies.append(json.loads(self.rfile.read(length)))
         self.send_response(type(self).status)
@@ -144,7 +147,7 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture()
+@pytest.fixture
 def receiver():
     """A local HTTP receiver on 127.0.0.1; its handler class records bodies and sets status."""
     handler = type("Handler", (_Receiver,), {"bodies": [], "status": 200})
@@ -162,7 +165,8 @@ def test_webhook_delivers_json_to_a_local_receiver(receiver) -> None:
     mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [WebhookChannel(url)],
                        clock=Clock())
     mgr.observe("cpu", 95)
-    assert handler.bodies[0]["rule"] == "cpu" and handler.bodies[0]["value"] == 95
+    assert handler.bodies[0]["rule"] == "cpu"
+    assert handler.bodies[0]["value"] == 95
     assert mgr.summary()["counts"]["delivered"] == 1
 
 
@@ -180,11 +184,12 @@ def test_failing_webhook_keeps_the_alert_and_retries_with_bounded_backoff(receiv
         clock.t = mgr.pending[0].due
         mgr.retry_due()
         dues.append(mgr.pending[0].due)
-    assert [b - a for a, b in zip(dues, dues[1:])] == [2, 4, 4]
+    assert [b - a for a, b in itertools.pairwise(dues)] == [2, 4, 4]
     handler.status = 200
     clock.t = mgr.pending[0].due
     mgr.retry_due()
-    assert not mgr.pending and len(handler.bodies) == 5
+    assert not mgr.pending
+    assert len(handler.bodies) == 5
     assert mgr.summary()["counts"]["delivered"] == 1
 
 
@@ -196,7 +201,8 @@ def test_alert_is_dropped_to_dead_letters_after_max_attempts() -> None:
     mgr.observe("cpu", 95)
     clock.t = 100
     mgr.retry_due()
-    assert not mgr.pending and len(mgr.dead) == 1
+    assert not mgr.pending
+    assert len(mgr.dead) == 1
     assert mgr.summary()["counts"]["dropped"] == 1
 
 
@@ -213,7 +219,8 @@ def test_monitor_keeps_sampling_when_the_webhook_fails(receiver) -> None:
         clock.t = t
         monitor.sample()
     assert len(monitor.samples()) == 3
-    assert mgr.summary()["fired"]["rss"] == 3 and mgr.pending
+    assert mgr.summary()["fired"]["rss"] == 3
+    assert mgr.pending
 
 
 def test_command_hook_gets_the_alert_on_stdin_without_a_shell(tmp_path) -> None:
@@ -225,7 +232,8 @@ def test_command_hook_gets_the_alert_on_stdin_without_a_shell(tmp_path) -> None:
     mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [ok, bad], clock=Clock())
     mgr.observe("cpu", 95)
     assert json.loads(out.read_text())["rule"] == "cpu"
-    assert len(mgr.pending) == 1 and mgr.pending[0].channel is bad
+    assert len(mgr.pending) == 1
+    assert mgr.pending[0].channel is bad
     assert "exit 3" in mgr.pending[0].error
 
 

@@ -25,7 +25,7 @@ def test_custom_profile_inherits_through_a_chain() -> None:
     assert edge.chain == ("edge", "mid", "balanced")
 
 
-@pytest.mark.parametrize("raw, message", [
+@pytest.mark.parametrize(("raw", "message"), [
     ({"x": {"batch_row": 4}}, "unknown key"),
     ({"a": {"extends": "b"}, "b": {"extends": "a"}}, "cycle"),
     ({"a": {"extends": "nope"}}, "unknown profile"),
@@ -53,7 +53,8 @@ def test_profiles_command_exits_2_on_a_cycle(tmp_path, monkeypatch, capsys) -> N
              '[tool.perfcore.profiles.b]\nextends = "a"\n')
     assert main(["profiles"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "cycle" in err[0]
+    assert len(err) == 1
+    assert "cycle" in err[0]
 
 
 def test_serve_applies_a_custom_profile(tmp_path, monkeypatch) -> None:
@@ -63,7 +64,7 @@ def test_serve_applies_a_custom_profile(tmp_path, monkeypatch) -> None:
     _project(tmp_path, monkeypatch, '[tool.perfcore.profiles.mine]\nextends = "balanced"\n'
              'batch_rows = 4\nprecision = "float16"\n')
     started = []
-    monkeypatch.setattr(server, "run_server", lambda spec: started.append(spec))
+    monkeypatch.setattr(server, "run_server", started.append)
     assert main(["serve", "--synthetic-model", "--profile", "mine", "--port", "0"]) == 0
     spec = started[0]
     assert (spec.config.batch_rows, spec.config.batch_wait_ms, spec.precision) == \
@@ -77,7 +78,7 @@ def test_serve_with_an_unknown_profile_exits_2(tmp_path, monkeypatch, capsys) ->
     assert "unknown profile 'nope'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("cores, gib, name", [(1, 8, "latency"), (2, 8, "balanced"),
+@pytest.mark.parametrize(("cores", "gib", "name"), [(1, 8, "latency"), (2, 8, "balanced"),
                                               (8, 16, "throughput"), (8, 0.5, "latency")])
 def test_recommendation_follows_cores_and_memory(cores, gib, name) -> None:
     """Small machines get latency, middling ones balanced, large ones throughput."""

@@ -18,7 +18,8 @@ def test_search_brackets_the_knee_within_its_precision() -> None:
     """The capacity found lies within the precision below the true knee."""
     cap = find_capacity(lambda r: _step(r, 1000), 100, SLO20, STRATEGIES["balanced"],
                         max_steps=20, precision=0.05)
-    assert 1000 / 1.05 <= cap.rate <= 1000 and cap.bracketed
+    assert 1000 / 1.05 <= cap.rate <= 1000
+    assert cap.bracketed
 
 
 def test_invalid_steps_do_not_count_as_passing() -> None:
@@ -65,13 +66,16 @@ LADDER = {"batch_rows": (0, 8)}
 
 
 def test_a_step_that_violates_the_slo_is_rolled_back() -> None:
-    """A candidate failing at the incumbent's rate is rolled back and the previous config restored."""
+    """A candidate failing at the incumbent's rate is rolled back; the previous one is restored."""
     target = FakeTarget({START: 1000, WORSE: 300})
     result = tune(target, START, SLO20, STRATEGIES["balanced"],
                   TuneLimits(start_rate=100, max_steps=12), ladders=LADDER)
     trial = result.trials[1]
-    assert trial.settings == WORSE and trial.rolled_back and not trial.adopted
-    assert target.applied[-1] == START and result.best == START
+    assert trial.settings == WORSE
+    assert trial.rolled_back
+    assert not trial.adopted
+    assert target.applied[-1] == START
+    assert result.best == START
     assert 300 / 1.1 <= trial.capacity.rate <= 300  # still measured, for the table
 
 
@@ -80,7 +84,8 @@ def test_a_better_candidate_is_adopted() -> None:
     better = ServerSettings(batch_rows=8)
     result = tune(FakeTarget({START: 500, better: 2000}), START, SLO20, STRATEGIES["balanced"],
                   TuneLimits(start_rate=100, max_steps=12), ladders=LADDER)
-    assert result.best == better and result.trials[1].adopted
+    assert result.best == better
+    assert result.trials[1].adopted
     assert result.best_rate > 1500
 
 
@@ -90,4 +95,5 @@ def test_time_budget_stops_the_walk() -> None:
     result = tune(FakeTarget({START: 1000, WORSE: 2000}), START, SLO20, STRATEGIES["balanced"],
                   TuneLimits(start_rate=100, time_budget_s=60), ladders=LADDER,
                   clock=lambda: float(next(ticks)))
-    assert len(result.trials) == 1 and result.stopped == "time budget spent"
+    assert len(result.trials) == 1
+    assert result.stopped == "time budget spent"
