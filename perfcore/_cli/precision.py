@@ -19,6 +19,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--batch", type=int, default=256, help="rows per call for throughput")
     p.add_argument("--max-accuracy-drop", type=float, default=0.01)
     p.add_argument("--max-ece-rise", type=float, default=0.01)
+    p.add_argument("--served-rate", type=float, default=None, metavar="R",
+                   help="also serve each variant passing the gate on loopback and offer R "
+                        "requests/s open-loop: corrected p50/p99 and achieved throughput")
+    p.add_argument("--served-duration", type=float, default=5.0, metavar="S")
     p.set_defaults(handler=_run)
 
 
@@ -46,4 +50,31 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{r.precision:<9} {'pass' if r.gate_passed else 'FAIL':<5} "
               f"{r.accuracy_delta:>+8.4f} {r.ece_delta:>+8.4f} {r.p50_us:>8.1f} {r.p99_us:>8.1f} "
               f"{r.rows_per_s:>11.0f} {size:>8} {r.peak_alloc_bytes:>12}")
+    if args.served_rate is not None:
+        _served(args, [r.precision for r in rows if r.gate_passed])
     return 0
+
+
+def _served(args: argparse.Namespace, precisions: list[str]) -> None:
+    """One open-loop step per precision against a freshly started local server."""
+    from perfcore.config import load_settings
+    from perfcore.errors import ConfigError
+    from perfcore.load.tune import ServerTarget, StepSettings
+    from perfcore.optimisation.profiles import ServerSettings
+
+    if not 1 <= args.served_rate <= 50_000:
+        raise ConfigError("--served-rate must lie in [1, 50000] requests/s")
+    steps = StepSettings(duration_s=args.served_duration)
+    workdir = load_settings().resolve(Path("reports/latest")) / "precision"
+    model_dir = None if args.synthetic_model else args.model_dir
+    print(f"\nserved, one worker, no batching, {args.served_rate:g}/s for "
+          f"{args.served_duration:g} s (corrected latency)")
+    print(f"{'precision':<9} {'p50 ms':>8} {'p99 ms':>8} {'achieved/s':>11} {'errors':>7}")
+    with ServerTarget(model_dir, workdir, steps) as target:
+        for precision in precisions:
+            target.apply(ServerSettings(batch_rows=0, precision=precision))
+            step = target.run(args.served_rate)
+            p50 = "-" if step.p50_s is None else f"{step.p50_s * 1e3:.2f}"
+            p99 = "-" if step.p99_s is None else f"{step.p99_s * 1e3:.2f}"
+            print(f"{precision:<9} {p50:>8} {p99:>8} {step.achieved_rate:>11.0f} "
+                  f"{step.errors:>7}")

@@ -91,3 +91,15 @@ def test_tuned_profile_toml_round_trips() -> None:
     text = profile_toml("tuned", settings, 'a "quoted" note')
     raw = tomllib.loads(text)["tool"]["perfcore"]["profiles"]
     assert resolve_profiles(raw)["tuned"].settings == settings
+
+
+@pytest.mark.parametrize("argv", [
+    ["tune", "--synthetic-model", "--time-budget", "5"],
+    ["tune", "--synthetic-model", "--start-rate", "0"],
+    ["tune", "--synthetic-model", "--start-profile", "nope"],
+    ["precision", "--synthetic-model", "--calls", "0"],
+])
+def test_bad_tune_and_precision_flags_exit_2_before_any_load(argv, capsys) -> None:
+    """Out-of-range budgets, rates, counts and unknown profiles are one-line usage errors."""
+    assert main(argv) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
