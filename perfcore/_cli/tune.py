@@ -42,6 +42,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--step-duration", type=float, default=None, help="seconds of load a step")
     p.add_argument("--start-rate", type=float, default=200.0, help="first arrival rate /s")
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--retry-failed", type=int, default=0, metavar="N",
+                   help="re-run a failing search step up to N times (a busy, shared machine)")
     p.add_argument("--start-profile", default=None, metavar="NAME",
                    help="configuration to start from (default: the one recommended here)")
     p.add_argument("--profile-name", default="tuned", help="name of the profile written out")
@@ -66,9 +68,12 @@ def _limits(args: argparse.Namespace) -> tuple[Any, Any]:
         raise ConfigError("time budget must lie in [10, 3600] s and max configs in 1..64")
     if not 1 <= args.start_rate <= 100_000:
         raise ConfigError("start rate must lie in [1, 100000] requests/s")
+    if not 0 <= args.retry_failed <= 3:
+        raise ConfigError("--retry-failed must lie in 0..3")
     limits = TuneLimits(max_configs=configs, time_budget_s=budget,
                         max_steps=5 if quick else 7, start_rate=args.start_rate,
-                        precision=0.2 if quick else 0.1, measure_rejected=not quick)
+                        precision=0.2 if quick else 0.1, measure_rejected=not quick,
+                        retry_failed=args.retry_failed)
     steps = StepSettings(duration_s=args.step_duration or (1.5 if quick else 3.0),
                          connections=args.connections)
     return limits, steps
@@ -179,7 +184,7 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int) -> N
     for trial in result.trials:
         probes = trial.capacity.probes
         rate = f"{trial.capacity.rate:.0f}/s"
-        if trial.rolled_back and len(probes) == 1:  # not searched below (--quick)
+        if trial.rolled_back and all(p.rate == probes[0].rate for p in probes):  # --quick
             rate = f"< {probes[0].rate:.0f}/s"
         print(f"{trial.settings.label():<26} {rate:>22} {len(probes):>5}  {trial.note}")
     toml = profile_toml(args.profile_name, result.best,

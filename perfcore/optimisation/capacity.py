@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from perfcore.errors import ConfigError
 
 __all__ = ["SLO", "STRATEGIES", "Capacity", "Probe", "StepResult", "Strategy", "find_capacity",
-           "judge_step"]
+           "judge_step", "probe_rate"]
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,13 @@ def find_capacity(run: Callable[[float], StepResult], start_rate: float, slo: SL
                   min_rate: float = 1.0, max_rate: float = 1e6,
                   should_stop: Callable[[], bool] = lambda: False,
                   known_pass: float | None = None,
-                  known_fail: float | None = None) -> Capacity:
-    """Bracket and bisect the capacity; at most ``max_steps`` runs of ``run``.
+                  known_fail: float | None = None, retry_failed: int = 0) -> Capacity:
+    """Bracket and bisect the capacity; at most ``max_steps`` rates, each run by ``run``.
 
     ``known_pass`` / ``known_fail`` are rates already measured (by the caller's own
-    step), so the bracket starts from them.
+    step), so the bracket starts from them. ``retry_failed`` re-runs a failing rate
+    up to that many times and keeps the first pass: on a machine shared with other
+    work a stall from outside can fail one step; this is optimistic by design.
     """
     if not min_rate <= start_rate <= max_rate or max_steps < 1 or precision <= 0:
         raise ConfigError(f"start rate {start_rate:g} must lie in [{min_rate:g}, {max_rate:g}]")
@@ -127,9 +129,7 @@ def find_capacity(run: Callable[[float], StepResult], start_rate: float, slo: SL
     probes: list[Probe] = []
     rate = start_rate
     for _ in range(max_steps):
-        step = run(rate)
-        probe = Probe(rate, step, judge_step(step, slo))
-        probes.append(probe)
+        probe = probe_rate(run, rate, slo, retry_failed, probes)
         if probe.passed:
             lo = rate if lo is None else max(lo, rate)
         else:
@@ -139,6 +139,18 @@ def find_capacity(run: Callable[[float], StepResult], start_rate: float, slo: SL
             break
         rate = nxt
     return Capacity(lo or 0.0, tuple(probes))
+
+
+def probe_rate(run: Callable[[float], StepResult], rate: float, slo: SLO, retries: int,
+               probes: list[Probe]) -> Probe:
+    """Run ``rate`` (again on failure, up to ``retries`` times); appends to ``probes``."""
+    for _ in range(retries + 1):
+        step = run(rate)
+        probe = Probe(rate, step, judge_step(step, slo))
+        probes.append(probe)
+        if probe.passed:
+            break
+    return probe
 
 
 def _next_rate(lo: float | None, hi: float | None, factor: float,

@@ -26,7 +26,7 @@ from perfcore.optimisation.capacity import (
     Probe,
     Strategy,
     find_capacity,
-    judge_step,
+    probe_rate,
 )
 from perfcore.optimisation.precision import PRECISIONS
 from perfcore.optimisation.profiles import ServerSettings
@@ -64,6 +64,7 @@ class TuneLimits:
     start_rate: float = 200.0
     precision: float = 0.1
     measure_rejected: bool = True  # search a rolled-back candidate's capacity for the table
+    retry_failed: int = 0  # re-run a failing search step this many times (shared machines)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ class _Walk:
     def search(self, start_rate: float, **known: float) -> Capacity:
         return find_capacity(self.target.run, start_rate, self.slo, self.strategy,
                              max_steps=self.limits.max_steps, precision=self.limits.precision,
-                             should_stop=self.spent, **known)
+                             should_stop=self.spent, retry_failed=self.limits.retry_failed,
+                             **known)
 
 
 def tune(target: LoadTarget, start: ServerSettings, slo: SLO, strategy: Strategy,
@@ -159,8 +161,8 @@ def _try(walk: _Walk, current: ServerSettings, cap: Capacity, cand: ServerSettin
     target, factor = walk.target, walk.strategy.rate_factor
     target.apply(cand)
     start_rate = cap.rate if cap.rate > 0 else walk.limits.start_rate
-    step = target.run(start_rate)
-    first = Probe(start_rate, step, judge_step(step, walk.slo))
+    tried: list[Probe] = []
+    first = probe_rate(target.run, start_rate, walk.slo, walk.limits.retry_failed, tried)
     if not first.passed:
         note = f"step at {start_rate:.0f}/s: {first.reason}; rolled back"
         target.apply(current)  # the step broke the SLO: the previous configuration is back
@@ -169,11 +171,11 @@ def _try(walk: _Walk, current: ServerSettings, cap: Capacity, cand: ServerSettin
             target.apply(cand)  # an experiment for the table, then the previous one again
             below = walk.search(start_rate / factor, known_fail=start_rate)
             target.apply(current)
-        return Trial(cand, Capacity(below.rate, (first, *below.probes)), False, True, note, 0.0)
+        return Trial(cand, Capacity(below.rate, (*tried, *below.probes)), False, True, note, 0.0)
     rest = (walk.search(start_rate * factor, known_pass=start_rate) if not walk.spent()
             else Capacity(0.0, ()))
     rate = max(start_rate, rest.rate)
-    capacity = Capacity(rate, (first, *rest.probes))
+    capacity = Capacity(rate, (*tried, *rest.probes))
     if rate > cap.rate * (1 + walk.min_gain):
         return Trial(cand, capacity, True, False, "adopted", 0.0)
     target.apply(current)

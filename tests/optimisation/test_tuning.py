@@ -97,3 +97,12 @@ def test_time_budget_stops_the_walk() -> None:
                   clock=lambda: float(next(ticks)))
     assert len(result.trials) == 1
     assert result.stopped == "time budget spent"
+
+
+def test_a_failing_step_is_retried_when_asked() -> None:
+    """With retry_failed=1 a rate that fails once then passes counts as passing."""
+    outcomes = iter([0.080, 0.005, 0.005])
+    cap = find_capacity(lambda r: StepResult(r, r, 1000, 0, next(outcomes)), 100, SLO20,
+                        STRATEGIES["balanced"], max_steps=2, retry_failed=1)
+    assert [p.passed for p in cap.probes] == [False, True, True]
+    assert cap.rate == 150
