@@ -13,6 +13,9 @@ per sample), else they are ``None``.
 
 Alert rules fire when a metric stays past a threshold for ``for_samples`` samples in
 a row, then keep quiet for ``cooldown_s``; alerts go to the log and to callbacks.
+Richer alerting (rate of change, z-score, channels, escalation) is
+:class:`perfcore.optimisation.AlertManager`, fed every sample through
+:meth:`ResourceMonitor.add_sample_callback`.
 """
 
 from __future__ import annotations

@@ -103,3 +103,28 @@ def test_bad_tune_and_precision_flags_exit_2_before_any_load(argv, capsys) -> No
     """Out-of-range budgets, rates, counts and unknown profiles are one-line usage errors."""
     assert main(argv) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_serve_runs_the_profiles_worker_count(tmp_path, monkeypatch) -> None:
+    """perfcore serve --profile throughput starts two worker processes on the port."""
+    import perfcore.serving.process as process
+
+    class _Done:
+        def alive(self) -> bool:
+            return False
+
+        def stop(self) -> None:
+            pass
+
+    calls = []
+
+    def fake_start(spec, log_dir, workers):
+        calls.append((spec, workers))
+        return [_Done() for _ in range(workers)]
+
+    _project(tmp_path, monkeypatch, "[tool.perfcore]\n")
+    monkeypatch.setattr(process, "start_workers", fake_start)
+    assert main(["serve", "--synthetic-model", "--profile", "throughput", "--port", "0"]) == 0
+    spec, workers = calls[0]
+    assert workers == 2
+    assert (spec.config.batch_rows, spec.precision) == (32, "float32")
