@@ -184,8 +184,8 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int) -> N
     for trial in result.trials:
         probes = trial.capacity.probes
         rate = f"{trial.capacity.rate:.0f}/s"
-        if trial.rolled_back and all(p.rate == probes[0].rate for p in probes):  # --quick
-            rate = f"< {probes[0].rate:.0f}/s"
+        if probes and not any(p.passed for p in probes):  # nothing passed: only a bound
+            rate = f"< {min(p.rate for p in probes):.0f}/s"
         print(f"{trial.settings.label():<26} {rate:>22} {len(probes):>5}  {trial.note}")
     toml = profile_toml(args.profile_name, result.best,
                         f"perfcore tune: {result.best_rate:.0f}/s at p99 <= "
