@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="also serve each variant passing the gate on loopback and offer R "
                         "requests/s open-loop: corrected p50/p99 and achieved throughput")
     p.add_argument("--served-duration", type=float, default=5.0, metavar="S")
+    p.add_argument("--cloud", action="store_true",
+                   help="serve behind the simulated cloud endpoint (network delay, errors)")
     p.set_defaults(handler=_run)
 
 
@@ -67,10 +69,11 @@ def _served(args: argparse.Namespace, precisions: list[str]) -> None:
     steps = StepSettings(duration_s=args.served_duration)
     workdir = load_settings().resolve(Path("reports/latest")) / "precision"
     model_dir = None if args.synthetic_model else args.model_dir
-    print(f"\nserved, one worker, no batching, {args.served_rate:g}/s for "
+    where = "behind the simulated cloud" if args.cloud else "local"
+    print(f"\nserved {where}, one worker, no batching, {args.served_rate:g}/s for "
           f"{args.served_duration:g} s (corrected latency)")
     print(f"{'precision':<9} {'p50 ms':>8} {'p99 ms':>8} {'achieved/s':>11} {'errors':>7}")
-    with ServerTarget(model_dir, workdir, steps) as target:
+    with ServerTarget(model_dir, workdir, steps, kind="cloud" if args.cloud else "local") as target:
         for precision in precisions:
             target.apply(ServerSettings(batch_rows=0, precision=precision))
             step = target.run(args.served_rate)

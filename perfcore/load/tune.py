@@ -4,8 +4,10 @@
 ``apply`` (re)starts the server processes with a configuration (workers share one
 listening socket on a free loopback port), ``run`` offers one open-loop step at a
 rate with perfcore's generator and reports the corrected p99, the achieved rate,
-the request and error counts. Every step is bounded in time and count; the servers
-are stopped when the target is closed, whatever happened.
+the request and error counts. ``kind="cloud"`` serves through the simulated cloud
+endpoint (its network delay, errors and rate limit) instead. Every step is bounded
+in time and count; the servers are stopped when the target is closed, whatever
+happened.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 import httpx
 
@@ -50,8 +53,9 @@ class ServerTarget:
     """Server processes on loopback, reconfigured by ``apply`` and loaded by ``run``."""
 
     def __init__(self, model_dir: str | None, workdir: Path, steps: StepSettings, *,
-                 alerts: AlertManager | None = None,
+                 alerts: AlertManager | None = None, kind: Literal["local", "cloud"] = "local",
                  progress: Callable[[str], None] | None = None) -> None:
+        self.kind: Literal["local", "cloud"] = kind
         self.model_dir = model_dir
         self.workdir = workdir
         self.steps = steps
@@ -83,7 +87,7 @@ class ServerTarget:
         self.close()
         config = ServerConfig(batch_rows=settings.batch_rows,
                               batch_wait_ms=settings.batch_wait_ms)
-        spec = ServerSpec(model_dir=self.model_dir, config=config, port=0,
+        spec = ServerSpec(kind=self.kind, model_dir=self.model_dir, config=config, port=0,
                           precision=settings.precision)
         self._procs = start_workers(spec, self.workdir, settings.workers)
         require_loopback(self._procs[0].url)
