@@ -161,8 +161,8 @@ def _run(args: argparse.Namespace) -> int:
     with ServerTarget(model_dir, workdir, steps, alerts=alerts, progress=_progress) as target:
         result = tune(target, start, slo, STRATEGIES[args.strategy], limits, ladders=ladders)
         restarts = target.restarts
-    _report(args, result, slo, restarts)
     counts = alerts.summary()
+    _report(args, result, slo, restarts, counts)
     print(f"alerts: {dict(counts['fired'])} fired, {counts['counts'].get('delivered', 0)} "
           f"delivered, {counts['pending']} pending retry, {counts['dead']} dropped")
     return EXIT_OK if result.best_rate > 0 else EXIT_FAILED
@@ -175,7 +175,8 @@ def _loadavg() -> str:
         return "unknown"
 
 
-def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int) -> None:
+def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int,
+            alerts: dict[str, Any]) -> None:
     from perfcore._atomic import atomic_write_json, atomic_write_text
     from perfcore.optimisation.profiles import profile_toml
 
@@ -196,11 +197,12 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int) -> N
     if args.profile_out is not None:
         atomic_write_text(args.profile_out, toml)
     if args.output is not None:
-        atomic_write_json(args.output, _as_json(result, slo))
+        atomic_write_json(args.output, _as_json(result, slo, restarts, alerts))
 
 
-def _as_json(result: Any, slo: Any) -> dict[str, Any]:
+def _as_json(result: Any, slo: Any, restarts: int, alerts: dict[str, Any]) -> dict[str, Any]:
     return {"schema": "perfcore.tune/1", "slo": asdict(slo), "elapsed_s": result.elapsed_s,
+            "server_starts": restarts, "alerts": alerts,
             "stopped": result.stopped, "best": asdict(result.best),
             "best_rate": result.best_rate,
             "trials": [{"settings": asdict(t.settings), "capacity": t.capacity.rate,
