@@ -32,6 +32,7 @@ class Settings:
     model_store: Path = Path("models")
     # [tool.perfcore.retraining], validated by perfcore.retraining.RetrainingSettings.
     retraining: Mapping[str, Any] = field(default_factory=dict)
+    profiles: Mapping[str, Any] = field(default_factory=dict)  # perfcore.optimisation.profiles
     root: Path = Path()
 
     def __post_init__(self) -> None:

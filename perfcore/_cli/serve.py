@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli import _optimise
 from perfcore._cli.models import add_store_flag, open_store
 
 
@@ -23,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="serve a small synthetic logistic model")
     p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
     p.add_argument("--batch-wait-ms", type=float, default=1.0)
+    _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
 
@@ -46,9 +48,17 @@ def _run(args: argparse.Namespace) -> int:
         model_dir = args.model_dir
     elif not args.synthetic_model:
         model_dir = str(_store_current(args.model_store))
+    args.model_dir = model_dir  # the precision gate judges the model that will be served
+    choice = _optimise.choose(args, config)  # a variant refused by the gate stops here (exit 2)
     spec = ServerSpec(kind="cloud" if args.cloud else "local", model_dir=model_dir,
-                      config=config, host=args.host, port=args.port, reload_ms=args.reload_ms)
+                      config=choice.config, host=args.host, port=args.port,
+                      reload_ms=args.reload_ms, precision=choice.precision)
+    if choice.note:
+        print(choice.note)
     print(f"serving {spec.kind} on http://{args.host}:{args.port} (Ctrl-C to stop)")
+    if choice.workers > 1:
+        _optimise.serve_workers(spec, choice.workers, Path("reports/latest/serve"))
+        return 0
     run_server(spec)
     return 0
 

@@ -13,6 +13,9 @@ per sample), else they are ``None``.
 
 Alert rules fire when a metric stays past a threshold for ``for_samples`` samples in
 a row, then keep quiet for ``cooldown_s``; alerts go to the log and to callbacks.
+Richer alerting (rate of change, z-score, channels, escalation) is
+:class:`perfcore.optimisation.AlertManager`, fed every sample through
+:meth:`ResourceMonitor.add_sample_callback`.
 """
 
 from __future__ import annotations
@@ -134,6 +137,7 @@ class ResourceMonitor:
         self.interval_s = interval_s
         self.rules = tuple(rules)
         self._callbacks = list(callbacks)
+        self._sample_callbacks: list[Callable[[Sample], None]] = []
         self._clock = clock
         self._process = psutil.Process(pid)
         self._gpu_wanted = gpu
@@ -187,6 +191,10 @@ class ResourceMonitor:
         """Call ``callback`` with every alert from now on."""
         self._callbacks.append(callback)
 
+    def add_sample_callback(self, callback: Callable[[Sample], None]) -> None:
+        """Call ``callback`` with every sample from now on (an alert manager's feed)."""
+        self._sample_callbacks.append(callback)
+
     def sample(self) -> Sample:
         """Take one sample now, store it and evaluate the alert rules."""
         now = self._clock()
@@ -217,6 +225,11 @@ class ResourceMonitor:
         with self._lock:
             self._samples.append(record)
         self._check_rules(record)
+        for callback in list(self._sample_callbacks):
+            try:
+                callback(record)
+            except Exception:  # a broken listener must not stop the sampler
+                _log.exception("resource sample callback failed")
         return record
 
     def samples(self) -> tuple[Sample, ...]:

@@ -23,7 +23,7 @@ import httpx
 from perfcore.errors import ServiceError
 from perfcore.serving.server import ServerSpec
 
-__all__ = ["ServerProcess", "start_server", "stop_pid"]
+__all__ = ["ServerProcess", "start_server", "start_workers", "stop_pid"]
 
 
 def stop_pid(pid: int, grace_s: float = 5.0) -> None:
@@ -133,3 +133,36 @@ def start_server(spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 
                          log_path=log_path)
     _wait_healthy(proc, startup_timeout_s)
     return proc
+
+
+def start_workers(spec: ServerSpec, log_dir: Path, workers: int, *,
+                  startup_timeout_s: float = 60.0) -> list[ServerProcess]:
+    """Start ``workers`` server processes that accept on one shared listening socket.
+
+    The kernel hands each new connection to one of them, so N workers serve one URL.
+    """
+    if workers < 1:
+        raise ServiceError(f"workers must be >= 1, got {workers}")
+    sock = _listening_socket(spec.host, spec.port)
+    port = sock.getsockname()[1]
+    spec = replace(spec, port=port)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "perfcore.serving", spec.to_json(), str(sock.fileno())]
+    procs: list[ServerProcess] = []
+    try:
+        for i in range(workers):
+            log_path = log_dir / f"server-{spec.kind}-{port}-w{i}.log"
+            with open(log_path, "wb") as log:
+                popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                         pass_fds=(sock.fileno(),), start_new_session=True)
+            procs.append(ServerProcess(url=f"http://{spec.host}:{port}", spec=spec,
+                                       popen=popen, log_path=log_path))
+        sock.close()
+        for proc in procs:
+            _wait_healthy(proc, startup_timeout_s)
+    except BaseException:
+        sock.close()
+        for proc in procs:
+            proc.stop()
+        raise
+    return procs

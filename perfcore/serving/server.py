@@ -31,6 +31,7 @@ class ServerSpec:
     port: int = 8000
     fast_path: bool = True  # False: every prediction goes through sklearn's predict_proba
     reload_ms: int = 500  # follow a promotion or rollback in model_dir (0: load once)
+    precision: str = "float64"  # a perfcore.optimisation precision variant of the model
 
     def to_json(self) -> str:
         """One-line JSON, for a child process's argv."""
@@ -49,13 +50,22 @@ class ServerSpec:
 
 def _predictor(spec: ServerSpec) -> Predictor:
     if spec.model_dir is None:
-        return synthetic_predictor(fast=spec.fast_path)
-    if spec.reload_ms > 0:
+        predictor = synthetic_predictor(fast=spec.fast_path)
+    elif spec.reload_ms > 0 and spec.precision == "float64":
+        # A precision variant is gated once, at start: it is not swapped under reload.
         from perfcore.serving.reload import ReloadingPredictor
 
         return ReloadingPredictor(Path(spec.model_dir), fast=spec.fast_path,
                                   interval_s=spec.reload_ms / 1000)
-    return load_predictor(Path(spec.model_dir), fast=spec.fast_path)
+    else:
+        predictor = load_predictor(Path(spec.model_dir), fast=spec.fast_path)
+    if spec.precision == "float64":
+        return predictor
+    # The one hook to choose the predictor: the caller (perfcore serve, perfcore tune)
+    # has already run the variant through the promotion gate.
+    from perfcore.optimisation.precision import make_variant
+
+    return make_variant(predictor, spec.precision)
 
 
 def build_app(spec: ServerSpec) -> Any:
