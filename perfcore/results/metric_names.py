@@ -32,7 +32,7 @@ _PERCENTILES = ("p50", "p90", "p95", "p99", "p99.9")
 
 METRICS: dict[str, MetricName] = {m.name: m for m in (
     MetricName("throughput", "req/s", "higher",
-               ("rps", "req/s", "requests_per_s", "requests/s", "total_rps"),
+               ("rps", "requests_per_s", "total_rps"),
                "requests per second over the whole run"),
     MetricName("error_rate", "ratio", "lower",
                ("errors", "failure_rate", "fail_ratio", "failure_ratio"),
