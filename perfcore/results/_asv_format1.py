@@ -32,9 +32,11 @@ def upgrade_asv(data: dict[str, Any], path: Path) -> dict[str, Any]:
         if isinstance(version, int) and version > ASV_FORMAT:
             raise SchemaError(f"{path}: asv results format {version} is newer than this "
                               f"perfcore reads ({ASV_FORMAT})")
-        if not isinstance(data["result_columns"], list) or "result" not in \
-                data["result_columns"]:
-            raise SchemaError(f"{path}: asv result_columns without a 'result' column")
+        columns = data["result_columns"]
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) \
+                or "result" not in columns:
+            raise SchemaError(f"{path}: asv result_columns is not a list of column names "
+                              "with a 'result' column")
         return data
     if version not in (1, None):
         raise SchemaError(f"{path}: unknown asv results format {version!r}")

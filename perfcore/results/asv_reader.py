@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import math
 import warnings
@@ -161,14 +162,14 @@ def from_asv_file(data: Mapping[str, Any], path: Path) -> ResultSet:
     return ResultSet(run=run, results=tuple(results))
 
 
-def _combos(param_lists: Any) -> list[str]:
-    combos = [""]
-    if not isinstance(param_lists, list):
-        return combos
-    for entry in param_lists:
-        values = entry if isinstance(entry, list) else [entry]
-        combos = [f"{c}, {v}" if c else str(v) for c in combos for v in values]
-    return combos
+def _combos(param_lists: Any, count: int) -> list[str]:
+    """The first ``count`` parameter combinations, in asv's order (the last varies fastest)."""
+    if not isinstance(param_lists, list) or not param_lists:
+        return [""]
+    axes = [entry if isinstance(entry, list) else [entry] for entry in param_lists]
+    # lazily: a broken file's product of parameter lists can be astronomically long
+    return [", ".join(str(v) for v in combo)
+            for combo in itertools.islice(itertools.product(*axes), count)]
 
 
 def _number(value: Any) -> float | None:
@@ -190,7 +191,7 @@ def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any],
     kind, raw_unit = _kind_and_unit(name, meta)
     unit, factor = normalise_unit(raw_unit)
     better = better_for_unit(unit) if kind == "track" else "lower"
-    combos = _combos(rec.get("params"))
+    combos = _combos(rec.get("params"), len(values))
     version = rec.get("version") if rec.get("version") is not None else meta.get("version")
     out = []
     for j, raw in enumerate(values):

@@ -198,13 +198,27 @@ def _aggregate(entries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return total
 
 
+# A per-second series longer than this (a week) is not a Locust run but a broken file;
+# it is dropped rather than expanded second by second.
+MAX_HISTORY_SECONDS = 7 * 24 * 3600
+
+
+def _per_second(counts: Mapping[int, int], start: float, last: float) -> dict[str, Any]:
+    """Requests in every second of the run, zero where none was sent (Locust leaves them out)."""
+    keys = [int(start), int(last), *counts]
+    first_s, last_s = min(keys), max(keys)
+    if last_s - first_s > MAX_HISTORY_SECONDS:
+        _skip(f"Locust JSON: per-second counts span {last_s - first_s} s; series left out")
+        return {}
+    seconds = list(range(first_s, last_s + 1))
+    return {"history": {"timestamp": seconds,
+                        "value": [float(counts.get(s, 0)) for s in seconds]}}
+
+
 def _json_results(e: Mapping[str, Any], run_span: tuple[float, float]) -> list[Result]:
     counts = {"requests": e["requests"], "failures": e["failures"]}
     start, last = run_span
-    first_s, last_s = int(start), int(last)
-    seconds = list(range(first_s, last_s + 1))
-    per_second = {"history": {"timestamp": seconds,
-                              "value": [float(e["per_second"].get(s, 0)) for s in seconds]}}
+    per_second = _per_second(e["per_second"], start, last)
     out = []
     if last > start:  # Locust's total_rps: requests over the run's start to last request
         out.append(_result(e["name"], "throughput", e["requests"] / (last - start),

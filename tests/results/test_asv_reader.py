@@ -170,3 +170,14 @@ def test_asv_quick_run_without_stats_is_single(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     quick = {r.id: r for r in read_any(path).results}["bench_tiny.Timing.time_sum"]
     assert basis(quick) == "single"
+
+
+def test_huge_parameter_product_is_not_expanded(tmp_path: Path) -> None:
+    """A broken params column (a vast product) names only as many combinations as values."""
+    data = json.loads((ASV / "results" / "tinybox" / C2).read_text())
+    data["results"]["bench_tiny.Timing.time_sorted"][1] = [list(range(100))] * 12
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data))
+    ids = {r.id for r in read_any(path).results}
+    assert {"bench_tiny.Timing.time_sorted(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
+            "bench_tiny.Timing.time_sorted(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)"} <= ids

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from perfcore.errors import InputWarning
 from perfcore.results.locust_reader import _slug, from_locust_json, locust_percentile
 from perfcore.results.readers import read_any
 
@@ -156,3 +157,14 @@ def test_slo_throughput_measured_from_locust_csv() -> None:
 
     assert main(["slo", str(REAL / "run_stats.csv"), "--slo", "throughput>1/s",
                  "--target", "aggregated"]) == 0
+
+
+def test_absurd_time_span_is_not_expanded_second_by_second(tmp_path: Path) -> None:
+    """A broken --json file spanning decades warns and drops the series; no memory blow-up."""
+    data = json.loads((REAL / "run.json").read_text())
+    data[0]["last_request_timestamp"] = 1e15
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(data))
+    with pytest.warns(InputWarning, match="span"):
+        results = read_any(path).by_id()
+    assert "history" not in results["load.aggregated.throughput"].extra
