@@ -192,7 +192,9 @@ def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any],
     unit, factor = normalise_unit(raw_unit)
     better = better_for_unit(unit) if kind == "track" else "lower"
     combos = _combos(rec.get("params"), len(values))
-    version = rec.get("version") if rec.get("version") is not None else meta.get("version")
+    # As asv does: the version the result was measured with, or unknown. benchmarks.json
+    # holds only the newest versions, so it cannot stand in for an older result's.
+    version = rec.get("version")
     out = []
     for j, raw in enumerate(values):
         combo = combos[j] if j < len(combos) else str(j)

@@ -110,10 +110,13 @@ def _read_dir(directory: Path) -> ResultSet:
 
 def _result_files(directory: Path) -> list[Path]:
     files = sorted(p for p in directory.iterdir() if p.is_file())
-    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"]
-    # A Locust CSV set is read once, through its *_stats.csv (history found beside it).
-    out += [p for p in files if p.name.endswith("_stats.csv")]
-    return sorted(out)
+    # A Locust CSV set is read once, through its *_stats.csv (history found beside it);
+    # the --json-file of the same run (<prefix>.json) is the same run, not a second one.
+    csv_sets = [p for p in files if p.name.endswith("_stats.csv")]
+    prefixes = {p.name.removesuffix("_stats.csv") for p in csv_sets}
+    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"
+           and p.stem not in prefixes]
+    return sorted(out + csv_sets)
 
 
 def merge_runs(sets: Iterable[ResultSet]) -> ResultSet:

@@ -168,3 +168,11 @@ def test_absurd_time_span_is_not_expanded_second_by_second(tmp_path: Path) -> No
     with pytest.warns(InputWarning, match="span"):
         results = read_any(path).by_id()
     assert "history" not in results["load.aggregated.throughput"].extra
+
+
+def test_folder_with_csv_and_json_of_one_run_is_one_run(tmp_path: Path) -> None:
+    """<prefix>_stats.csv and <prefix>.json of one Locust run are read once, not as two runs."""
+    for name in ("run_stats.csv", "run_stats_history.csv", "run.json"):
+        (tmp_path / name).write_bytes((REAL / name).read_bytes())
+    folder = read_any(tmp_path).by_id()
+    assert folder == read_any(REAL / "run_stats.csv").by_id()
