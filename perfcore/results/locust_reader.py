@@ -108,21 +108,34 @@ def read_locust_csv(path: Path) -> ResultSet:
     rows = _csv_rows(stats_path)
     if "Request Count" not in rows[0] or "Name" not in rows[0]:
         raise SchemaError(f"{stats_path}: not a Locust *_stats.csv file")
-    history_path = stats_path.with_name(
-        stats_path.name.removesuffix("_stats.csv") + "_stats_history.csv")
-    history = _csv_rows(history_path) if history_path.is_file() else []
+    history = _history_rows(stats_path.with_name(
+        stats_path.name.removesuffix("_stats.csv") + "_stats_history.csv"))
     results: list[Result] = []
     seen: set[str] = set()
     for row in rows:
-        name = row.get("Name")
-        if not name or _slug(name) in seen:
+        name, method = row.get("Name") or "", row.get("Type") or ""
+        # one name under two methods (GET / and POST /) is two rows; the second gets its method
+        label = name if _slug(name) not in seen else f"{method} {name}"
+        if not name or _slug(label) in seen:
             _skip(f"{stats_path}: a row without a Name, or a repeated one, skipped")
             continue
-        seen.add(_slug(name))
-        results.extend(_row_totals(row, name, [h for h in history if h.get("Name") == name]))
+        seen.add(_slug(label))
+        mine = [h for h in history if (h.get("Name"), h.get("Type") or "") == (name, method)]
+        results.extend(_row_totals(row, label, mine))
     if not results:
         raise SchemaError(f"{stats_path}: no row with a request count")
     return ResultSet(run=_run(), results=tuple(results))
+
+
+def _history_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a history file beside the stats; a missing or broken one is no history."""
+    if not path.is_file():
+        return []
+    try:
+        return _csv_rows(path)
+    except SchemaError as exc:
+        _skip(f"{exc}; read without its history")
+        return []
 
 
 def _row_totals(row: Mapping[str, str], name: str,

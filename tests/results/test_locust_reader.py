@@ -176,3 +176,23 @@ def test_folder_with_csv_and_json_of_one_run_is_one_run(tmp_path: Path) -> None:
         (tmp_path / name).write_bytes((REAL / name).read_bytes())
     folder = read_any(tmp_path).by_id()
     assert folder == read_any(REAL / "run_stats.csv").by_id()
+
+
+def test_one_name_under_two_methods_gives_two_targets(tmp_path: Path) -> None:
+    """GET / and POST / are two Locust rows; both are read, the second named by its method."""
+    lines = (REAL / "run_stats.csv").read_text().splitlines()
+    post = lines[1].replace("GET,/,", "POST,/,", 1)
+    (tmp_path / "x_stats.csv").write_text("\n".join([*lines[:2], post, *lines[2:]]) + "\n")
+    results = read_any(tmp_path / "x_stats.csv").by_id()
+    assert "load.root.p50" in results
+    assert "load.post_root.p50" in results
+
+
+def test_header_only_history_is_no_history(tmp_path: Path) -> None:
+    """A history file Locust left with only its header: the totals are read, with a warning."""
+    (tmp_path / "x_stats.csv").write_bytes((REAL / "run_stats.csv").read_bytes())
+    header = (REAL / "run_stats_history.csv").read_text().splitlines()[0]
+    (tmp_path / "x_stats_history.csv").write_text(header + "\n")
+    with pytest.warns(InputWarning, match="without its history"):
+        results = read_any(tmp_path / "x_stats.csv").by_id()
+    assert "history" not in results["load.aggregated.p95"].extra
