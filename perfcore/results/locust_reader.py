@@ -115,7 +115,7 @@ def read_locust_csv(path: Path) -> ResultSet:
     for row in rows:
         name, method = row.get("Name") or "", row.get("Type") or ""
         # one name under two methods (GET / and POST /) is two rows; the second gets its method
-        label = name if _slug(name) not in seen else f"{method} {name}"
+        label = name if _slug(name) not in seen else f"{method}_{_slug(name)}"
         if not name or _slug(label) in seen:
             _skip(f"{stats_path}: a row without a Name, or a repeated one, skipped")
             continue
