@@ -179,7 +179,7 @@ def _whole(value: float | None) -> float | int | None:
 def _entry(raw: Any) -> dict[str, Any] | None:
     """One ``--json`` entry with its counts and histograms checked, or None (skipped)."""
     try:
-        entry: dict[str, Any] = {"name": str(raw["name"]),
+        entry: dict[str, Any] = {"name": str(raw["name"]), "method": str(raw.get("method")),
             "requests": int(raw["num_requests"]), "failures": int(raw["num_failures"]),
             "none": int(raw.get("num_none_requests") or 0),
             "histogram": {int(float(k)): int(v) for k, v in raw["response_times"].items()},
@@ -257,6 +257,11 @@ def from_locust_json(data: Any) -> ResultSet:
         _skip(f"Locust JSON: {len(data) - len(entries)} entr(y/ies) without usable counts, "
               "histograms or times skipped")
     entries = [e for e in entries if e["requests"] > 0]
+    seen: set[str] = set()
+    for e in entries:  # a name under two methods: the second is named by its method (as in CSV)
+        if _slug(e["name"]) in seen:
+            e["name"] = f"{e['method']}_{_slug(e['name'])}"
+        seen.add(_slug(e["name"]))
     if not entries:
         raise SchemaError("Locust JSON holds no entry with requests")
     # Locust's req/s divides by the run's span (stats start to last request), the same for
@@ -267,8 +272,7 @@ def from_locust_json(data: Any) -> ResultSet:
     by_id: dict[str, Result] = {}
     for result in results:
         if result.id in by_id:
-            _skip(f"Locust JSON: {result.id} appears twice (same name, two methods); "
-                  "the first kept")
+            _skip(f"Locust JSON: two entries give {result.id}; the first kept")
             continue
         by_id[result.id] = result
     return ResultSet(run=_run(), results=tuple(by_id.values()))

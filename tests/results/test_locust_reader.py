@@ -186,6 +186,10 @@ def test_one_name_under_two_methods_gives_two_targets(tmp_path: Path) -> None:
     results = read_any(tmp_path / "x_stats.csv").by_id()
     assert "load.root.p50" in results
     assert "load.post_root.p50" in results
+    entries = json.loads((REAL / "run.json").read_text())
+    root = next(e for e in entries if e["name"] == "/")
+    from_json = from_locust_json([*entries, {**root, "method": "POST"}]).by_id()
+    assert from_json["load.post_root.p50"].samples == from_json["load.root.p50"].samples
 
 
 def test_header_only_history_is_no_history(tmp_path: Path) -> None:
