@@ -200,3 +200,12 @@ def test_header_only_history_is_no_history(tmp_path: Path) -> None:
     with pytest.warns(InputWarning, match="without its history"):
         results = read_any(tmp_path / "x_stats.csv").by_id()
     assert "history" not in results["load.aggregated.p95"].extra
+
+
+def test_slo_shows_a_small_rate_with_its_digits(capsys: pytest.CaptureFixture[str]) -> None:
+    """A rate under 1 req/s is printed as measured (0.497/s), not rounded to 0/s."""
+    from perfcore.cli import main
+
+    assert main(["slo", str(REAL / "run_stats.csv"), "--slo", "throughput>1/s",
+                 "--target", "rare"]) == 1
+    assert "measured 0.497/s" in capsys.readouterr().out
