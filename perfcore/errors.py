@@ -19,6 +19,7 @@ __all__ = [
     "ComparisonError",
     "ConfigError",
     "InputError",
+    "InputWarning",
     "PerfcoreError",
     "SchemaError",
     "ServiceError",
@@ -53,3 +54,7 @@ class ComparisonError(PerfcoreError):
 
 class ServiceError(PerfcoreError):
     """A server or subprocess perfcore started could not start or died."""
+
+
+class InputWarning(UserWarning):
+    """A value in an input file could not be used and was skipped; the read went on."""

@@ -55,6 +55,6 @@ def _run(args: argparse.Namespace) -> int:
 def _show(metric: str, value: float) -> str:
     if metric == "error_rate":
         return f"{value:.3%}"
-    if metric == "throughput":
-        return f"{value:,.0f}/s"
+    if metric == "throughput":  # a small rate (a few req/s) keeps its digits
+        return f"{value:,.0f}/s" if value >= 100 else f"{value:.3g}/s"
     return f"{value * 1e3:.3f}ms"

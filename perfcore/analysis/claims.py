@@ -2,7 +2,9 @@
 
 A claim is ``confirmed`` when the measured median lies inside its range,
 ``refuted`` when it lies outside, and ``not measured`` when no result carries
-its id (or the result's unit cannot be converted to the claim's unit). The
+its id (or the result's unit cannot be converted to the claim's unit). A load
+claim finds its result under any name of the metric table (a claim on
+``load.local.rps`` is measured by ``load.local.throughput``; docs/metrics.md). The
 measured number is always kept, so the ledger shows how far off a claim is.
 """
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from perfcore.results.claims_file import Claim
+from perfcore.results.metric_names import split_load_id
 from perfcore.results.model import Result
 
 __all__ = ["ClaimStatus", "ClaimVerdict", "convert_unit", "judge_claim", "judge_claims"]
@@ -69,7 +72,14 @@ def judge_claim(claim: Claim, result: Result | None) -> ClaimVerdict:
     return ClaimVerdict(claim, "refuted", value, f"{side} the claimed range")
 
 
+def _canonical_id(result_id: str) -> str:
+    split = split_load_id(result_id)
+    return result_id if split is None else f"load.{split[0]}.{split[1]}"
+
+
 def judge_claims(claims: Iterable[Claim],
                  results: Mapping[str, Result]) -> tuple[ClaimVerdict, ...]:
-    """The whole ledger, in the claims file's order."""
-    return tuple(judge_claim(c, results.get(c.result)) for c in claims)
+    """The whole ledger, in the claims file's order (load metric aliases resolved)."""
+    canonical = {_canonical_id(rid): r for rid, r in results.items()}
+    return tuple(judge_claim(c, results.get(c.result) or canonical.get(_canonical_id(c.result)))
+                 for c in claims)

@@ -8,8 +8,10 @@ Accepted forms (spaces optional)::
 Latencies are normalised to seconds (a bare number means milliseconds, as in
 k6), error rates to a fraction, throughput to requests per second. The metrics
 judged are keyed ``p50``, ``p90``, ``p95``, ``p99``, ``p99.9``, ``avg``, ``max``
-(seconds), ``error_rate`` (fraction) and ``throughput`` (req/s). A metric that
-was not measured fails its objective: a service level never passes silently.
+(seconds), ``error_rate`` (fraction) and ``throughput`` (req/s): the canonical
+names of :mod:`perfcore.results.metric_names`, whose aliases (``rps``, ``median``,
+``mean``...) are accepted in objectives and in result ids alike (docs/metrics.md). A
+metric that was not measured fails its objective: a service level never passes silently.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from perfcore.errors import InputError
+from perfcore.results.metric_names import METRICS, canonical_metric, split_load_id
 from perfcore.results.model import ResultSet
 
 __all__ = ["Slo", "SloOutcome", "evaluate_slos", "load_targets", "metrics_from_results",
@@ -34,7 +37,7 @@ _LATENCY_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m"
 _RATE_UNITS = {"%": 0.01, "": 1.0}
 _THROUGHPUT_UNITS = {"/s": 1.0, "rps": 1.0, "req/s": 1.0, "": 1.0}
 _PATTERN = re.compile(
-    r"^\s*(?P<metric>p\(\s*\d+(?:\.\d+)?\s*\)|p\d+(?:\.\d+)?|avg|max|med|error_rate|throughput)"
+    r"^\s*(?P<metric>p\(\s*\d+(?:\.\d+)?\s*\)|p\d+(?:\.\d+)?|[a-z_]+)"
     r"\s*(?P<op><=|>=|<|>)\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<unit>[a-zµ%/]*)\s*$"
 )
 
@@ -58,17 +61,16 @@ class SloOutcome:
     passed: bool
 
 
+# Metrics an objective may name: the latencies, error rate and throughput of the table.
+_SLO_METRICS = frozenset(m for m in METRICS if m != "cost_per_1k")
+
+
 def _metric_name(raw: str) -> str:
-    name = raw.replace(" ", "")
-    if name.startswith("p("):
-        name = "p" + name[2:-1]
-    if name == "med":
-        return "p50"
-    if name.startswith("p"):
-        pct = float(name[1:])
-        if not 0 < pct < 100:
-            raise InputError(f"percentile must lie between 0 and 100, got {name}")
-        return f"p{pct:g}"
+    name = canonical_metric(raw)
+    if name is None and re.fullmatch(r"p\(?[\d.\s]+\)?", raw.strip()):
+        raise InputError(f"percentile must lie between 0 and 100, got {raw.strip()}")
+    if name is None or not (name in _SLO_METRICS or name.startswith("p")):
+        raise InputError(f"unknown service-level metric {raw.strip()!r} (see docs/metrics.md)")
     return name
 
 
@@ -124,13 +126,9 @@ def load_targets(results: ResultSet) -> tuple[str, ...]:
     """The load targets (``local``, ``cloud``, ``local.u4``...) with results in ``results``."""
     targets = set()
     for result in results.results:
-        if not result.id.startswith("load."):
-            continue
-        rest = result.id.removeprefix("load.")
-        # "p99.9" is the one metric name with a dot in it.
-        target = rest.removesuffix(".p99.9") if rest.endswith(".p99.9") else rest.rpartition(".")[0]
-        if target:
-            targets.add(target)
+        split = split_load_id(result.id)
+        if split is not None:
+            targets.add(split[0])
     return tuple(sorted(targets))
 
 
@@ -142,12 +140,12 @@ def metrics_from_results(results: ResultSet, target: str) -> dict[str, float]:
     per-window samples; a result with no value (an invalid run) is left out, so
     every objective over it fails.
     """
-    prefix = f"load.{target}."
     out: dict[str, float] = {}
     for result in results.results:
-        if not result.id.startswith(prefix):
+        split = split_load_id(result.id)
+        if split is None or split[0] != target:
             continue
-        metric = result.id[len(prefix):]
+        metric = split[1]  # canonical: a file naming it ``rps`` still gives ``throughput``
         raw = result.extra.get("value")
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             value: float | None = float(raw)

@@ -5,7 +5,8 @@ Naming conventions (set by the training and load engineers' writers):
 * ``training.<model_type>.<phase>`` in seconds, phases data_loading, preprocessing,
   training, validation;
 * ``load.<target>.<metric>`` with targets such as local, cloud, cloud_cached and
-  metrics p50 ... p99.9, throughput, error_rate, cost_per_1k; a sweep puts its
+  metrics p50 ... p99.9, throughput, error_rate, cost_per_1k (canonical names of
+  perfcore.results.metric_names; aliases such as ``rps`` are resolved); a sweep puts its
   point in ``params`` (``{"users": n}`` or ``{"rate": r}``); a full percentile
   spectrum may sit in ``extra["spectrum"]`` as ``[[percentile, value], ...]``.
 """
@@ -18,15 +19,15 @@ import statistics
 from collections.abc import Iterable, Sequence
 
 from perfcore.report.model import LoadPoint, LoadView, PhaseTiming
+from perfcore.results.metric_names import canonical_metric
 from perfcore.results.model import Result
 
 __all__ = ["PHASES", "load_view", "training_phases"]
 
 PHASES = ("data_loading", "preprocessing", "training", "validation")
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
-_THROUGHPUT = ("throughput", "rps", "requests_per_s")
-_ERRORS = ("error_rate", "errors", "failure_rate")
-_COSTS = ("cost_per_1k", "cost_per_1000")
+# chart group of each canonical metric name (perfcore.results.metric_names)
+_GROUPS = {"throughput": "throughput", "error_rate": "errors", "cost_per_1k": "costs"}
 
 
 def _median(samples: Sequence[float]) -> float | None:
@@ -82,7 +83,7 @@ def load_view(results: Iterable[Result]) -> LoadView:
         value = _median(result.samples)
         if split is None or value is None:
             continue
-        target, metric = split
+        target, metric = split[0], canonical_metric(split[1]) or split[1]
         pct = _PERCENTILE.match(metric)
         if pct and not result.params:
             spectrum.append((target, float(pct.group(1)), value))
@@ -104,10 +105,4 @@ def load_view(results: Iterable[Result]) -> LoadView:
 
 
 def _group_of(metric: str) -> str:
-    if metric in _THROUGHPUT:
-        return "throughput"
-    if metric in _ERRORS:
-        return "errors"
-    if metric in _COSTS:
-        return "costs"
-    return "other"
+    return _GROUPS.get(canonical_metric(metric) or "", "other")

@@ -6,10 +6,11 @@
   param suffix kept (``bench/test_cache.py::test_exact_hit`` -> ``cache.exact_hit``);
   ``extra_info`` keys ``perfcore_id``, ``perfcore_unit``, ``perfcore_better`` and
   ``perfcore_samples`` override id, unit, direction and samples.
-* asv 0.6 results (a results directory, a machine directory or one result file):
-  raw samples when recorded (``asv run --record-samples``), else the stats.
-* Locust: ``*_stats.csv`` (one value per stat) with ``*_stats_history.csv`` when present
-  (one sample per reporting interval), and ``--json`` output; ids ``load.<name>.<stat>``.
+* asv results formats 1 and 2 (a results directory, a machine directory or one result
+  file): see :mod:`perfcore.results.asv_reader` (versions, environments, memory/track).
+* Locust ``*_stats.csv`` (run totals; ``*_stats_history.csv`` kept as a time series) and
+  ``--json`` output: see :mod:`perfcore.results.locust_reader`; ids
+  ``load.<name>.<metric>`` with the metric names of :mod:`perfcore.results.metric_names`.
 * perfcore's own ``perfcore.results/1`` files.
 
 Units are normalised (seconds, bytes, req/s, ratio). A directory of several files is
@@ -27,6 +28,7 @@ from typing import Any
 
 from perfcore.errors import BaselineError, SchemaError
 from perfcore.results import _tool_readers as _foreign
+from perfcore.results import asv_reader, locust_reader
 from perfcore.results.model import Result, ResultSet, RunInfo
 
 __all__ = [
@@ -55,7 +57,7 @@ def read_any(path: str | Path) -> ResultSet:
 
 def _read_file(path: Path) -> ResultSet:
     if path.suffix == ".csv":
-        return _foreign.read_locust_csv(path)
+        return locust_reader.read_locust_csv(path)
     data = _load_json(path)
     try:
         return _from_document(data, path)
@@ -83,12 +85,12 @@ def _from_document(data: Any, path: Path) -> ResultSet:
         return ResultSet.from_dict(data)
     if isinstance(data, dict) and "benchmarks" in data and "machine_info" in data:
         return _foreign.from_pytest_benchmark(data)
-    if isinstance(data, dict) and "result_columns" in data:
-        return _foreign.from_asv_file(data, path)
+    if asv_reader.looks_like_asv(data):
+        return asv_reader.from_asv_file(data, path)
     if isinstance(data, list) and data and all(
         isinstance(e, dict) and "num_requests" in e for e in data
     ):
-        return _foreign.from_locust_json(data)
+        return locust_reader.from_locust_json(data)
     if isinstance(data, list) and not data:
         raise SchemaError("no results in file")
     raise SchemaError("unknown format (not perfcore, pytest-benchmark, asv or Locust)")
@@ -98,8 +100,8 @@ def _read_dir(directory: Path) -> ResultSet:
     stored = directory / "baseline.json"  # a machine's directory in the baseline store
     if stored.is_file():
         return _read_file(stored)
-    if _foreign.is_asv_tree(directory):
-        return merge_runs(_foreign.read_asv_runs(directory))
+    if asv_reader.is_asv_tree(directory):
+        return asv_reader.read_asv_dir(directory)
     sets = [_read_file(p) for p in _result_files(directory)]
     if not sets:
         raise SchemaError(f"{directory}: no result files (json or Locust csv) in directory")
@@ -108,10 +110,13 @@ def _read_dir(directory: Path) -> ResultSet:
 
 def _result_files(directory: Path) -> list[Path]:
     files = sorted(p for p in directory.iterdir() if p.is_file())
-    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"]
-    # A Locust CSV set is read once, through its *_stats.csv (history found beside it).
-    out += [p for p in files if p.name.endswith("_stats.csv")]
-    return sorted(out)
+    # A Locust CSV set is read once, through its *_stats.csv (history found beside it);
+    # the --json-file of the same run (<prefix>.json) is the same run, not a second one.
+    csv_sets = [p for p in files if p.name.endswith("_stats.csv")]
+    prefixes = {p.name.removesuffix("_stats.csv") for p in csv_sets}
+    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"
+           and p.stem not in prefixes]
+    return sorted(out + csv_sets)
 
 
 def merge_runs(sets: Iterable[ResultSet]) -> ResultSet:
