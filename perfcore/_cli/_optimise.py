@@ -22,11 +22,14 @@ class ServeChoice:
     note: str
 
 
+# perfcore.optimisation.precision.PRECISIONS, written out so that building the parser
+# imports no numpy (tests/optimisation/test_precision.py pins the two equal).
+PRECISION_CHOICES = ("float64", "float32", "float16", "int8")
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The optimisation flags of ``perfcore serve``."""
-    from perfcore.optimisation.precision import PRECISIONS
-
-    p.add_argument("--precision", choices=PRECISIONS, default=None,
+    p.add_argument("--precision", choices=PRECISION_CHOICES, default=None,
                    help="serve a precision variant; it must pass the promotion gate against "
                         "the full-precision model (default float64, or the profile's)")
     p.add_argument("--profile", default=None, metavar="NAME",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
     from perfcore.config import Settings
+    from perfcore.results.model import ResultSet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -58,6 +59,28 @@ def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
 
 
+def read_baseline(settings: Settings, baseline: Path, current: Path, noise: Path | None,
+                  **options: Any) -> tuple[ResultSet, JudgeSettings]:
+    """The baseline at ``baseline`` and how to judge against it.
+
+    A pytest-benchmark storage folder (``.benchmarks/`` or one machine's folder in it)
+    gives its latest saved run other than ``current`` as the baseline, and, with three
+    or more saved runs and no noise file, their spread as the between-run noise.
+    """
+    from perfcore.analysis.noise import between_run_from_medians
+    from perfcore.results import pb_storage
+    from perfcore.results.readers import read_any
+
+    judging = stored_judging(settings, baseline, noise, **options)
+    if not (baseline.is_dir() and pb_storage.is_storage(baseline)):
+        return read_any(baseline), judging
+    saved = pb_storage.read_saved_runs(baseline, read_any, exclude=current)
+    if judging.noise_source is None and len(saved.runs) >= 3:
+        sd, df = between_run_from_medians(pb_storage.run_medians(saved.runs))
+        judging = judging.with_noise(sd, df, f"{len(saved.runs)} saved runs in {saved.folder}")
+    return saved.baseline, judging
+
+
 def say_refusal(decision: GateDecision) -> None:
     """An exit 2 always says why: its reasons, one line on stderr."""
     if decision.exit_code == 2:
@@ -70,9 +93,9 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.results.readers import read_any
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    baseline, current = read_any(args.baseline), read_any(args.current)
-    suite, decision = judge(baseline, current,
-                            stored_judging(settings, args.baseline, args.noise))
+    current = read_any(args.current)
+    baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise)
+    suite, decision = judge(baseline, current, judging)
     if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
         say_refusal(decision)
         return 2
@@ -80,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(suite.to_dict(), indent=2))
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
+        print(noise_line(judging))
     say_refusal(decision)
     return decision.exit_code if args.exit_code else 0
 
@@ -106,6 +130,17 @@ def render_table(suite: SuiteComparison, *, markdown: bool = False) -> str:
         lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
                  for r in rows]
     return "\n".join([*lines, "", summary_line(suite)])
+
+
+def noise_line(judging: JudgeSettings) -> str:
+    """Where the between-run noise came from, or how to calibrate when it is a default."""
+    if judging.paired:
+        return "noise: paired rounds of this run"
+    if judging.noise_source:
+        return f"noise: calibrated from {judging.noise_source}"
+    return ("noise: uncalibrated (a default between-run prior); calibrate with "
+            "`perfcore calibrate`, keep several saved runs beside the baseline, "
+            "or judge with `perfcore gate --against REF`")
 
 
 def summary_line(suite: SuiteComparison) -> str:

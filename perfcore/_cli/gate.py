@@ -103,12 +103,12 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore._cli.compare import stored_judging
+    from perfcore._cli.compare import read_baseline
     from perfcore.results.readers import UNKNOWN_MACHINE, read_any
 
-    baseline, current = read_any(args.baseline), read_any(args.current)
-    judging = stored_judging(settings, args.baseline, args.noise,
-                             allow_missing=args.allow_missing)
+    current = read_any(args.current)
+    baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise,
+                                      allow_missing=args.allow_missing)
     mb, mc = baseline.run.machine, current.run.machine
     known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
     if known and mb.id != mc.id and not args.allow_cross_machine:
@@ -192,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSettings) -> None:
-    from perfcore._cli.compare import summary_line
+    from perfcore._cli.compare import noise_line, summary_line
 
     for c in suite.regressions():
         print(f"REGRESSED {c.id}: {c.ratio:.3f}x "
@@ -201,6 +201,8 @@ def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSetting
     for reason in decision.reasons:
         if reason.startswith("missing from current"):  # regressions are printed above
             print(reason)
-    noise = f"; noise from {judging.noise_source}" if judging.noise_source else ""
-    verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "REFUSED")
-    print(f"gate: {verdict}: {summary_line(suite)}{noise}")
+    for c in suite.comparisons:
+        if c.verdict in ("disturbed", "incomparable"):
+            print(f"{c.verdict.upper()} {c.id}: {c.basis}")
+    verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "CANNOT JUDGE")
+    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging)}")

@@ -43,7 +43,7 @@ def _existing(path: Path | None, fallback: Path) -> Path | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from perfcore._cli.compare import say_refusal, stored_judging
+    from perfcore._cli.compare import read_baseline, say_refusal, stored_judging
     from perfcore.config import load_settings
     from perfcore.report.pipeline import make_report
     from perfcore.results.baselines import BaselineStore
@@ -55,11 +55,13 @@ def _run(args: argparse.Namespace) -> int:
     current = read_any(args.current)
     machine = current.run.machine.id
     if args.baseline is not None:
-        baseline, where = read_any(args.baseline), args.baseline
+        baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise,
+                                          allow_missing=args.allow_missing)
     else:
         store = BaselineStore(settings.resolve(settings.baselines_dir))
         baseline, where = store.load(machine), store.machine_dir(machine)
-    judging = stored_judging(settings, where, args.noise, allow_missing=args.allow_missing)
+        judging = stored_judging(settings, where, args.noise,
+                                 allow_missing=args.allow_missing)
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
     history = (load_history(history_root, machine)
                if history_root and history_dir(history_root, machine).is_dir() else ())

@@ -42,6 +42,7 @@ import numpy.typing as npt
 from perfcore.analysis import stats
 from perfcore.config import Settings
 from perfcore.errors import InputError
+from perfcore.results.comparability import basis, is_deterministic, version_changed
 from perfcore.results.model import Result, ResultSet
 
 __all__ = [
@@ -64,9 +65,14 @@ __all__ = [
     "suite_shift",
 ]
 
-Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing"]
+Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing", "disturbed",
+                  "incomparable"]
 # Every verdict, most in need of attention first: the order of counts and of report rows.
-VERDICTS: tuple[Verdict, ...] = ("regressed", "missing", "noisy", "improved", "new", "unchanged")
+# ``disturbed``: looked slower while other processes used the CPU, by no more than that
+# load explains (perfcore.analysis.disturbed); ``incomparable``: the benchmark's own code
+# changed between the sides (asv's benchmark version), so its numbers measure other code.
+VERDICTS: tuple[Verdict, ...] = ("regressed", "missing", "disturbed", "noisy", "incomparable",
+                                 "improved", "new", "unchanged")
 
 # Log-scale SD of one run's median between runs, assumed when neither rounds nor a
 # calibration say better (where 0.03 comes from: docs/gate.md, "Defaults").
@@ -106,6 +112,8 @@ class Comparison:
     verdict: Verdict
     mdc95: float | None = None
     basis: str = ""
+    # Foreign CPU (cores) while the current side was timed, where it made the result busy.
+    foreign_cores: float | None = None
 
     def to_dict(self, *, samples: bool = False) -> dict[str, Any]:
         """JSON-ready form; raw samples only when asked (they can be large)."""
@@ -186,9 +194,17 @@ def _rounds(result: Result) -> npt.NDArray[np.int64] | None:
 
 def _side(result: Result, raw: stats.FloatArray,
           ordered: stats.FloatArray) -> stats.SideEstimates | None:
-    """The estimate of one side (``ordered``: ``raw`` sorted), None off a log scale."""
+    """The estimate of one side (``ordered``: ``raw`` sorted), None off a log scale.
+
+    A single value (asv ``peakmemory``, a Locust run total) or a deterministic one (asv
+    ``memory``, a count) has no within-run spread to estimate: its variance is zero
+    here, and the between-run SD (zero for deterministic results) is all there is.
+    """
     if ordered.size == 0 or ordered[0] <= 0:
         return None
+    if basis(result) in ("single", "deterministic"):
+        value = float(np.median(ordered))
+        return stats.SideEstimates(float(np.log(value)), 0.0, math.inf, 1, False)
     rounds = _rounds(result)
     if rounds is not None:
         return stats.estimate_side(raw, rounds, _summary(result))
@@ -288,7 +304,10 @@ def compare_suites(
         if b.unit != c.unit or b.better != c.better:
             raise InputError(f"result {b.id}: baseline is {b.unit}/{b.better}, "
                              f"current is {c.unit}/{c.better}")
-    judged = _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
+    changed = [(b, c) for b, c in pairs if version_changed(b, c)]
+    pairs = [(b, c) for b, c in pairs if not version_changed(b, c)]
+    judged = [_incomparable(b, c, cfg.threshold_for(b.id)) for b, c in changed]
+    judged += _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
                           between_run_df=between_run_df or {},
                           paired_prior=(paired_prior or {}) if paired else None,
                           pair_guard=pair_guard, family_size=family_size)
@@ -328,13 +347,15 @@ def _judge_pairs(
     if not ok:
         return [c for c in out if c is not None]
     rows = [pairs[i] for i in ok]
-    between = np.array([between_run_sd.get(b.id, default_sd) for b, _ in rows])
+    between = np.array([0.0 if is_deterministic(b) and is_deterministic(c)
+                        else between_run_sd.get(b.id, default_sd) for b, c in rows])
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
     dfs = np.array([between_run_df.get(b.id, math.inf) for b, _ in rows])
     res = stats.compare_arrays(base_est, curr_est, between,
                                confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / m,
                                between_df=dfs)
-    bases = [_basis(b, c) for b, c in zip(base_est, curr_est, strict=True)]
+    bases = [_basis(b, c, rb, rc)
+             for (rb, rc), b, c in zip(rows, base_est, curr_est, strict=True)]
     if paired_prior is not None:
         res = _paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=m,
                            guard=pair_guard)
@@ -425,7 +446,7 @@ def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArr
     through U's tie-corrected normal approximation either.
     """
     if _summary(b) or _summary(c):
-        return 1.0
+        return 0.0  # no raw samples to rank: the between-run-aware location test decides
     if min(vb.size, vc.size) < MIN_U_SAMPLES:
         return 0.0
     # comb(40, 20) ~ 1.4e11: beyond that every usable level is attainable.
@@ -435,10 +456,30 @@ def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArr
     return stats.mann_whitney_p(vb, vc, presorted=True)
 
 
-def _basis(base: stats.SideEstimates, curr: stats.SideEstimates) -> str:
+def _basis(base: stats.SideEstimates, curr: stats.SideEstimates,
+           rb: Result | None = None, rc: Result | None = None) -> str:
+    kinds = {basis(r) for r in (rb, rc) if r is not None}
+    if kinds == {"deterministic"}:
+        return "deterministic (compared exactly)"
+    if kinds & {"single", "deterministic"}:
+        return "single values + between-run SD"
+    if "summary" in kinds:
+        return f"summary {base.units}/{curr.units} + between-run SD"
     if base.rounds and curr.rounds:
         return f"rounds {base.units}/{curr.units}"
     return f"samples {base.units}/{curr.units} + between-run SD"
+
+
+def _incomparable(base: Result, curr: Result, threshold: float) -> Comparison:
+    """A pair whose benchmark code changed between the sides: reported, never compared."""
+    mb, mc = _median(base), _median(curr)
+    return Comparison(
+        id=base.id, unit=base.unit, better=base.better,
+        baseline_samples=base.samples, current_samples=curr.samples,
+        baseline_median=mb, current_median=mc, ratio=None, ci_low=None, ci_high=None,
+        p_value=None, p_adjusted=None, threshold=threshold, mdc=None, verdict="incomparable",
+        basis=f"benchmark version changed ({base.extra.get('version')} -> "
+              f"{curr.extra.get('version')})")
 
 
 def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
@@ -717,7 +758,18 @@ def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
         reasons.append(f"missing from current: {', '.join(missing)}")
     if reasons:
         return GateDecision(False, 1, tuple(reasons))
+    busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
+    if busy:
+        return GateDecision(False, 2, (_busy_reason(busy),))
     return GateDecision(True, 0, ())
+
+
+def _busy_reason(busy: Sequence[Comparison]) -> str:
+    load = max(c.foreign_cores or 0.0 for c in busy)
+    names = ", ".join(c.id for c in busy[:3]) + (f" and {len(busy) - 3} more" if len(busy) > 3
+                                                 else "")
+    return (f"machine busy: {load:.0%} of a core used by other processes while {names} "
+            "looked slower, no more than that load explains; re-run on a quieter machine")
 
 
 def _describe(c: Comparison) -> str:

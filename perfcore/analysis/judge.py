@@ -21,6 +21,7 @@ from perfcore.analysis.compare import (
     decide_gate,
     decide_with_rerun,
 )
+from perfcore.analysis.disturbed import mark_disturbed
 from perfcore.config import Settings
 from perfcore.results.model import ResultSet
 
@@ -111,6 +112,7 @@ def judge(
     if fresh is not None:
         suite = confirm_in_fresh_rounds(suite, (baseline, current), fresh, settings=cfg.rule,
                                         paired_prior=cfg.paired_prior)
+    suite = mark_disturbed(suite, baseline, current)
     return suite, _decide(suite, cfg)
 
 

@@ -27,9 +27,9 @@ from perfcore.errors import InputError
 from perfcore.optimisation.precision import PRECISIONS, make_variant, model_bytes
 from perfcore.serving.model import Predictor
 from perfcore.training import (
-    GateDecision,
     GateThresholds,
     Metrics,
+    PromotionDecision,
     TrainingConfig,
     compute_metrics,
     evaluate_gate,
@@ -85,7 +85,7 @@ class VariantCheck:
     precision: str
     reference: Metrics
     metrics: Metrics
-    decision: GateDecision
+    decision: PromotionDecision
 
     @property
     def accuracy_delta(self) -> float:

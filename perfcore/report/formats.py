@@ -85,7 +85,7 @@ def _testcase(suite: ET.Element, row: ResultRow, allow_missing: bool) -> None:
     if row.verdict == "regressed" or (row.verdict == "missing" and not allow_missing):
         failure = ET.SubElement(case, "failure", {"message": message, "type": row.verdict})
         failure.text = _xml_text(_details(row))
-    elif row.verdict in ("noisy", "new", "missing"):
+    elif row.verdict in ("noisy", "new", "missing", "disturbed", "incomparable"):
         ET.SubElement(case, "skipped", {"message": message})
     out = ET.SubElement(case, "system-out")
     out.text = _xml_text(_details(row))
@@ -98,7 +98,7 @@ def junit_xml(data: ReportData) -> str:
     """
     counts, allow_missing = data.gate.counts, data.gate.allow_missing
     failures = counts.get("regressed", 0) + (0 if allow_missing else counts.get("missing", 0))
-    skipped = sum(counts.get(v, 0) for v in ("noisy", "new"))
+    skipped = sum(counts.get(v, 0) for v in ("noisy", "new", "disturbed", "incomparable"))
     skipped += counts.get("missing", 0) if allow_missing else 0
     attrs = {"name": "perfcore", "tests": str(len(data.rows)), "failures": str(failures),
              "errors": "0", "skipped": str(skipped), "timestamp": data.generated}

@@ -59,6 +59,8 @@ def verdict_sentence(verdict: str, ratio: float | None, better: str) -> str:
         return "new result (no baseline)"
     if verdict == "missing":
         return "missing from the current run"
+    if verdict == "incomparable":
+        return "benchmark code changed (not compared)"
     if ratio is None:
         return verdict
     change = abs(ratio - 1.0) * 100

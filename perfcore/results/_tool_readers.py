@@ -106,6 +106,9 @@ def _pb_result(bench: Mapping[str, Any]) -> Result:
                              "iterations": stats.get("iterations")}
     if isinstance(bench.get("fullname"), str):
         extra["node"] = bench["fullname"]  # the pytest node id: how to run it again
+    reading = extra_info.get("perfcore_disturbance")  # perfcore's pytest plugin
+    if isinstance(reading, Mapping):
+        extra["disturbance"] = [dict(reading)]  # one reading per run; merged runs add up
     custom = extra_info.get("perfcore_samples")
     if custom is not None:
         samples = _numbers(custom, rid)

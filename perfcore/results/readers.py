@@ -158,6 +158,10 @@ def _merge_one(results: list[Result]) -> Result:
         samples.extend(result.samples)
     extra = {k: v for k, v in first.extra.items() if k != "rounds"}
     extra["rounds"] = labels
+    readings = [d for r in results for d in (r.extra.get("disturbance") or [])
+                if isinstance(d, dict)]
+    if readings:
+        extra["disturbance"] = readings
     return Result(id=first.id, unit=first.unit, better=first.better, samples=tuple(samples),
                   params=first.params, extra=extra)
 

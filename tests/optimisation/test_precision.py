@@ -183,3 +183,11 @@ def test_server_spec_carries_the_precision_to_the_predictor() -> None:
     predictor = _predictor(spec)
     assert isinstance(predictor, VariantPredictor)
     assert predictor.precision == "int8"
+
+
+def test_the_cli_lists_every_precision() -> None:
+    """perfcore serve --precision offers exactly the variants the package builds."""
+    from perfcore._cli._optimise import PRECISION_CHOICES
+    from perfcore.optimisation.precision import PRECISIONS
+
+    assert PRECISION_CHOICES == PRECISIONS

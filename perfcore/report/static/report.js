@@ -4,7 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
   var embedOptions = { actions: false, renderer: "svg", mode: "vega-lite", config: data.config };
-  var VERDICT_ORDER = ["regressed", "missing", "noisy", "improved", "new", "unchanged"];
+  var VERDICT_ORDER = ["regressed", "missing", "disturbed", "noisy", "incomparable", "improved", "new", "unchanged"];
 
   function clone(obj) { return JSON.parse(JSON.stringify(obj)); }
 

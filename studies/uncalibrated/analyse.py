@@ -1,0 +1,137 @@
+"""False alarms and power of one-run-against-one-run gates, uncalibrated, beside the anchors.
+
+Reads the saved runs that ``run_study.sh`` wrote (pytest-benchmark's storage layout) and
+judges every ordered pair of runs ``(i, j)``, ``i < j``: no-change pairs from the
+unchanged storage folder, slowed pairs with the baseline from the unchanged folder and
+the current from the slowed one. Per benchmark it counts alarms by:
+
+* perfcore's judge, uncalibrated (no noise file), on raw samples and on the same runs
+  with their samples stripped (pytest-benchmark's default storage keeps only the summary);
+* pytest-benchmark's own ``--benchmark-compare-fail=median:5%`` rule, through its
+  ``parse_compare_fail`` (the tool's code, not a re-implementation);
+* asv's rule: ``asv compare``'s ``_is_result_better`` with factor 1.1 and asv's own
+  statistics over the raw samples (``asv_runner.statistics.compute_stats``).
+
+usage: python studies/uncalibrated/analyse.py AA_DIR [SLOWED_DIR] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from perfcore.analysis.judge import JudgeSettings, judge
+from perfcore.results.readers import read_any
+
+Rule = Callable[[dict[str, Any], dict[str, Any]], bool]
+
+
+def _runs(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("[0-9][0-9][0-9][0-9]_*.json"))
+
+
+def _strip(doc: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    for bench in out["benchmarks"]:
+        bench["stats"].pop("data", None)
+    return out
+
+
+def _perfcore_alarms(base: Path, curr: Path) -> set[str]:
+    """Ids perfcore's judge calls regressed, judging ``curr`` against ``base``."""
+    suite, _ = judge(read_any(base), read_any(curr), JudgeSettings())
+    return {c.id.split("[")[-1].rstrip("]") for c in suite.comparisons
+            if c.verdict == "regressed"}
+
+
+def _by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["name"].split("[")[-1].rstrip("]"): b for b in doc["benchmarks"]}
+
+
+def _pb_median5(base: dict[str, Any], curr: dict[str, Any]) -> set[str]:
+    from pytest_benchmark.utils import parse_compare_fail
+
+    check = parse_compare_fail("median:5%")
+    b, c = _by_name(base), _by_name(curr)
+    return {n for n in b.keys() & c.keys() if check.fails(c[n]["stats"], b[n]["stats"])}
+
+
+def _asv_rule(base: dict[str, Any], curr: dict[str, Any]) -> set[str]:
+    from asv.commands.compare import _is_result_better
+    from asv_runner.statistics import compute_stats
+
+    out = set()
+    b, c = _by_name(base), _by_name(curr)
+    for n in b.keys() & c.keys():
+        sb, sc = b[n]["stats"]["data"], c[n]["stats"]["data"]
+        rb, stb = compute_stats(sb, 1)
+        rc, stc = compute_stats(sc, 1)
+        if _is_result_better(rb, rc, (stb, sb), (stc, sc), 1.1):
+            out.add(n)
+    return out
+
+
+def _pairs(aa: list[Path], slowed: list[Path] | None) -> Iterator[tuple[Path, Path]]:
+    if slowed is None:
+        yield from itertools.combinations(aa, 2)
+    else:
+        yield from ((a, s) for a in aa for s in slowed)
+
+
+def _tally(aa: list[Path], slowed: list[Path] | None, tmp: Path) -> dict[str, Any]:
+    counts: dict[str, Counter[str]] = {k: Counter() for k in
+                                       ("perfcore_samples", "perfcore_summary",
+                                        "pb_median5", "asv_1.1")}
+    n_pairs = 0
+    names: set[str] = set()
+    for base, curr in _pairs(aa, slowed):
+        bdoc, cdoc = (json.loads(p.read_text()) for p in (base, curr))
+        names |= _by_name(bdoc).keys()
+        n_pairs += 1
+        counts["perfcore_samples"].update(_perfcore_alarms(base, curr))
+        sb, sc = tmp / "b.json", tmp / "c.json"
+        sb.write_text(json.dumps(_strip(bdoc)))
+        sc.write_text(json.dumps(_strip(cdoc)))
+        counts["perfcore_summary"].update(_perfcore_alarms(sb, sc))
+        counts["pb_median5"].update(_pb_median5(bdoc, cdoc))
+        counts["asv_1.1"].update(_asv_rule(bdoc, cdoc))
+    return {"pairs": n_pairs, "benchmarks": sorted(names),
+            "rate": {rule: {n: c[n] / n_pairs for n in sorted(names)}
+                     for rule, c in counts.items()},
+            "overall": {rule: sum(c.values()) / (n_pairs * len(names))
+                        for rule, c in counts.items()}}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print (and optionally write) the alarm rates of every rule."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("aa", type=Path)
+    parser.add_argument("slowed", type=Path, nargs="?")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    aa = _runs(args.aa)
+    slowed = _runs(args.slowed) if args.slowed else None
+    with tempfile.TemporaryDirectory() as tmp:
+        table = {"no_change": _tally(aa, None, Path(tmp))}
+        if slowed:
+            table["slowed"] = _tally(aa, slowed, Path(tmp))
+    for kind, t in table.items():
+        print(f"{kind}: {t['pairs']} pairs x {len(t['benchmarks'])} benchmarks")
+        for rule, rate in t["overall"].items():
+            worst = max(t["rate"][rule].values())
+            print(f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})")
+    if args.json:
+        args.json.write_text(json.dumps(table, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
