@@ -9,9 +9,10 @@ one reading per run (pass or round) of the CPU other processes used while it was
    :data:`BUSY_CORES` (a quarter of a core, averaged over the time it was timed).
 2. The load explains a slowdown up to ``explainable_slowdown`` (starvation of the cores
    the work needed, measured on the quiet baseline, or interference per foreign core).
-3. A busy result stays ``regressed`` only when even the fast end of its interval is
-   slower than that bound times ``1 + threshold``: the regression is beyond what the
-   disturbance can explain. Otherwise its verdict becomes ``disturbed``.
+3. A busy ``regressed`` result stays regressed only when its point slowdown is beyond
+   that bound times ``1 + threshold`` (the part the load cannot explain is itself
+   beyond the threshold, as the verdict rule asks of any regression); otherwise, and
+   for a busy ``noisy`` one, the verdict becomes ``disturbed``.
 
 The gate exits 2 on a disturbed result when nothing regressed beyond explanation,
 naming the load, so a busy machine never fails a build and never passes one silently.
@@ -73,7 +74,7 @@ def _judged(c: Comparison, base: Result | None, curr: Result) -> Comparison:
     bound = explainable_slowdown(now, quiet)
     note = (f"{now.foreign_cores:.2f} cores used by other processes while timed "
             f"(steal {now.steal_cores:.2f}), explaining up to {bound:.2f}x")
-    if c.verdict == "regressed" and bounds[1] > bound * (1 + c.threshold):
+    if c.verdict == "regressed" and bounds[0] > bound * (1 + c.threshold):
         return replace(c, basis=f"{c.basis}; {note}: beyond it", foreign_cores=now.foreign_cores)
     if c.verdict not in ("regressed", "noisy"):
         return c
