@@ -1,4 +1,4 @@
-"""Busy results: slower by no more than the foreign load explains is 'disturbed', not 'regressed'."""
+"""Busy results: slower by no more than the foreign load explains is disturbed, not regressed."""
 
 from __future__ import annotations
 
