@@ -71,6 +71,7 @@ class JobSettings:
     pytest_args: tuple[str, ...] = ()
     confirm: bool = True
     passes: int | None = None
+    nodes: tuple[str, ...] = ()  # run only these pytest node ids (the confirmation stage)
 
     @property
     def pass_count(self) -> int:
@@ -82,7 +83,7 @@ class JobSettings:
     @property
     def partial(self) -> bool:
         """Whether only some benchmarks run (a -k selection): never a baseline, never history."""
-        return bool(self.pytest_args)
+        return bool(self.pytest_args) or bool(self.nodes)
 
     @property
     def out(self) -> Path:
@@ -123,7 +124,10 @@ LoadStage = Callable[[JobSettings, Path, Progress], ResultSet]
 
 
 def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
-    argv = [sys.executable, "-m", "pytest", str(job.bench_dir), "--benchmark-only",
+    # Node ids alone when given (the confirmation stage): with the folder beside them
+    # pytest would run the whole suite again and the named benchmarks twice.
+    targets = list(job.nodes) if job.nodes else [str(job.bench_dir)]
+    argv = [sys.executable, "-m", "pytest", *targets, "--benchmark-only",
             f"--benchmark-json={json_path}", "-p", "no:cacheprovider", "-v",
             "--benchmark-columns=median,iqr,rounds"]
     if job.quick:
@@ -280,8 +284,8 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     progress(f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
              f"({first} regressed on this run alone) to decide on two runs")
     (out / "confirm").mkdir(exist_ok=True)
-    again = stages.benchmarks(replace(job, pytest_args=(*job.pytest_args, *nodes)),
-                              out / "confirm", progress)
+    again = stages.benchmarks(replace(job, nodes=tuple(nodes)), out / "confirm", progress)
+    progress(f"confirm: {len(again.results)} result(s) re-measured")
     suite, decision = judge(baseline, current, _judging(job, current), rerun=again)
     progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
     return suite, decision
@@ -382,5 +386,16 @@ def _verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
     elif decision.exit_code == 1:
         verdict = f"FAIL ({len(suite.regressions())} regressed)"
     else:
-        verdict = f"ERROR ({decision.reasons[0] if decision.reasons else 'nothing compared'})"
-    return f"perfcore: {verdict}: {_counts_text(suite)} in {elapsed:.0f}s; report: {report}"
+        reason = decision.reasons[0] if decision.reasons else "nothing compared"
+        verdict = f"CANNOT JUDGE ({reason})"
+    busy = _busiest(suite)
+    return (f"perfcore: {verdict}: {_counts_text(suite)}{busy} in {elapsed:.0f}s; "
+            f"report: {report}")
+
+
+def _busiest(suite: SuiteComparison) -> str:
+    """``; machine busy: ...`` when some result was timed beside foreign load."""
+    loads = [c.foreign_cores for c in suite.comparisons if c.foreign_cores is not None]
+    if not loads:
+        return ""
+    return f"; machine busy: up to {max(loads):.0%} of a core used by other processes"

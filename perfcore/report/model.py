@@ -72,8 +72,21 @@ class GateView:
 
     @property
     def label(self) -> str:
-        """``PASS`` or ``FAIL``."""
-        return "PASS" if self.passed else "FAIL"
+        """``PASS``, ``FAIL`` (exit 1: a regression) or ``CANNOT JUDGE`` (exit 2: refused)."""
+        if self.passed:
+            return "PASS"
+        return "FAIL" if self.exit_code == 1 else "CANNOT JUDGE"
+
+    @property
+    def state(self) -> str:
+        """``pass``, ``fail`` or ``refused``: the banner's style."""
+        return {0: "pass", 1: "fail"}.get(self.exit_code, "refused") if not self.passed \
+            else "pass"
+
+    @property
+    def icon(self) -> str:
+        """The Markdown summary's mark: a refusal is not a failure."""
+        return {"pass": "✅", "fail": "❌"}.get(self.state, "⚠️")
 
 
 @dataclass(frozen=True)

@@ -206,7 +206,7 @@ class Answers(Recorder):
         self.args: list[tuple[str, ...]] = []
 
     def _bench(self, job: JobSettings, out: Path, progress: Progress) -> ResultSet:
-        self.args.append(job.pytest_args)
+        self.args.append(job.nodes or job.pytest_args)
         return self.answers.pop(0)
 
 
@@ -296,3 +296,16 @@ def test_a_machine_shift_is_refused_without_a_rerun(tmp_path: Path) -> None:
     assert outcome.exit_code == 2
     assert "machine's speed changed" in outcome.verdict_line
     assert len(stages.args) == 1
+
+
+def test_the_confirmation_runs_only_the_named_benchmarks(tmp_path: Path) -> None:
+    """Node ids replace the suite folder: the re-run is of the named benchmarks alone."""
+    from dataclasses import replace
+
+    from perfcore.mainjob import _pytest_argv
+
+    job = replace(_job(tmp_path), nodes=("bench/test_cache.py::test_exact_hit",))
+    argv = _pytest_argv(job, tmp_path / "out.json")
+    assert "bench/test_cache.py::test_exact_hit" in argv
+    assert str(job.bench_dir) not in argv
+    assert job.partial

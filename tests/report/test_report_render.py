@@ -167,3 +167,15 @@ def test_asv_link_is_relative(report_data: ReportData, tmp_path: Path) -> None:
     data = dataclasses.replace(report_data, asv_site=str(site))
     html = render_report(data, tmp_path / "reports" / "latest").html.read_text()
     assert 'href="../../.asv/html/index.html"' in html
+
+
+def test_a_refusal_is_not_shown_as_a_failure() -> None:
+    """Exit 2 reads CANNOT JUDGE with its own mark, not FAIL."""
+    from perfcore.report.model import GateView
+
+    view = GateView(passed=False, exit_code=2, reasons=("machine busy",), counts={})
+    assert view.label == "CANNOT JUDGE"
+    assert view.state == "refused"
+    assert view.icon != "❌"
+    failed = GateView(passed=False, exit_code=1, reasons=(), counts={})
+    assert (failed.label, failed.state) == ("FAIL", "fail")
