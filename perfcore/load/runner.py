@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from perfcore.errors import ConfigError, InputError, ServiceError
+from perfcore.load.limits import MAX_DURATION_S, MAX_PROCESSES
 
 __all__ = ["LocustOutcome", "LocustRun", "require_loopback", "run_locust"]
 
@@ -62,8 +63,10 @@ class LocustRun:
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.users < 1 or self.duration_s <= 0 or self.processes < 1:
-            raise ConfigError("users and processes must be >= 1 and duration > 0")
+        if not (self.users >= 1 and 1 <= self.processes <= MAX_PROCESSES
+                and 0 < self.duration_s <= MAX_DURATION_S and self.spawn_rate > 0):
+            raise ConfigError(f"users must be >= 1, processes in 1..{MAX_PROCESSES}, duration "
+                              f"in (0, {MAX_DURATION_S:g}] s and spawn rate > 0")
         if not self.locustfile.is_file():
             raise InputError(f"locustfile not found: {self.locustfile}")
 

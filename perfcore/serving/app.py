@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from perfcore.serving.batching import MicroBatcher
+from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 from perfcore.serving.metrics import ServerMetrics
 from perfcore.serving.model import Predictor
 from perfcore.serving.validation import BadRequestError, parse_rows
@@ -54,8 +55,15 @@ class ServerConfig:
     def __post_init__(self) -> None:
         if self.max_batch < 1 or self.max_body_bytes < 64:
             raise ValueError("max_batch must be >= 1 and max_body_bytes >= 64")
-        if self.batch_rows < 0 or self.batch_wait_ms < 0:
-            raise ValueError("batch_rows and batch_wait_ms must be >= 0")
+        if not 0 <= self.batch_rows <= MAX_BATCH_ROWS:
+            raise ValueError(f"batch_rows must lie in 0..{MAX_BATCH_ROWS}")
+        # `not (a <= x <= b)` also refuses NaN: an infinite wait held a request forever.
+        if not 0 <= self.batch_wait_ms <= MAX_BATCH_WAIT_MS:
+            raise ValueError(f"batch_wait_ms must lie in [0, {MAX_BATCH_WAIT_MS:g}]")
+        for name in ("stall_at_s", "stall_for_s", "crash_at_s"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 86_400:
+                raise ValueError(f"{name} must lie in [0, 86400] seconds")
 
 
 @dataclass(frozen=True)

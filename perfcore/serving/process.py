@@ -21,7 +21,7 @@ from types import TracebackType
 import httpx
 
 from perfcore.errors import ServiceError
-from perfcore.serving.server import ServerSpec
+from perfcore.serving.server import ServerSpec, listen
 
 __all__ = ["ServerProcess", "start_server", "stop_pid"]
 
@@ -87,14 +87,7 @@ class ServerProcess:
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ServiceError(f"cannot bind {host}:{port}: {exc.strerror}") from None
-    sock.listen(4096)
+    sock = listen(host, port)
     sock.set_inheritable(True)
     return sock
 
