@@ -152,13 +152,23 @@ class _PredictEndpoint:
         self._maybe_stall(start)
         try:
             probs = await self._infer(parsed.rows)
-        except Exception as exc:  # the model failed: this is the server's fault, a 5xx
-            return 500, _error(f"model failed: {type(exc).__name__}")
+        except Exception as exc:
+            return self._blame(exc)
         if not np.isfinite(probs).all():
             return 422, _error("features too large for the model (non-finite scores)")
         result = probs[0].tolist() if parsed.single else probs.tolist()
         return 200, json.dumps({"probabilities": result,
                                 "model_version": self.predictor.version}).encode()
+
+    def _blame(self, exc: Exception) -> tuple[int, bytes]:
+        """422 when the model scores a neutral row but not these finite ones (they overflow
+        it: 1e308 to a model that sums features); 500 when the model itself is broken."""
+        try:
+            self.predictor.predict_proba(np.zeros((1, self.predictor.n_features)))
+        except Exception:
+            return 500, _error(f"model failed: {type(exc).__name__}")
+        return 422, _error(f"features outside the range the model can score "
+                           f"({type(exc).__name__})")
 
     async def _infer(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.batcher is not None:
