@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import httpx
 
+from perfcore._procs import uninterrupted
 from perfcore.errors import ConfigError
 from perfcore.load.limits import (
     MAX_CONNECTIONS,
@@ -207,8 +208,9 @@ def _servers(s: LoadSettings, targets: tuple[str, ...]) -> Iterator[dict[str, Se
             started["cloud"] = start_server(replace(base, kind="cloud"), s.workdir)
         yield started
     finally:
-        for proc in started.values():
-            proc.stop()
+        with uninterrupted():  # a second Ctrl-C must not leave a server running
+            for proc in started.values():
+                proc.stop()
 
 
 def run_load(s: LoadSettings, progress: Callable[[str], None] | None = None) -> LoadReport:

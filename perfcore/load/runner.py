@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from perfcore._procs import stop_tree, uninterrupted
 from perfcore.errors import ConfigError, InputError, ServiceError
 from perfcore.load.limits import MAX_DURATION_S, MAX_PROCESSES
 
@@ -141,12 +142,8 @@ def _supervise(popen: subprocess.Popen[bytes], run: LocustRun, prefix: Path,
 
 
 def _stop(popen: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-    popen.terminate()
-    try:
-        popen.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        popen.kill()
-        popen.wait(timeout=grace_s)
+    # The whole group: with --processes, Locust's workers are the master's children.
+    stop_tree(popen, grace_s)
 
 
 def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lambda: True,
@@ -166,7 +163,7 @@ def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lam
         try:
             stopped = _supervise(popen, run, prefix, alive, progress)
         finally:
-            if popen.poll() is None:
+            with uninterrupted():
                 _stop(popen)
     return _parse(prefix, errors_file, popen.returncode, time.monotonic() - started, stopped)
 

@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from perfcore.serving.batching import MicroBatcher
-from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
+from perfcore.serving.limits import BODY_TIMEOUT_S, MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 from perfcore.serving.metrics import ServerMetrics
 from perfcore.serving.model import Predictor
 from perfcore.serving.validation import BadRequestError, parse_rows
@@ -51,6 +51,7 @@ class ServerConfig:
     stall_at_s: float | None = None  # debug: block the event loop once, this long after start
     stall_for_s: float = 1.0
     crash_at_s: float | None = None  # debug: the process exits this long after start
+    body_timeout_s: float = BODY_TIMEOUT_S  # a body not complete by then is answered 408
 
     def __post_init__(self) -> None:
         if self.max_batch < 1 or self.max_body_bytes < 64:
@@ -60,6 +61,8 @@ class ServerConfig:
         # `not (a <= x <= b)` also refuses NaN: an infinite wait held a request forever.
         if not 0 <= self.batch_wait_ms <= MAX_BATCH_WAIT_MS:
             raise ValueError(f"batch_wait_ms must lie in [0, {MAX_BATCH_WAIT_MS:g}]")
+        if not 0 < self.body_timeout_s <= 3600:
+            raise ValueError("body_timeout_s must lie in (0, 3600] seconds")
         for name in ("stall_at_s", "stall_for_s", "crash_at_s"):
             value = getattr(self, name)
             if value is not None and not 0 <= value <= 86_400:
@@ -141,12 +144,17 @@ class _PredictEndpoint:
     async def _answer(self, receive: Receive, admission: Admission | None,
                       start: int) -> tuple[int, bytes]:
         try:
-            body = await _read_body(receive, self.config.max_body_bytes)
+            # A client that stalls mid-body must not hold a request (or, on SIGTERM, the
+            # process) open for ever.
+            async with asyncio.timeout(self.config.body_timeout_s):
+                body = await _read_body(receive, self.config.max_body_bytes)
             if admission is not None and admission.reject is not None:
                 return admission.reject[0], _error(admission.reject[1])
             parsed = parse_rows(body, self.predictor.n_features, self.config.max_batch)
         except BadRequestError as exc:
             return exc.status, _error(exc.message)
+        except TimeoutError:
+            return 408, _error(f"body not received within {self.config.body_timeout_s:g} s")
         if admission is not None and admission.service_s > 0:
             await asyncio.sleep(admission.service_s)
         self._maybe_stall(start)

@@ -12,5 +12,6 @@ MAX_BATCH_WAIT_MS = 1000.0  # a batch that waits longer than a second is a mista
 # A client that sends headers and then stalls its body is answered 408 after this long.
 BODY_TIMEOUT_S = 10.0
 # On SIGTERM, requests still in progress get this long before they are cancelled, so a
-# client holding a half-sent request cannot keep the server alive.
-SHUTDOWN_TIMEOUT_S = 5
+# client holding a half-sent request cannot keep the server alive. Longer than the body
+# timeout: a stalled upload then ends with its 408, not a cancelled task's traceback.
+SHUTDOWN_TIMEOUT_S = 15
