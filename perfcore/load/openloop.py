@@ -12,6 +12,12 @@ into HdrHistograms at microsecond resolution. Raw asyncio streams (with uvloop w
 installed) keep the generator's cost near 30 µs a request, so one core drives
 several times the rate an httpx client could. ``rate=None`` turns it into a
 closed loop (each connection sends back to back) for maximum-throughput runs.
+
+Bounds: the rate is finite and at most ``MAX_RATE``; at most ``QUEUE_BOUND`` arrivals
+wait for a connection (then the dispatcher waits too, the arrivals keeping their
+instants), and a dispatcher behind schedule yields now and then, so memory stays
+bounded and Ctrl-C, SIGTERM and the hard limit (duration + 2 timeouts + 5 s) always
+get through. Arrivals a hard-limit stop never queued count as ``not_sent``.
 """
 
 from __future__ import annotations
