@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from perfcore.serving.batching import MicroBatcher
+from perfcore.serving.deadlines import BodyDeadline
 from perfcore.serving.limits import BODY_TIMEOUT_S, MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 from perfcore.serving.metrics import ServerMetrics
 from perfcore.serving.model import Predictor
@@ -126,6 +127,7 @@ class _PredictEndpoint:
         self.clock = clock
         self.batcher = (MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
                         if config.batch_rows > 0 else None)
+        self.deadline = BodyDeadline(config.body_timeout_s)
         self._started_ns: int | None = None
         self._stalled = config.stall_at_s is None
         self._crash_armed = config.crash_at_s is None
@@ -146,8 +148,7 @@ class _PredictEndpoint:
         try:
             # A client that stalls mid-body must not hold a request (or, on SIGTERM, the
             # process) open for ever.
-            async with asyncio.timeout(self.config.body_timeout_s):
-                body = await _read_body(receive, self.config.max_body_bytes)
+            body = await self.deadline.run(_read_body(receive, self.config.max_body_bytes))
             if admission is not None and admission.reject is not None:
                 return admission.reject[0], _error(admission.reject[1])
             parsed = parse_rows(body, self.predictor.n_features, self.config.max_batch)
