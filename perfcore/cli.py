@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from perfcore import _cli
+from perfcore._procs import Terminated, raise_on_sigterm
 from perfcore.errors import PerfcoreError
 
 __all__ = ["build_parser", "main"]
@@ -22,6 +23,7 @@ __all__ = ["build_parser", "main"]
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_TERMINATED = 128 + 15  # as a shell reports a process ended by SIGTERM
 
 
 class _Version(argparse.Action):
@@ -67,11 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    raise_on_sigterm()  # SIGTERM unwinds like Ctrl-C: servers, children, worktrees cleaned up
     try:
         return int(handler(args))
     except PerfcoreError as exc:
         print(f"perfcore: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("perfcore: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("perfcore: interrupted", file=sys.stderr)
         return 130

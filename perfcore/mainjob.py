@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
+from perfcore._procs import stop_tree, uninterrupted
 from perfcore.analysis.claims import ClaimVerdict, judge_claims
 from perfcore.analysis.compare import (
     GateDecision,
@@ -150,15 +151,21 @@ def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet
         argv = _pytest_argv(job, json_path)
         env = {**os.environ, PASSES_ENV: str(passes)}
         tag = "" if passes == 1 else f"pass {i}/{passes} "
+        # Its own session, ended as a group: a signal to perfcore alone must not leave the
+        # suite (or a pool it started) running.
         with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
             argv, cwd=job.settings.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1, env=env,
+            text=True, bufsize=1, env=env, start_new_session=True,
         ) as child:
-            assert child.stdout is not None
-            for line in child.stdout:
-                log.write(line)
-                _report_test_line(line, progress, tag)
-            code = child.wait()
+            try:
+                assert child.stdout is not None
+                for line in child.stdout:
+                    log.write(line)
+                    _report_test_line(line, progress, tag)
+                code = child.wait()
+            finally:
+                with uninterrupted():
+                    stop_tree(child)
         if code != 0 or not json_path.is_file():
             raise ServiceError(f"the benchmark suite failed (pytest exit {code}); see {log_path}")
         sets.append(read_any(json_path))

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perfcore._cli._turns import PLUGIN_MODULE, install_plugin, run_in_turns
+from perfcore._procs import uninterrupted
 from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
 from perfcore.results.paired_noise import INTERLEAVE_MODES
@@ -184,10 +185,12 @@ def run_ab_rounds(plan: ABRounds, root: Path, runner: Runner = subprocess.run,
                                   screen(reference, working), runner=runner)
         return ABRun(reference, working, again)
     finally:
-        for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
-            runner(["git", *cleanup], cwd=top, capture_output=True, text=True, check=False,
-                   timeout=60)
-        shutil.rmtree(scratch, ignore_errors=True)
+        # Held signals: a second Ctrl-C or SIGTERM must not leave REF's worktree registered.
+        with uninterrupted():
+            for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
+                runner(["git", *cleanup], cwd=top, capture_output=True, text=True, check=False,
+                       timeout=60)
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _rounds(plan: ABRounds, trees: dict[str, Path], scratch: Path,

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfcore._procs import stop_tree, uninterrupted
 from perfcore.errors import InputError
 
 __all__ = ["PLUGIN_MODULE", "TurnScheduler", "install_plugin", "run_in_turns"]
@@ -133,12 +134,11 @@ def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str
             os.write(next(p for p in procs if p.name == chosen).to_worker, b"g")
         return {p.name: p.popen.wait(timeout=60) for p in procs}
     finally:
-        for p in procs:
-            if p.popen.poll() is None:  # only our own children, by their process
-                p.popen.kill()
-                p.popen.wait(timeout=60)
-            for fd in (p.to_worker, p.from_worker):
-                _close(fd)
+        with uninterrupted():
+            for p in procs:
+                stop_tree(p.popen, grace_s=5.0)  # our own children's groups, by their pids
+                for fd in (p.to_worker, p.from_worker):
+                    _close(fd)
 
 
 def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str],
@@ -148,7 +148,8 @@ def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str],
     with log.open("wb") as out:
         popen = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, pass_fds=(to_read, from_write),
-                                 env={**env, FDS_ENV: f"{to_read},{from_write}"})
+                                 env={**env, FDS_ENV: f"{to_read},{from_write}"},
+                                 start_new_session=True)
     os.close(to_read)
     os.close(from_write)
     return _Proc(name, popen, to_write, from_read, log)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli._flags import int_in
 from perfcore.errors import InputError, ServiceError
 
 if TYPE_CHECKING:  # imported where used, so that ``perfcore --help`` stays light
@@ -35,17 +36,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "calibrate", help="measure benchmark noise and the smallest detectable regression",
         description="Measure noise from repeated no-change runs and write noise.json.")
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--runs", type=int, default=None, metavar="N",
+    source.add_argument("--runs", type=int_in(2, 1000), default=None, metavar="N",
                         help="run the benchmark suite N times (default 5)")
     source.add_argument("--from", dest="files", nargs="+", type=Path, metavar="FILE",
                         help="result files of repeated runs (one file per run)")
     source.add_argument("--paired-from", dest="round_dirs", nargs="+", type=Path,
                         metavar="DIR", help="folders kept by gate --against --keep-rounds: "
                         "learn the paired-round noise gate --against judges with")
-    parser.add_argument("--rounds", type=int, default=5,
+    parser.add_argument("--rounds", type=int_in(2, 10_000), default=5,
                         help="with --paired-from: rounds per side to size the detectable "
                              "change for (default 5)")
-    parser.add_argument("--confirm-rounds", type=int, default=5, metavar="K",
+    parser.add_argument("--confirm-rounds", type=int_in(0, 10_000), default=5, metavar="K",
                         help="with --paired-from: gate --against's fresh rounds, to size what "
                              "its second stage confirms (default 5)")
     parser.add_argument("--quick", action="store_true", help="run the suite in quick mode")
@@ -141,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
             raise InputError("--from needs at least two result files (one per run)")
         runs = [read_any(p) for p in args.files]
     else:
-        runs = _run_suite(args.runs or 5, args.bench_dir, args.quick,
+        runs = _run_suite(5 if args.runs is None else args.runs, args.bench_dir, args.quick,
                           shlex.split(args.bench_args), settings.root)
     estimates = calibrate(runs, settings)
     if not estimates:

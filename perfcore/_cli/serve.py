@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from perfcore._cli import _optimise
+from perfcore._cli._flags import float_in, int_in
 from perfcore._cli.models import add_store_flag, open_store
+from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -14,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p = subparsers.add_parser("serve", help="serve the promoted model over HTTP",
                               description="POST /predict, GET /health, GET /metrics.")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=int_in(0, 65535), default=8000,
+                   help="port to bind (default 8000; 0: a free one)")
     p.add_argument("--cloud", action="store_true", help="serve the simulated cloud endpoint")
     add_store_flag(p)
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)  # older spelling
@@ -22,8 +25,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                    help="check the store's current model this often (0: never; default 500)")
     p.add_argument("--synthetic-model", action="store_true",
                    help="serve a small synthetic logistic model")
-    p.add_argument("--batch-rows", type=int, default=0, help="micro-batch up to N rows (0: off)")
-    p.add_argument("--batch-wait-ms", type=float, default=1.0)
+    p.add_argument("--batch-rows", type=int_in(0, MAX_BATCH_ROWS), default=0,
+                   help="micro-batch up to N rows (0: off)")
+    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"),
+                   default=1.0)
     _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
@@ -34,8 +39,6 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.serving.model import ensure_model
     from perfcore.serving.server import ServerSpec, run_server
 
-    if not 0 <= args.port <= 65535:
-        raise ConfigError(f"port must lie in 0..65535, got {args.port}")
     try:
         config = ServerConfig(batch_rows=args.batch_rows, batch_wait_ms=args.batch_wait_ms)
     except ValueError as exc:
@@ -55,11 +58,13 @@ def _run(args: argparse.Namespace) -> int:
                       reload_ms=args.reload_ms, precision=choice.precision)
     if choice.note:
         print(choice.note)
-    print(f"serving {spec.kind} on http://{args.host}:{args.port} (Ctrl-C to stop)")
     if choice.workers > 1:
+        print(f"serving {spec.kind} with {choice.workers} workers on "
+              f"http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
         _optimise.serve_workers(spec, choice.workers, Path("reports/latest/serve"))
         return 0
-    run_server(spec)
+    run_server(spec, announce=lambda port: print(
+        f"serving {spec.kind} on http://{args.host}:{port} (Ctrl-C to stop)", flush=True))
     return 0
 
 

@@ -12,12 +12,19 @@ into HdrHistograms at microsecond resolution. Raw asyncio streams (with uvloop w
 installed) keep the generator's cost near 30 µs a request, so one core drives
 several times the rate an httpx client could. ``rate=None`` turns it into a
 closed loop (each connection sends back to back) for maximum-throughput runs.
+
+Bounds: the rate is finite and at most ``MAX_RATE``; at most ``QUEUE_BOUND`` arrivals
+wait for a connection (then the dispatcher waits too, the arrivals keeping their
+instants), and a dispatcher behind schedule yields now and then, so memory stays
+bounded and Ctrl-C, SIGTERM and the hard limit (duration + 2 timeouts + 5 s) always
+get through. Arrivals a hard-limit stop never queued count as ``not_sent``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,6 +36,7 @@ import numpy as np
 from hdrh.histogram import HdrHistogram
 
 from perfcore.errors import ConfigError
+from perfcore.load.limits import MAX_CONNECTIONS, MAX_DURATION_S, MAX_RATE, QUEUE_BOUND
 
 __all__ = ["OpenLoopConfig", "OpenLoopReport", "Progress", "arrival_offsets", "run_open_loop"]
 
@@ -52,10 +60,15 @@ class OpenLoopConfig:
     window_s: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.rate is not None and self.rate <= 0:
-            raise ConfigError(f"rate must be > 0 requests/s, got {self.rate}")
-        if self.duration_s <= 0 or self.connections < 1 or not self.bodies:
-            raise ConfigError("duration must be > 0, connections >= 1, and bodies non-empty")
+        # `not (a <= x <= b)` also refuses NaN, which every comparison answers False.
+        if self.rate is not None and not (0 < self.rate <= MAX_RATE):
+            raise ConfigError(f"rate must lie in (0, {MAX_RATE:g}] requests/s, got {self.rate}")
+        if not (0 < self.duration_s <= MAX_DURATION_S and 0 < self.timeout_s <= 3600
+                and 0 < self.window_s <= 3600):
+            raise ConfigError(f"duration must lie in (0, {MAX_DURATION_S:g}] s; timeout and "
+                              "window in (0, 3600] s")
+        if not 1 <= self.connections <= MAX_CONNECTIONS or not self.bodies:
+            raise ConfigError(f"connections must lie in 1..{MAX_CONNECTIONS}; bodies non-empty")
         if self.max_requests is not None and self.max_requests < 1:
             raise ConfigError("max_requests must be >= 1")
 
@@ -114,33 +127,54 @@ class _Generator:
                 "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n")
         self.requests = [head.format(len(b)).encode() + b for b in cfg.bodies]
         self.report = OpenLoopReport(corrected=_hist(), uncorrected=_hist())
-        self.queue: asyncio.Queue[int] = asyncio.Queue()
+        self.queue: asyncio.Queue[int] = asyncio.Queue(maxsize=QUEUE_BOUND)
+        self.last_offset = 0.0
         self.t0 = 0
         self.inflight: dict[int, int] = {}  # connection id -> send time (ns), for the watchdog
         self.writers: dict[int, asyncio.StreamWriter] = {}
 
     async def dispatch(self) -> None:
-        cfg, clock, put = self.cfg, self.clock, self.queue.put_nowait
+        cfg = self.cfg
         end_ns = self.t0 + int(cfg.duration_s * 1e9)
         limit = cfg.max_requests or (1 << 62)
-        n = 0
         if cfg.rate is None:
-            while clock() < end_ns and self.report.sent < limit:
+            while self.clock() < end_ns and self.report.sent < limit:
                 await asyncio.sleep(0.05)
         else:
-            offsets = arrival_offsets(cfg.rate, cfg.arrival, np.random.default_rng(cfg.seed))
-            for offset in offsets:
-                due = self.t0 + int(offset * 1e9)
-                if due >= end_ns or n >= limit:
-                    break
-                wait = (due - clock()) / 1e9
-                if wait > 0.0005:
-                    await asyncio.sleep(wait)
-                put(due)
-                n += 1
-        self.report.scheduled = n
+            await self._schedule(cfg.rate, end_ns, limit)
         for _ in range(cfg.connections):
-            put(_STOP)
+            await self.queue.put(_STOP)
+
+    async def _schedule(self, rate: float, end_ns: int, limit: int) -> None:
+        """Queue each arrival at its instant; behind schedule, queue at once but yield."""
+        clock, rep = self.clock, self.report
+        offsets = arrival_offsets(rate, self.cfg.arrival, np.random.default_rng(self.cfg.seed))
+        for n, offset in enumerate(offsets):
+            due = self.t0 + int(offset * 1e9)
+            if due >= end_ns or n >= limit:
+                break
+            self.last_offset = offset
+            wait = (due - clock()) / 1e9
+            if wait > 0.0005:
+                await asyncio.sleep(wait)
+            elif n % 64 == 0:
+                # Far behind (an absurd rate, a stalled server) no await ever suspends:
+                # yield now and then, so workers, signals and the hard limit still run.
+                await asyncio.sleep(0)
+            await self.queue.put(due)  # waits while the queue is full: memory stays bounded
+            rep.scheduled = n + 1
+
+    def unqueued(self) -> int:
+        """Arrivals due before the end that a stopped dispatcher never queued."""
+        cfg, rep = self.cfg, self.report
+        if cfg.rate is None:
+            return 0
+        if cfg.arrival == "constant":
+            total = math.ceil(cfg.duration_s * cfg.rate)
+        else:  # a Poisson process's count over the rest of the run, drawn, not walked
+            rest = max(cfg.duration_s - self.last_offset, 0.0)
+            total = rep.scheduled + int(np.random.default_rng(cfg.seed).poisson(cfg.rate * rest))
+        return max(min(total, cfg.max_requests or total) - rep.scheduled, 0)
 
     async def _connect(self, cid: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -253,8 +287,8 @@ async def _run(cfg: OpenLoopConfig, clock: Callable[[], int],
     gen = _Generator(cfg, clock)
     gen.t0 = clock()
     watchdog = asyncio.create_task(gen.watchdog(progress))
-    tasks = [asyncio.create_task(gen.dispatch())]
-    tasks += [asyncio.create_task(gen.worker(c)) for c in range(cfg.connections)]
+    dispatcher = asyncio.create_task(gen.dispatch())
+    tasks = [dispatcher, *(asyncio.create_task(gen.worker(c)) for c in range(cfg.connections))]
     hard_limit = cfg.duration_s + 2 * cfg.timeout_s + 5.0
     _, pending = await asyncio.wait(tasks, timeout=hard_limit)
     for task in [*pending, watchdog]:
@@ -262,6 +296,8 @@ async def _run(cfg: OpenLoopConfig, clock: Callable[[], int],
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.gather(*pending, watchdog, return_exceptions=True)
     rep = gen.report
+    if dispatcher in pending:  # stopped by the hard limit: the rest of the schedule counts
+        rep.scheduled += gen.unqueued()
     unsent = rep.scheduled - rep.sent
     if cfg.rate is not None and unsent > 0:
         rep.errors["not_sent"] += unsent

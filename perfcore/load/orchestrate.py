@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,16 @@ from typing import Any, Literal
 
 import httpx
 
+from perfcore._procs import uninterrupted
 from perfcore.errors import ConfigError
+from perfcore.load.limits import (
+    MAX_CONNECTIONS,
+    MAX_DURATION_S,
+    MAX_PROCESSES,
+    MAX_RATE,
+    MAX_USERS,
+    TARGETS,
+)
 from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
 from perfcore.load.results import LoadMeasurement, Validity, percentiles_from_buckets
 from perfcore.load.runner import LocustOutcome, LocustRun, require_loopback, run_locust
@@ -29,7 +39,6 @@ from perfcore.serving.server import ServerSpec
 
 __all__ = ["TARGETS", "LoadReport", "LoadSettings", "run_load"]
 
-TARGETS = ("local", "cloud", "cloud-cache")
 _USER_CLASS = {"local": "LocalUser", "cloud": "CloudUser", "cloud-cache": "CachedCloudUser",
                "remote": "CloudUser"}
 
@@ -61,12 +70,19 @@ class LoadSettings:
         unknown = set(self.targets) - set(TARGETS)
         if unknown or not self.targets:
             raise ConfigError(f"unknown load target(s) {sorted(unknown)}; choose from {TARGETS}")
-        if self.users < 1 or any(u < 1 for u in self.sweep_users):
-            raise ConfigError("users must be >= 1")
-        if any(r <= 0 for r in self.sweep_rates):
-            raise ConfigError("arrival rates must be > 0")
-        if self.duration_s <= 0 or self.duration_s > 3600:
-            raise ConfigError("duration must lie in (0, 3600] seconds")
+        if not all(1 <= u <= MAX_USERS for u in (self.users, *self.sweep_users)):
+            raise ConfigError(f"users must lie in 1..{MAX_USERS}")
+        rates = (*self.sweep_rates, *(() if self.rate is None else (self.rate,)))
+        if not all(math.isfinite(r) and 0 < r <= MAX_RATE for r in rates):
+            raise ConfigError(f"arrival rates must lie in (0, {MAX_RATE:g}] requests/s")
+        if not (math.isfinite(self.duration_s) and 0 < self.duration_s <= MAX_DURATION_S):
+            raise ConfigError(f"duration must lie in (0, {MAX_DURATION_S:g}] seconds")
+        if not 1 <= self.processes <= MAX_PROCESSES:
+            raise ConfigError(f"processes must lie in 1..{MAX_PROCESSES}")
+        if not 1 <= self.connections <= MAX_CONNECTIONS:
+            raise ConfigError(f"connections must lie in 1..{MAX_CONNECTIONS}")
+        if self.max_requests is not None and self.max_requests < 1:
+            raise ConfigError("max_requests must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -192,8 +208,9 @@ def _servers(s: LoadSettings, targets: tuple[str, ...]) -> Iterator[dict[str, Se
             started["cloud"] = start_server(replace(base, kind="cloud"), s.workdir)
         yield started
     finally:
-        for proc in started.values():
-            proc.stop()
+        with uninterrupted():  # a second Ctrl-C must not leave a server running
+            for proc in started.values():
+                proc.stop()
 
 
 def run_load(s: LoadSettings, progress: Callable[[str], None] | None = None) -> LoadReport:

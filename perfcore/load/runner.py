@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from perfcore._procs import stop_tree, uninterrupted
 from perfcore.errors import ConfigError, InputError, ServiceError
+from perfcore.load.limits import MAX_DURATION_S, MAX_PROCESSES
 
 __all__ = ["LocustOutcome", "LocustRun", "require_loopback", "run_locust"]
 
@@ -62,8 +64,10 @@ class LocustRun:
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.users < 1 or self.duration_s <= 0 or self.processes < 1:
-            raise ConfigError("users and processes must be >= 1 and duration > 0")
+        if not (self.users >= 1 and 1 <= self.processes <= MAX_PROCESSES
+                and 0 < self.duration_s <= MAX_DURATION_S and self.spawn_rate > 0):
+            raise ConfigError(f"users must be >= 1, processes in 1..{MAX_PROCESSES}, duration "
+                              f"in (0, {MAX_DURATION_S:g}] s and spawn rate > 0")
         if not self.locustfile.is_file():
             raise InputError(f"locustfile not found: {self.locustfile}")
 
@@ -138,12 +142,8 @@ def _supervise(popen: subprocess.Popen[bytes], run: LocustRun, prefix: Path,
 
 
 def _stop(popen: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
-    popen.terminate()
-    try:
-        popen.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        popen.kill()
-        popen.wait(timeout=grace_s)
+    # The whole group: with --processes, Locust's workers are the master's children.
+    stop_tree(popen, grace_s)
 
 
 def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lambda: True,
@@ -163,7 +163,7 @@ def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lam
         try:
             stopped = _supervise(popen, run, prefix, alive, progress)
         finally:
-            if popen.poll() is None:
+            with uninterrupted():
                 _stop(popen)
     return _parse(prefix, errors_file, popen.returncode, time.monotonic() - started, stopped)
 

@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from perfcore.serving.batching import MicroBatcher
+from perfcore.serving.deadlines import BodyDeadline
+from perfcore.serving.limits import BODY_TIMEOUT_S, MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 from perfcore.serving.metrics import ServerMetrics
 from perfcore.serving.model import Predictor
 from perfcore.serving.validation import BadRequestError, parse_rows
@@ -50,12 +52,22 @@ class ServerConfig:
     stall_at_s: float | None = None  # debug: block the event loop once, this long after start
     stall_for_s: float = 1.0
     crash_at_s: float | None = None  # debug: the process exits this long after start
+    body_timeout_s: float = BODY_TIMEOUT_S  # a body not complete by then is answered 408
 
     def __post_init__(self) -> None:
         if self.max_batch < 1 or self.max_body_bytes < 64:
             raise ValueError("max_batch must be >= 1 and max_body_bytes >= 64")
-        if self.batch_rows < 0 or self.batch_wait_ms < 0:
-            raise ValueError("batch_rows and batch_wait_ms must be >= 0")
+        if not 0 <= self.batch_rows <= MAX_BATCH_ROWS:
+            raise ValueError(f"batch_rows must lie in 0..{MAX_BATCH_ROWS}")
+        # `not (a <= x <= b)` also refuses NaN: an infinite wait held a request forever.
+        if not 0 <= self.batch_wait_ms <= MAX_BATCH_WAIT_MS:
+            raise ValueError(f"batch_wait_ms must lie in [0, {MAX_BATCH_WAIT_MS:g}]")
+        if not 0 < self.body_timeout_s <= 3600:
+            raise ValueError("body_timeout_s must lie in (0, 3600] seconds")
+        for name in ("stall_at_s", "stall_for_s", "crash_at_s"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= 86_400:
+                raise ValueError(f"{name} must lie in [0, 86400] seconds")
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,7 @@ class _PredictEndpoint:
         self.clock = clock
         self.batcher = (MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
                         if config.batch_rows > 0 else None)
+        self.deadline = BodyDeadline(config.body_timeout_s)
         self._started_ns: int | None = None
         self._stalled = config.stall_at_s is None
         self._crash_armed = config.crash_at_s is None
@@ -133,24 +146,38 @@ class _PredictEndpoint:
     async def _answer(self, receive: Receive, admission: Admission | None,
                       start: int) -> tuple[int, bytes]:
         try:
-            body = await _read_body(receive, self.config.max_body_bytes)
+            # A client that stalls mid-body must not hold a request (or, on SIGTERM, the
+            # process) open for ever.
+            body = await self.deadline.run(_read_body(receive, self.config.max_body_bytes))
             if admission is not None and admission.reject is not None:
                 return admission.reject[0], _error(admission.reject[1])
             parsed = parse_rows(body, self.predictor.n_features, self.config.max_batch)
         except BadRequestError as exc:
             return exc.status, _error(exc.message)
+        except TimeoutError:
+            return 408, _error(f"body not received within {self.config.body_timeout_s:g} s")
         if admission is not None and admission.service_s > 0:
             await asyncio.sleep(admission.service_s)
         self._maybe_stall(start)
         try:
             probs = await self._infer(parsed.rows)
-        except Exception as exc:  # the model failed: this is the server's fault, a 5xx
-            return 500, _error(f"model failed: {type(exc).__name__}")
+        except Exception as exc:
+            return self._blame(exc)
         if not np.isfinite(probs).all():
             return 422, _error("features too large for the model (non-finite scores)")
         result = probs[0].tolist() if parsed.single else probs.tolist()
         return 200, json.dumps({"probabilities": result,
                                 "model_version": self.predictor.version}).encode()
+
+    def _blame(self, exc: Exception) -> tuple[int, bytes]:
+        """422 when the model scores a neutral row but not these finite ones (they overflow
+        it: 1e308 to a model that sums features); 500 when the model itself is broken."""
+        try:
+            self.predictor.predict_proba(np.zeros((1, self.predictor.n_features)))
+        except Exception:
+            return 500, _error(f"model failed: {type(exc).__name__}")
+        return 422, _error(f"features outside the range the model can score "
+                           f"({type(exc).__name__})")
 
     async def _infer(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.batcher is not None:

@@ -3,7 +3,9 @@
 Runs inside the server's event loop without a background task: the first request
 of a batch arms a timer; the batch is flushed when it holds ``max_rows`` rows or
 when the timer fires, whichever comes first. The model call is synchronous (it is
-short), so a flush never interleaves with another.
+short), so a flush never interleaves with another. When the batch's model call fails,
+each request of it is predicted alone, so one request the model cannot score (a huge
+but finite feature that overflows it) fails alone.
 """
 
 from __future__ import annotations
@@ -63,16 +65,39 @@ class MicroBatcher:
             return
         try:
             probs = self.predictor.predict_proba(np.concatenate(rows))
-        except Exception as exc:  # a model failure fails every request of the batch
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(exc)
+        except Exception as exc:
+            if len(waiters) == 1:
+                _settle(waiters[0], exc)
+            else:  # one request's rows may be what the model cannot score: find it
+                self._one_by_one(rows, waiters)
             return
         self.stats.batches += 1
         self.stats.rows += len(probs)
         start = 0
         for part, waiter in zip(rows, waiters, strict=True):
             end = start + len(part)
-            if not waiter.done():
-                waiter.set_result(probs[start:end])
+            _settle(waiter, probs[start:end])
             start = end
+
+    def _one_by_one(self, rows: list[NDArray[np.float64]],
+                    waiters: list[asyncio.Future[NDArray[np.float64]]]) -> None:
+        """Predict each request of a failed batch alone: only its own failure reaches it."""
+        for part, waiter in zip(rows, waiters, strict=True):
+            try:
+                probs = self.predictor.predict_proba(part)
+            except Exception as exc:
+                _settle(waiter, exc)
+                continue
+            self.stats.batches += 1
+            self.stats.rows += len(probs)
+            _settle(waiter, probs)
+
+
+def _settle(waiter: asyncio.Future[NDArray[np.float64]],
+            outcome: NDArray[np.float64] | Exception) -> None:
+    if waiter.done():  # its client went away
+        return
+    if isinstance(outcome, Exception):
+        waiter.set_exception(outcome)
+    else:
+        waiter.set_result(outcome)

@@ -10,6 +10,7 @@ are ``asyncio.sleep``, so the simulator serves many concurrent requests.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,8 +43,13 @@ class CloudModel:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.rtt_median_s < 0 or self.jitter_s < 0 or self.timeout_s <= 0:
-            raise ValueError("rtt_median_s and jitter_s must be >= 0 and timeout_s > 0")
+        numbers = (self.rtt_median_s, self.rtt_sigma, self.jitter_s, self.timeout_s,
+                   self.rate_limit_rps, self.error_rate, self.cold_start_s,
+                   self.idle_before_cold_s, self.price_per_1k)
+        if not all(math.isfinite(x) and x >= 0 for x in numbers):
+            raise ValueError("cloud model parameters must be finite and >= 0")
+        if self.timeout_s <= 0:
+            raise ValueError("timeout_s must be > 0")
         if not 0 <= self.error_rate <= 1:
             raise ValueError("error_rate must lie in [0, 1]")
         if self.rate_limit_rps <= 0 or self.burst < 1:

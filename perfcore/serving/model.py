@@ -63,10 +63,11 @@ class EstimatorPredictor:
     scale: FloatArray | None = None
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
-        """Delegate to the estimator."""
-        if self.mean is not None and self.scale is not None:
-            x = (x - self.mean) / self.scale
-        return np.asarray(self.estimator.predict_proba(x), dtype=np.float64)
+        """Delegate to the estimator (which may refuse a row that overflowed to inf)."""
+        with np.errstate(over="ignore", invalid="ignore"):  # the estimator judges the result
+            if self.mean is not None and self.scale is not None:
+                x = (x - self.mean) / self.scale
+            return np.asarray(self.estimator.predict_proba(x), dtype=np.float64)
 
 
 @dataclass(frozen=True)

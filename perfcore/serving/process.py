@@ -21,7 +21,8 @@ from types import TracebackType
 import httpx
 
 from perfcore.errors import ServiceError
-from perfcore.serving.server import ServerSpec
+from perfcore.serving.limits import SHUTDOWN_TIMEOUT_S
+from perfcore.serving.server import ServerSpec, listen
 
 __all__ = ["ServerProcess", "start_server", "start_workers", "stop_pid"]
 
@@ -68,7 +69,7 @@ class ServerProcess:
         """True while the child has not exited."""
         return self.popen.poll() is None
 
-    def stop(self, grace_s: float = 5.0) -> None:
+    def stop(self, grace_s: float = SHUTDOWN_TIMEOUT_S + 5.0) -> None:
         """SIGTERM, then SIGKILL after ``grace_s``; reaps the child."""
         if self.alive():
             self.popen.terminate()
@@ -87,14 +88,7 @@ class ServerProcess:
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise ServiceError(f"cannot bind {host}:{port}: {exc.strerror}") from None
-    sock.listen(4096)
+    sock = listen(host, port)
     sock.set_inheritable(True)
     return sock
 
@@ -131,7 +125,11 @@ def start_server(spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 
     sock.close()
     proc = ServerProcess(url=f"http://{spec.host}:{port}", spec=spec, popen=popen,
                          log_path=log_path)
-    _wait_healthy(proc, startup_timeout_s)
+    try:
+        _wait_healthy(proc, startup_timeout_s)
+    except BaseException:  # Ctrl-C or SIGTERM while it starts: nobody else holds it yet
+        proc.stop()
+        raise
     return proc
 
 

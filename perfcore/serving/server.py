@@ -5,16 +5,18 @@ from __future__ import annotations
 import importlib.util
 import json
 import socket
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from perfcore.errors import InputError
+from perfcore.errors import InputError, ServiceError
 from perfcore.serving.app import ServerConfig, create_app
 from perfcore.serving.cloud import CloudModel, CloudSimulator
+from perfcore.serving.limits import SHUTDOWN_TIMEOUT_S
 from perfcore.serving.model import Predictor, load_predictor, synthetic_predictor
 
-__all__ = ["ServerSpec", "build_app", "run_server"]
+__all__ = ["ServerSpec", "build_app", "listen", "run_server"]
 
 Kind = Literal["local", "cloud"]
 
@@ -80,15 +82,37 @@ def _fast_options() -> tuple[str, str]:
     return ("uvloop" if has("uvloop") else "asyncio", "httptools" if has("httptools") else "h11")
 
 
-def run_server(spec: ServerSpec, *, fd: int | None = None) -> None:
-    """Serve until SIGTERM/SIGINT; ``fd`` is an already-bound listening socket to adopt."""
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket bound to ``host:port`` (port 0: the kernel picks a free one)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ServiceError(f"cannot bind {host}:{port}: {exc.strerror}") from None
+    sock.listen(4096)
+    return sock
+
+
+def run_server(spec: ServerSpec, *, fd: int | None = None,
+               announce: Callable[[int], None] | None = None) -> None:
+    """Serve until SIGTERM/SIGINT; ``fd`` is an already-bound listening socket to adopt.
+
+    The model is loaded and the port bound before ``announce(port)`` is called, so
+    nothing says "serving" for a server that cannot serve.
+    """
     import uvicorn
 
     app = build_app(spec)
+    sock = socket.socket(fileno=fd) if fd is not None else listen(spec.host, spec.port)
     loop, http = _fast_options()
+    # timeout_graceful_shutdown: on SIGTERM, a request whose client stalls mid-body is
+    # cancelled after this long instead of keeping the process alive.
     config = uvicorn.Config(app, host=spec.host, port=spec.port, lifespan="off",
                             log_level="warning", access_log=False, backlog=4096,
-                            loop=loop, http=http)
+                            loop=loop, http=http, timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S)
     server = uvicorn.Server(config)
-    sockets = [socket.socket(fileno=fd)] if fd is not None else None
-    server.run(sockets=sockets)
+    if announce is not None:
+        announce(int(sock.getsockname()[1]))
+    server.run(sockets=[sock])

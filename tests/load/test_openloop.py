@@ -1,12 +1,15 @@
 """The open-loop generator: its schedule, rate, coordinated-omission correction and bounds."""
 
+import asyncio
 import itertools
+import socket
 
 import numpy as np
 import pytest
 
 from perfcore.errors import ConfigError
-from perfcore.load.openloop import OpenLoopConfig, arrival_offsets, run_open_loop
+from perfcore.load.limits import MAX_RATE, QUEUE_BOUND
+from perfcore.load.openloop import OpenLoopConfig, _Generator, arrival_offsets, run_open_loop
 from perfcore.serving.app import ServerConfig
 from perfcore.serving.process import start_server
 from perfcore.serving.server import ServerSpec
@@ -85,3 +88,44 @@ def test_dead_server_counts_errors_and_stops(tmp_path) -> None:
                                           connections=4, timeout_s=1.0))
     assert report.ok == 0
     assert sum(report.errors.values()) == report.scheduled == 100
+
+
+def test_nan_and_absurd_rates_are_config_errors() -> None:
+    """NaN, infinite and beyond-the-generator rates are refused before anything is sent."""
+    for rate in (float("nan"), float("inf"), MAX_RATE * 10):
+        with pytest.raises(ConfigError):
+            OpenLoopConfig(url="http://127.0.0.1:1/predict", bodies=BODY, rate=rate)
+
+
+def test_dispatcher_queue_stays_bounded_far_behind_schedule() -> None:
+    """Every arrival already due: the dispatcher queues QUEUE_BOUND of them, then waits."""
+    cfg = OpenLoopConfig(url="http://127.0.0.1:1/predict", bodies=BODY, rate=MAX_RATE,
+                         duration_s=60, max_requests=3 * QUEUE_BOUND, connections=1)
+
+    async def go() -> tuple[int, bool]:
+        gen = _Generator(cfg, clock=lambda: 10**18)  # far past every scheduled instant
+        task = asyncio.create_task(gen.dispatch())
+        await asyncio.sleep(0.5)
+        size, done = gen.queue.qsize(), task.done()
+        task.cancel()
+        return size, done
+
+    size, done = asyncio.run(go())
+    assert size == QUEUE_BOUND
+    assert not done
+
+
+@pytest.mark.slow
+def test_hard_limit_stops_a_run_whose_server_never_answers() -> None:
+    """A server that accepts and never answers: the run ends by its hard limit, and every
+    arrival of the schedule is counted, the unsent ones as not_sent."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/predict"
+        report = run_open_loop(OpenLoopConfig(url=url, bodies=BODY, rate=MAX_RATE,
+                                              duration_s=0.5, connections=2, timeout_s=0.3))
+    assert report.ok == 0
+    assert report.scheduled == int(MAX_RATE * 0.5)
+    assert report.errors["not_sent"] > report.scheduled // 2
+    assert report.elapsed_s < 30
