@@ -58,10 +58,10 @@ def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
 
 
-def say_refusal(decision: GateDecision) -> None:
+def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> None:
     """An exit 2 always says why: its reasons, one line on stderr."""
     if decision.exit_code == 2:
-        print(f"perfcore: error: {'; '.join(decision.reasons)}", file=sys.stderr)
+        print(f"{prefix}{'; '.join(decision.reasons)}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -80,8 +80,11 @@ def _run(args: argparse.Namespace) -> int:
         print(json.dumps(suite.to_dict(), indent=2))
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
-    say_refusal(decision)
-    return decision.exit_code if args.exit_code else 0
+    if args.exit_code:
+        say_refusal(decision)
+        return decision.exit_code
+    say_refusal(decision, prefix="compare: the gate would refuse: ")
+    return 0
 
 
 _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "verdict")
