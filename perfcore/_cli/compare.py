@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
         say_refusal(decision)
         return 2
     if args.format == "json":
+        import json
+
         print(json.dumps(suite.to_dict(), indent=2))
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
