@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from perfcore import _cli
 from perfcore._procs import Terminated, raise_on_sigterm
@@ -53,10 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "judge the numbers against baselines, and report.")
     parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(_cli.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"perfcore._cli.{info.name}")
+    # The command modules are the public .py files of _cli/ (a directory listing, not
+    # pkgutil.iter_modules, which loads inspect: --help stays light).
+    names = sorted(p.stem for p in Path(_cli.__file__).parent.glob("*.py"))
+    for name in (n for n in names if not n.startswith("_")):
+        module = importlib.import_module(f"perfcore._cli.{name}")
         module.register(subparsers)
     return parser
 

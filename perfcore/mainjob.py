@@ -101,6 +101,7 @@ class JobOutcome:
     report: Path
     results: Path
     first_baseline: bool
+    decision: GateDecision
 
 
 class Progress:
@@ -369,7 +370,8 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     progress(f"report: {report}")
     line = _verdict_line(decision, suite, recorded, report, progress.elapsed())
     return JobOutcome(exit_code=decision.exit_code, verdict_line=line, report=report,
-                      results=out / "results.json", first_baseline=recorded)
+                      results=out / "results.json", first_baseline=recorded,
+                      decision=decision)
 
 
 def _counts_text(suite: SuiteComparison) -> str:

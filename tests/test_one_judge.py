@@ -17,8 +17,7 @@ import numpy as np
 import pytest
 
 from perfcore.cli import main
-from perfcore.config import Settings
-from perfcore.mainjob import JobSettings, Progress, Stages, run_main_job
+from perfcore.mainjob import JobOutcome, JobSettings, Progress, Stages
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.environment import current_machine
 from perfcore.results.model import Result, ResultSet, RunInfo
@@ -52,16 +51,22 @@ def _setup(root: Path, scales: dict[str, float]) -> tuple[Path, Path, ResultSet]
     return baseline, path, current
 
 
-def _main_job(root: Path, current: ResultSet) -> int:
+def _fake_stages(monkeypatch: pytest.MonkeyPatch, current: ResultSet) -> None:
+    """``perfcore run`` measures nothing: its suite stage returns ``current``."""
+    import perfcore.mainjob
+
+    real = perfcore.mainjob.run_main_job
+
     def bench(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
         return current
 
     def render(data: Any, out: Path) -> None:
         (out / "index.html").write_text("report")
 
-    job = JobSettings(settings=Settings(root=root), load=False)
-    stages = Stages(benchmarks=bench, render=render)
-    return run_main_job(job, stages=stages, stream=io.StringIO()).exit_code
+    def fake(job: JobSettings, *, stream: Any = None, stages: Any = None) -> JobOutcome:
+        return real(job, stages=Stages(benchmarks=bench, render=render), stream=io.StringIO())
+
+    monkeypatch.setattr(perfcore.mainjob, "run_main_job", fake)
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
@@ -73,25 +78,32 @@ def test_every_command_gives_the_same_exit_status(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     baseline, current_path, current = _setup(tmp_path, scales)
+    _fake_stages(monkeypatch, current)
     codes = {
         "gate": main(["gate", "--baseline", str(baseline), "--current", str(current_path)]),
         "report": main(["report", "--baseline", str(baseline), "--current", str(current_path),
                         "--out", str(tmp_path / "out"), "--exit-code"]),
         "compare": main(["compare", str(baseline), str(current_path), "--exit-code"]),
-        "run": _main_job(tmp_path, current),
+        "run": main(["run", "--no-load"]),
     }
     assert codes == dict.fromkeys(codes, expected)
 
 
 def test_a_refusal_says_why_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    """A machine-shift refusal (exit 2) prints its reason on stderr, in gate and report."""
+    """A machine-shift refusal (exit 2) prints its reason on stderr in every command."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
-    baseline, current_path, _ = _setup(tmp_path, SCENARIOS["refusal"][0])
+    baseline, current_path, current = _setup(tmp_path, SCENARIOS["refusal"][0])
+    _fake_stages(monkeypatch, current)
+    commands = {
+        "gate": ["gate", "--baseline", str(baseline), "--current", str(current_path)],
+        "report": ["report", "--baseline", str(baseline), "--current", str(current_path),
+                   "--out", str(tmp_path / "out"), "--exit-code"],
+        "compare": ["compare", str(baseline), str(current_path), "--exit-code"],
+        "run": ["run", "--no-load"],
+    }
     capsys.readouterr()
-    assert main(["gate", "--baseline", str(baseline), "--current", str(current_path)]) == 2
-    assert "machine's speed changed" in capsys.readouterr().err
-    assert main(["report", "--baseline", str(baseline), "--current", str(current_path),
-                 "--out", str(tmp_path / "out"), "--exit-code"]) == 2
-    assert "machine's speed changed" in capsys.readouterr().err
+    for name, argv in commands.items():
+        assert main(argv) == 2, name
+        assert "machine's speed changed" in capsys.readouterr().err, name

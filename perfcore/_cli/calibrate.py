@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import subprocess
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -65,6 +63,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _run_suite(runs: int, bench_dir: Path, quick: bool, extra: Sequence[str],
                root: Path) -> list[ResultSet]:
+    import subprocess
+    import tempfile
+
     from perfcore.results.readers import read_any
 
     if runs < 2:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,10 +80,10 @@ def read_baseline(settings: Settings, baseline: Path, current: Path, noise: Path
     return saved.baseline, judging
 
 
-def say_refusal(decision: GateDecision) -> None:
+def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> None:
     """An exit 2 always says why: its reasons, one line on stderr."""
     if decision.exit_code == 2:
-        print(f"perfcore: error: {'; '.join(decision.reasons)}", file=sys.stderr)
+        print(f"{prefix}{'; '.join(decision.reasons)}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -100,12 +99,17 @@ def _run(args: argparse.Namespace) -> int:
         say_refusal(decision)
         return 2
     if args.format == "json":
+        import json
+
         print(json.dumps(suite.to_dict(), indent=2))
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
         print(noise_line(judging))
-    say_refusal(decision)
-    return decision.exit_code if args.exit_code else 0
+    if args.exit_code:
+        say_refusal(decision)
+        return decision.exit_code
+    say_refusal(decision, prefix="compare: the gate would refuse: ")
+    return 0
 
 
 _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "verdict")

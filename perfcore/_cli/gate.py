@@ -23,9 +23,8 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from perfcore._cli.compare import add_judging_options
 
@@ -81,8 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
-@dataclass(frozen=True)
-class _Sides:
+class _Sides(NamedTuple):  # not a dataclass: dataclasses would load inspect for --help
     """Both sides read or measured, how to judge them, and gate --against's fresh rounds."""
 
     baseline: ResultSet

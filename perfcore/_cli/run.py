@@ -41,6 +41,7 @@ def _positive(text: str) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from perfcore._cli.compare import say_refusal
     from perfcore.config import load_settings
     from perfcore.mainjob import JobSettings, run_main_job
 
@@ -50,4 +51,5 @@ def _run(args: argparse.Namespace) -> int:
                       confirm=args.confirm, passes=args.passes)
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)
+    say_refusal(outcome.decision)
     return outcome.exit_code
