@@ -72,6 +72,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                          "paired-noise-runs.json with --interleave runs)")
     ab.add_argument("--no-learn", action="store_true",
                     help="judge with the learnt noise but do not add this run to it")
+    ab.add_argument("--all", action="store_true", dest="all_benchmarks",
+                    help="run every benchmark, not only those that execute changed code")
+    ab.add_argument("--coverage-map", type=Path, default=Path("reports/coverage-map.json"),
+                    metavar="FILE", help="which benchmarks execute which functions "
+                    "(perfcore coverage-map writes it; default reports/coverage-map.json)")
     ab.add_argument("--bench-args", default="", metavar="ARGS",
                     help="extra pytest options, one string: --bench-args='-k cache'")
     parser.add_argument("--allow-missing", action="store_true",
@@ -125,10 +130,12 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     judging = JudgeSettings.from_settings(
         settings, paired=True, paired_prior=prior, allow_missing=args.allow_missing,
         noise_source=str(learnt) if prior else None)
+    nodes = _selected_nodes(args)
     plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
                     bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
                     quick=args.quick_rounds, interleave=args.interleave,
-                    confirm_rounds=args.confirm_rounds)
+                    confirm_rounds=args.confirm_rounds,
+                    select={"A": nodes, "B": nodes} if nodes else {})
     print(f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by "
           f"{plan.interleave}", flush=True)
 
@@ -137,6 +144,26 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
     run = run_ab_rounds(plan, Path.cwd(), screen=screen)
     return _Sides(run.reference, run.working, judging, again=run.again)
+
+
+def _selected_nodes(args: argparse.Namespace) -> tuple[str, ...]:
+    """The benchmarks the change can reach (empty: all), said on one line."""
+    from perfcore.abtest.selection import changed_code, load_map, select, suite_digest
+    from perfcore.errors import ComparisonError
+
+    if args.all_benchmarks:
+        print("gate: selection: --all: every benchmark", flush=True)
+        return ()
+    root = Path.cwd()
+    cov = load_map(args.coverage_map) if args.coverage_map.is_file() else None
+    chosen = select(changed_code(root, args.against), cov, suite_digest(root, args.bench_dir))
+    print(f"gate: selection: {chosen.reason}", flush=True)
+    if chosen.nodes is None:
+        return ()
+    if not chosen.nodes:
+        raise ComparisonError(f"no benchmark executes code changed since {args.against}: "
+                              "nothing to measure (pass --all to run every benchmark)")
+    return chosen.nodes
 
 
 def _paired_noise_path(args: argparse.Namespace) -> Path:
