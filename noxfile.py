@@ -94,6 +94,7 @@ def report(session: nox.Session) -> None:
 
 @nox.session
 def gate(session: nox.Session) -> None:
-    """The CI regression gate: current results against this machine's baseline."""
-    session.install("-e", ".")
+    """The CI regression gate: ``-- --baseline B --current C``, or ``-- --against origin/main``
+    (interleaved rounds of the benchmarks the change reaches; see examples/ci/)."""
+    session.install("-e", ".[bench]")
     session.run("perfcore", "gate", *session.posargs)

@@ -79,6 +79,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "(perfcore coverage-map writes it; default reports/coverage-map.json)")
     ab.add_argument("--bench-args", default="", metavar="ARGS",
                     help="extra pytest options, one string: --bench-args='-k cache'")
+    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
+                        help="also write the report of this decision into DIR (index.html, "
+                             "summary.md for a CI job summary, junit.xml, verdict.json)")
     parser.add_argument("--allow-missing", action="store_true",
                         help="pass although benchmarks of the baseline are missing")
     add_judging_options(parser)
@@ -210,6 +213,12 @@ def _run(args: argparse.Namespace) -> int:
     suite, decision = judge(sides.baseline, sides.current, sides.judging, rerun=rerun,
                             fresh=sides.again)
     _print(suite, decision, sides.judging)
+    if args.report is not None:
+        from perfcore.report.pipeline import make_report
+
+        make_report(sides.baseline, sides.current, args.report, judging=sides.judging,
+                    judged=(suite, decision))
+        print(f"gate: report written to {args.report}")
     say_refusal(decision)
     if sides.judging.paired and not args.no_learn:
         _learn(sides, _paired_noise_path(args))
