@@ -72,7 +72,7 @@ def test_calibrated_noise_beside_baseline(tmp_path: Path, baseline: Path,
         "benchmarks": {"a": {"cv_within": 0.05, "sd_between_log": 0.005, "runs": 10}}}))
     current = _write(tmp_path / "cur.json", {"a": 1.08, "b": 2.0}, seed=1)
     assert _gate("--baseline", str(baseline), "--current", str(current)) == 1
-    assert "noise from" in capsys.readouterr().out
+    assert "noise: calibrated from" in capsys.readouterr().out
 
 
 def test_missing_fails_unless_allowed(tmp_path: Path, baseline: Path) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from perfcore.errors import ConfigError
-from perfcore.serving.app import ServerConfig
+
+if TYPE_CHECKING:
+    from perfcore.serving.app import ServerConfig
 
 
-@dataclass(frozen=True)
-class ServeChoice:
+class ServeChoice(NamedTuple):  # not a dataclass: building the parser must stay light
     """What the options decided: the server config, the precision and the worker count."""
 
     config: ServerConfig
@@ -43,6 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def choose(args: argparse.Namespace, config: ServerConfig) -> ServeChoice:
     """Apply ``--profile``, then check ``--precision`` with the promotion gate."""
+    from dataclasses import replace
+
     from perfcore.optimisation.variants import VariantTolerance, reference_model, require_variant
 
     precision, workers, note = "float64", 1, ""

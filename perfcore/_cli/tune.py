@@ -18,10 +18,13 @@ from perfcore.errors import ConfigError
 EXIT_OK, EXIT_FAILED = 0, 1
 
 
+# perfcore.optimisation.capacity.STRATEGIES' names, written out so that building the
+# parser loads no numpy (tests/optimisation pins the two equal).
+STRATEGY_NAMES = ("aggressive", "balanced", "conservative")
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``tune`` subcommand."""
-    from perfcore.optimisation.capacity import STRATEGIES
-
     p = subparsers.add_parser(
         "tune", help="find each server configuration's capacity at a p99 SLO; recommend one",
         description="Start the server on loopback with one configuration at a time (workers, "
@@ -32,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--synthetic-model", action="store_true",
                    help="tune serving of the small synthetic logistic model")
     p.add_argument("--slo-p99-ms", type=float, default=20.0, help="p99 objective (default 20)")
-    p.add_argument("--strategy", choices=sorted(STRATEGIES), default="balanced",
+    p.add_argument("--strategy", choices=STRATEGY_NAMES, default="balanced",
                    help="how far each step may move the rate and the settings")
     p.add_argument("--quick", action="store_true",
                    help="a small budget: 4 configurations, 1.5 s steps, 120 s in all")

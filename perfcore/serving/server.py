@@ -65,7 +65,7 @@ def _predictor(spec: ServerSpec) -> Predictor:
         return predictor
     # The one hook to choose the predictor: the caller (perfcore serve, perfcore tune)
     # has already run the variant through the promotion gate.
-    from perfcore.optimisation.precision import make_variant
+    from perfcore.serving.precision import make_variant
 
     return make_variant(predictor, spec.precision)
 

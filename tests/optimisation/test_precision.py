@@ -12,14 +12,6 @@ from sklearn.preprocessing import StandardScaler
 from perfcore.cli import main
 from perfcore.errors import InputError
 from perfcore.optimisation import variants as variants_module
-from perfcore.optimisation.precision import (
-    PRECISIONS,
-    VariantPredictor,
-    make_variant,
-    model_bytes,
-    quantise_int8,
-    quantise_int8_rows,
-)
 from perfcore.optimisation.variants import (
     EvaluationSet,
     VariantRefusedError,
@@ -29,6 +21,14 @@ from perfcore.optimisation.variants import (
     synthetic_evaluation_set,
 )
 from perfcore.serving.model import predictor_from_estimator, synthetic_predictor
+from perfcore.serving.precision import (
+    PRECISIONS,
+    VariantPredictor,
+    make_variant,
+    model_bytes,
+    quantise_int8,
+    quantise_int8_rows,
+)
 from perfcore.serving.server import ServerSpec, _predictor
 from perfcore.training.models import SimpleTransformerModel
 
@@ -158,7 +158,7 @@ def test_serve_refuses_a_failing_variant_with_exit_2(monkeypatch, capsys) -> Non
 
     started = []
     monkeypatch.setattr(variants_module, "make_variant", lambda *_: _Flipped())
-    monkeypatch.setattr(server, "run_server", started.append)
+    monkeypatch.setattr(server, "run_server", lambda spec, **_: started.append(spec))
     code = main(["serve", "--synthetic-model", "--precision", "int8", "--port", "0"])
     err = capsys.readouterr().err
     assert code == 2
@@ -172,7 +172,7 @@ def test_serve_starts_a_passing_variant(monkeypatch) -> None:
     import perfcore.serving.server as server
 
     started = []
-    monkeypatch.setattr(server, "run_server", started.append)
+    monkeypatch.setattr(server, "run_server", lambda spec, **_: started.append(spec))
     assert main(["serve", "--synthetic-model", "--precision", "float16", "--port", "0"]) == 0
     assert started[0].precision == "float16"
 

@@ -64,7 +64,7 @@ def test_serve_applies_a_custom_profile(tmp_path, monkeypatch) -> None:
     _project(tmp_path, monkeypatch, '[tool.perfcore.profiles.mine]\nextends = "balanced"\n'
              'batch_rows = 4\nprecision = "float16"\n')
     started = []
-    monkeypatch.setattr(server, "run_server", started.append)
+    monkeypatch.setattr(server, "run_server", lambda spec, **_: started.append(spec))
     assert main(["serve", "--synthetic-model", "--profile", "mine", "--port", "0"]) == 0
     spec = started[0]
     assert (spec.config.batch_rows, spec.config.batch_wait_ms, spec.precision) == \

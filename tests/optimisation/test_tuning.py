@@ -106,3 +106,11 @@ def test_a_failing_step_is_retried_when_asked() -> None:
                         STRATEGIES["balanced"], max_steps=2, retry_failed=1)
     assert [p.passed for p in cap.probes] == [False, True, True]
     assert cap.rate == 150
+
+
+def test_the_cli_offers_every_strategy() -> None:
+    """perfcore tune --strategy lists exactly the strategies the search knows."""
+    from perfcore._cli.tune import STRATEGY_NAMES
+    from perfcore.optimisation.capacity import STRATEGIES
+
+    assert tuple(sorted(STRATEGIES)) == STRATEGY_NAMES
