@@ -7,6 +7,8 @@ the current from the slowed one. Per benchmark it counts alarms by:
 
 * perfcore's judge, uncalibrated (no noise file), on raw samples and on the same runs
   with their samples stripped (pytest-benchmark's default storage keeps only the summary);
+  an alarm is a regressed result of a gate that exits 1 (a refusal, exit 2, raises none
+  and is counted apart);
 * pytest-benchmark's own ``--benchmark-compare-fail=median:5%`` rule, through its
   ``parse_compare_fail`` (the tool's code, not a re-implementation);
 * asv's rule: ``asv compare``'s ``_is_result_better`` with factor 1.1 and asv's own
@@ -45,9 +47,16 @@ def _strip(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _perfcore_alarms(base: Path, curr: Path) -> set[str]:
-    """Ids perfcore's judge calls regressed, judging ``curr`` against ``base``."""
-    suite, _ = judge(read_any(base), read_any(curr), JudgeSettings())
+REFUSED: Counter[str] = Counter()
+
+
+def _perfcore_alarms(base: Path, curr: Path, rule: str = "") -> set[str]:
+    """Ids of a failing gate (exit 1) judging ``curr`` against ``base``; refusals counted."""
+    suite, decision = judge(read_any(base), read_any(curr), JudgeSettings())
+    if decision.exit_code == 2:
+        REFUSED[rule] += 1
+    if decision.exit_code != 1:
+        return set()
     return {c.id.split("[")[-1].rstrip("]") for c in suite.comparisons
             if c.verdict == "regressed"}
 
@@ -96,14 +105,16 @@ def _tally(aa: list[Path], slowed: list[Path] | None, tmp: Path) -> dict[str, An
         bdoc, cdoc = (json.loads(p.read_text()) for p in (base, curr))
         names |= _by_name(bdoc).keys()
         n_pairs += 1
-        counts["perfcore_samples"].update(_perfcore_alarms(base, curr))
+        counts["perfcore_samples"].update(_perfcore_alarms(base, curr, "perfcore_samples"))
         sb, sc = tmp / "b.json", tmp / "c.json"
         sb.write_text(json.dumps(_strip(bdoc)))
         sc.write_text(json.dumps(_strip(cdoc)))
-        counts["perfcore_summary"].update(_perfcore_alarms(sb, sc))
+        counts["perfcore_summary"].update(_perfcore_alarms(sb, sc, "perfcore_summary"))
         counts["pb_median5"].update(_pb_median5(bdoc, cdoc))
         counts["asv_1.1"].update(_asv_rule(bdoc, cdoc))
-    return {"pairs": n_pairs, "benchmarks": sorted(names),
+    refused = dict(REFUSED)
+    REFUSED.clear()
+    return {"pairs": n_pairs, "benchmarks": sorted(names), "refused_pairs": refused,
             "rate": {rule: {n: c[n] / n_pairs for n in sorted(names)}
                      for rule, c in counts.items()},
             "overall": {rule: sum(c.values()) / (n_pairs * len(names))
@@ -127,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{kind}: {t['pairs']} pairs x {len(t['benchmarks'])} benchmarks")
         for rule, rate in t["overall"].items():
             worst = max(t["rate"][rule].values())
-            print(f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})")
+            refused = t["refused_pairs"].get(rule, 0) / t["pairs"]
+            print(f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})"
+                  + (f"  refused (exit 2) {refused:6.1%} of pairs" if rule.startswith("perfcore")
+                     else ""))
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
     return 0
