@@ -30,6 +30,7 @@ from typing import TextIO
 from perfcore._procs import stop_tree, uninterrupted
 from perfcore.analysis.claims import ClaimVerdict, judge_claims
 from perfcore.analysis.compare import (
+    Comparison,
     GateDecision,
     SuiteComparison,
     compare_suites,
@@ -56,6 +57,8 @@ ASV_SITE = Path(".asv/html/index.html")
 # of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
 # a shared machine is mostly between processes and minutes, not within one (see docs/benchmarks.md).
 DEFAULT_PASSES = 3
+# How long the confirmation stage waits for a busy machine to quiet before re-measuring.
+QUIET_WAIT_S = 60.0
 PASSES_ENV = "PERFCORE_BENCH_PASSES"
 
 
@@ -289,6 +292,9 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     if not nodes:
         return suite, decision
     first = len(suite.regressions())
+    busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
+    if busy:
+        _wait_for_quiet(busy, progress)
     progress(f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
              f"({first} regressed on this run alone) to decide on two runs")
     (out / "confirm").mkdir(exist_ok=True)
@@ -297,6 +303,19 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     suite, decision = judge(baseline, current, _judging(job, current), rerun=again)
     progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
     return suite, decision
+
+
+def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
+    """Before re-measuring results timed beside foreign load, wait (bounded) for quiet."""
+    from perfcore.analysis.disturbed import BUSY_CORES
+    from perfcore.instrument.disturbance import wait_for_quiet
+
+    load = max(c.foreign_cores or 0.0 for c in busy)
+    progress(f"confirm: {len(busy)} result(s) timed while other processes used {load:.2f} "
+             f"cores; waiting up to {QUIET_WAIT_S:.0f} s for the machine to quiet")
+    quiet, now = wait_for_quiet(BUSY_CORES, QUIET_WAIT_S)
+    progress(f"confirm: machine {'quiet' if quiet else 'still busy'} ({now:.2f} cores used by "
+             "other processes)")
 
 
 def _read_claims(job: JobSettings) -> tuple[Claim, ...]:

@@ -112,8 +112,16 @@ def judge(
     if fresh is not None:
         suite = confirm_in_fresh_rounds(suite, (baseline, current), fresh, settings=cfg.rule,
                                         paired_prior=cfg.paired_prior)
-    suite = mark_disturbed(suite, baseline, current)
+    # The busy-machine rule reads the latest measurement of each result: a re-run's.
+    latest = current if rerun is None else _overlay(current, rerun)
+    suite = mark_disturbed(suite, baseline, latest)
     return suite, _decide(suite, cfg)
+
+
+def _overlay(current: ResultSet, rerun: ResultSet) -> ResultSet:
+    again = rerun.by_id()
+    return ResultSet(run=current.run,
+                     results=tuple(again.get(r.id, r) for r in current.results))
 
 
 def _decide(suite: SuiteComparison, cfg: JudgeSettings) -> GateDecision:

@@ -16,6 +16,7 @@ counted through ``cpu_times().children_*``; children still alive are read direct
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ from typing import Any
 
 import psutil
 
-__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown"]
+__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown", "wait_for_quiet"]
 
 # psutil's system-wide fields that are not work: idle, and waiting for I/O (not CPU use).
 _NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
@@ -131,6 +132,29 @@ class DisturbanceProbe:
                            foreign_cores=min(foreign, float(self._cores)),
                            steal_cores=max(steal1 - steal0, 0.0) / wall, cores=self._cores,
                            freq_mhz=sum(freqs) / len(freqs) if freqs else None)
+
+
+def wait_for_quiet(level_cores: float, max_wait_s: float, *, window_s: float = 1.0,
+                   sleep: Callable[[float], None] = time.sleep,
+                   probe: Callable[[], DisturbanceProbe] | None = None) -> tuple[bool, float]:
+    """Wait until other processes use less than ``level_cores`` over a ``window_s`` window.
+
+    Bounded: gives up after ``max_wait_s``. Returns (quiet, the last window's foreign
+    cores plus steal).
+    """
+    make = probe or DisturbanceProbe
+    waited, load = 0.0, math.inf
+    while True:
+        reading = make()
+        reading.start()
+        sleep(window_s)
+        d = reading.stop()
+        load = d.foreign_cores + d.steal_cores
+        waited += window_s
+        if load < level_cores:
+            return True, load
+        if waited >= max_wait_s:
+            return False, load
 
 
 def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = None) -> float:

@@ -58,3 +58,11 @@ def test_a_quiet_machine_changes_nothing() -> None:
                             CALIBRATED)
     assert suite.by_id()["a"].verdict == "regressed"
     assert decision.exit_code == 1
+
+
+def test_a_quiet_rerun_that_confirms_the_slowdown_is_a_regression() -> None:
+    """Busy first run, quiet re-run still 8% slower: the re-measurement decides, regressed."""
+    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 1.0, 2), CALIBRATED,
+                            rerun=_run({**BASE, "a": 1.08}, 0.0, 3))
+    assert suite.by_id()["a"].verdict == "regressed"
+    assert decision.exit_code == 1

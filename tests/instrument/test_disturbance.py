@@ -116,3 +116,37 @@ def test_the_pytest_plugin_records_each_benchmark(tmp_path: pytest.TempPathFacto
                    check=True, capture_output=True, cwd=folder, timeout=120)
     reading = json.loads(out.read_text())["benchmarks"][0]["extra_info"]["perfcore_disturbance"]
     assert Disturbance.from_dict(reading).cores >= 1
+
+
+class _FakeProbe:
+    """A probe whose readings come from a list of foreign loads."""
+
+    loads: list[float] = []
+
+    def start(self) -> None:
+        """Nothing to read."""
+
+    def stop(self) -> Disturbance:
+        """The next foreign load."""
+        return _d(1.0, _FakeProbe.loads.pop(0))
+
+
+def test_waiting_for_quiet_stops_when_the_load_drops() -> None:
+    """Busy, busy, quiet: three windows and a quiet machine."""
+    from perfcore.instrument.disturbance import wait_for_quiet
+
+    _FakeProbe.loads = [1.0, 0.9, 0.1]
+    slept: list[float] = []
+    quiet, load = wait_for_quiet(0.25, 60, sleep=slept.append, probe=_FakeProbe)
+    assert (quiet, load, len(slept)) == (True, 0.1, 3)
+
+
+def test_waiting_for_quiet_is_bounded() -> None:
+    """A machine that stays busy is given up on after the time allowed."""
+    from perfcore.instrument.disturbance import wait_for_quiet
+
+    _FakeProbe.loads = [1.0] * 100
+    slept: list[float] = []
+    quiet, _ = wait_for_quiet(0.25, 5, sleep=slept.append, probe=_FakeProbe)
+    assert not quiet
+    assert sum(slept) == 5
