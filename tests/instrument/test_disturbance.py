@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import ClassVar
 
 import pytest
 
@@ -121,7 +122,7 @@ def test_the_pytest_plugin_records_each_benchmark(tmp_path: pytest.TempPathFacto
 class _FakeProbe:
     """A probe whose readings come from a list of foreign loads."""
 
-    loads: list[float] = []
+    loads: ClassVar[list[float]] = []
 
     def start(self) -> None:
         """Nothing to read."""
