@@ -233,9 +233,9 @@ class LLMCache:
                 size = len(prompt.encode()) + len(response.encode())
                 self._insert(prompt, _Entry(response, expires, size))
             if self._index is not None and self._entries:
+                # Rebuilt, not persisted: the vectors and graph come from the prompts.
                 keys = list(self._entries)
-                for key, vector in zip(keys, self._index.embed(keys), strict=True):
-                    self._index.add(key, vector)
+                self._index.add_many(keys, self._index.embed(keys))
 
     # -- internals (lock held) ---------------------------------------------------
 
