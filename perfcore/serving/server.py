@@ -72,7 +72,9 @@ def run_server(spec: ServerSpec, *, fd: int | None = None) -> None:
     loop, http = _fast_options()
     config = uvicorn.Config(app, host=spec.host, port=spec.port, lifespan="off",
                             log_level="warning", access_log=False, backlog=4096,
-                            loop=loop, http=http)
+                            loop=loop, http=http,
+                            # Loopback only: no proxy in front to trust, no banner to send.
+                            proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)
     sockets = [socket.socket(fileno=fd)] if fd is not None else None
     server.run(sockets=sockets)

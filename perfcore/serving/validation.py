@@ -3,7 +3,9 @@
 Accepted bodies (JSON objects): ``{"features": [x1, ..., xn]}`` for one row, or
 ``{"instances": [[...], ...]}`` for a batch. Values must be JSON numbers (not
 booleans, not strings) and finite; ``NaN`` and ``Infinity``, which Python's json
-module accepts, are refused.
+module accepts, are refused. Bodies are parsed with orjson (several times faster on the
+hot path); whatever orjson refuses is parsed again by the standard module, so what is
+accepted, and every error message, are the standard module's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 __all__ = ["BadRequestError", "ParsedRows", "parse_rows"]
@@ -58,6 +61,10 @@ def _as_matrix(rows: list[Any]) -> NDArray[np.float64]:
 def _decode(body: bytes) -> Any:
     if not body:
         raise BadRequestError(400, "empty body: send a JSON object with 'features' or 'instances'")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # the standard parser decides: NaN, huge integers, deep nesting, real errors
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
