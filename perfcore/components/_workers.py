@@ -203,15 +203,23 @@ class ProcessPool:
         outcomes: list[Outcome | None] = [None] * len(funcs)
         pending = deque(range(len(funcs)))
         while pending or any(w.queue for w in self._workers):
-            for worker in list(self._workers):
-                if not worker.ready or not pending or not self._holds_input(worker, run, blob,
-                                                                            pending):
-                    continue
-                while worker.ready and len(worker.queue) < _PIPELINE and pending:
-                    index = pending.popleft()
-                    outcomes[index] = self._dispatch(worker, index, funcs[index])
+            # Every idle worker gets a call before any gets a second one sent ahead.
+            for depth in (1, _PIPELINE):
+                for worker in list(self._workers):
+                    while (worker.ready and len(worker.queue) < self._depth(depth, pending)
+                           and self._holds_input(worker, run, blob, pending)):
+                        index = pending.popleft()
+                        outcomes[index] = self._dispatch(worker, index, funcs[index])
             self._collect(outcomes, pending, timeout_s)
         return [o for o in outcomes if o is not None]
+
+    def _depth(self, depth: int, pending: deque[int]) -> int:
+        """How many calls a worker may hold now (0 when nothing is pending)."""
+        if not pending:
+            return 0
+        # Near the end of a run a call sent ahead could wait behind a long one while
+        # another worker idles: send ahead only while there is work for every worker.
+        return depth if depth == 1 or len(pending) >= len(self._workers) else 1
 
     def _holds_input(self, worker: _Worker, run: int, blob: bytes, pending: deque[int]) -> bool:
         """Send this run's input to an idle worker that lacks it; False if it cannot take it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from validator_fixtures import CountedInput, accepts_anything, hangs, passes
+from validator_fixtures import CountedInput, accepts_anything, hangs, names_its_process, passes
 
 from perfcore.components import ParallelValidator
 
@@ -31,3 +31,11 @@ def test_unpicklable_input_fails_every_call_cleanly() -> None:
         report = validator.run(lambda: None)
     assert [r.status for r in report.results] == ["failed", "failed"]
     assert "cannot send" in report.results[0].detail
+
+
+def test_two_calls_on_two_workers_go_to_both() -> None:
+    """Each idle worker gets a call before any worker gets a second one sent ahead."""
+    with ParallelValidator([names_its_process] * 2, mode="processes",
+                           max_workers=2) as validator:
+        report = validator.run(1)
+    assert len({r.detail for r in report.results}) == 2

@@ -75,3 +75,8 @@ class CountedInput:
 def accepts_anything(value: object) -> bool:
     """Passes for any input."""
     return True
+
+
+def names_its_process(value: object) -> bool:
+    """Fails with the PID of the process it ran in, so a test can see where calls went."""
+    raise RuntimeError(f"pid {os.getpid()}")
