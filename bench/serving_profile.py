@@ -14,6 +14,7 @@ import collections
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -52,7 +53,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=8.0)
     ap.add_argument("--path", default="/predict")
     args = ap.parse_args()
-    spy = shutil.which("py-spy")
+    beside = Path(sys.executable).with_name("py-spy")  # installed in this venv
+    spy = str(beside) if beside.exists() else shutil.which("py-spy")
     if spy is None:
         raise SystemExit("py-spy not found: pip install py-spy")
     work = Path(tempfile.mkdtemp(prefix="perfcore-profile-"))
