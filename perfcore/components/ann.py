@@ -11,10 +11,10 @@ expired prompt can never be a candidate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from usearch.index import Index
 
 from perfcore.errors import ConfigError
 
@@ -49,8 +49,10 @@ class AnnIndex:
     """A usearch HNSW index of unit vectors under the inner product, keyed by slot."""
 
     def __init__(self, ndim: int, settings: AnnSettings) -> None:
+        from usearch.index import Index  # loaded with the first graph, not with perfcore
+
         self.settings = settings
-        self._index = Index(ndim=ndim, metric="ip", dtype="f16",
+        self._index: Any = Index(ndim=ndim, metric="ip", dtype="f16",
                             connectivity=settings.connectivity,
                             expansion_add=settings.expansion_add,
                             expansion_search=settings.expansion_search)

@@ -24,7 +24,6 @@ from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
-from sklearn.utils import murmurhash3_32
 
 __all__ = ["HashedEmbedder", "normalise"]
 
@@ -64,6 +63,11 @@ class HashedEmbedder:
     def __init__(self, n_features: int, char_ngrams: tuple[int, int],
                  word_ngrams: tuple[int, int], word_weight: float, *,
                  memo_size: int = 1 << 18) -> None:
+        # scikit-learn's murmurhash, the hash FeatureHasher uses; imported here because it
+        # brings scipy, and ``import perfcore`` stays light.
+        from sklearn.utils import murmurhash3_32
+
+        self._murmur = murmurhash3_32
         self.n_features = n_features
         self._char_ngrams = char_ngrams
         self._word_ngrams = word_ngrams
@@ -75,7 +79,7 @@ class HashedEmbedder:
 
     def _hash_code(self, feature: str) -> int:
         """``2 * column + (1 if the hash sign is negative)``, as FeatureHasher places it."""
-        h = int(murmurhash3_32(feature, seed=0))
+        h = int(self._murmur(feature, seed=0))
         n = self.n_features
         column = (2147483647 - (n - 1)) % n if h == _INT32_MIN else abs(h) % n
         return 2 * column + (h < 0)
