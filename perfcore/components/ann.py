@@ -35,7 +35,7 @@ class AnnSettings:
     candidates: int = 16
     connectivity: int = 32
     expansion_add: int = 128
-    expansion_search: int = 128
+    expansion_search: int = 256
 
     def __post_init__(self) -> None:
         if self.min_entries is not None and self.min_entries < 1:
