@@ -30,6 +30,32 @@ def prompts(n: int, seed: int = 0) -> list[str]:
     return out
 
 
+_SYLLABLES = ("ka", "lo", "mi", "ren", "tu", "sa", "vel", "no", "dri", "pa", "zen", "qua", "bo",
+              "li", "fer", "go", "ha", "jun", "ox", "wy")
+
+
+def named_prompts(n: int, seed: int = 0) -> list[str]:
+    """``n`` distinct prompts without a number: each names its own made-up document.
+
+    The number guard groups prompts by the numbers they carry, so :func:`prompts`
+    (each with its own number) never needs more than a tiny exact scan; these all
+    fall in one group, the case the approximate graph exists for.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        name = "".join(_SYLLABLES[(i // 20 ** k) % 20] for k in range(5))
+        ask = _ASKS[int(rng.integers(len(_ASKS)))]
+        topic = _TOPICS[int(rng.integers(len(_TOPICS)))]
+        out.append(f"{ask} the {topic} called {name}, keeping the answer short and factual.")
+    return out
+
+
+def edited(prompt: str) -> str:
+    """The same question with a small edit: still a semantic hit, no longer the same text."""
+    return reworded(prompt.replace("keeping the answer", "keep the answer"))
+
+
 def reworded(prompt: str) -> str:
     """The same question, typed differently: case, punctuation and spacing changed."""
     return "  " + prompt.upper().replace(",", " ;").rstrip(".") + " ?"
@@ -66,6 +92,12 @@ def cpu_validator(value: int) -> bool:
     for i in range(CPU_LOOPS):
         total = (total * 31 + (i ^ value)) % 1_000_003
     return total >= 0
+
+
+def cpu_validators_4(value: int) -> bool:
+    """Four :func:`cpu_validator` calls in one: a pool's share of 8 on 2 workers, sent at once."""
+    results = [cpu_validator(value) for _ in range(4)]  # all four run, whatever they return
+    return all(results)
 
 
 def small_files(directory: Path, count: int = 2_000, seed: int = 0) -> list[Path]:

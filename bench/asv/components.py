@@ -127,3 +127,78 @@ class Tracker:
         for _ in range(20_000):
             with phase("step"):
                 pass
+
+
+class SemanticAtScale:
+    """Semantic lookup over 100,000 entries: numbered prompts (exact, by number group) and
+    number-free ones (the HNSW graph); 100 reworded or edited queries per timing.
+
+    The 1,000,000-entry case is in the pytest-benchmark suite only, which builds it once
+    per session; ASV would rebuild it for every benchmark process.
+    """
+
+    params = (["numbered", "named"],)
+    param_names = ("workload",)
+    timeout = 1800
+    number = 1
+    repeat = (3, 5, 60.0)
+
+    def setup(self, workload: str) -> None:
+        entries = 100_000
+        make = workloads.prompts if workload == "numbered" else workloads.named_prompts
+        stored = make(entries, seed=3)
+        self.folder = Path(tempfile.mkdtemp(prefix="perfcore-asv-"))
+        plain = LLMCache(max_entries=2 * entries)
+        for key in stored:
+            plain.put(key, key)
+        path = plain.save(self.folder / "semantic.jsonl")
+        del plain
+        self.cache = LLMCache(max_entries=2 * entries, semantic=True, path=path)
+        picked = stored[:: entries // 100][:100]
+        self.queries = ([workloads.reworded(p) for p in picked[::2]]
+                        + [workloads.edited(p) for p in picked[1::2]])
+
+    def teardown(self, workload: str) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def time_semantic_lookup_100(self, workload: str) -> None:
+        for query in self.queries:
+            self.cache.get(query)
+
+    def track_recall_at_1(self, workload: str) -> float:
+        """Share of the exact scan's answers the lookup gives too (same threshold)."""
+        index = self.cache._index
+        assert index is not None
+        hits = agree = 0
+        for query, vector in zip(self.queries, index.embed(self.queries), strict=True):
+            exact = index.nearest(query, vector, exact=True)
+            if exact is not None:
+                hits += 1
+                found = index.nearest(query, vector)
+                agree += found is not None and found[0] == exact[0]
+        return agree / hits if hits else 0.0
+
+    track_recall_at_1.unit = "ratio"  # type: ignore[attr-defined]
+
+
+class ProcessesCpuBound:
+    """8 CPU-bound validators: serially, on the 2-worker pool, and as two bare calls."""
+
+    params = (["serial", "processes", "bare"],)
+    param_names = ("mode",)
+    timeout = 300
+
+    def setup(self, mode: str) -> None:
+        if mode == "bare":
+            self.validator = ParallelValidator([workloads.cpu_validators_4] * 2,
+                                               mode="processes", max_workers=2)
+        else:
+            self.validator = ParallelValidator([workloads.cpu_validator] * 8,
+                                               mode=mode, max_workers=2)  # type: ignore[arg-type]
+        self.validator.run(1)  # workers started and warm before any timing
+
+    def teardown(self, mode: str) -> None:
+        self.validator.close()
+
+    def time_cpu_bound_8(self, mode: str) -> None:
+        self.validator.run(7)

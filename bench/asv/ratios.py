@@ -83,3 +83,41 @@ def track_optimisation_cycle_speedup() -> float:
 
 
 track_optimisation_cycle_speedup.unit = "ratio"  # type: ignore[attr-defined]
+
+
+def track_processes_speedup_cpu_bound() -> float:
+    """Serial over the 2-worker process pool on 8 CPU-bound validators (target >= 1.7)."""
+    checks = [workloads.cpu_validator] * 8
+    serial = ParallelValidator(checks, mode="serial")
+    with ParallelValidator(checks, mode="processes", max_workers=2) as pool:
+        pool.run(1)
+        return median_speedup(lambda: serial.run(7), lambda: pool.run(7), 4)
+
+
+track_processes_speedup_cpu_bound.unit = "ratio"  # type: ignore[attr-defined]
+track_processes_speedup_cpu_bound.timeout = 300  # type: ignore[attr-defined]
+
+
+def track_serving_predict_over_noop() -> float:
+    """Closed-loop /predict throughput over /noop's on one server (the ceiling ratio)."""
+    from perfcore.load.openloop import OpenLoopConfig, run_open_loop
+    from perfcore.load.orchestrate import _bodies
+    from perfcore.serving.process import start_server
+    from perfcore.serving.server import ServerSpec
+
+    folder = Path(tempfile.mkdtemp(prefix="perfcore-asv-"))
+    try:
+        with start_server(ServerSpec(model_dir=None, port=0), folder) as server:
+            ratios = []
+            for _ in range(3):
+                ok = {path: run_open_loop(OpenLoopConfig(
+                    url=f"{server.url}/{path}", bodies=_bodies(16, 0), rate=None,
+                    duration_s=2.0, connections=32)).ok for path in ("predict", "noop")}
+                ratios.append(ok["predict"] / max(ok["noop"], 1))
+        return sorted(ratios)[1]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+track_serving_predict_over_noop.unit = "ratio"  # type: ignore[attr-defined]
+track_serving_predict_over_noop.timeout = 120  # type: ignore[attr-defined]

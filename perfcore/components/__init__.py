@@ -6,7 +6,7 @@ LLM response cache, fake LLM backend, parallel validator and batch file processo
 from perfcore.components.batch import BatchFileProcessor, BatchSummary, FileError, process_naive
 from perfcore.components.cache import CacheFileWarning, CacheStats, LLMCache
 from perfcore.components.llm import FakeLLM, FakeLLMStats
-from perfcore.components.semantic import DEFAULT_THRESHOLD, SemanticSettings
+from perfcore.components.semantic import DEFAULT_THRESHOLD, AnnSettings, SemanticSettings
 from perfcore.components.validator import (
     ParallelValidator,
     ValidationReport,
@@ -15,6 +15,7 @@ from perfcore.components.validator import (
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "AnnSettings",
     "BatchFileProcessor",
     "BatchSummary",
     "CacheFileWarning",

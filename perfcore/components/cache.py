@@ -2,7 +2,8 @@
 
 Exact lookups are O(1) (an ``OrderedDict`` under one lock). With ``semantic`` on, a
 miss falls back to :class:`~perfcore.components.semantic.SemanticIndex`: the prompt is
-embedded outside the lock and compared with every stored prompt in one product.
+embedded outside the lock and compared with the stored prompts that carry its numbers
+(one product while they are few, an HNSW graph once they are many).
 
 Persistence is JSON lines (a header line, then one entry per line, oldest first),
 written atomically, so a crash while saving leaves the old file or the new one.
@@ -239,9 +240,9 @@ class LLMCache:
                 size = len(prompt.encode()) + len(response.encode())
                 self._insert(prompt, _Entry(response, expires, size))
             if self._index is not None and self._entries:
+                # Rebuilt, not persisted: the vectors and graph come from the prompts.
                 keys = list(self._entries)
-                for key, vector in zip(keys, self._index.embed(keys), strict=True):
-                    self._index.add(key, vector)
+                self._index.add_many(keys, self._index.embed(keys))
 
     # -- internals (lock held) ---------------------------------------------------
 

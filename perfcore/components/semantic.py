@@ -1,31 +1,38 @@
-"""Near-duplicate prompt lookup: hashed word and character n-grams, one dense matrix.
+"""Near-duplicate prompt lookup: hashed n-gram vectors, an exact scan or an HNSW graph.
 
 Each prompt becomes an L2-normalised vector of ``n_features`` hashed features (word
 unigrams and bigrams plus character n-grams inside word boundaries, weighted and
-summed). The vectors live in one preallocated float32 matrix that grows by doubling,
-so a lookup over every stored prompt is a single matrix-vector product.
+summed; see :mod:`perfcore.components.embedding`). The vectors live in one
+preallocated float32 matrix that grows by doubling.
 
 Lexical similarity cannot tell "capital of France" from "capital of Spain" by the
 score alone, so a candidate must also carry the same numbers as the query (a different
-number is a different question). See ``tests/components/data/`` for the labelled
-workload the defaults were tuned on.
+number is a different question). That guard also narrows every lookup: prompts are
+grouped by their numbers, and only the query's group is searched, exactly (one
+product over its rows) while it is small, through an approximate nearest-neighbour
+graph (:mod:`perfcore.components.ann`) once it holds ``ann.min_entries`` prompts. The
+graph's candidates are rescored exactly, so the threshold means the same in both.
+See ``tests/components/data/`` for the labelled workload the defaults were tuned on,
+and ``docs/performance.md`` for the recall of the graph against the exact scan.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_THRESHOLD", "SemanticIndex", "SemanticSettings"]
+from perfcore.components.ann import AnnIndex, AnnSettings
+from perfcore.components.embedding import HashedEmbedder
+
+__all__ = ["DEFAULT_THRESHOLD", "AnnSettings", "SemanticIndex", "SemanticSettings"]
 
 DEFAULT_THRESHOLD = 0.91
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_PUNCT = re.compile(r"[^\w\s]+")
+_EMBED_CHUNK = 4096  # rows embedded at once: bounds the float64 scratch to 16 MB
 
 
 @dataclass(frozen=True)
@@ -38,120 +45,149 @@ class SemanticSettings:
     word_ngrams: tuple[int, int] = (1, 2)
     word_weight: float = 0.5
     require_same_numbers: bool = True
-
-
-def _normalise(text: str) -> str:
-    # Case, punctuation and spacing never change what a prompt asks.
-    return " ".join(_PUNCT.sub(" ", text.lower()).split())
+    ann: AnnSettings = field(default_factory=AnnSettings)
 
 
 def _numbers(text: str) -> tuple[str, ...]:
     return tuple(sorted(_NUMBER.findall(text)))
 
 
-class _Embedder:
-    """Turns prompts into dense, L2-normalised float32 rows.
-
-    The n-grams come from scikit-learn ``HashingVectorizer`` analyzers (char_wb and word);
-    they are hashed in one ``FeatureHasher`` pass with per-feature weights, which is
-    several times faster per prompt than two vectorizer transforms and lets word
-    features weigh differently from character ones.
-    """
-
-    def __init__(self, settings: SemanticSettings) -> None:
-        from sklearn.feature_extraction import FeatureHasher
-        from sklearn.feature_extraction.text import HashingVectorizer
-
-        common: dict[str, Any] = {"lowercase": False, "preprocessor": _normalise}
-        self._chars = HashingVectorizer(
-            analyzer="char_wb", ngram_range=settings.char_ngrams, **common
-        ).build_analyzer()
-        self._words = HashingVectorizer(
-            analyzer="word", ngram_range=settings.word_ngrams, token_pattern=r"\w+", **common  # noqa: S106
-        ).build_analyzer()
-        self._hasher = FeatureHasher(
-            n_features=settings.n_features, input_type="pairs", alternate_sign=True
-        )
-        self._word_weight = settings.word_weight
-
-    def _features(self, text: str) -> list[tuple[str, float]]:
-        pairs = [(gram, 1.0) for gram in self._chars(text)]
-        if self._word_weight:
-            pairs += [("w:" + word, self._word_weight) for word in self._words(text)]
-        return pairs
-
-    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        dense: npt.NDArray[np.float64] = self._hasher.transform(
-            [self._features(t) for t in texts]
-        ).toarray()
-        norms = np.linalg.norm(dense, axis=1, keepdims=True)
-        norms[norms == 0.0] = 1.0
-        unit: npt.NDArray[np.float32] = (dense / norms).astype(np.float32)
-        return unit
-
-
 class SemanticIndex:
-    """Stored prompt vectors, searched with one product; not thread-safe on its own."""
+    """Stored prompt vectors grouped by their numbers; not thread-safe on its own."""
 
     def __init__(self, settings: SemanticSettings | None = None, capacity: int = 64) -> None:
-        self.settings = settings or SemanticSettings()
-        self._embedder = _Embedder(self.settings)
-        self._matrix = np.zeros((max(capacity, 1), self.settings.n_features), dtype=np.float32)
+        self.settings = cfg = settings or SemanticSettings()
+        self._embedder = HashedEmbedder(cfg.n_features, cfg.char_ngrams, cfg.word_ngrams,
+                                        cfg.word_weight)
+        self._matrix = np.zeros((max(capacity, 1), cfg.n_features), dtype=np.float32)
         self._keys: list[str | None] = []
-        self._numbers: list[tuple[str, ...]] = []
         self._slot: dict[str, int] = {}
         self._free: list[int] = []
+        self._groups: dict[tuple[str, ...], set[int]] = {}
+        self._graphs: dict[tuple[str, ...], AnnIndex] = {}
 
     def __len__(self) -> int:
         return len(self._slot)
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Vectors for ``texts``; pure, so callers may run it outside their lock."""
-        return self._embedder.embed(texts)
+        if len(texts) <= _EMBED_CHUNK:
+            return self._embedder.embed(texts)
+        return np.concatenate([self._embedder.embed(texts[i:i + _EMBED_CHUNK])
+                               for i in range(0, len(texts), _EMBED_CHUNK)])
 
     def add(self, key: str, vector: npt.NDArray[np.float32]) -> None:
         """Store (or replace) the vector of ``key``."""
-        slot = self._slot.get(key)
-        if slot is None:
-            slot = self._free.pop() if self._free else self._append_slot()
-            self._slot[key] = slot
-        self._matrix[slot] = vector
-        self._keys[slot] = key
-        self._numbers[slot] = _numbers(key)
+        slot, group = self._place(key, vector)
+        graph = self._graphs.get(group)
+        if graph is not None:
+            graph.add(np.array([slot]), vector[np.newaxis])
+        else:
+            self._maybe_build(group)
+
+    def add_many(self, keys: Sequence[str], vectors: npt.NDArray[np.float32]) -> None:
+        """Store many vectors; each graph is built or extended once, in one batch."""
+        added: dict[tuple[str, ...], list[int]] = {}
+        for key, vector in zip(keys, vectors, strict=True):
+            slot, group = self._place(key, vector)
+            added.setdefault(group, []).append(slot)
+        for group, slots in added.items():
+            graph = self._graphs.get(group)
+            if graph is None:
+                self._maybe_build(group)
+            else:
+                rows = np.array(slots)
+                graph.add(rows, self._matrix[rows])
 
     def remove(self, key: str) -> None:
-        """Forget ``key``; its row is zeroed so it can never match."""
+        """Forget ``key``; its row is zeroed and it leaves its group and graph."""
         slot = self._slot.pop(key, None)
-        if slot is not None:
-            self._matrix[slot] = 0.0
-            self._keys[slot] = None
-            self._free.append(slot)
+        if slot is None:
+            return
+        group = self._group(key)
+        members = self._groups[group]
+        members.discard(slot)
+        graph = self._graphs.get(group)
+        if graph is not None:
+            graph.remove(slot)
+            if len(members) < self._graph_floor() // 2:
+                del self._graphs[group]  # small again: an exact scan, and the memory back
+        if not members:
+            del self._groups[group]
+        self._matrix[slot] = 0.0
+        self._keys[slot] = None
+        self._free.append(slot)
 
     def clear(self) -> None:
         """Forget every key."""
         self._matrix[:] = 0.0
         self._keys.clear()
-        self._numbers.clear()
         self._slot.clear()
         self._free.clear()
+        self._groups.clear()
+        self._graphs.clear()
 
-    def nearest(self, query: str, vector: npt.NDArray[np.float32]) -> tuple[str, float] | None:
-        """The stored key most similar to ``query`` if it passes the threshold and guards."""
-        used = len(self._keys)
-        if used == 0:
+    def nearest(self, query: str, vector: npt.NDArray[np.float32], *,
+                exact: bool = False) -> tuple[str, float] | None:
+        """The stored key most similar to ``query`` if it passes the threshold and guards.
+
+        ``exact`` scans every candidate even where a graph exists (to measure its recall).
+        """
+        group = self._group(query)
+        members = self._groups.get(group)
+        if not members:
             return None
+        graph = None if exact else self._graphs.get(group)
+        if graph is not None:
+            slots = graph.search(vector, self.settings.ann.candidates)
+        else:
+            slots = np.fromiter(members, dtype=np.int64, count=len(members))
+        slots.sort()  # ties go to the lower slot, as they always have
         # One single-threaded pass (einsum, not BLAS gemv): on shared cores a threaded
         # gemv over ~10 MB showed 8-16 ms p90 tails, einsum stays under 1 ms.
-        scores = np.einsum("ij,j->i", self._matrix[:used], vector)
-        candidates = np.flatnonzero(scores >= self.settings.threshold)
-        if candidates.size == 0:
+        scores = np.einsum("ij,j->i", self._matrix[slots], vector)
+        if scores.size == 0:
             return None
-        wanted = _numbers(query) if self.settings.require_same_numbers else None
-        for slot in candidates[np.argsort(-scores[candidates], kind="stable")]:
-            key = self._keys[int(slot)]
-            if key is not None and (wanted is None or self._numbers[int(slot)] == wanted):
-                return key, float(scores[slot])
-        return None
+        best = int(np.argmax(scores))
+        if scores[best] < self.settings.threshold:
+            return None
+        key = self._keys[int(slots[best])]
+        return (key, float(scores[best])) if key is not None else None
+
+    def uses_graph(self, query: str) -> bool:
+        """Whether a lookup of ``query`` goes through the approximate graph."""
+        return self._group(query) in self._graphs
+
+    # -- internals -----------------------------------------------------------------
+
+    def _group(self, key: str) -> tuple[str, ...]:
+        # Without the number guard every prompt is a candidate for every query.
+        return _numbers(key) if self.settings.require_same_numbers else ()
+
+    def _graph_floor(self) -> int:
+        floor = self.settings.ann.min_entries
+        return floor if floor is not None else 1 << 62
+
+    def _place(self, key: str, vector: npt.NDArray[np.float32]) -> tuple[int, tuple[str, ...]]:
+        """Write ``vector`` into the slot of ``key`` (a new one if needed) and its group."""
+        group = self._group(key)
+        slot = self._slot.get(key)
+        if slot is None:
+            slot = self._free.pop() if self._free else self._append_slot()
+            self._slot[key] = slot
+            self._keys[slot] = key
+            self._groups.setdefault(group, set()).add(slot)
+        self._matrix[slot] = vector
+        return slot, group
+
+    def _maybe_build(self, group: tuple[str, ...]) -> None:
+        members = self._groups.get(group, ())
+        if len(members) < self._graph_floor():
+            return
+        graph = AnnIndex(self.settings.n_features, self.settings.ann)
+        rows = np.fromiter(members, dtype=np.int64, count=len(members))
+        graph.add(rows, self._matrix[rows])
+        self._graphs[group] = graph
 
     def _append_slot(self) -> int:
         slot = len(self._keys)
@@ -160,5 +196,4 @@ class SemanticIndex:
             grown[:slot] = self._matrix
             self._matrix = grown
         self._keys.append(None)
-        self._numbers.append(())
         return slot

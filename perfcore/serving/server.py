@@ -111,7 +111,9 @@ def run_server(spec: ServerSpec, *, fd: int | None = None,
     # cancelled after this long instead of keeping the process alive.
     config = uvicorn.Config(app, host=spec.host, port=spec.port, lifespan="off",
                             log_level="warning", access_log=False, backlog=4096,
-                            loop=loop, http=http, timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S)
+                            loop=loop, http=http, timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
+                            # Loopback only: no proxy in front to trust, no banner to send.
+                            proxy_headers=False, server_header=False)
     server = uvicorn.Server(config)
     if announce is not None:
         announce(int(sock.getsockname()[1]))

@@ -3,7 +3,9 @@
 Accepted bodies (JSON objects): ``{"features": [x1, ..., xn]}`` for one row, or
 ``{"instances": [[...], ...]}`` for a batch. Values must be JSON numbers (not
 booleans, not strings) and finite; ``NaN`` and ``Infinity``, which Python's json
-module accepts, are refused.
+module accepts, are refused. Bodies are parsed with orjson (several times faster on the
+hot path); whatever orjson refuses is parsed again by the standard module, so what is
+accepted, and every error message, are the standard module's.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import orjson
 from numpy.typing import NDArray
 
 __all__ = ["BadRequestError", "ParsedRows", "parse_rows"]
@@ -46,34 +49,44 @@ def _reject_non_finite(matrix: NDArray[np.float64]) -> None:
         raise BadRequestError(422, "features must be finite numbers (no NaN or Infinity)")
 
 
-def _as_matrix(rows: list[Any]) -> NDArray[np.float64]:
+def _as_matrix(rows: list[Any], finite: bool) -> NDArray[np.float64]:
     try:
         matrix = np.array(rows, dtype=np.float64)
     except (OverflowError, ValueError, TypeError):
         raise BadRequestError(422, "features must be numbers representable as float64") from None
-    _reject_non_finite(matrix)
+    if not finite:
+        _reject_non_finite(matrix)
     return matrix
 
 
-def _decode(body: bytes) -> Any:
+def _decode(body: bytes) -> tuple[Any, bool]:
+    """The parsed body, and whether its numbers are known finite float64s.
+
+    orjson refuses NaN, Infinity and any number that overflows a double, so what it
+    parses needs no finiteness check; the standard parser accepts them all.
+    """
     if not body:
         raise BadRequestError(400, "empty body: send a JSON object with 'features' or 'instances'")
     try:
-        return json.loads(body)
+        return orjson.loads(body), True
+    except orjson.JSONDecodeError:
+        pass  # the standard parser decides: NaN, huge integers, deep nesting, real errors
+    try:
+        return json.loads(body), False
     except (ValueError, RecursionError):
         raise BadRequestError(400, "body is not valid UTF-8 JSON") from None
 
 
 def parse_rows(body: bytes, n_features: int, max_batch: int) -> ParsedRows:
     """Validate a request body; raise :class:`BadRequestError` with a one-line reason."""
-    data = _decode(body)
+    data, finite = _decode(body)
     if type(data) is not dict:
         raise BadRequestError(400, "body must be a JSON object with 'features' or 'instances'")
     if "features" in data and len(data) == 1:
         row = data["features"]
         if not _row_ok(row, n_features):
             raise BadRequestError(422, f"'features' must be a list of {n_features} numbers")
-        return ParsedRows(rows=_as_matrix([row]), single=True)
+        return ParsedRows(rows=_as_matrix([row], finite), single=True)
     if "instances" in data and len(data) == 1:
         rows = data["instances"]
         if type(rows) is not list or not rows:
@@ -84,5 +97,5 @@ def parse_rows(body: bytes, n_features: int, max_batch: int) -> ParsedRows:
         for i, row in enumerate(rows):
             if not _row_ok(row, n_features):
                 raise BadRequestError(422, f"instances[{i}] must be a list of {n_features} numbers")
-        return ParsedRows(rows=_as_matrix(rows), single=False)
+        return ParsedRows(rows=_as_matrix(rows, finite), single=False)
     raise BadRequestError(422, "body must have exactly one key: 'features' or 'instances'")

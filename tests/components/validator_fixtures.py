@@ -57,3 +57,26 @@ async def async_hangs(value: int) -> bool:
     """An async validator that never finishes."""
     await asyncio.sleep(3600)
     return True
+
+
+class CountedInput:
+    """An input that counts how often this process pickles it."""
+
+    pickled = 0
+
+    def __getstate__(self) -> dict[str, int]:
+        CountedInput.pickled += 1
+        return {}
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        pass
+
+
+def accepts_anything(value: object) -> bool:
+    """Passes for any input."""
+    return True
+
+
+def names_its_process(value: object) -> bool:
+    """Fails with the PID of the process it ran in, so a test can see where calls went."""
+    raise RuntimeError(f"pid {os.getpid()}")

@@ -101,3 +101,17 @@ def test_micro_batching_coalesces_concurrent_requests() -> None:
     np.testing.assert_allclose(got, expected)
     assert metrics["batching"]["rows"] == 32
     assert metrics["batching"]["batches"] < 32
+
+
+def test_noop_answers_a_constant_and_only_to_post() -> None:
+    """POST /noop answers {"ok": true} whatever the body; GET /noop is a 405."""
+    client = _client()
+    assert client.post("/noop", content=b"anything").json() == {"ok": True}
+    assert client.get("/noop").status_code == 405
+
+
+def test_prediction_bytes_are_the_standard_json_of_the_probabilities() -> None:
+    """The orjson answer parses to the same floats json.dumps of tolist() would give."""
+    body = _client().post("/predict", json={"instances": [ROW, ROW]}).content
+    expected = PREDICTOR.predict_proba(np.array([ROW, ROW])).tolist()
+    assert json.loads(body)["probabilities"] == expected

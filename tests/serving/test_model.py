@@ -106,3 +106,15 @@ def test_ensure_model_refuses_other_paths(tmp_path) -> None:
     """Outside <dir>/models/current, a missing model is an input error, not a training run."""
     with pytest.raises(InputError, match="no promoted model"):
         ensure_model(tmp_path / "elsewhere")
+
+
+def test_one_binary_row_matches_the_numpy_path() -> None:
+    """A single row (plain-float path) gets the probabilities of the same row in a batch."""
+    predictor = synthetic_predictor(n_features=16, seed=3)
+    rows = np.random.default_rng(5).normal(scale=3.0, size=(50, 16))
+    rows[0, :] = 1e308  # overflows to inf - inf: nan, as numpy gives
+    rows[1, 0] = np.nan
+    singles = np.vstack([predictor.predict_proba(row[np.newaxis]) for row in rows])
+    both = np.vstack([predictor.predict_proba(np.vstack([row, row]))[:1] for row in rows])
+    np.testing.assert_allclose(singles, both, rtol=1e-12, atol=1e-15)
+    assert np.isnan(singles[:2]).all()
