@@ -87,6 +87,7 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
 
     from perfcore.config import load_settings
     from perfcore.retraining import (
+        CostLedger,
         PipelineTrainer,
         RetrainingController,
         RetrainingSettings,
@@ -95,10 +96,14 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
     settings = RetrainingSettings.from_mapping(load_settings().retraining)
     if args.reference_accuracy is not None:
         settings = replace(settings, reference_accuracy=args.reference_accuracy)
-    store = None if args.dry_run else open_store(args.model_store)
+    store = open_store(args.model_store)
+    # A dry run decides against the spending booked by earlier runs but books nothing.
+    ledger = CostLedger(settings, clock, path=store.ledger_path, book=not args.dry_run)
+    ledger.spent_this_month()  # a corrupt ledger stops the watch before its first decision
     trainer = None if args.dry_run else PipelineTrainer(settings.model_type)
-    return RetrainingController(settings, n_features=n_features or None, store=store,
-                                trainer=trainer, clock=clock)
+    return RetrainingController(settings, n_features=n_features or None,
+                                store=None if args.dry_run else store,
+                                trainer=trainer, clock=clock, ledger=ledger)
 
 
 def _watch(args: argparse.Namespace) -> int:
