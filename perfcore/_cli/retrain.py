@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -49,8 +50,17 @@ def _simulate(args: argparse.Namespace) -> int:
                       n_features=args.features, rate=args.rate, seed=args.seed)
     lines = to_jsonl(generate(spec, chunk=10_000))
     if args.output == "-":
-        for line in lines:
-            sys.stdout.write(line + "\n")
+        try:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped (`| head`, or a watch that exited on a bad line): stop
+            # quietly as Unix tools do. Point stdout at /dev/null so the interpreter's
+            # final flush does not raise again and print a traceback.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         return 0
     with atomic_open(Path(args.output)) as handle:
         for line in lines:
