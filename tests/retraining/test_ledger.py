@@ -127,3 +127,4 @@ def test_second_watch_run_is_refused_by_the_first_runs_spending(
     second = capsys.readouterr().out
     assert "-> cost: daily limit: $0.08 spent" in second
     assert "promoted" not in second
+    assert "retraining spend: $0.08 of $0.10 on the stream's day" in second
