@@ -137,12 +137,12 @@ def _watch(args: argparse.Namespace) -> int:
 
         raise InputError(f"{args.stream}: no events")
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no triggers"
-    print(f"{controller.monitor.events} events; {summary}; {controller.quiet_total} repeated "
-          "refusals not shown")
     ledger = controller.ledger
     booked = "" if ledger.book else " (dry run: counts this run's estimates, books none)"
     day = "on the stream's day" if clock.now is not None else "today"
     print(f"retraining spend: ${ledger.spent_today():.2f} of "
           f"${ledger.settings.daily_limit:.2f} {day}, ${ledger.spent_this_month():.2f} of "
           f"${ledger.settings.monthly_limit:.2f} this month; ledger {ledger.path}{booked}")
+    print(f"{controller.monitor.events} events; {summary}; {controller.quiet_total} repeated "
+          "refusals not shown")
     return 0
