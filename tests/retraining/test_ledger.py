@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from retrain_helpers import JAN_1_2026, FakeClock
@@ -128,3 +129,27 @@ def test_second_watch_run_is_refused_by_the_first_runs_spending(
     assert "-> cost: daily limit: $0.08 spent" in second
     assert "promoted" not in second
     assert "retraining spend: $0.08 of $0.10 on the stream's day" in second
+
+
+def test_check_and_booking_hold_the_lock(tmp_path: Path, clock: FakeClock) -> None:
+    """The limit check runs under the ledger's lock: a second run waits, never overspends."""
+    import fcntl
+    import os
+
+    path = tmp_path / "cost-ledger.json"
+    seen: list[bool] = []
+
+    class Probe(CostLedger):
+        def decide(self, estimate: CostEstimate, expected_gain: float) -> Any:
+            fd = os.open(tmp_path / ".cost-ledger.lock", os.O_RDWR | os.O_CREAT)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                seen.append(False)  # nobody held it
+            except BlockingIOError:
+                seen.append(True)
+            finally:
+                os.close(fd)
+            return super().decide(estimate, expected_gain)
+
+    assert Probe(SETTINGS, clock, path=path).try_spend(COST, 0.1).allowed
+    assert seen == [True]
