@@ -77,9 +77,12 @@ def read_entries(path: Path) -> list[Entry]:
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the ledger's exclusive lock (a check and the booking it allows are one step)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     lock = path.parent / f".{path.stem}.lock"
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as exc:
+        raise InputError(f"{lock}: cannot lock the cost ledger: {exc.strerror}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield
@@ -94,5 +97,8 @@ def append_entry(path: Path, entry: Entry, keep_from: float) -> None:
     """
     kept = [e for e in read_entries(path) if e[0] >= keep_from]
     kept = [*kept, entry][-_MAX_ENTRIES:]
-    atomic_write_json(path, {"schema": SCHEMA, "entries": [
-        {"at": at, "dollars": dollars} for at, dollars in kept]})
+    try:
+        atomic_write_json(path, {"schema": SCHEMA, "entries": [
+            {"at": at, "dollars": dollars} for at, dollars in kept]})
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write the cost ledger: {exc.strerror}") from None

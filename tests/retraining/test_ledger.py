@@ -153,3 +153,11 @@ def test_check_and_booking_hold_the_lock(tmp_path: Path, clock: FakeClock) -> No
 
     assert Probe(SETTINGS, clock, path=path).try_spend(COST, 0.1).allowed
     assert seen == [True]
+
+
+def test_unwritable_store_is_an_input_error(tmp_path: Path, clock: FakeClock) -> None:
+    """A store path that cannot hold the ledger is a one-line InputError, not a traceback."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(InputError, match="cannot lock the cost ledger"):
+        _ledger(blocker / "cost-ledger.json", clock).try_spend(COST, 0.1)
