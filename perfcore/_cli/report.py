@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--load", type=Path, default=None, help="load-test results file")
     parser.add_argument("--claims", type=Path, default=None,
                         help="claims file (default: [tool.perfcore] claims_file when it exists)")
+    parser.add_argument("--alerts", type=Path, default=None, metavar="FILE",
+                        help="alert statistics to show (perfcore tune --output, or an "
+                             "AlertManager summary as JSON)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: [tool.perfcore] output_dir)")
     parser.add_argument("--allow-missing", action="store_true",
@@ -45,6 +48,7 @@ def _existing(path: Path | None, fallback: Path) -> Path | None:
 def _run(args: argparse.Namespace) -> int:
     from perfcore._cli.compare import read_baseline, say_refusal, stored_judging
     from perfcore.config import load_settings
+    from perfcore.report.alerts import read_alerts_file
     from perfcore.report.pipeline import make_report
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.claims_file import load_claims
@@ -72,6 +76,7 @@ def _run(args: argparse.Namespace) -> int:
         claims=load_claims(claims_path) if claims_path else (),
         load=read_any(args.load) if args.load else None,
         asv_site=settings.resolve(Path(".asv/html/index.html")),
+        alerts=read_alerts_file(args.alerts) if args.alerts else None,
     )
     print(report.verdict_line)
     say_refusal(report.decision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -49,8 +50,17 @@ def _simulate(args: argparse.Namespace) -> int:
                       n_features=args.features, rate=args.rate, seed=args.seed)
     lines = to_jsonl(generate(spec, chunk=10_000))
     if args.output == "-":
-        for line in lines:
-            sys.stdout.write(line + "\n")
+        try:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The reader stopped (`| head`, or a watch that exited on a bad line): stop
+            # quietly as Unix tools do. Point stdout at /dev/null so the interpreter's
+            # final flush does not raise again and print a traceback.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         return 0
     with atomic_open(Path(args.output)) as handle:
         for line in lines:
@@ -87,6 +97,7 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
 
     from perfcore.config import load_settings
     from perfcore.retraining import (
+        CostLedger,
         PipelineTrainer,
         RetrainingController,
         RetrainingSettings,
@@ -95,10 +106,14 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
     settings = RetrainingSettings.from_mapping(load_settings().retraining)
     if args.reference_accuracy is not None:
         settings = replace(settings, reference_accuracy=args.reference_accuracy)
-    store = None if args.dry_run else open_store(args.model_store)
+    store = open_store(args.model_store)
+    # A dry run decides against the spending booked by earlier runs but books nothing.
+    ledger = CostLedger(settings, clock, path=store.ledger_path, book=not args.dry_run)
+    ledger.spent_this_month()  # a corrupt ledger stops the watch before its first decision
     trainer = None if args.dry_run else PipelineTrainer(settings.model_type)
-    return RetrainingController(settings, n_features=n_features or None, store=store,
-                                trainer=trainer, clock=clock)
+    return RetrainingController(settings, n_features=n_features or None,
+                                store=None if args.dry_run else store,
+                                trainer=trainer, clock=clock, ledger=ledger)
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -122,6 +137,12 @@ def _watch(args: argparse.Namespace) -> int:
 
         raise InputError(f"{args.stream}: no events")
     summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no triggers"
+    ledger = controller.ledger
+    booked = "" if ledger.book else " (dry run: counts this run's estimates, books none)"
+    day = "on the stream's day" if clock.now is not None else "today"
+    print(f"retraining spend: ${ledger.spent_today():.2f} of "
+          f"${ledger.settings.daily_limit:.2f} {day}, ${ledger.spent_this_month():.2f} of "
+          f"${ledger.settings.monthly_limit:.2f} this month; ledger {ledger.path}{booked}")
     print(f"{controller.monitor.events} events; {summary}; {controller.quiet_total} repeated "
           "refusals not shown")
     return 0

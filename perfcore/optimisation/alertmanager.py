@@ -164,9 +164,11 @@ class AlertManager:
         except Exception as exc:  # any channel failure is kept for a retry, never raised
             item.error = str(exc) if isinstance(exc, DeliveryError) else type(exc).__name__
             self.stats.counts["delivery_failed"] += 1
+            self.stats.failed[item.channel.name] += 1
             self._requeue(item, now)
             return
         self.stats.counts["delivered"] += 1
+        self.stats.delivered[item.channel.name] += 1
 
     def _requeue(self, item: _Pending, now: float) -> None:
         if item.attempts >= self.policy.max_attempts:

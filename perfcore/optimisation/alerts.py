@@ -198,11 +198,14 @@ class _Pending:
 
 @dataclass
 class AlertStats:
-    """Counts since the manager started (``counts``) and per-rule firings."""
+    """Counts since the manager started (``counts``), per-rule firings, per-channel deliveries."""
 
     counts: Counter[str] = field(default_factory=Counter)
     fired: Counter[str] = field(default_factory=Counter)
+    delivered: Counter[str] = field(default_factory=Counter)  # by channel name
+    failed: Counter[str] = field(default_factory=Counter)  # failed attempts, by channel name
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"counts": dict(self.counts), "fired": dict(self.fired)}
+        """JSON-ready form (what the report's alert section reads)."""
+        return {"counts": dict(self.counts), "fired": dict(self.fired),
+                "delivered": dict(self.delivered), "failed": dict(self.failed)}

@@ -126,7 +126,16 @@ def _resolve_one(name: str, tables: Mapping[str, Mapping[str, Any]]) -> Profile:
         settings = ServerSettings(**{k: merged[k] for k in _SETTING_KEYS if k in merged})
     except ConfigError as exc:
         raise ConfigError(f"[tool.perfcore.profiles.{name}]: {exc}") from None
-    return Profile(name, settings, str(merged.get("description", "")), tuple(chain))
+    return Profile(name, settings, _description(name, chain, tables), tuple(chain))
+
+
+def _description(name: str, chain: list[str], tables: Mapping[str, Mapping[str, Any]]) -> str:
+    own = tables[name]
+    if "description" in own or len(chain) == 1:
+        return str(own.get("description", ""))
+    # An inherited description would describe the parent's settings, not the changed ones.
+    changed = ", ".join(f"{k} = {own[k]}" for k in sorted(own) if k in _SETTING_KEYS)
+    return f"{chain[1]}" + (f" with {changed}" if changed else "")
 
 
 def resolve_profiles(raw: Mapping[str, Any]) -> dict[str, Profile]:

@@ -133,7 +133,15 @@ def evaluation_set(model_dir: Path) -> EvaluationSet:
                                 test_fraction=float(params["test_fraction"]))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{files[-1]}: metadata lacks the training parameters: {exc}") from None
-    prepared = preprocess(load_data(config), config)
+    try:
+        frame = load_data(config)
+    except InputError as exc:
+        # `perfcore retrain` trains on a temporary CSV of the remembered rows, gone after
+        # the run: say why the gate cannot run rather than only that a file is missing.
+        raise InputError(f"{model_dir}: cannot rebuild the validation rows the precision gate "
+                         f"needs ({exc}); a model retrained by `perfcore retrain` was trained "
+                         "on temporary rows: serve it at float64") from None
+    prepared = preprocess(frame, config)
     raw = prepared.X_test * prepared.scale + prepared.mean
     return EvaluationSet(raw, prepared.y_test, f"{config.dataset} validation split")
 

@@ -18,6 +18,7 @@ from perfcore._version import package_version
 from perfcore.analysis.changepoints import ChangePoint, find_change_points
 from perfcore.report.model import (
     VERDICTS,
+    AlertsView,
     ChangePointView,
     ClaimRow,
     GateView,
@@ -264,6 +265,7 @@ def build_report_data(
     asv_site: str | Path | None = None,
     title: str = "perfcore report",
     generated: str | None = None,
+    alerts: AlertsView | None = None,
 ) -> ReportData:
     """Adapt one comparison and its context into the report's view model.
 
@@ -273,6 +275,8 @@ def build_report_data(
     detected in them. Training phases and load figures are read from ``current`` (and
     from ``load`` when the load test wrote its own file). ``asv_site`` is the ASV
     site's index.html, linked when it exists. ``generated`` defaults to now (UTC).
+    ``alerts`` is the alert section (:func:`perfcore.report.alerts.alerts_view`), given
+    when the run evaluated alerts.
     """
     rows = _sorted_rows(suite)
     extra_load = load.results if load is not None else ()
@@ -288,4 +292,5 @@ def build_report_data(
         load=load_view((*current.results, *extra_load)),
         claims=tuple(_claim(c) for c in claims or ()),
         asv_site=str(asv.resolve()) if asv is not None and asv.is_file() else None,
+        alerts=alerts,
     )

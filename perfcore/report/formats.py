@@ -5,6 +5,10 @@ Verdict schema history:
 * ``perfcore.verdict/1`` -- first version: ``passed``, ``exit_code``, ``reasons``,
   ``counts``, ``alpha``, ``method``, ``generated``, ``environment`` (label -> value)
   and ``results`` (one object per compared result; non-finite numbers are null).
+  Later additions, optional so readers of the first version are unaffected:
+  ``alerts`` (present only when the run evaluated alerts): ``source``, ``counts``
+  (the alert manager's totals), ``fired`` (per rule), ``channels`` (per channel
+  ``delivered`` and ``failed``), ``pending`` and ``dropped``.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from perfcore.report.formatting import (
     fmt_value,
     verdict_sentence,
 )
-from perfcore.report.model import ReportData, ResultRow
+from perfcore.report.model import AlertsView, ReportData, ResultRow
 
 __all__ = ["VERDICT_SCHEMA", "junit_xml", "verdict_document", "verdict_json"]
 
@@ -51,7 +55,14 @@ def verdict_document(data: ReportData) -> dict[str, Any]:
         "method": gate.method, "generated": data.generated,
         "environment": dict(data.environment),
         "results": [_result_document(r) for r in data.rows],
-    }
+    } | ({"alerts": _alerts_document(data.alerts)} if data.alerts is not None else {})
+
+
+def _alerts_document(alerts: AlertsView) -> dict[str, Any]:
+    return {"source": alerts.source, "counts": dict(alerts.counts),
+            "fired": dict(alerts.rules),
+            "channels": {c: {"delivered": ok, "failed": bad} for c, ok, bad in alerts.channels},
+            "pending": alerts.pending, "dropped": alerts.dropped}
 
 
 def verdict_json(data: ReportData) -> str:

@@ -15,6 +15,7 @@ from perfcore.analysis.compare import VERDICTS
 
 __all__ = [
     "VERDICTS",
+    "AlertsView",
     "ChangePointView",
     "ClaimRow",
     "GateView",
@@ -171,6 +172,47 @@ class ClaimRow:
     note: str = ""
 
 
+# The alert manager's totals (perfcore.optimisation.alertmanager) as the report names them.
+_ALERT_TOTALS = (
+    ("observed", "values observed"), ("fired", "fired"), ("notified", "notified"),
+    ("escalated", "escalated"), ("acknowledged", "acknowledged"),
+    ("quiet_acknowledged", "fired while acknowledged"), ("suppressed", "suppressed"),
+    ("cooldown", "held by cooldown"), ("resolved", "resolved"), ("delivered", "delivered"),
+    ("delivery_failed", "failed deliveries"), ("retried", "retried"),
+    ("dropped", "dropped after retries"),
+)
+
+
+@dataclass(frozen=True)
+class AlertsView:
+    """The alert manager's statistics, when the run evaluated alerts.
+
+    ``counts`` are the manager's totals (fired, notified, escalated, acknowledged,
+    suppressed, cooldown, delivered, delivery_failed, retried, dropped, ...);
+    ``rules`` is (rule, times fired), ``channels`` (channel, delivered, failed attempts).
+    """
+
+    counts: Mapping[str, int]
+    rules: tuple[tuple[str, int], ...] = ()
+    channels: tuple[tuple[str, int, int], ...] = ()
+    pending: int = 0
+    dropped: int = 0
+    source: str = ""
+    """Which step evaluated them (e.g. ``perfcore tune``)."""
+
+    def count(self, name: str) -> int:
+        """One total, 0 when the manager never counted it."""
+        return int(self.counts.get(name, 0))
+
+    @property
+    def totals(self) -> tuple[tuple[str, int], ...]:
+        """(label, count) in a fixed order, every known total shown, then any others."""
+        known = tuple((label, self.count(key)) for key, label in _ALERT_TOTALS)
+        named = {key for key, _ in _ALERT_TOTALS}
+        extra = tuple((k, int(n)) for k, n in sorted(self.counts.items()) if k not in named)
+        return known + extra
+
+
 @dataclass(frozen=True)
 class ReportData:
     """Everything one report shows; the only input of every renderer."""
@@ -186,6 +228,8 @@ class ReportData:
     claims: tuple[ClaimRow, ...] = ()
     asv_site: str | None = None
     """Path of the ASV site's index.html, when one was published."""
+    alerts: AlertsView | None = None
+    """Alert statistics; None when the run evaluated no alerts (the section is left out)."""
 
     def rows_with(self, *verdicts: str) -> tuple[ResultRow, ...]:
         """Rows whose verdict is one of ``verdicts``, in table order."""

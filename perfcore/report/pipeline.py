@@ -17,7 +17,7 @@ from perfcore.analysis.claims import judge_claims
 from perfcore.analysis.compare import GateDecision, SuiteComparison
 from perfcore.analysis.judge import JudgeSettings, judge
 from perfcore.report.build import build_report_data, history_change_points
-from perfcore.report.model import ReportData
+from perfcore.report.model import AlertsView, ReportData
 from perfcore.report.render import ReportPaths, render_report
 from perfcore.results.claims_file import Claim
 from perfcore.results.model import ResultSet
@@ -53,6 +53,7 @@ def make_report(
     load: ResultSet | None = None,
     asv_site: str | Path | None = None,
     rng: np.random.Generator | None = None,
+    alerts: AlertsView | None = None,
 ) -> Report:
     """Judge (unless ``judged`` holds the suite and decision already), write the report.
 
@@ -60,6 +61,8 @@ def make_report(
     numbers, calibrated noise, the machine-shift guard), as in every other command.
     ``history`` is this machine's past runs, oldest first (change points are found in
     it with ``rng``); ``claims`` are judged against ``current`` plus ``load``.
+    ``alerts`` (from :func:`perfcore.report.alerts.alerts_view`) adds the alert section
+    when the run evaluated alerts.
     """
     judging = judging or JudgeSettings()
     suite, decision = judged if judged is not None else judge(baseline, current, judging)
@@ -70,5 +73,6 @@ def make_report(
         suite, current=current, baseline=baseline, decision=decision,
         allow_missing=judging.allow_missing, history=history, change_points=steps,
         claims=judge_claims(claims, measured), load=load, asv_site=asv_site,
+        alerts=alerts,
     )
     return Report(data=data, paths=render_report(data, out_dir), decision=decision)

@@ -6,7 +6,8 @@ Public API::
     OutcomeMonitor, Signal      bounded-memory monitor and its trigger signals
     RetrainingController        triggers -> cooldown -> resources -> cost -> train -> shadow
     Decision                    what the controller did about one trigger
-    CostLedger, estimate_cost   O(1) cost estimates, daily/monthly limits, minimum ROI
+    CostLedger, estimate_cost   O(1) cost estimates, daily/monthly limits (kept in the
+                                store's cost-ledger.json across runs), minimum ROI
     ModelStore                  semantic versions, current pointer, retention, rollback
     PipelineTrainer             retrains through perfcore.training
 """

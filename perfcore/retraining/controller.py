@@ -56,10 +56,14 @@ class RetrainingController:
     def __init__(self, settings: RetrainingSettings, *, n_features: int | None = None,
                  store: ModelStore | None = None, trainer: Trainer | None = None,
                  clock: Clock = time.time,
-                 resources: Callable[[], Resources] = system_resources) -> None:
+                 resources: Callable[[], Resources] = system_resources,
+                 ledger: CostLedger | None = None) -> None:
         self.settings = settings
         self.monitor = OutcomeMonitor(settings, n_features)
-        self.ledger = CostLedger(settings, clock)
+        # Spending lives in the store's ledger file when there is a store, so the limits
+        # hold across runs; a dry run passes a ledger that reads it without booking.
+        self.ledger = ledger or CostLedger(
+            settings, clock, path=store.ledger_path if store is not None else None)
         self.store = store
         self.trainer = trainer
         self.clock = clock
@@ -128,10 +132,9 @@ class RetrainingController:
                             f"{free.available_mb:.0f} MB free, CPU {free.cpu_percent:.0f}% busy")
         rows, labels, correct = self.monitor.history()
         estimate = estimate_cost(s.model_type, max(1, len(labels)))
-        spend = self.ledger.decide(estimate, self._expected_gain(correct))
+        spend = self.ledger.try_spend(estimate, self._expected_gain(correct))
         if not spend.allowed:
             return Decision(signal.event, signal.kind, "cost", spend.reason)
-        self.ledger.record(estimate)
         self.last_retrain = now
         if self.trainer is None or self.store is None or rows is None:
             return Decision(signal.event, signal.kind, "would-retrain",

@@ -10,12 +10,16 @@ how to replace them.
 
 from __future__ import annotations
 
+import calendar
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from perfcore.errors import InputError
+from perfcore.retraining.ledger import append_entry, locked, read_entries
 from perfcore.retraining.settings import RetrainingSettings
 
 __all__ = ["CostEstimate", "CostLedger", "SpendDecision", "estimate_cost"]
@@ -67,27 +71,39 @@ class SpendDecision:
 
 
 class CostLedger:
-    """Spending in the current UTC day and month, and the ROI rule."""
+    """Spending in the current UTC day and month, and the ROI rule.
 
-    def __init__(self, settings: RetrainingSettings, clock: Clock = time.time) -> None:
+    With ``path`` (the store's ``cost-ledger.json``) every booking is written there and
+    every decision reads it again, so the limits hold across runs and processes; with
+    ``book=False`` (a dry run) the file is read but this run's bookings stay in memory.
+    """
+
+    def __init__(self, settings: RetrainingSettings, clock: Clock = time.time, *,
+                 path: Path | None = None, book: bool = True) -> None:
         self.settings = settings
         self.clock = clock
+        self.path = path
+        self.book = book
         # A retrain costs at least a cent, so a month under the limit holds a bounded count.
         self._spent: deque[tuple[float, float]] = deque(maxlen=100_000)
 
-    def _since(self, start: float) -> float:
-        return sum(dollars for when, dollars in self._spent if when >= start)
+    def _entries(self) -> list[tuple[float, float]]:
+        stored = read_entries(self.path) if self.path is not None else []
+        return [*stored, *self._spent]
+
+    def _between(self, start: float, end: float) -> float:
+        # Bounded on both sides: a replayed stream's clock may lie before entries booked
+        # at wall-clock time, and those are not "today" for it.
+        return sum(dollars for when, dollars in self._entries() if start <= when < end)
 
     def spent_today(self) -> float:
         """Dollars spent since 00:00 UTC today."""
-        now = self.clock()
-        return self._since(now - now % _DAY)
+        start = _day_start(self.clock())
+        return self._between(start, start + _DAY)
 
     def spent_this_month(self) -> float:
         """Dollars spent since the first of this UTC month."""
-        now = self.clock()
-        t = time.gmtime(now)
-        return self._since(now - now % _DAY - (t.tm_mday - 1) * _DAY)
+        return self._between(*_month_bounds(self.clock()))
 
     def roi(self, estimate: CostEstimate, expected_gain: float) -> float:
         """(benefit - cost) / cost, the benefit being the accuracy regained over benefit_days."""
@@ -111,5 +127,40 @@ class CostLedger:
         return SpendDecision(True, f"ROI {roi:.0%}, ${today:.2f} spent today", roi)
 
     def record(self, estimate: CostEstimate) -> None:
-        """Book a retrain's cost now."""
-        self._spent.append((self.clock(), estimate.dollars))
+        """Book a retrain's cost now (in the ledger file, when there is one and ``book``)."""
+        if self.path is not None and self.book:
+            with locked(self.path):
+                self._book(estimate)
+        else:
+            self._book(estimate)
+
+    def try_spend(self, estimate: CostEstimate, expected_gain: float) -> SpendDecision:
+        """Decide, and book the estimate when allowed, as one step under the ledger's lock.
+
+        Two runs deciding at once cannot both pass on the same remaining budget.
+        """
+        persisted = self.path is not None and self.book
+        with locked(self.path) if persisted and self.path else contextlib.nullcontext():
+            decision = self.decide(estimate, expected_gain)
+            if decision.allowed:
+                self._book(estimate)
+            return decision
+
+    def _book(self, estimate: CostEstimate) -> None:
+        now = self.clock()
+        if self.path is not None and self.book:
+            append_entry(self.path, (now, estimate.dollars), keep_from=_month_bounds(now)[0])
+        else:
+            self._spent.append((now, estimate.dollars))
+
+
+def _day_start(now: float) -> float:
+    return now - now % _DAY
+
+
+def _month_bounds(now: float) -> tuple[float, float]:
+    """[start, end) of the UTC month holding ``now``, in seconds since the epoch."""
+    t = time.gmtime(now)
+    start = calendar.timegm((t.tm_year, t.tm_mon, 1, 0, 0, 0))
+    year, month = (t.tm_year + 1, 1) if t.tm_mon == 12 else (t.tm_year, t.tm_mon + 1)
+    return float(start), float(calendar.timegm((year, month, 1, 0, 0, 0)))

@@ -6,6 +6,7 @@ Layout under the store root (``models/`` by default)::
     versions/1.0.0/<model_type>.json    its metadata, with "version" and "stored"
     current -> versions/1.2.0           a symlink; the servers load <root>/current
     log.json                            promotions and rollbacks, newest last (bounded)
+    cost-ledger.json                    retraining spending this month (retraining/ledger.py)
 
 A version directory is complete before it appears (built in a hidden staging
 directory, then renamed), and ``current`` is replaced by renaming a new symlink
@@ -29,6 +30,7 @@ from typing import Any
 
 from perfcore._atomic import atomic_write_json
 from perfcore.errors import InputError
+from perfcore.retraining.ledger import LEDGER_NAME
 from perfcore.retraining.settings import RetrainingSettings
 
 __all__ = ["ModelStore", "StoredVersion", "parse_version"]
@@ -89,6 +91,11 @@ class ModelStore:
     def current_path(self) -> Path:
         """The path servers load: ``<root>/current``."""
         return self.root / "current"
+
+    @property
+    def ledger_path(self) -> Path:
+        """The cost ledger every retraining run books into: ``<root>/cost-ledger.json``."""
+        return self.root / LEDGER_NAME
 
     def _version_dir(self, version: str) -> Path:
         parse_version(version)

@@ -3,8 +3,9 @@
 At most every ``interval_s`` (on the next request or health check) it compares the
 resolved ``current`` directory and its model file's mtime with what it loaded; on a
 change (a promotion or a rollback) it loads the new model, and on a failure keeps
-serving the old one. Only ``n_features`` and ``version`` look, so a request is
-validated and answered by the same model.
+serving the old one. Only ``n_features`` looks: it is the first thing a request (and
+``/health``) reads, so ``predict_proba`` and ``version`` after it use the model the
+request was validated against, and the hot path pays one clock read per request.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from perfcore.errors import InputError
-from perfcore.serving.model import FloatArray, Predictor, load_predictor
+from perfcore.serving.model import FloatArray, load_predictor
 
 __all__ = ["ReloadingPredictor"]
 
@@ -45,15 +46,12 @@ class ReloadingPredictor:
         self._inner = load_predictor(model_dir, fast=fast)
         self._next = clock() + interval_s
 
-    def _current(self) -> Predictor:
-        now = self._clock()
-        if now >= self._next:
-            self._next = now + self._interval
-            seen = _fingerprint(self._dir)
-            if seen is not None and seen != self._seen:
-                self._seen = seen
-                self._reload()
-        return self._inner
+    def _check(self, now: float) -> None:
+        self._next = now + self._interval
+        seen = _fingerprint(self._dir)
+        if seen is not None and seen != self._seen:
+            self._seen = seen
+            self._reload()
 
     def _reload(self) -> None:
         try:
@@ -63,13 +61,19 @@ class ReloadingPredictor:
 
     @property
     def n_features(self) -> int:
-        """The current model's feature count (may reload first)."""
-        return self._current().n_features
+        """The current model's feature count; once the interval has passed, reloads first."""
+        # The deadline is compared inline: no call and no stat on the per-request path.
+        now = self._clock()
+        if now >= self._next:
+            self._check(now)
+        return self._inner.n_features
 
     @property
     def version(self) -> str:
-        """The current model's version (may reload first)."""
-        return self._current().version
+        """The version of the model in use (the one that answered the request); no look."""
+        # Looking here too could swap the model between a request's prediction and its
+        # answer, naming a version that did not predict (and cost a second clock read).
+        return self._inner.version
 
     def predict_proba(self, x: FloatArray) -> FloatArray:
         """Probabilities from the model last checked."""

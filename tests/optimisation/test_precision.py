@@ -191,3 +191,13 @@ def test_the_cli_lists_every_precision() -> None:
     from perfcore.optimisation.precision import PRECISIONS
 
     assert PRECISION_CHOICES == PRECISIONS
+
+
+def test_gate_data_gone_says_why(tmp_path) -> None:
+    """A model whose training CSV is gone (a retrained one) is refused with the reason."""
+    import json
+
+    (tmp_path / "logistic.json").write_text(json.dumps({"params": {
+        "dataset": str(tmp_path / "recent.csv"), "seed": 0, "test_fraction": 0.2}}))
+    with pytest.raises(InputError, match="trained on temporary rows: serve it at float64"):
+        variants_module.evaluation_set(tmp_path)

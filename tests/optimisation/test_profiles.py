@@ -25,6 +25,14 @@ def test_custom_profile_inherits_through_a_chain() -> None:
     assert edge.chain == ("edge", "mid", "balanced")
 
 
+def test_derived_profile_does_not_inherit_a_wrong_description() -> None:
+    """A profile that changes its parent's settings says so, not the parent's description."""
+    profiles = resolve_profiles({"mine": {"extends": "throughput", "workers": 3},
+                                 "told": {"extends": "throughput", "description": "ours"}})
+    assert profiles["mine"].description == "throughput with workers = 3"
+    assert profiles["told"].description == "ours"
+
+
 @pytest.mark.parametrize(("raw", "message"), [
     ({"x": {"batch_row": 4}}, "unknown key"),
     ({"a": {"extends": "b"}, "b": {"extends": "a"}}, "cycle"),

@@ -120,3 +120,19 @@ def test_watch_retrains_and_promotes_through_the_pipeline(
     store = ModelStore(tmp_path / "models")
     assert store.current() == "1.0.0"
     assert store.get("1.0.0").metadata["model_type"] == "logistic"
+
+
+def test_simulate_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
+    """`retrain simulate | head -1`: no traceback when the reader stops early."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "perfcore", "retrain", "simulate",
+                             "--events", "200000"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=tmp_path)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith(b'{"prediction"')
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert b"Traceback" not in err
+    assert proc.returncode == 0

@@ -45,9 +45,22 @@ def test_reloading_predictor_follows_a_rollback(tmp_path: Path) -> None:
     assert predictor.version == "1.0.1"
     store.rollback("1.0.0")
     clock.now = 0.4
+    assert predictor.n_features == 30
     assert predictor.version == "1.0.1"  # not yet: at most one look per interval
     clock.now = 0.6
+    assert predictor.n_features == 30  # a request's first look
     assert predictor.version == "1.0.0"
+
+
+def test_version_names_the_model_the_request_was_validated_against(tmp_path: Path) -> None:
+    """A rollback landing mid-request does not change the version that request's answer names."""
+    store = _store_with_two_versions(tmp_path)
+    clock = _Clock()
+    predictor = ReloadingPredictor(store.current_path, interval_s=0.5, clock=clock)
+    assert predictor.n_features == 30  # the request starts, validated against 1.0.1
+    store.rollback("1.0.0")
+    clock.now = 0.6  # the interval passes while it is being answered
+    assert predictor.version == "1.0.1"
 
 
 def test_broken_new_model_keeps_the_old_one(tmp_path: Path) -> None:
@@ -58,6 +71,7 @@ def test_broken_new_model_keeps_the_old_one(tmp_path: Path) -> None:
     (store.root / "versions" / "1.0.0" / "logistic.skops").write_bytes(b"garbage")
     store.rollback("1.0.0")
     clock.now = 1.0
+    assert predictor.n_features == 30  # looks, fails to load 1.0.0, keeps 1.0.1
     assert predictor.version == "1.0.1"
 
 
