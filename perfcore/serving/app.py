@@ -139,7 +139,6 @@ class _PredictEndpoint:
         self.metrics = metrics
         self.service = service
         self.clock = clock
-        self.version = predictor.version  # read once: a property may compute it per call
         self.batcher = (MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
                         if config.batch_rows > 0 else None)
         self.deadline = BodyDeadline(config.body_timeout_s)
@@ -166,7 +165,10 @@ class _PredictEndpoint:
             body = await self.deadline.run(_read_body(receive, self.config.max_body_bytes))
             if admission is not None and admission.reject is not None:
                 return admission.reject[0], _error(admission.reject[1])
+            # n_features is where a reloading predictor looks for a new model; the version
+            # read right after it names the model that will answer this request.
             parsed = parse_rows(body, self.predictor.n_features, self.config.max_batch)
+            version = self.predictor.version
         except BadRequestError as exc:
             return exc.status, _error(exc.message)
         except TimeoutError:
@@ -181,7 +183,7 @@ class _PredictEndpoint:
         if not np.isfinite(probs).all():
             return 422, _error("features too large for the model (non-finite scores)")
         result = probs[0] if parsed.single else probs
-        return 200, orjson.dumps({"probabilities": result, "model_version": self.version},
+        return 200, orjson.dumps({"probabilities": result, "model_version": version},
                                  option=_NUMPY, default=_as_list)
 
     def _blame(self, exc: Exception) -> tuple[int, bytes]:
