@@ -7,12 +7,13 @@ because ``os.replace`` is atomic on POSIX within one file system.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from perfcore._jsonio import dumps_strict
 
 __all__ = ["atomic_open", "atomic_write_bytes", "atomic_write_json", "atomic_write_text"]
 
@@ -68,5 +69,5 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
-    """Serialise ``obj`` as JSON and write it to ``path`` atomically."""
-    atomic_write_text(path, json.dumps(obj, indent=indent, sort_keys=False) + "\n")
+    """Serialise ``obj`` as strict JSON (non-finite numbers as null) and write it atomically."""
+    atomic_write_text(path, dumps_strict(obj, indent=indent) + "\n")

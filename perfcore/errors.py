@@ -10,6 +10,12 @@ exit status the command line maps it to (see DESIGN.md, "Exit codes"):
     ├── BaselineError        no usable baseline, or baselines from another machine
     ├── ComparisonError      nothing could be compared (zero comparisons is never a pass)
     └── ServiceError         a server we started failed to start or died
+
+    InputWarning             a value in an input file that cannot be used and was skipped
+                             (printed as one ``perfcore: warning:`` line; the read goes on)
+
+Anything else escaping a command is a perfcore bug: the command line prints one
+``internal error`` line and exits 3 (see docs/errors.md).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ __all__ = [
     "ComparisonError",
     "ConfigError",
     "InputError",
+    "InputWarning",
     "PerfcoreError",
     "SchemaError",
     "ServiceError",
@@ -53,3 +60,7 @@ class ComparisonError(PerfcoreError):
 
 class ServiceError(PerfcoreError):
     """A server or subprocess perfcore started could not start or died."""
+
+
+class InputWarning(UserWarning):
+    """A value in an input file could not be used and was skipped; the read went on."""

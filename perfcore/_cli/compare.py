@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from perfcore._jsonio import dumps_strict
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, SuiteComparison
@@ -23,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    parser.add_argument("--allow-cross-machine", action="store_true",
+                        help="judge results measured on different machines")
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
@@ -58,13 +61,28 @@ def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
     """Read both sides in any supported format, and the noise file if any."""
     from perfcore.results.noise_file import load_noise
     from perfcore.results.readers import noise_file_for, read_any
+    from perfcore.results.usable import check_judgeable
 
     base, curr = read_any(baseline), read_any(current)
+    check_judgeable(base, f"baseline {baseline}")
+    check_judgeable(curr, f"current {current}")
     source = noise if noise is not None else noise_file_for(baseline)
     if noise is None and not source.is_file():
         return Sides(base, curr, {}, None)
     model = load_noise(source)
     return Sides(base, curr, model.between_run_sd(), source, model.between_run_df())
+
+
+def check_same_machine(sides: Sides, *, allow: bool) -> None:
+    """BaselineError (exit 2) when both sides name their machines and the two differ."""
+    from perfcore.errors import BaselineError
+    from perfcore.results.readers import UNKNOWN_MACHINE
+
+    mb, mc = sides.baseline.run.machine, sides.current.run.machine
+    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
+    if known and mb.id != mc.id and not allow:
+        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
+                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
 
 
 def judge(sides: Sides, settings: Settings, family_size: int | None = None) -> SuiteComparison:
@@ -87,9 +105,11 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    suite = judge(read_sides(args.baseline, args.current, args.noise), settings)
+    sides = read_sides(args.baseline, args.current, args.noise)
+    check_same_machine(sides, allow=args.allow_cross_machine)
+    suite = judge(sides, settings)
     if args.format == "json":
-        print(json.dumps(suite.to_dict(), indent=2))
+        print(dumps_strict(suite.to_dict()))  # Infinity and NaN are not JSON: null
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
     return 0

@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _sides(args: argparse.Namespace, settings: Settings) -> Sides:
-    from perfcore.errors import BaselineError, InputError
+    from perfcore.errors import InputError
 
     if args.against is not None:
         if args.baseline is not None or args.current is not None:
@@ -87,15 +87,10 @@ def _sides(args: argparse.Namespace, settings: Settings) -> Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore._cli.compare import read_sides
-    from perfcore.results.readers import UNKNOWN_MACHINE
+    from perfcore._cli.compare import check_same_machine, read_sides
 
     sides = read_sides(args.baseline, args.current, args.noise)
-    mb, mc = sides.baseline.run.machine, sides.current.run.machine
-    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
-    if known and mb.id != mc.id and not args.allow_cross_machine:
-        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
-                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
+    check_same_machine(sides, allow=args.allow_cross_machine)
     return sides
 
 

@@ -41,24 +41,30 @@ def _existing(path: Path | None, fallback: Path) -> Path | None:
 def _run(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
     from perfcore.report.pipeline import make_report
+    from perfcore.report.render import check_output_dir
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.claims_file import load_claims
     from perfcore.results.history import history_dir, load_history
     from perfcore.results.readers import read_any
+    from perfcore.results.usable import check_judgeable
 
     settings = load_settings()
+    out_dir = args.out or settings.resolve(settings.output_dir)
+    check_output_dir(out_dir)
     current = read_any(args.current)
+    check_judgeable(current, f"current {args.current}")
     machine = current.run.machine.id
     if args.baseline is not None:
         baseline = read_any(args.baseline)
     else:
         baseline = BaselineStore(settings.resolve(settings.baselines_dir)).load(machine)
+    check_judgeable(baseline, "baseline")
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
     history = (load_history(history_root, machine)
                if history_root and history_dir(history_root, machine).is_dir() else ())
     claims_path = _existing(args.claims, settings.resolve(settings.claims_file))
     report = make_report(
-        baseline, current, args.out or settings.resolve(settings.output_dir),
+        baseline, current, out_dir,
         settings=settings, allow_missing=args.allow_missing, history=history,
         claims=load_claims(claims_path) if claims_path else (),
         load=read_any(args.load) if args.load else None,

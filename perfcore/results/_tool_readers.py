@@ -7,12 +7,20 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from perfcore._jsonio import read_json_file
 from perfcore.errors import SchemaError
+from perfcore.results._values import (
+    expect_mapping,
+    finite,
+    lenient_int,
+    skip,
+    usable_numbers,
+)
 from perfcore.results.model import (
     Better,
     Commit,
@@ -79,7 +87,7 @@ def _pb_machine(info: Mapping[str, Any]) -> Machine:
            "system": info.get("system"), "release": info.get("release"),
            "python": info.get("python_version")}
     return Machine(id=f"pb-{_digest(key)}", cpu=str(cpu.get("brand_raw", "")),
-                   cores=int(cpu.get("count") or 0), ram_bytes=0,
+                   cores=lenient_int(cpu.get("count")), ram_bytes=0,
                    os=f"{info.get('system', '')} {info.get('release', '')}".strip(),
                    python=str(info.get("python_version", "")))
 
@@ -93,14 +101,23 @@ def pytest_benchmark_id(fullname: str, name: str) -> str:
     return ".".join([stem, *middle, test]) if stem else test
 
 
-def _pb_result(bench: Mapping[str, Any]) -> Result:
-    try:
-        stats = bench["stats"]
-        extra_info = dict(bench.get("extra_info") or {})
-        rid = str(extra_info.get("perfcore_id") or pytest_benchmark_id(
-            str(bench.get("fullname", bench["name"])), str(bench["name"])))
-    except (KeyError, TypeError):
-        raise SchemaError("pytest-benchmark entry without name or stats") from None
+def _pb_id(bench: Mapping[str, Any], extra_info: Mapping[str, Any]) -> str:
+    name = bench.get("name")
+    if not isinstance(name, str) or not name:
+        raise SchemaError("pytest-benchmark entry without a name")
+    fullname = bench.get("fullname")
+    custom = extra_info.get("perfcore_id")
+    if isinstance(custom, str) and custom:
+        return custom
+    return pytest_benchmark_id(fullname if isinstance(fullname, str) else name, name)
+
+
+def _pb_result(bench: Any) -> Result:
+    bench = expect_mapping(bench, "pytest-benchmark entry")
+    stats = expect_mapping(bench.get("stats"), "pytest-benchmark entry stats")
+    extra_info = expect_mapping(bench.get("extra_info") or {}, "extra_info")
+    params = expect_mapping(bench.get("params") or {}, "params")
+    rid = _pb_id(bench, extra_info)
     unit, factor = normalise_unit(str(extra_info.get("perfcore_unit", "s")))
     better = _direction(unit, extra_info.get("perfcore_better"))
     extra: dict[str, Any] = {"source": "pytest-benchmark", "group": bench.get("group"),
@@ -108,45 +125,47 @@ def _pb_result(bench: Mapping[str, Any]) -> Result:
     if isinstance(bench.get("fullname"), str):
         extra["node"] = bench["fullname"]  # the pytest node id: how to run it again
     custom = extra_info.get("perfcore_samples")
+    samples: list[float] = []
     if custom is not None:
-        samples = _numbers(custom, rid)
+        samples = usable_numbers(custom, f"{rid}: perfcore_samples")
     elif isinstance(stats.get("data"), list) and stats["data"]:
-        samples = _numbers(stats["data"], rid)
-    else:
-        median, iqr, n = _floats(stats, ("median", "iqr", "rounds"), rid)
+        samples = usable_numbers(stats["data"], f"{rid}: stats.data")
+    if not samples:
+        median, iqr, n = _pb_summary(stats, rid)
         samples = [median]
         extra["samples_from"] = "summary"
-        extra["summary"] = {"median": median * factor, "iqr": iqr * factor, "n": int(n)}
-    params = bench.get("params") or {}
+        extra["summary"] = {"median": median * factor, "iqr": iqr * factor, "n": n}
     return Result(id=rid, unit=unit, better=better, samples=tuple(s * factor for s in samples),
                   params=dict(params), extra=extra)
 
 
-def _numbers(values: object, rid: str) -> list[float]:
-    if not isinstance(values, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in values
-    ):
-        raise SchemaError(f"{rid}: samples must be a list of numbers")
-    return [float(v) for v in values]
-
-
-def _floats(stats: Mapping[str, Any], keys: Sequence[str], rid: str) -> list[float]:
-    try:
-        return [float(stats[k]) for k in keys]
-    except (KeyError, TypeError, ValueError):
-        raise SchemaError(f"{rid}: stats lack {', '.join(keys)}") from None
+def _pb_summary(stats: Mapping[str, Any], rid: str) -> tuple[float, float, int]:
+    median, iqr, rounds = (finite(stats.get(k)) for k in ("median", "iqr", "rounds"))
+    if median is None or iqr is None or rounds is None or rounds < 1:
+        raise SchemaError(f"{rid}: neither samples nor median, iqr and rounds")
+    return median, iqr, int(rounds)
 
 
 def from_pytest_benchmark(data: Mapping[str, Any]) -> ResultSet:
-    """A pytest-benchmark JSON document as a result set."""
+    """A pytest-benchmark JSON document as a result set; unusable entries skipped, warned."""
     benches = data["benchmarks"]
     if not isinstance(benches, list) or not benches:
         raise SchemaError("pytest-benchmark file holds no benchmarks")
-    commit = data.get("commit_info") or {}
-    created = str(data.get("datetime") or utc_now_iso())
-    run = _run(_pb_machine(data["machine_info"]), created, "pytest-benchmark",
-               str(commit.get("id") or ""))
-    return ResultSet(run=run, results=tuple(_pb_result(b) for b in benches))
+    info = expect_mapping(data["machine_info"], "machine_info")
+    commit = data.get("commit_info")
+    commit_id = commit.get("id") if isinstance(commit, Mapping) else None
+    created = data.get("datetime")
+    run = _run(_pb_machine(info), created if isinstance(created, str) else utc_now_iso(),
+               "pytest-benchmark", commit_id if isinstance(commit_id, str) else "")
+    results = []
+    for index, bench in enumerate(benches):
+        try:
+            results.append(_pb_result(bench))
+        except SchemaError as exc:
+            skip(f"benchmark #{index + 1} skipped: {exc}")
+    if not results:
+        raise SchemaError("no usable benchmark in the pytest-benchmark file")
+    return ResultSet(run=run, results=tuple(results))
 
 
 # --- asv ---------------------------------------------------------------------------
@@ -174,10 +193,7 @@ def read_asv_dir(directory: Path) -> ResultSet:
 
 
 def _load(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaError(f"{path}: not a readable JSON file ({exc})") from None
+    data = read_json_file(path)
     if not isinstance(data, dict) or "result_columns" not in data:
         raise SchemaError(f"{path}: not an asv 0.6 result file (no result_columns)")
     return data
@@ -186,7 +202,14 @@ def _load(path: Path) -> dict[str, Any]:
 def _asv_units(path: Path) -> dict[str, Any]:
     for candidate in (path.parent.parent / "benchmarks.json", path.parent / "benchmarks.json"):
         if candidate.is_file():
-            data = json.loads(candidate.read_text(encoding="utf-8"))
+            try:
+                data = read_json_file(candidate)
+            except SchemaError as exc:
+                skip(f"{exc}; units taken from the benchmark names")
+                return {}
+            if not isinstance(data, dict):
+                skip(f"{candidate}: not an object; units taken from the benchmark names")
+                return {}
             return {k: v for k, v in data.items() if isinstance(v, dict)}
     return {}
 
@@ -203,25 +226,43 @@ def from_asv_file(data: Mapping[str, Any], path: Path) -> ResultSet:
     columns = data.get("result_columns")
     if not isinstance(columns, list) or "result" not in columns:
         raise SchemaError("asv result file without result_columns")
-    params = data.get("params") or {}
+    params = expect_mapping(data.get("params") or {}, "params")
     machine = Machine(id=str(params.get("machine") or "unknown"), cpu=str(params.get("cpu", "")),
-                      cores=int(params.get("num_cpu") or 0), ram_bytes=int(params.get("ram") or 0),
+                      cores=lenient_int(params.get("num_cpu")),
+                      ram_bytes=lenient_int(params.get("ram")),
                       os=str(params.get("os", "")), python=str(data.get("python", "")))
-    date = data.get("date")
-    created = (datetime.fromtimestamp(date / 1000, UTC).isoformat()
-               if isinstance(date, int | float) else utc_now_iso())
-    run = _run(machine, created, "asv", str(data.get("commit_hash") or ""))
+    run = _run(machine, _asv_created(data.get("date")), "asv", str(data.get("commit_hash") or ""))
     units = _asv_units(path)
     results: list[Result] = []
-    for name, row in (data.get("results") or {}).items():
-        record = dict(zip(columns, row, strict=False))
-        results.extend(_asv_results(name, record, units.get(name, {})))
+    for name, row in expect_mapping(data.get("results") or {}, "results").items():
+        if not isinstance(row, list):
+            skip(f"{name}: result row is not a list; skipped")
+            continue
+        try:
+            results.extend(_asv_results(name, dict(zip(columns, row, strict=False)),
+                                        units.get(name, {})))
+        except SchemaError as exc:
+            skip(f"{name} skipped: {exc}")
     if not results:
         raise SchemaError("asv result file holds no successful benchmark")
     return ResultSet(run=run, results=tuple(results))
 
 
-def _asv_combos(param_lists: Sequence[Sequence[str]]) -> list[str]:
+def _asv_created(date: Any) -> str:
+    stamp = finite(date)
+    try:
+        return datetime.fromtimestamp(stamp / 1000, UTC).isoformat() if stamp is not None \
+            else utc_now_iso()
+    except (OverflowError, ValueError, OSError):  # a date beyond what datetime can hold
+        return utc_now_iso()
+
+
+def _asv_combos(param_lists: Any) -> list[str]:
+    if not isinstance(param_lists, list) or not all(
+        isinstance(values, list) and all(isinstance(v, str | int | float) for v in values)
+        for values in param_lists
+    ):
+        raise SchemaError(f"params must be a list of lists of values, got {param_lists!r:.60}")
     combos = [""]
     for values in param_lists:
         combos = [f"{c}, {v}" if c else str(v) for c in combos for v in values]
@@ -235,19 +276,25 @@ def _asv_results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any]) -> 
     unit, factor = normalise_unit(raw_unit)
     better = better_for_unit(unit) if kind == "track" else "lower"
     combos = _asv_combos(rec.get("params") or [])
-    samples = rec.get("samples") or [None] * len(values)
+    if len(combos) != len(values):
+        raise SchemaError(f"{len(values)} result(s) for {len(combos)} parameter combination(s)")
+    samples = rec.get("samples")
+    samples = samples if isinstance(samples, list) else []
     out = []
-    for j, value in enumerate(values):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+    for j, raw_value in enumerate(values):
+        if raw_value is None or (isinstance(raw_value, float) and math.isnan(raw_value)):
             continue  # the benchmark failed or was skipped for this parameter set
         rid = f"{name}({combos[j]})" if combos[j] else name
+        value = finite(raw_value)
+        if value is None:  # asv 0.6.6 can hold a dict or a bool where a track value goes
+            skip(f"{rid}: result {raw_value!r:.40} is not a finite number; skipped")
+            continue
         extra: dict[str, Any] = {"source": "asv", "type": kind}
         raw = samples[j] if j < len(samples) else None
-        if raw:
-            series = [float(s) * factor for s in raw]
-        else:
-            series = [float(value) * factor]
-            summary = _asv_summary(rec, j, float(value) * factor, factor)
+        series = [s * factor for s in usable_numbers(raw, f"{rid}: samples")] if raw else []
+        if not series:
+            series = [value * factor]
+            summary = _asv_summary(rec, j, value * factor, factor)
             if summary:
                 extra.update(samples_from="summary", summary=summary)
         out.append(Result(id=rid, unit=unit, better=better, samples=tuple(series),
@@ -261,10 +308,10 @@ def _asv_summary(rec: Mapping[str, Any], j: int, median: float,
         column = rec.get(key)
         return column[j] if isinstance(column, list) and j < len(column) else None
 
-    q25, q75, repeat = pick("stats_q_25"), pick("stats_q_75"), pick("stats_repeat")
-    if q25 is None or q75 is None or not repeat:
+    q25, q75, repeat = (finite(pick(k)) for k in ("stats_q_25", "stats_q_75", "stats_repeat"))
+    if q25 is None or q75 is None or repeat is None or repeat < 1:
         return None
-    return {"median": median, "iqr": (float(q75) - float(q25)) * factor, "n": int(repeat)}
+    return {"median": median, "iqr": (q75 - q25) * factor, "n": int(repeat)}
 
 
 # --- Locust -------------------------------------------------------------------------
@@ -310,7 +357,10 @@ def read_locust_csv(path: Path) -> ResultSet:
     history = _csv_rows(history_path) if history_path.is_file() else []
     results: list[Result] = []
     for row in rows:
-        name = row["Name"]
+        name = row.get("Name")
+        if not isinstance(name, str):  # a short row: csv.DictReader fills it with None
+            skip(f"{stats_path}: a row without a Name column skipped")
+            continue
         series = _history_series(history, name)
         results.extend(series or _final_stats(row, name))
     run = _run(UNKNOWN_MACHINE, utc_now_iso(), "locust")
@@ -350,8 +400,28 @@ def _history_series(history: list[dict[str, str]], name: str) -> list[Result]:
     return out
 
 
-def _histogram_percentile(histogram: Mapping[str, int], q: float) -> float:
-    points = sorted((float(k), int(v)) for k, v in histogram.items())
+def _counts(table: Any, what: str) -> dict[float, int]:
+    """A Locust ``{value: count}`` table; an entry with a non-number key or count is skipped."""
+    out: dict[float, int] = {}
+    bad = 0
+    for key, count in expect_mapping(table, what).items():
+        try:
+            value = float(key)
+        except ValueError:
+            value = math.nan
+        number = finite(count)
+        if not math.isfinite(value) or number is None or number < 0:
+            bad += 1
+            continue
+        out[value] = out.get(value, 0) + int(number)
+    if bad:
+        skip(f"{what}: {bad} entr{'y' if bad == 1 else 'ies'} with a key or count that is not "
+             "a number skipped")
+    return out
+
+
+def _histogram_percentile(histogram: Mapping[float, int], q: float) -> float:
+    points = sorted(histogram.items())
     total = sum(c for _, c in points)
     seen = 0
     for value, count in points:
@@ -367,19 +437,19 @@ def from_locust_json(entries: list[dict[str, Any]]) -> ResultSet:
     for entry in entries:
         try:
             name = str(entry["name"])
-            per_second = {int(k): int(v) for k, v in entry["num_reqs_per_sec"].items()}
-            histogram = {str(k): int(v) for k, v in entry["response_times"].items()}
-            requests, failures = int(entry["num_requests"]), int(entry["num_failures"])
-        except (KeyError, TypeError, ValueError, AttributeError):
+            per_second = _counts(entry["num_reqs_per_sec"], f"{name}: num_reqs_per_sec")
+            histogram = _counts(entry["response_times"], f"{name}: response_times")
+            requests, failures = finite(entry["num_requests"]), finite(entry["num_failures"])
+        except KeyError:
             raise SchemaError("Locust JSON entry lacks name, counts or histograms") from None
         seconds = sorted(per_second)[1:-1]  # the first and last seconds are partial
         if seconds:
             results.append(_locust_result(name, "rps", [float(per_second[s]) for s in seconds],
                                           "json"))
-        if histogram:
+        if histogram and sum(histogram.values()) > 0:
             for stat, q in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99)):
                 results.append(_locust_result(name, stat,
                                               [_histogram_percentile(histogram, q) / 1000], "json"))
-        if requests:
+        if requests and requests > 0 and failures is not None and 0 <= failures <= requests:
             results.append(_locust_result(name, "error_rate", [failures / requests], "json"))
     return ResultSet(run=_run(UNKNOWN_MACHINE, utc_now_iso(), "locust"), results=tuple(results))

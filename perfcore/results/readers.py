@@ -20,12 +20,14 @@ makes the run the unit of replication when comparing.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import contextlib
+import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcore.errors import BaselineError, SchemaError
+from perfcore._jsonio import read_json_file
+from perfcore.errors import BaselineError, InputWarning, SchemaError
 from perfcore.results import _tool_readers as _foreign
 from perfcore.results.model import Result, ResultSet, RunInfo
 
@@ -54,28 +56,53 @@ def read_any(path: str | Path) -> ResultSet:
 
 
 def _read_file(path: Path) -> ResultSet:
-    if path.suffix == ".csv":
-        return _foreign.read_locust_csv(path)
-    data = _load_json(path)
-    try:
-        return _from_document(data, path)
-    except SchemaError as exc:
-        message = str(exc)
-        raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
-            from None
+    with _malformed(path):
+        if path.suffix == ".csv":
+            return _foreign.read_locust_csv(path)
+        return _from_document(read_json_file(path), path)
 
 
-def _load_json(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{path}: cannot read: {exc}") from None
-    if not text.strip():
-        raise SchemaError(f"{path}: file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+# What a parser raises when a file's values have the wrong type or shape (a string where
+# a number is expected, a list where an object is): each means a malformed file, never a bug
+# worth a traceback, so it becomes a SchemaError naming the file.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+                 RecursionError)
+
+
+@contextlib.contextmanager
+def _malformed(path: Path) -> Iterator[None]:
+    with _warnings_naming(path):
+        try:
+            yield
+        except SchemaError as exc:
+            message = str(exc)
+            raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
+                from None
+        except _SHAPE_ERRORS as exc:
+            raise SchemaError(f"{path}: malformed file ({_describe(exc)})") from None
+
+
+@contextlib.contextmanager
+def _warnings_naming(path: Path) -> Iterator[None]:
+    """Re-issue the parsers' skip warnings with the file's name in front."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InputWarning)
+        yield
+    for item in caught:
+        if issubclass(item.category, InputWarning):
+            text = str(item.message)
+            warnings.warn(text if text.startswith(str(path)) else f"{path}: {text}",
+                          InputWarning, stacklevel=4)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, KeyError):
+        return f"missing key {exc}"
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 def _from_document(data: Any, path: Path) -> ResultSet:
@@ -99,7 +126,8 @@ def _read_dir(directory: Path) -> ResultSet:
     if stored.is_file():
         return _read_file(stored)
     if _foreign.is_asv_tree(directory):
-        return _foreign.read_asv_dir(directory)
+        with _malformed(directory):
+            return _foreign.read_asv_dir(directory)
     sets = [_read_file(p) for p in _result_files(directory)]
     if not sets:
         raise SchemaError(f"{directory}: no result files (json or Locust csv) in directory")
