@@ -85,9 +85,15 @@ def _malformed(path: Path) -> Iterator[None]:
 @contextlib.contextmanager
 def _warnings_naming(path: Path) -> Iterator[None]:
     """Re-issue the parsers' skip warnings with the file's name in front."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", InputWarning)
-        yield
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            yield
+    finally:  # shown also when the read fails: what was skipped explains the failure
+        _reissue(caught, path)
+
+
+def _reissue(caught: list[warnings.WarningMessage], path: Path) -> None:
     for item in caught:
         if issubclass(item.category, InputWarning):
             text = str(item.message)
