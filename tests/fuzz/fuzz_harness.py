@@ -12,6 +12,7 @@ import io
 import json
 import os
 import tempfile
+import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -57,17 +58,41 @@ def run(command: str, argv: list[str], *, verdict: str | None = None,
 
     ``verdict`` is the stdout text that makes exit 1 legitimate (the command's measured
     failure); without it exit 1 is a defect. ``written`` lists what the command wrote,
-    which must be nothing when it exits 2.
+    which must be nothing when it exits 2. With ``PERFCORE_FUZZ_COUNT_ONLY=1`` a breach is
+    counted by its signature instead of failing (to measure a tree's defects in one run).
     """
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    stdout, stderr = out.getvalue(), err.getvalue()
     tally = TALLY.setdefault(command, Counter())
     tally["tried"] += 1
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+        _check(code, out.getvalue(), err.getvalue(), verdict, written)
+    except Exception as exc:
+        if not COUNT_ONLY:
+            raise
+        tally[f"defect: {_signature(exc)}"] += 1
+        return -1
+    tally["clean"] += 1
     tally[f"exit {code}"] += 1
+    return code
+
+
+COUNT_ONLY = os.environ.get("PERFCORE_FUZZ_COUNT_ONLY", "") == "1"
+
+
+def _signature(exc: BaseException) -> str:
+    if isinstance(exc, AssertionError):
+        return f"contract: {str(exc).splitlines()[0][:160]}"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = next((f for f in reversed(frames) if "/perfcore/" in f.filename), frames[-1])
+    return f"{type(exc).__name__} at {Path(where.filename).name}:{where.name}"
+
+
+def _check(code: int, stdout: str, stderr: str, verdict: str | None,
+           written: Callable[[], list[Path]] | None) -> None:
     assert "Traceback" not in stderr + stdout, stderr
-    assert code != 3, f"internal error on {argv}: {stderr}"
+    assert code != 3, f"internal error: {stderr}"
     assert code in (0, 1, 2), code
     if code == 1:
         assert verdict is not None, f"exit 1 without a verdict: {stdout}"
@@ -78,7 +103,6 @@ def run(command: str, argv: list[str], *, verdict: str | None = None,
         assert sum(line.startswith("perfcore: error:") for line in lines) == 1, stderr
         if written is not None:
             assert written() == [], f"exit 2 but wrote {written()}"
-    return code
 
 
 def report_tally(command: str) -> None:
