@@ -155,11 +155,14 @@ def _confirmed(suite: SuiteComparison, sides: Sides, rerun: Path,
     from perfcore.analysis.compare import decide_with_rerun
     from perfcore.errors import InputError
     from perfcore.results.readers import read_any
+    from perfcore.results.usable import check_judgeable
 
     if sides.paired:
         raise InputError("--confirm applies to --baseline/--current, not to --against")
+    again = read_any(rerun)
+    check_judgeable(again, f"rerun {rerun}")
     return decide_with_rerun(
-        suite, (sides.baseline, sides.current), read_any(rerun),
+        suite, (sides.baseline, sides.current), again,
         lambda b, c, m: judge(replace(sides, baseline=b, current=c), settings, family_size=m))
 
 

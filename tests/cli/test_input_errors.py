@@ -186,3 +186,13 @@ def test_report_write_failure_leaves_the_old_report(tmp_path: Path,
     assert _report(tmp_path, out) == 2
     _one_error_line(capsys, "No space left on device")
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_baseline_save_refuses_what_the_gate_refuses(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """baseline save of negative durations is exit 2 and stores nothing."""
+    bad = _write(tmp_path / "neg.json", _doc({"a": [-1.0, -2.0]}))
+    store = tmp_path / "store"
+    assert main(["baseline", "save", str(bad), "--baselines-dir", str(store)]) == 2
+    _one_error_line(capsys, "negative")
+    assert not store.exists()
