@@ -196,3 +196,16 @@ def test_baseline_save_refuses_what_the_gate_refuses(tmp_path: Path,
     assert main(["baseline", "save", str(bad), "--baselines-dir", str(store)]) == 2
     _one_error_line(capsys, "negative")
     assert not store.exists()
+
+
+def test_os_error_is_exit_2_one_line(monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """An OSError reaching the command line (permissions, full disk) is exit 2, one line."""
+    import perfcore._cli.compare as compare_cli
+
+    def refused(*_: object) -> None:
+        raise PermissionError(13, "Permission denied", "/srv/results.json")
+
+    monkeypatch.setattr(compare_cli, "read_sides", refused)
+    assert main(["compare", "a.json", "b.json"]) == 2
+    _one_error_line(capsys, "/srv/results.json: Permission denied")
