@@ -29,6 +29,7 @@ __all__ = [
     "PerfcoreError",
     "SchemaError",
     "ServiceError",
+    "SkippedResultWarning",
 ]
 
 
@@ -64,3 +65,11 @@ class ServiceError(PerfcoreError):
 
 class InputWarning(UserWarning):
     """A value in an input file could not be used and was skipped; the read went on."""
+
+
+class SkippedResultWarning(InputWarning):
+    """A whole result could not be read and was left out: the gate must not call it missing."""
+
+    def __init__(self, message: str, result_id: str) -> None:
+        super().__init__(message)
+        self.result_id = result_id

@@ -60,12 +60,14 @@ class Sides:
 def read_sides(baseline: Path, current: Path, noise: Path | None) -> Sides:
     """Read both sides in any supported format, and the noise file if any."""
     from perfcore.results.noise_file import load_noise
-    from perfcore.results.readers import noise_file_for, read_any
-    from perfcore.results.usable import check_judgeable
+    from perfcore.results.readers import noise_file_for, read_any, read_noting_skips
+    from perfcore.results.usable import check_judgeable, check_not_lost
 
-    base, curr = read_any(baseline), read_any(current)
+    base = read_any(baseline)
+    curr, skipped = read_noting_skips(current)
     check_judgeable(base, f"baseline {baseline}")
     check_judgeable(curr, f"current {current}")
+    check_not_lost(base, skipped, f"current {current}")
     source = noise if noise is not None else noise_file_for(baseline)
     if noise is None and not source.is_file():
         return Sides(base, curr, {}, None)

@@ -45,13 +45,13 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.claims_file import load_claims
     from perfcore.results.history import history_dir, load_history
-    from perfcore.results.readers import read_any
-    from perfcore.results.usable import check_judgeable
+    from perfcore.results.readers import read_any, read_noting_skips
+    from perfcore.results.usable import check_judgeable, check_not_lost
 
     settings = load_settings()
     out_dir = args.out or settings.resolve(settings.output_dir)
     check_output_dir(out_dir)
-    current = read_any(args.current)
+    current, skipped = read_noting_skips(args.current)
     check_judgeable(current, f"current {args.current}")
     machine = current.run.machine.id
     if args.baseline is not None:
@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         baseline = BaselineStore(settings.resolve(settings.baselines_dir)).load(machine)
     check_judgeable(baseline, "baseline")
+    check_not_lost(baseline, skipped, f"current {args.current}")
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
     history = (load_history(history_root, machine)
                if history_root and history_dir(history_root, machine).is_dir() else ())

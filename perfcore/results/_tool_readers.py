@@ -139,6 +139,13 @@ def _pb_result(bench: Any) -> Result:
                   params=dict(params), extra=extra)
 
 
+def _pb_known_id(bench: Any) -> str | None:
+    try:
+        return _pb_id(bench, bench.get("extra_info") or {})
+    except (SchemaError, AttributeError):
+        return None
+
+
 def _pb_summary(stats: Mapping[str, Any], rid: str) -> tuple[float, float, int]:
     median, iqr, rounds = (finite(stats.get(k)) for k in ("median", "iqr", "rounds"))
     if median is None or iqr is None or rounds is None or rounds < 1:
@@ -162,7 +169,7 @@ def from_pytest_benchmark(data: Mapping[str, Any]) -> ResultSet:
         try:
             results.append(_pb_result(bench))
         except SchemaError as exc:
-            skip(f"benchmark #{index + 1} skipped: {exc}")
+            skip(f"benchmark #{index + 1} skipped: {exc}", _pb_known_id(bench))
     if not results:
         raise SchemaError("no usable benchmark in the pytest-benchmark file")
     return ResultSet(run=run, results=tuple(results))
@@ -236,13 +243,13 @@ def from_asv_file(data: Mapping[str, Any], path: Path) -> ResultSet:
     results: list[Result] = []
     for name, row in expect_mapping(data.get("results") or {}, "results").items():
         if not isinstance(row, list):
-            skip(f"{name}: result row is not a list; skipped")
+            skip(f"{name}: result row is not a list; skipped", name)
             continue
         try:
             results.extend(_asv_results(name, dict(zip(columns, row, strict=False)),
                                         units.get(name, {})))
         except SchemaError as exc:
-            skip(f"{name} skipped: {exc}")
+            skip(f"{name} skipped: {exc}", name)
     if not results:
         raise SchemaError("asv result file holds no successful benchmark")
     return ResultSet(run=run, results=tuple(results))
@@ -287,7 +294,7 @@ def _asv_results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any]) -> 
         rid = f"{name}({combos[j]})" if combos[j] else name
         value = finite(raw_value)
         if value is None:  # asv 0.6.6 can hold a dict or a bool where a track value goes
-            skip(f"{rid}: result {raw_value!r:.40} is not a finite number; skipped")
+            skip(f"{rid}: result {raw_value!r:.40} is not a finite number; skipped", rid)
             continue
         extra: dict[str, Any] = {"source": "asv", "type": kind}
         raw = samples[j] if j < len(samples) else None

@@ -12,14 +12,17 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from perfcore.errors import InputWarning, SchemaError
+from perfcore.errors import InputWarning, SchemaError, SkippedResultWarning
 
 __all__ = ["expect_mapping", "finite", "lenient_int", "skip", "usable_numbers"]
 
 
-def skip(message: str) -> None:
-    """Report a value left out of the results (the read goes on)."""
-    warnings.warn(message, InputWarning, stacklevel=3)
+def skip(message: str, result_id: str | None = None) -> None:
+    """Report a value, or the whole result ``result_id``, left out (the read goes on)."""
+    if result_id:
+        warnings.warn(SkippedResultWarning(message, result_id), stacklevel=3)
+    else:
+        warnings.warn(message, InputWarning, stacklevel=3)
 
 
 def finite(value: Any) -> float | None:

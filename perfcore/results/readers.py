@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._jsonio import read_json_file
-from perfcore.errors import BaselineError, InputWarning, SchemaError
+from perfcore.errors import BaselineError, InputWarning, SchemaError, SkippedResultWarning
 from perfcore.results import _tool_readers as _foreign
 from perfcore.results.model import Result, ResultSet, RunInfo
 
@@ -38,6 +38,7 @@ __all__ = [
     "noise_file_for",
     "normalise_unit",
     "read_any",
+    "read_noting_skips",
 ]
 
 UNKNOWN_MACHINE = _foreign.UNKNOWN_MACHINE
@@ -97,8 +98,11 @@ def _reissue(caught: list[warnings.WarningMessage], path: Path) -> None:
     for item in caught:
         if issubclass(item.category, InputWarning):
             text = str(item.message)
-            warnings.warn(text if text.startswith(str(path)) else f"{path}: {text}",
-                          InputWarning, stacklevel=4)
+            text = text if text.startswith(str(path)) else f"{path}: {text}"
+            if isinstance(item.message, SkippedResultWarning):
+                warnings.warn(SkippedResultWarning(text, item.message.result_id), stacklevel=4)
+            else:
+                warnings.warn(text, InputWarning, stacklevel=4)
         else:
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
 
@@ -146,6 +150,21 @@ def _result_files(directory: Path) -> list[Path]:
     # A Locust CSV set is read once, through its *_stats.csv (history found beside it).
     out += [p for p in files if p.name.endswith("_stats.csv")]
     return sorted(out)
+
+
+def read_noting_skips(path: str | Path) -> tuple[ResultSet, frozenset[str]]:
+    """:func:`read_any`, and the ids of results it had to leave out (their warnings shown)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            results = read_any(path)
+    finally:  # outside the recording block, so the warnings reach the user
+        for item in caught:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    skipped = frozenset(w.message.result_id for w in caught
+                        if isinstance(w.message, SkippedResultWarning))
+    return results, skipped
 
 
 def merge_runs(sets: Iterable[ResultSet]) -> ResultSet:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from perfcore.errors import InputError
 from perfcore.results.model import Result, ResultSet
 
-__all__ = ["check_judgeable"]
+__all__ = ["check_judgeable", "check_not_lost"]
 
 # Quantities that cannot be negative; a duration also cannot be zero in every sample.
 _NON_NEGATIVE = frozenset({"s", "bytes", "req/s", "ops/s"})
@@ -27,6 +27,15 @@ def _problem(result: Result) -> str | None:
     if result.unit == "s" and max(result.samples) == 0 and result.extra.get("source") != "locust":
         return "has durations that are all zero"
     return None
+
+
+def check_not_lost(baseline: ResultSet, skipped: frozenset[str], side: str) -> None:
+    """InputError when a baseline result is absent from ``side`` because its reader had to
+    skip it: that is unreadable input (exit 2), not a missing benchmark (exit 1)."""
+    for result in baseline.results:
+        if any(result.id == s or result.id.startswith(f"{s}(") for s in skipped):
+            raise InputError(f"{side}: result {result.id!r:.80} could not be read (see the "
+                             "warning above); it is not judged missing")
 
 
 def check_judgeable(results: ResultSet, side: str) -> None:

@@ -209,3 +209,25 @@ def test_os_error_is_exit_2_one_line(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(compare_cli, "read_sides", refused)
     assert main(["compare", "a.json", "b.json"]) == 2
     _one_error_line(capsys, "/srv/results.json: Permission denied")
+
+
+def _pb_run(data_b: list[Any]) -> dict[str, Any]:
+    def bench(name: str, data: list[Any]) -> dict[str, Any]:
+        return {"name": name, "fullname": f"bench/test_x.py::{name}", "params": None,
+                "extra_info": {}, "stats": {"data": data}}
+
+    return {"machine_info": {"node": "n"}, "commit_info": {"id": "c"},
+            "benchmarks": [bench("test_a", [1.0, 1.1, 0.9, 1.0] * 5),
+                           bench("test_b", data_b)]}
+
+
+def test_gate_unreadable_result_is_exit_2_not_missing(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A current result the reader had to skip is exit 2, not 'missing' (exit 1)."""
+    base = _write(tmp_path / "base.json", _pb_run([2.0, 2.1, 1.9, 2.0] * 5))
+    current = _write(tmp_path / "cur.json", _pb_run(["x", "y"]))
+    assert main(["gate", "--baseline", str(base), "--current", str(current)]) == 2
+    err = capsys.readouterr().err
+    assert "perfcore: warning:" in err
+    assert "perfcore: error: current" in err
+    assert "'x.b' could not be read" in err

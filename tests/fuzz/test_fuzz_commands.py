@@ -22,6 +22,8 @@ from fuzz_mutations import mutated_csv, mutated_json, mutated_toml
 from hypothesis import given
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # ~1-2 s a command per 10 examples on a shared 2-core machine
+
 FORMATS = ("perfcore", "pb_raw", "pb_saved", "asv", "locust_json", "locust_csv")
 _JSON_SEED = {"perfcore": "perfcore_results.json", "pb_raw": "pytest_benchmark_raw.json",
               "pb_saved": "pytest_benchmark_saved.json", "locust_json": "run.json"}
