@@ -45,7 +45,7 @@ def _replacement(data: st.DataObject, old: Any) -> Any:
     if kind == 2:
         return {"x": old}
     if kind == 3 and isinstance(old, int | float) and not isinstance(old, bool):
-        huge = math.copysign(1e300, old)  # old * 1e300 overflows for a huge int
+        huge = 1e300 if old >= 0 else -1e300  # old * 1e300 overflows for a huge int
         return data.draw(st.sampled_from([-old, 0, huge, math.nan, math.inf, -math.inf]))
     return data.draw(JSON_VALUES)
 
