@@ -14,7 +14,6 @@ there. Nothing else is touched.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import secrets
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from perfcore._jsonio import dumps_strict
 from perfcore.errors import InputError
 
 __all__ = ["STALE_AFTER_S", "atomic_open", "atomic_write_bytes", "atomic_write_json",
@@ -145,5 +145,5 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def atomic_write_json(path: str | os.PathLike[str], obj: Any, *, indent: int | None = 2) -> None:
-    """Serialise ``obj`` as JSON and write it to ``path`` atomically."""
-    atomic_write_text(path, json.dumps(obj, indent=indent, sort_keys=False) + "\n")
+    """Serialise ``obj`` as strict JSON (non-finite numbers as null) and write it atomically."""
+    atomic_write_text(path, dumps_strict(obj, indent=indent) + "\n")

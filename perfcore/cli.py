@@ -4,21 +4,31 @@ Each subcommand lives in its own module under ``perfcore/_cli/`` and exposes
 ``register(subparsers)``; the handler it installs takes the parsed namespace,
 builds typed settings from it and returns an exit status. Nothing below this
 face ever sees an ``argparse.Namespace``.
+
+This is the one place failures become exit codes (docs/errors.md): a
+:class:`~perfcore.errors.PerfcoreError` its own code (2 unless it says otherwise),
+an ``OSError`` (permissions, a full disk) 2, an interrupt 130, and anything else 3,
+"internal error", with the traceback only when ``PERFCORE_DEBUG=1``. Every message is
+one line on stderr; exit 1 stays reserved for a failed measurement.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from perfcore import _cli
 from perfcore._procs import Terminated, raise_on_sigterm
 from perfcore.errors import PerfcoreError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -38,13 +48,16 @@ class _Version(argparse.Action):
 
         print(f"perfcore {package_version()}")
         parser.exit()
+# A bug in perfcore, not a verdict and not the user's input: distinct from both (docs/errors.md).
+EXIT_INTERNAL = 3
+DEBUG_ENV = "PERFCORE_DEBUG"
 
 
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,8 +75,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: object) -> str:
+    # A message quoting a file's content may hold newlines; stderr gets exactly one line.
+    return " ".join(str(text).split()) or "(no message)"
+
+
+def _show_warning(  # noqa: PLR0917 -- the signature warnings.showwarning has
+    message: Warning | str, category: type[Warning], filename: str, lineno: int,
+    file: TextIO | None = None, line: str | None = None,
+) -> None:
+    print(f"perfcore: warning: {_one_line(message)}", file=file or sys.stderr)
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "") not in ("", "0")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 failed measurement, 2 bad input)."""
+    """Run the command line; returns the exit status (0 ok, 1 failed measurement, 2 bad input,
+    3 internal error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -71,10 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     raise_on_sigterm()  # SIGTERM unwinds like Ctrl-C: servers, children, worktrees cleaned up
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _call(handler, args)
+
+
+def _call(handler: object, args: argparse.Namespace) -> int:
     try:
-        return int(handler(args))
+        return int(handler(args))  # type: ignore[operator]
     except PerfcoreError as exc:
-        print(f"perfcore: error: {exc}", file=sys.stderr)
+        print(f"perfcore: error: {_one_line(exc)}", file=sys.stderr)
         return exc.exit_code
     except Terminated:
         print("perfcore: terminated", file=sys.stderr)
@@ -82,3 +118,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfcore: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The environment refused: permissions, a full disk, a vanished file.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"perfcore: error: {_one_line(where + (exc.strerror or str(exc)))}",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # the last line of defence, see docs/errors.md
+        if _debug():
+            traceback.print_exc()
+        print(f"perfcore: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
+              f"perfcore; run with {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL

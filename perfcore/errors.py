@@ -10,6 +10,12 @@ exit status the command line maps it to (see DESIGN.md, "Exit codes"):
     ├── BaselineError        no usable baseline, or baselines from another machine
     ├── ComparisonError      nothing could be compared (zero comparisons is never a pass)
     └── ServiceError         a server we started failed to start or died
+
+    InputWarning             a value in an input file that cannot be used and was skipped
+                             (printed as one ``perfcore: warning:`` line; the read goes on)
+
+Anything else escaping a command is a perfcore bug: the command line prints one
+``internal error`` line and exits 3 (see docs/errors.md).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ __all__ = [
     "PerfcoreError",
     "SchemaError",
     "ServiceError",
+    "SkippedResultWarning",
 ]
 
 
@@ -58,3 +65,11 @@ class ServiceError(PerfcoreError):
 
 class InputWarning(UserWarning):
     """A value in an input file could not be used and was skipped; the read went on."""
+
+
+class SkippedResultWarning(InputWarning):
+    """A whole result could not be read and was left out: the gate must not call it missing."""
+
+    def __init__(self, message: str, result_id: str) -> None:
+        super().__init__(message)
+        self.result_id = result_id

@@ -30,10 +30,12 @@ def _save(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.model import load_results
+    from perfcore.results.usable import check_judgeable
 
     settings = load_settings(baselines_dir=args.baselines_dir)
     source = args.results or settings.resolve(Path(_DEFAULT_RESULTS))
     results = load_results(source)
+    check_judgeable(results, str(source))  # never store what every later gate refuses
     store = BaselineStore(settings.resolve(settings.baselines_dir))
     replaced = store.has(results.run.machine.id)
     path = store.save(results)

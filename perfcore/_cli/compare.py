@@ -23,6 +23,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    parser.add_argument("--allow-cross-machine", action="store_true",
+                        help="judge results measured on different machines")
     parser.add_argument("--exit-code", action="store_true",
                         help="exit with the gate's status (1 on regression, 2 refused) "
                              "instead of 0")
@@ -58,6 +60,38 @@ def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
 
 
+def read_checked(settings: Settings, baseline: Path, current: Path, noise: Path | None, *,
+                 allow_cross_machine: bool, **options: Any,
+                 ) -> tuple[ResultSet, ResultSet, JudgeSettings]:
+    """Both sides read and checked usable (exit 2 otherwise), and how to judge them.
+
+    A result the current file's reader had to skip is refused rather than reported
+    missing; results of two machines are refused unless ``allow_cross_machine``.
+    """
+    from perfcore.results.readers import read_noting_skips
+    from perfcore.results.usable import check_judgeable, check_not_lost
+
+    curr, skipped = read_noting_skips(current)
+    base, judging = read_baseline(settings, baseline, current, noise, **options)
+    check_judgeable(base, f"baseline {baseline}")
+    check_judgeable(curr, f"current {current}")
+    check_not_lost(base, skipped, f"current {current}")
+    check_same_machine(base, curr, allow=allow_cross_machine)
+    return base, curr, judging
+
+
+def check_same_machine(baseline: ResultSet, current: ResultSet, *, allow: bool) -> None:
+    """BaselineError (exit 2) when both sides name their machines and the two differ."""
+    from perfcore.errors import BaselineError
+    from perfcore.results.readers import UNKNOWN_MACHINE
+
+    mb, mc = baseline.run.machine, current.run.machine
+    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
+    if known and mb.id != mc.id and not allow:
+        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
+                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
+
+
 def read_baseline(settings: Settings, baseline: Path, current: Path, noise: Path | None,
                   **options: Any) -> tuple[ResultSet, JudgeSettings]:
     """The baseline at ``baseline`` and how to judge against it.
@@ -89,19 +123,19 @@ def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> No
 def _run(args: argparse.Namespace) -> int:
     from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
-    from perfcore.results.readers import read_any
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    current = read_any(args.current)
-    baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise)
+    baseline, current, judging = read_checked(settings, args.baseline, args.current,
+                                              args.noise,
+                                              allow_cross_machine=args.allow_cross_machine)
     suite, decision = judge(baseline, current, judging)
     if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
         say_refusal(decision)
         return 2
     if args.format == "json":
-        import json
+        from perfcore._jsonio import dumps_strict
 
-        print(json.dumps(suite.to_dict(), indent=2))
+        print(dumps_strict(suite.to_dict()))  # Infinity and NaN are not JSON: null
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
         print(noise_line(judging))

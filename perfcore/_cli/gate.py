@@ -99,7 +99,7 @@ class _Sides(NamedTuple):  # not a dataclass: dataclasses would load inspect for
 
 
 def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
-    from perfcore.errors import BaselineError, InputError
+    from perfcore.errors import InputError
 
     if args.against is not None:
         if args.baseline is not None or args.current is not None:
@@ -109,17 +109,11 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore._cli.compare import read_baseline
-    from perfcore.results.readers import UNKNOWN_MACHINE, read_any
+    from perfcore._cli.compare import read_checked
 
-    current = read_any(args.current)
-    baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise,
-                                      allow_missing=args.allow_missing)
-    mb, mc = baseline.run.machine, current.run.machine
-    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
-    if known and mb.id != mc.id and not args.allow_cross_machine:
-        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
-                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
+    baseline, current, judging = read_checked(
+        settings, args.baseline, args.current, args.noise,
+        allow_cross_machine=args.allow_cross_machine, allow_missing=args.allow_missing)
     return _Sides(baseline, current, judging)
 
 
@@ -210,6 +204,10 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     sides = _sides(args, settings)
     rerun = read_any(args.confirm) if args.confirm is not None else None
+    if rerun is not None:
+        from perfcore.results.usable import check_judgeable
+
+        check_judgeable(rerun, f"rerun {args.confirm}")
     suite, decision = judge(sides.baseline, sides.current, sides.judging, rerun=rerun,
                             fresh=sides.again)
     _print(suite, decision, sides.judging)

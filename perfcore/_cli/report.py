@@ -50,13 +50,18 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
     from perfcore.report.alerts import read_alerts_file
     from perfcore.report.pipeline import make_report
+    from perfcore.report.render import check_output_dir
     from perfcore.results.baselines import BaselineStore
     from perfcore.results.claims_file import load_claims
     from perfcore.results.history import history_dir, load_history
-    from perfcore.results.readers import read_any
+    from perfcore.results.readers import read_any, read_noting_skips
+    from perfcore.results.usable import check_judgeable, check_not_lost
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    current = read_any(args.current)
+    out_dir = args.out or settings.resolve(settings.output_dir)
+    check_output_dir(out_dir)
+    current, skipped = read_noting_skips(args.current)
+    check_judgeable(current, f"current {args.current}")
     machine = current.run.machine.id
     if args.baseline is not None:
         baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise,
@@ -66,12 +71,14 @@ def _run(args: argparse.Namespace) -> int:
         baseline, where = store.load(machine), store.machine_dir(machine)
         judging = stored_judging(settings, where, args.noise,
                                  allow_missing=args.allow_missing)
+    check_judgeable(baseline, "baseline")
+    check_not_lost(baseline, skipped, f"current {args.current}")
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
     history = (load_history(history_root, machine)
                if history_root and history_dir(history_root, machine).is_dir() else ())
     claims_path = _existing(args.claims, settings.resolve(settings.claims_file))
     report = make_report(
-        baseline, current, args.out or settings.resolve(settings.output_dir),
+        baseline, current, out_dir,
         judging=judging, history=history,
         claims=load_claims(claims_path) if claims_path else (),
         load=read_any(args.load) if args.load else None,

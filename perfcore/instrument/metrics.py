@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+
+from perfcore._jsonio import dumps_strict
 
 __all__ = ["CycleMetrics", "CycleRecorder", "CycleSummary", "MetricsCollector"]
 
@@ -210,7 +211,7 @@ class MetricsCollector:
             "summary": asdict(self.summary()),
             "cycles": [_row(c) for c in self.history()],
         }
-        return json.dumps(doc, indent=2) + "\n"
+        return dumps_strict(doc) + "\n"  # strict JSON: a non-finite figure is null
 
     def to_csv(self) -> str:
         """One CSV row per kept cycle, with a header."""

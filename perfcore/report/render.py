@@ -3,12 +3,14 @@
 Every template is rendered with HTML autoescaping on; the chart data travels as one
 JSON blob inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
 escaped, so no result name can close the script element or inject markup. All four
-outputs are rendered in memory first and then written atomically, so a failure
-leaves the previous report whole.
+outputs are rendered in memory first, staged as temporary files beside their targets,
+and renamed into place only once all four are on disk, so a failure (an unwritable
+folder, a full disk) leaves the previous report whole and no new file behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -20,7 +22,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from perfcore._atomic import atomic_write_text
+from perfcore._atomic import atomic_open
+from perfcore.errors import InputError
 from perfcore.report.charts import chart_payload
 from perfcore.report.formats import junit_xml, verdict_json
 from perfcore.report.formatting import (
@@ -128,9 +131,35 @@ def render_markdown(data: ReportData, report_link: str | None = None) -> str:
     )
 
 
+def check_output_dir(path: Path) -> None:
+    """InputError (exit 2) when ``path`` cannot take a report; checked before any write."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8: the report could not link or name it
+        raise InputError(f"output directory {str(path)!r}: its name is not valid UTF-8") \
+            from None
+    if path.exists() and not path.is_dir():
+        raise InputError(f"output directory {path}: exists and is not a directory")
+
+
+def _write_all(texts: dict[Path, str], directory: Path) -> None:
+    # Every atomic_open stages its temporary file on entry and renames it on exit: the
+    # renames start only after every file is written, and an error unlinks every stage.
+    try:
+        with contextlib.ExitStack() as stack:
+            staged = [(stack.enter_context(atomic_open(path)), text)
+                      for path, text in texts.items()]
+            for handle, text in staged:
+                handle.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write the report into {directory}: "
+                         f"{exc.strerror or exc}") from None
+
+
 def render_report(data: ReportData, out_dir: str | os.PathLike[str]) -> ReportPaths:
-    """Write index.html, summary.md, verdict.json and junit.xml into ``out_dir``."""
+    """Write index.html, summary.md, verdict.json and junit.xml into ``out_dir``, all or none."""
     directory = Path(out_dir)
+    check_output_dir(directory)
     paths = ReportPaths(directory=directory, html=directory / "index.html",
                         markdown=directory / "summary.md", verdict=directory / "verdict.json",
                         junit=directory / "junit.xml")
@@ -140,6 +169,5 @@ def render_report(data: ReportData, out_dir: str | os.PathLike[str]) -> ReportPa
         paths.verdict: verdict_json(data),
         paths.junit: junit_xml(data),
     }
-    for path, text in texts.items():
-        atomic_write_text(path, text)
+    _write_all(texts, directory)
     return paths

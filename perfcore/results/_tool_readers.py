@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from perfcore.errors import SchemaError
+from perfcore.results._values import (
+    expect_mapping,
+    finite,
+    lenient_int,
+    skip,
+    usable_numbers,
+)
 from perfcore.results.model import (
     Better,
     Commit,
@@ -78,7 +85,7 @@ def _pb_machine(info: Mapping[str, Any]) -> Machine:
            "system": info.get("system"), "release": info.get("release"),
            "python": info.get("python_version")}
     return Machine(id=f"pb-{_digest(key)}", cpu=str(cpu.get("brand_raw", "")),
-                   cores=int(cpu.get("count") or 0), ram_bytes=0,
+                   cores=lenient_int(cpu.get("count")), ram_bytes=0,
                    os=f"{info.get('system', '')} {info.get('release', '')}".strip(),
                    python=str(info.get("python_version", "")))
 
@@ -92,14 +99,23 @@ def pytest_benchmark_id(fullname: str, name: str) -> str:
     return ".".join([stem, *middle, test]) if stem else test
 
 
-def _pb_result(bench: Mapping[str, Any]) -> Result:
-    try:
-        stats = bench["stats"]
-        extra_info = dict(bench.get("extra_info") or {})
-        rid = str(extra_info.get("perfcore_id") or pytest_benchmark_id(
-            str(bench.get("fullname", bench["name"])), str(bench["name"])))
-    except (KeyError, TypeError):
-        raise SchemaError("pytest-benchmark entry without name or stats") from None
+def _pb_id(bench: Mapping[str, Any], extra_info: Mapping[str, Any]) -> str:
+    name = bench.get("name")
+    if not isinstance(name, str) or not name:
+        raise SchemaError("pytest-benchmark entry without a name")
+    fullname = bench.get("fullname")
+    custom = extra_info.get("perfcore_id")
+    if isinstance(custom, str) and custom:
+        return custom
+    return pytest_benchmark_id(fullname if isinstance(fullname, str) else name, name)
+
+
+def _pb_result(bench: Any) -> Result:
+    bench = expect_mapping(bench, "pytest-benchmark entry")
+    stats = expect_mapping(bench.get("stats"), "pytest-benchmark entry stats")
+    extra_info = expect_mapping(bench.get("extra_info") or {}, "extra_info")
+    params = expect_mapping(bench.get("params") or {}, "params")
+    rid = _pb_id(bench, extra_info)
     unit, factor = normalise_unit(str(extra_info.get("perfcore_unit", "s")))
     better = _direction(unit, extra_info.get("perfcore_better"))
     extra: dict[str, Any] = {"source": "pytest-benchmark", "group": bench.get("group"),
@@ -110,42 +126,52 @@ def _pb_result(bench: Mapping[str, Any]) -> Result:
     if isinstance(reading, Mapping):
         extra["disturbance"] = [dict(reading)]  # one reading per run; merged runs add up
     custom = extra_info.get("perfcore_samples")
+    samples: list[float] = []
     if custom is not None:
-        samples = _numbers(custom, rid)
+        samples = usable_numbers(custom, f"{rid}: perfcore_samples")
     elif isinstance(stats.get("data"), list) and stats["data"]:
-        samples = _numbers(stats["data"], rid)
-    else:
-        median, iqr, n = _floats(stats, ("median", "iqr", "rounds"), rid)
+        samples = usable_numbers(stats["data"], f"{rid}: stats.data")
+    if not samples:
+        median, iqr, n = _pb_summary(stats, rid)
         samples = [median]
         extra["samples_from"] = "summary"
-        extra["summary"] = {"median": median * factor, "iqr": iqr * factor, "n": int(n)}
-    params = bench.get("params") or {}
+        extra["summary"] = {"median": median * factor, "iqr": iqr * factor, "n": n}
     return Result(id=rid, unit=unit, better=better, samples=tuple(s * factor for s in samples),
                   params=dict(params), extra=extra)
 
 
-def _numbers(values: object, rid: str) -> list[float]:
-    if not isinstance(values, list) or not all(
-        isinstance(v, int | float) and not isinstance(v, bool) for v in values
-    ):
-        raise SchemaError(f"{rid}: samples must be a list of numbers")
-    return [float(v) for v in values]
-
-
-def _floats(stats: Mapping[str, Any], keys: Sequence[str], rid: str) -> list[float]:
+def _pb_known_id(bench: Any) -> str | None:
     try:
-        return [float(stats[k]) for k in keys]
-    except (KeyError, TypeError, ValueError):
-        raise SchemaError(f"{rid}: stats lack {', '.join(keys)}") from None
+        return _pb_id(bench, bench.get("extra_info") or {})
+    except (SchemaError, AttributeError):
+        return None
+
+
+def _pb_summary(stats: Mapping[str, Any], rid: str) -> tuple[float, float, int]:
+    median, iqr, rounds = (finite(stats.get(k)) for k in ("median", "iqr", "rounds"))
+    if median is None or iqr is None or rounds is None or rounds < 1:
+        raise SchemaError(f"{rid}: neither samples nor median, iqr and rounds")
+    return median, iqr, int(rounds)
 
 
 def from_pytest_benchmark(data: Mapping[str, Any]) -> ResultSet:
-    """A pytest-benchmark JSON document as a result set."""
+    """A pytest-benchmark JSON document as a result set; unusable entries skipped, warned."""
     benches = data["benchmarks"]
     if not isinstance(benches, list) or not benches:
         raise SchemaError("pytest-benchmark file holds no benchmarks")
-    commit = data.get("commit_info") or {}
-    created = str(data.get("datetime") or utc_now_iso())
-    run = _run(_pb_machine(data["machine_info"]), created, "pytest-benchmark",
-               str(commit.get("id") or ""))
-    return ResultSet(run=run, results=tuple(_pb_result(b) for b in benches))
+    info = expect_mapping(data["machine_info"], "machine_info")
+    commit = data.get("commit_info")
+    commit_id = commit.get("id") if isinstance(commit, Mapping) else None
+    created = data.get("datetime")
+    run = _run(_pb_machine(info), created if isinstance(created, str) else utc_now_iso(),
+               "pytest-benchmark", commit_id if isinstance(commit_id, str) else "")
+    results = []
+    for index, bench in enumerate(benches):
+        try:
+            results.append(_pb_result(bench))
+        except SchemaError as exc:
+            skip(f"benchmark #{index + 1} skipped: {exc}", _pb_known_id(bench))
+    if not results:
+        raise SchemaError("no usable benchmark in the pytest-benchmark file")
+    return ResultSet(run=run, results=tuple(results))
+

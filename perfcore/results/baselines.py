@@ -14,13 +14,13 @@ so a crash leaves either the old or the new baseline whole, never neither.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfcore._atomic import atomic_write_json, atomic_write_text
+from perfcore._jsonio import read_json_file
 from perfcore._names import is_safe_name, safe_name
 from perfcore.errors import BaselineError, SchemaError
 from perfcore.results.model import Machine, Result, ResultSet, load_results
@@ -191,6 +191,6 @@ def _machine_of(directory: Path, baseline: ResultSet) -> Machine:
     if not machine_file.is_file():
         return baseline.run.machine
     try:
-        return Machine.from_dict(json.loads(machine_file.read_text(encoding="utf-8")))
-    except (OSError, ValueError, SchemaError) as exc:
+        return Machine.from_dict(read_json_file(machine_file))
+    except SchemaError as exc:
         raise SchemaError(f"{machine_file}: unreadable machine identity: {exc}") from None

@@ -8,7 +8,6 @@ Schema history (one migration per version step, applied in order on load):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from perfcore._atomic import atomic_write_json
+from perfcore._jsonio import read_json_file
 from perfcore.errors import SchemaError
 
 __all__ = [
@@ -52,6 +52,28 @@ def _strict_keys(
         raise SchemaError(f"{kind}: unknown key(s) {', '.join(sorted(unknown))}")
 
 
+def _count(key: str, value: Any) -> int:
+    # int("two") raised ValueError and int(1e400) OverflowError: both escaped as tracebacks.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise SchemaError(f"run.machine.{key} must be a non-negative integer, got {value!r:.40}")
+    return value
+
+
+def _sample(rid: object, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SchemaError(f"result {rid!s:.80}: samples must be numbers, got {value!r:.40}")
+    try:
+        return float(value)
+    except OverflowError:  # an integer literal beyond the float range
+        raise SchemaError(f"result {rid!s:.80}: sample out of range") from None
+
+
+def _mapping(kind: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SchemaError(f"{kind}: expected an object, got {type(value).__name__}")
+    return dict(value)
+
+
 @dataclass(frozen=True)
 class Machine:
     """The identity of the machine a run was measured on."""
@@ -69,8 +91,9 @@ class Machine:
         keys = {"id", "cpu", "cores", "ram_bytes", "os", "python"}
         _strict_keys("run.machine", data, keys, set())
         return cls(
-            id=str(data["id"]), cpu=str(data["cpu"]), cores=int(data["cores"]),
-            ram_bytes=int(data["ram_bytes"]), os=str(data["os"]), python=str(data["python"]),
+            id=str(data["id"]), cpu=str(data["cpu"]), cores=_count("cores", data["cores"]),
+            ram_bytes=_count("ram_bytes", data["ram_bytes"]), os=str(data["os"]),
+            python=str(data["python"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,14 +170,15 @@ class Result:
     def from_dict(cls, data: Mapping[str, Any]) -> Result:
         """Build from a JSON object; unknown keys are errors."""
         _strict_keys("result", data, {"id", "unit", "better", "samples"}, {"params", "extra"})
-        samples = data["samples"]
-        if not isinstance(samples, list) or not all(
-            isinstance(s, int | float) and not isinstance(s, bool) for s in samples
-        ):
-            raise SchemaError(f"result {data['id']}: samples must be a list of numbers")
-        return cls(id=str(data["id"]), unit=str(data["unit"]), better=data["better"],
-                   samples=tuple(float(s) for s in samples),
-                   params=dict(data.get("params", {})), extra=dict(data.get("extra", {})))
+        samples, rid = data["samples"], data["id"]
+        if not isinstance(rid, str) or not isinstance(data["unit"], str):
+            raise SchemaError(f"result {rid!r:.80}: id and unit must be strings")
+        if not isinstance(samples, list):
+            raise SchemaError(f"result {rid:.80}: samples must be a list of numbers")
+        return cls(id=rid, unit=data["unit"], better=data["better"],
+                   samples=tuple(_sample(rid, s) for s in samples),
+                   params=_mapping(f"result {rid:.80}: params", data.get("params", {})),
+                   extra=_mapping(f"result {rid:.80}: extra", data.get("extra", {})))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -228,18 +252,7 @@ def _migrate(data: dict[str, Any]) -> dict[str, Any]:
 def load_results(path: str | Path) -> ResultSet:
     """Read one perfcore results file, with a one-line error for any problem."""
     target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SchemaError(f"{target}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{target}: cannot read: {exc}") from None
-    if not text.strip():
-        raise SchemaError(f"{target}: file is empty")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{target}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    data = read_json_file(target)
     try:
         return ResultSet.from_dict(data)
     except SchemaError as exc:

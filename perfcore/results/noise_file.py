@@ -12,7 +12,6 @@ standard deviation of the natural log of each run's median across no-change runs
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from perfcore._atomic import atomic_write_json
+from perfcore._jsonio import read_json_file
 from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
@@ -122,12 +122,7 @@ def parse_noise(data: Any) -> NoiseModel:
 def load_noise(path: str | Path) -> NoiseModel:
     """Read a noise file with a one-line error for any problem."""
     target = Path(path)
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SchemaError(f"{target}: no such noise file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaError(f"{target}: cannot read: {exc}") from None
+    data = read_json_file(target)
     try:
         return parse_noise(data)
     except SchemaError as exc:

@@ -18,7 +18,6 @@ Schema history: ``perfcore.paired-noise/1`` -- first version. Unknown keys are e
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._atomic import atomic_write_json
+from perfcore._jsonio import read_json_file
 from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
@@ -80,12 +80,9 @@ def _entry(rid: str, data: Any) -> tuple[float, float]:
 def load_paired_noise(path: str | Path, machine: str) -> PairedNoise:
     """Read the file, or an empty pool for ``machine`` when there is none yet."""
     target = Path(path)
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not target.exists():
         return PairedNoise(machine)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise SchemaError(f"{target}: cannot read: {exc}") from None
+    data = read_json_file(target)
     if not isinstance(data, dict) or data.get("schema") != PAIRED_NOISE_SCHEMA:
         raise SchemaError(f"{target}: not a {PAIRED_NOISE_SCHEMA} document")
     if set(data) != {"schema", "machine", "updated", "benchmarks"} \

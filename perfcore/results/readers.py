@@ -21,12 +21,14 @@ makes the run the unit of replication when comparing.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+import contextlib
+import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcore.errors import BaselineError, SchemaError
+from perfcore._jsonio import read_json_file
+from perfcore.errors import BaselineError, InputWarning, SchemaError, SkippedResultWarning
 from perfcore.results import _tool_readers as _foreign
 from perfcore.results import asv_reader, locust_reader
 from perfcore.results.model import Result, ResultSet, RunInfo
@@ -38,6 +40,7 @@ __all__ = [
     "noise_file_for",
     "normalise_unit",
     "read_any",
+    "read_noting_skips",
 ]
 
 UNKNOWN_MACHINE = _foreign.UNKNOWN_MACHINE
@@ -56,28 +59,62 @@ def read_any(path: str | Path) -> ResultSet:
 
 
 def _read_file(path: Path) -> ResultSet:
-    if path.suffix == ".csv":
-        return locust_reader.read_locust_csv(path)
-    data = _load_json(path)
-    try:
-        return _from_document(data, path)
-    except SchemaError as exc:
-        message = str(exc)
-        raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
-            from None
+    with _malformed(path):
+        if path.suffix == ".csv":
+            return locust_reader.read_locust_csv(path)
+        return _from_document(read_json_file(path), path)
 
 
-def _load_json(path: Path) -> Any:
+# What a parser raises when a file's values have the wrong type or shape (a string where
+# a number is expected, a list where an object is): each means a malformed file, never a bug
+# worth a traceback, so it becomes a SchemaError naming the file.
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+                 RecursionError)
+
+
+@contextlib.contextmanager
+def _malformed(path: Path) -> Iterator[None]:
+    with _warnings_naming(path):
+        try:
+            yield
+        except SchemaError as exc:
+            message = str(exc)
+            raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
+                from None
+        except _SHAPE_ERRORS as exc:
+            raise SchemaError(f"{path}: malformed file ({_describe(exc)})") from None
+
+
+@contextlib.contextmanager
+def _warnings_naming(path: Path) -> Iterator[None]:
+    """Re-issue the parsers' skip warnings with the file's name in front."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemaError(f"{path}: cannot read: {exc}") from None
-    if not text.strip():
-        raise SchemaError(f"{path}: file is empty")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            yield
+    finally:  # shown also when the read fails: what was skipped explains the failure
+        _reissue(caught, path)
+
+
+def _reissue(caught: list[warnings.WarningMessage], path: Path) -> None:
+    for item in caught:
+        if issubclass(item.category, InputWarning):
+            text = str(item.message)
+            text = text if text.startswith(str(path)) else f"{path}: {text}"
+            if isinstance(item.message, SkippedResultWarning):
+                warnings.warn(SkippedResultWarning(text, item.message.result_id), stacklevel=4)
+            else:
+                warnings.warn(text, InputWarning, stacklevel=4)
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    if isinstance(exc, KeyError):
+        return f"missing key {exc}"
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 def _from_document(data: Any, path: Path) -> ResultSet:
@@ -101,7 +138,8 @@ def _read_dir(directory: Path) -> ResultSet:
     if stored.is_file():
         return _read_file(stored)
     if asv_reader.is_asv_tree(directory):
-        return asv_reader.read_asv_dir(directory)
+        with _malformed(directory):
+            return asv_reader.read_asv_dir(directory)
     sets = [_read_file(p) for p in _result_files(directory)]
     if not sets:
         raise SchemaError(f"{directory}: no result files (json or Locust csv) in directory")
@@ -117,6 +155,21 @@ def _result_files(directory: Path) -> list[Path]:
     out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"
            and p.stem not in prefixes]
     return sorted(out + csv_sets)
+
+
+def read_noting_skips(path: str | Path) -> tuple[ResultSet, frozenset[str]]:
+    """:func:`read_any`, and the ids of results it had to leave out (their warnings shown)."""
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", InputWarning)
+            results = read_any(path)
+    finally:  # outside the recording block, so the warnings reach the user
+        for item in caught:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    skipped = frozenset(w.message.result_id for w in caught
+                        if isinstance(w.message, SkippedResultWarning))
+    return results, skipped
 
 
 def merge_runs(sets: Iterable[ResultSet]) -> ResultSet:

@@ -149,7 +149,7 @@ class AuditVerification:
 def _check_line(number: int, line: bytes, prev: str) -> list[str]:
     try:
         record = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError included
         return [f"line {number}: not valid JSON (edited)"]
     if not isinstance(record, dict):
         return [f"line {number}: not a JSON object (edited)"]
@@ -183,7 +183,8 @@ def _read_root(path: Path) -> _Sidecar | str:
                         str(doc["hmac"]))
     except FileNotFoundError:
         return f"{path.name} is missing: the log cannot be proven whole"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError,
+            RecursionError):
         return f"{path.name} is unreadable or malformed"
 
 
