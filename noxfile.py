@@ -43,7 +43,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff and mypy over the package, benchmarks, load tests and tests."""
     session.install("-e", ".[lint]")
-    session.run("ruff", "check", "perfcore", "bench", "loadtests", "tests", "noxfile.py")
+    session.run("ruff", "check", "perfcore", "bench", "studies", "loadtests", "tests", "noxfile.py")
     session.run("mypy")
 
 
@@ -82,7 +82,7 @@ def load_study(session: nox.Session) -> None:
         env = {"DEBIAN_FRONTEND": "noninteractive"}
         session.run("apt-get", "update", "-qq", external=True, env=env)
         session.run("apt-get", "install", "-y", "-qq", "wrk", external=True, env=env)
-    session.run("python", "bench/load_study.py", *session.posargs)
+    session.run("python", "-m", "studies.load_study", *session.posargs)
 
 
 @nox.session

@@ -3,7 +3,7 @@
 Result ids are ``retraining.<name>``; the claims in reports/claims.toml are judged on
 them. Settings: RetrainingSettings() with reference accuracy 0.60, five features,
 a dry-run controller (no trainer) and free resources, fed perfcore's synthetic
-stream; bench/retraining_study.py measures the same quantities at length.
+stream; studies/retraining_study.py measures the same quantities at length.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ BATCH = 1_000
 FEATURES = 5
 SETTINGS = replace(RetrainingSettings(reference_accuracy=0.60), schedule_s=None)
 MEMORY_EVENTS = 10_000_000
-STUDY = Path(__file__).with_name("retraining_study.py")
+STUDY = Path(__file__).resolve().parents[1] / "studies" / "retraining_study.py"
 
 
 def _controller() -> RetrainingController:

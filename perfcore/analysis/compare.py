@@ -280,6 +280,7 @@ def compare_suites(
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     pair_guard: str = "spread",
     family_size: int | None = None,
+    mann_whitney: bool = True,
 ) -> SuiteComparison:
     """Judge every result of ``current`` against ``baseline`` (see the module's rule).
 
@@ -293,6 +294,8 @@ def compare_suites(
     ``family_size``: Holm's correction counts this many tests even where fewer are
     compared here (the others taken as not rejected): a re-check of a few results
     stays at the family-wise level of the whole suite.
+    ``mann_whitney``: False leaves U out of step 2, so the location test decides alone
+    (for studies of what U's veto costs; the gate always uses it).
     ``rng`` is accepted for interface stability; the rule is analytic and uses no
     randomness, so equal inputs always give equal verdicts.
     """
@@ -310,7 +313,8 @@ def compare_suites(
     judged += _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
                           between_run_df=between_run_df or {},
                           paired_prior=(paired_prior or {}) if paired else None,
-                          pair_guard=pair_guard, family_size=family_size)
+                          pair_guard=pair_guard, family_size=family_size,
+                          mann_whitney=mann_whitney)
     one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
                  for i in sorted(curr.keys() - base.keys())]
     one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
@@ -327,6 +331,7 @@ def _judge_pairs(
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     pair_guard: str = "spread",
     family_size: int | None = None,
+    mann_whitney: bool = True,
 ) -> list[Comparison]:
     out: list[Comparison | None] = [None] * len(pairs)
     m = max(len(pairs), family_size or 0)
@@ -361,7 +366,7 @@ def _judge_pairs(
                            guard=pair_guard)
     strictest = cfg.alpha / max(len(rows), m)
     p_mwu = np.array([
-        _mann_whitney(b, c, vb, vc, strictest)
+        _mann_whitney(b, c, vb, vc, strictest) if mann_whitney else 0.0
         for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
     p = np.maximum(res.p_value, p_mwu)
     p_adj = stats.holm(np.concatenate([p, np.ones(m - len(rows))]))[: len(rows)]
@@ -590,6 +595,7 @@ def confirm_in_fresh_rounds(
     suite: SuiteComparison, first: tuple[ResultSet, ResultSet],
     again: tuple[ResultSet, ResultSet], *, settings: Settings | None = None,
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
+    mann_whitney: bool = True,
 ) -> SuiteComparison:
     """``gate --against``'s second stage: every regression is seen again in fresh rounds.
 
@@ -612,7 +618,8 @@ def confirm_in_fresh_rounds(
     The reported ratio and interval are those of all rounds together; the basis names
     the fresh rounds' own ratio and one-sided p. Results that were not picked keep
     their first verdict; a picked one that is not confirmed is ``noisy`` if its ratio
-    over all rounds is beyond its threshold, else ``unchanged``.
+    over all rounds is beyond its threshold, else ``unchanged``. ``mann_whitney``: as
+    for :func:`compare_suites`.
     """
     from perfcore.analysis.noise import pool_spread
     from perfcore.results.readers import merge_runs
@@ -629,11 +636,11 @@ def confirm_in_fresh_rounds(
     own = paired_spread(base1.only(picked), curr1.only(picked))
     prior = pool_spread(learnt, own, max_df=math.inf)
     fresh = compare_suites(base2.only(picked), curr2.only(picked), settings=cfg, paired=True,
-                           paired_prior=prior).by_id()
+                           paired_prior=prior, mann_whitney=mann_whitney).by_id()
     both = compare_suites(merge_runs([base1.only(picked), base2.only(picked)]),
                           merge_runs([curr1.only(picked), curr2.only(picked)]), settings=cfg,
                           paired=True, paired_prior=paired_prior,
-                          family_size=len(suite.compared())).by_id()
+                          family_size=len(suite.compared()), mann_whitney=mann_whitney).by_id()
     judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
     one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
     p_adj = stats.holm(one_sided) if judged else one_sided

@@ -8,7 +8,7 @@ or perfcore results)::
         .venv/bin/python -m pytest bench/ --benchmark-only -q --quick \\
             --benchmark-save-data --benchmark-json=/tmp/study/run-$i.json
     done
-    .venv/bin/python bench/gate_study.py /tmp/study/run-*.json --out /tmp/study/table.md
+    .venv/bin/python -m studies.gate_study /tmp/study/run-*.json --out /tmp/study/table.md
 
 Every ordered pair of runs (A, B) is one no-change comparison (K = 15 gives 210).
 Each rule judges B against A:
@@ -29,25 +29,43 @@ turn, the current side's samples of that one benchmark are slowed by ``s`` (time
 whole suite is judged again and the injected benchmark must be flagged. The
 smallest slowdown flagged in at least 95% of injections is given per group.
 ``--synthetic K`` runs the same study on generated runs (for developing the script).
+
+State is explicit: a :class:`Context` (the settings judged with, the gate runs a learnt
+prior is pooled from, whether Mann-Whitney U takes part) is built once from the
+command line and handed to every rule; nothing in perfcore is patched.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import statistics
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from perfcore.analysis.compare import compare_suites
-from perfcore.config import load_settings
-from perfcore.results.model import Machine, Result, ResultSet, RunInfo, load_results
+from perfcore._cli._ab_rounds import (
+    in_turns,
+    kept_interleave,
+    read_kept_confirm,
+    read_kept_rounds,
+)
+from perfcore.analysis.compare import (
+    SuiteComparison,
+    compare_suites,
+    confirm_in_fresh_rounds,
+    decide_gate,
+    decide_with_rerun,
+    paired_spread,
+    screen_slower,
+)
+from perfcore.analysis.noise import pool_spread
+from perfcore.config import Settings, load_settings
+from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from perfcore.results.readers import merge_runs, read_any
 
 SLOWDOWNS = (0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
 TARGET_POWER = 0.95
@@ -69,38 +87,34 @@ class Noise:
     guard: str = "spread"
 
 
-Rule = Callable[[ResultSet, ResultSet, Sequence[str], Noise], set[str]]
+Sides = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules judge with, built once by :func:`main` and passed to each rule.
+
+    ``blocks``: the gate runs read by :func:`read_gate_dirs` (each the (A, B) run indices
+    of one ``gate --against``), from which :func:`learnt_prior` pools. ``mann_whitney``:
+    False leaves U out of perfcore's rule (``--without-u``). ``priors`` caches learnt
+    priors per judged window; it is derived data, not an option.
+    """
+
+    settings: Settings = field(default_factory=Settings)
+    blocks: tuple[Sides, ...] = ()
+    mann_whitney: bool = True
+    priors: dict[Sides, dict[str, tuple[float, float]]] = field(
+        default_factory=dict, compare=False, repr=False)
+
+
+# A rule flags the ids it calls regressed; None: its gate refused the comparison (exit 2,
+# the machine-shift guard), which counts as no alarm.
+Rule = Callable[[Context, ResultSet, ResultSet, Sequence[str], Noise], set[str] | None]
 
 
 # ----------------------------------------------------------------------------- input
 def _read(path: Path) -> ResultSet:
-    try:
-        from perfcore.results.readers import read_any  # the gate engineer's readers
-    except ImportError:
-        return _read_fallback(path)
-    result: ResultSet = read_any(path)
-    return result
-
-
-def _read_fallback(path: Path) -> ResultSet:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if "schema" in data:
-        return load_results(path)
-    machine = Machine(id="study", cpu="", cores=0, ram_bytes=0, os="", python="")
-    results = []
-    for bench in data["benchmarks"]:
-        extra = bench.get("extra_info", {})
-        samples = extra.get("perfcore_samples") or bench["stats"].get("data")
-        if not samples:
-            raise SystemExit(f"{path}: {bench['fullname']} has no raw samples "
-                             "(run pytest with --benchmark-save-data)")
-        results.append(Result(id=extra.get("perfcore_id", bench["fullname"]),
-                              unit=extra.get("perfcore_unit", "s"),
-                              better=extra.get("perfcore_better", "lower"),
-                              samples=tuple(samples),
-                              extra={"group": bench.get("group") or ""}))
-    return ResultSet(run=RunInfo(created=data.get("datetime", ""), machine=machine),
-                     results=tuple(results))
+    return read_any(path)
 
 
 def _common(runs: Sequence[ResultSet]) -> tuple[list[ResultSet], list[str]]:
@@ -126,8 +140,8 @@ def _bad_values(result: Result) -> list[float]:
     return list(result.samples) if result.better == "lower" else [1 / s for s in result.samples]
 
 
-def rule_pytest_benchmark(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                          _noise: Noise) -> set[str]:
+def rule_pytest_benchmark(_ctx: Context, base: ResultSet, curr: ResultSet,
+                          ids: Sequence[str], _noise: Noise) -> set[str]:
     """pytest-benchmark's ``median:5%`` compare-fail check, per benchmark."""
     b, c = base.by_id(), curr.by_id()
     flagged = set()
@@ -139,24 +153,12 @@ def rule_pytest_benchmark(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     return flagged
 
 
-def _asv_functions() -> tuple[Any, Any]:
-    """asv's compare check and stats, imported with bench/ off the path (bench/asv/ is
-    the ASV *suite*, which would otherwise shadow the asv package)."""
-    here = Path(__file__).resolve().parent
-    saved = sys.path[:]
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
-    try:
-        from asv.commands.compare import _is_result_better
-        from asv_runner.statistics import compute_stats
-    finally:
-        sys.path[:] = saved
-    return _is_result_better, compute_stats
-
-
-def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+def rule_asv(_ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
              _noise: Noise) -> set[str]:
     """``asv compare --factor 1.1``: asv's own check, fed asv's own statistics."""
-    _is_result_better, compute_stats = _asv_functions()
+    from asv.commands.compare import _is_result_better
+    from asv_runner.statistics import compute_stats
+
     b, c = base.by_id(), curr.by_id()
     flagged = set()
     for rid in ids:
@@ -168,19 +170,21 @@ def rule_asv(base: ResultSet, curr: ResultSet, ids: Sequence[str],
     return flagged
 
 
-def rule_perfcore(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                  noise: Noise) -> set[str]:
-    """perfcore's gate rule, with the SD's degrees of freedom as the gate reads them
-    from noise.json (the runs it was learnt from, less one)."""
+def _judge(ctx: Context, base: ResultSet, curr: ResultSet, noise: Noise,
+           family: int | None = None) -> SuiteComparison:
+    """perfcore's verdicts, with the SD's degrees of freedom as the gate reads them from
+    noise.json (the runs it was learnt from, less one)."""
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
-    suite = compare_suites(base, curr, settings=SETTINGS, between_run_sd=noise.sd or None,
-                           between_run_df=df, paired=noise.paired,
-                           paired_prior=noise.paired_prior, pair_guard=noise.guard)
-    return {c.id for c in suite.comparisons if c.verdict == "regressed"}
+    return compare_suites(base, curr, settings=ctx.settings, between_run_sd=noise.sd or None,
+                          between_run_df=df, paired=noise.paired,
+                          paired_prior=noise.paired_prior, pair_guard=noise.guard,
+                          family_size=family, mann_whitney=ctx.mann_whitney)
 
 
-
-SETTINGS = load_settings()
+def rule_perfcore(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                  noise: Noise) -> set[str]:
+    """perfcore's gate rule."""
+    return {c.id for c in _judge(ctx, base, curr, noise).regressions()}
 
 
 # ----------------------------------------------------------------------------- noise
@@ -197,43 +201,42 @@ def leave_out(logs: np.ndarray, judged: Sequence[int], ids: Sequence[str]) -> No
     return Noise({rid: float(v) for rid, v in zip(ids, sd, strict=True)}, len(keep))
 
 
-def learnt_prior(runs: Sequence[ResultSet], blocks: Sequence[Sides], window: Sides,
+def learnt_prior(ctx: Context, runs: Sequence[ResultSet], window: Sides,
                  ids: Sequence[str]) -> dict[str, tuple[float, float]]:
     """What ``gate --against`` learns from earlier gates: per id, the pooled variance
-    (and df) of per-round differences over every gate run (``blocks``: the rounds of
+    (and df) of per-round differences over every gate run (``ctx.blocks``: the rounds of
     one ``gate --against``) that shares no run with the judged ``window``."""
-    from perfcore.analysis.compare import paired_spread
-    from perfcore.analysis.noise import pool_spread
-
-    key = (window, len(blocks))
-    if key not in _PRIORS:
+    if window not in ctx.priors:
         mine = set(window[0]) | set(window[1])
         pool: dict[str, tuple[float, float]] = {}
-        for a, b in blocks:
+        for a, b in ctx.blocks:
             if not mine & (set(a) | set(b)):
                 pool = pool_spread(pool, paired_spread(_side(runs, a), _side(runs, b)),
                                    max_df=math.inf)
-        _PRIORS[key] = {rid: pool[rid] for rid in ids if rid in pool}
-    return _PRIORS[key]
+        ctx.priors[window] = {rid: pool[rid] for rid in ids if rid in pool}
+    return ctx.priors[window]
 
 
-_PRIORS: dict[tuple[Sides, int], dict[str, tuple[float, float]]] = {}
-# --plain-medians: judge rounds taken in turns by each side's median, not sample by sample.
-PLAIN_MEDIANS: list[bool] = [False]
-BLOCKS: list[Sides] = []
+@dataclass(frozen=True)
+class GateRuns:
+    """Runs kept by ``gate --against --keep-rounds``, as :func:`read_gate_dirs` reads them."""
+
+    runs: list[ResultSet]
+    pairs: list[tuple[int, int]]
+    blocks: tuple[Sides, ...]
 
 
-def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[int, int]]]:
-    """Runs kept by ``gate --against --keep-rounds`` in time order, and the (A, B) run
-    indices of each round (ABBA: round i ran A then B when i is even, else B then A).
-    Each folder's rounds also become one of :data:`BLOCKS` (one gate run)."""
+def read_gate_dirs(dirs: Sequence[Path], *, plain_medians: bool = False) -> GateRuns:
+    """Runs kept by ``gate --against --keep-rounds`` in time order, the (A, B) run
+    indices of each round (ABBA: round i ran A then B when i is even, else B then A),
+    and each folder's rounds as one block (one gate run). ``plain_medians``: judge
+    rounds taken in turns by each side's median, not sample by sample."""
     runs: list[ResultSet] = []
     pairs: list[tuple[int, int]] = []
-    from perfcore._cli._ab_rounds import in_turns, kept_interleave
-
+    blocks: list[Sides] = []
     for folder in dirs:
         first_pair = len(pairs)
-        turns = kept_interleave(folder) == "rounds" and not PLAIN_MEDIANS[0]
+        turns = kept_interleave(folder) == "rounds" and not plain_medians
         mark = in_turns if turns else (lambda r: r)
         i = 0
         while (folder / f"A-{i:02d}.json").is_file() and (folder / f"B-{i:02d}.json").is_file():
@@ -246,8 +249,8 @@ def read_gate_dirs(dirs: Sequence[Path]) -> tuple[list[ResultSet], list[tuple[in
             i += 1
         mine = pairs[first_pair:]
         if len(mine) > 1:
-            BLOCKS.append((tuple(x for x, _ in mine), tuple(y for _, y in mine)))
-    return runs, pairs
+            blocks.append((tuple(x for x, _ in mine), tuple(y for _, y in mine)))
+    return GateRuns(runs, pairs, tuple(blocks))
 
 
 def interleaved_windows(pairs: Sequence[tuple[int, int]], rounds: int,
@@ -272,10 +275,6 @@ class Tally:
     tries: dict[tuple[str, float], int] = field(default_factory=dict)
 
 
-# Set by a rule whose gate refused the last comparison (exit 2, the machine-shift guard).
-REFUSED: list[bool] = [False]
-
-
 def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
     def slow(r: Result) -> Result:
         f = (1 + s) if r.better == "lower" else 1 / (1 + s)
@@ -283,9 +282,6 @@ def _slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
 
     return ResultSet(run=run.run,
                      results=tuple(slow(r) if r.id == rid else r for r in run.results))
-
-
-Sides = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator,
@@ -323,53 +319,49 @@ def _split(merged: ResultSet) -> tuple[ResultSet, ResultSet]:
             ResultSet(run=merged.run, results=tuple(part(r, True) for r in merged.results)))
 
 
-def rule_perfcore_first(base: ResultSet, curr: ResultSet, ids: Sequence[str],
+def rule_perfcore_first(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
                         noise: Noise) -> set[str]:
     """perfcore's rule on the first run alone (what the re-run is compared with)."""
-    return rule_perfcore(base, _split(curr)[0], ids, noise)
+    return rule_perfcore(ctx, base, _split(curr)[0], ids, noise)
 
 
-def _two_stage(base: ResultSet, curr: ResultSet, noise: Noise) -> Any:
+def _two_stage(ctx: Context, base: ResultSet, curr: ResultSet, noise: Noise) -> SuiteComparison:
     """perfcore run's decision: what the first run shows slower is re-run, and decided
     on both runs together (:func:`perfcore.analysis.compare.decide_with_rerun`)."""
-    from perfcore.analysis.compare import decide_with_rerun
-
+    plain = replace(noise, paired=False, paired_prior={}, guard="spread")
     first, again = _split(curr)
-    df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
 
-    def judge(b: ResultSet, c: ResultSet, family: int | None = None) -> Any:
-        return compare_suites(b, c, settings=SETTINGS, between_run_sd=noise.sd or None,
-                              between_run_df=df, family_size=family)
+    def judge(b: ResultSet, c: ResultSet, family: int | None = None) -> SuiteComparison:
+        return _judge(ctx, b, c, plain, family)
 
     return decide_with_rerun(judge(base, first), (base, first), again, judge)
 
 
-def rule_perfcore_confirmed(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                            noise: Noise) -> set[str]:
+def rule_perfcore_confirmed(ctx: Context, base: ResultSet, curr: ResultSet,
+                            ids: Sequence[str], noise: Noise) -> set[str]:
     """The two stages without the machine-shift guard."""
-    return {c.id for c in _two_stage(base, curr, noise).regressions()}
+    return {c.id for c in _two_stage(ctx, base, curr, noise).regressions()}
 
 
-def rule_perfcore_guarded(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                          noise: Noise) -> set[str]:
+def rule_perfcore_guarded(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
+                          noise: Noise) -> set[str] | None:
     """The two stages with the gate's machine-shift guard: where the timed results moved
-    together, the gate refuses (exit 2) instead of failing."""
-    from perfcore.analysis.compare import decide_gate
+    together, the gate refuses (exit 2, None here) instead of failing."""
+    suite = _two_stage(ctx, base, curr, noise)
+    if decide_gate(suite, allow_missing=True, shift_guard=True).exit_code == 2:
+        return None
+    return {c.id for c in suite.regressions()}
 
-    suite = _two_stage(base, curr, noise)
-    REFUSED[0] = decide_gate(suite, allow_missing=True, shift_guard=True).exit_code == 2
-    return set() if REFUSED[0] else {c.id for c in suite.regressions()}
 
-
-def rule_perfcore_both_flag(base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                            noise: Noise) -> set[str]:
+def rule_perfcore_both_flag(ctx: Context, base: ResultSet, curr: ResultSet,
+                            ids: Sequence[str], noise: Noise) -> set[str]:
     """The previous confirmation (until 2026-11-24): regressed on the first run and
     regressed again on the re-run alone, each at the family-wise level."""
     first, again = _split(curr)
-    flagged = rule_perfcore(base, first, ids, noise)
+    flagged = rule_perfcore(ctx, base, first, ids, noise)
     if not flagged:
         return set()
-    return flagged & rule_perfcore(base.only(flagged), again.only(flagged), ids, noise)
+    return flagged & rule_perfcore(ctx, base.only(flagged), again.only(flagged), ids, noise)
 
 
 def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> list[Sides]:
@@ -389,24 +381,20 @@ def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> l
 def _side(runs: Sequence[ResultSet], idx: tuple[int, ...]) -> ResultSet:
     if len(idx) == 1:
         return runs[idx[0]]
-    from perfcore.results.readers import merge_runs
-
-    merged: ResultSet = merge_runs([runs[i] for i in idx])
-    return merged
+    return merge_runs([runs[i] for i in idx])
 
 
 def group_passes(runs: Sequence[ResultSet], passes: int) -> tuple[list[ResultSet],
                                                                    list[tuple[int, ...]]]:
     """Consecutive runs, ``passes`` at a time, merged into runs of that many passes
     (what ``perfcore run --passes`` records), and the single runs each is made of."""
-    from perfcore.results.readers import merge_runs
-
     members = [tuple(range(i, i + passes)) for i in range(0, len(runs) - passes + 1, passes)]
     return [merge_runs([runs[i] for i in m]) for m in members], members
 
 
-def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tuple[Rule, str]],
-          slowdowns: Sequence[float], comparisons: Sequence[Sides], power_pairs: int | None,
+def study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
+          rules: Mapping[str, tuple[Rule, str]], slowdowns: Sequence[float], *,
+          comparisons: Sequence[Sides], power_pairs: int | None,
           rng: np.random.Generator, singles: Sequence[ResultSet] = (),
           members: Sequence[tuple[int, ...]] = ()) -> dict[str, Tally]:
     """Run every rule over every no-change comparison (false alarms) and injections (power).
@@ -425,16 +413,16 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
             if mode.startswith("paired"):
                 noise = Noise(paired=True, guard=mode.rpartition(":")[2] or "spread",
                               paired_prior=(
-                    learnt_prior(runs, BLOCKS, (a, b), ids) if "learnt" in mode else {}))
+                    learnt_prior(ctx, runs, (a, b), ids) if "learnt" in mode else {}))
             elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
                 learnt = {j for i in a for j in members[i]} if members else set(a)
                 noise = leave_out(logs, tuple(set(range(logs.shape[0])) - learnt), ids)
             else:
                 noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
-            REFUSED[0] = False
-            flagged = rule(base, curr, ids, noise)
+            judged = rule(ctx, base, curr, ids, noise)
+            flagged = judged if judged is not None else set()
             t = tallies[name]
-            t.refused += REFUSED[0]
+            t.refused += judged is None
             t.pairs += 1
             t.comparisons += len(ids)
             t.alarms += len(flagged)
@@ -446,7 +434,7 @@ def study(runs: Sequence[ResultSet], ids: Sequence[str], rules: Mapping[str, tup
                     # Per-benchmark rules need only the injected one; perfcore's
                     # Holm step makes the whole suite matter.
                     scope = [rid] if rule in (rule_asv, rule_pytest_benchmark) else ids
-                    hit = rid in rule(base, _slowed(curr, rid, s), scope, noise)
+                    hit = rid in (rule(ctx, base, _slowed(curr, rid, s), scope, noise) or ())
                     t.hits[(rid, s)] = t.hits.get((rid, s), 0) + hit
                     t.tries[(rid, s)] = t.tries.get((rid, s), 0) + 1
     return tallies
@@ -466,25 +454,21 @@ def fresh_pairs(blocks: Sequence[Sides], fresh: int) -> list[tuple[Sides, Sides]
     return out
 
 
-def fresh_study(runs: Sequence[ResultSet], ids: Sequence[str], slowdowns: Sequence[float],
-                comparisons: Sequence[tuple[Sides, Sides]], *,
-                without_u: bool = False) -> dict[str, Tally]:
+def fresh_study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
+                slowdowns: Sequence[float],
+                comparisons: Sequence[tuple[Sides, Sides]]) -> dict[str, Tally]:
     """False alarms and power of ``gate --against`` with and without its second stage,
     on the same first rounds; the learnt prior comes from the gate runs that share no
-    round with either stage. ``without_u``: the rule with Mann-Whitney U left out (the
-    location test alone), to see what U's veto costs."""
-    from perfcore.analysis import compare
-    from perfcore.analysis.compare import confirm_in_fresh_rounds, screen_slower
-
+    round with either stage. With ``ctx.mann_whitney`` False the rule leaves
+    Mann-Whitney U out (the location test alone), to see what U's veto costs."""
     names = ("perfcore paired, learnt prior, first rounds alone",
              "perfcore paired + fresh rounds (gate --against now)")
-    if without_u:
+    if not ctx.mann_whitney:
         names = tuple(f"{n}, U left out" for n in names)
-        compare._mann_whitney = lambda *_args: 0.0  # type: ignore[assignment]
     tallies = {name: Tally() for name in names}
     for first, fresh in comparisons:
         window = (first[0] + fresh[0], first[1] + fresh[1])
-        prior = learnt_prior(runs, BLOCKS, window, ids)
+        prior = learnt_prior(ctx, runs, window, ids)
         sides = (_side(runs, first[0]), _side(runs, first[1]))
         again = (_side(runs, fresh[0]), _side(runs, fresh[1]))
 
@@ -492,12 +476,12 @@ def fresh_study(runs: Sequence[ResultSet], ids: Sequence[str], slowdowns: Sequen
                   sides: tuple[ResultSet, ResultSet] = sides,
                   again: tuple[ResultSet, ResultSet] = again,
                   prior: dict[str, tuple[float, float]] = prior) -> tuple[set[str], set[str]]:
-            suite = compare_suites(sides[0], curr, settings=SETTINGS, paired=True,
-                                   paired_prior=prior)
+            suite = compare_suites(sides[0], curr, settings=ctx.settings, paired=True,
+                                   paired_prior=prior, mann_whitney=ctx.mann_whitney)
             picked = set(screen_slower(suite))
             after = confirm_in_fresh_rounds(
                 suite, (sides[0], curr), (again[0].only(picked), curr_again.only(picked)),
-                settings=SETTINGS, paired_prior=prior)
+                settings=ctx.settings, paired_prior=prior, mann_whitney=ctx.mann_whitney)
             return ({c.id for c in suite.regressions()}, {c.id for c in after.regressions()})
 
         for name, flagged in zip(names, judge(sides[1], again[1]), strict=True):
@@ -521,9 +505,6 @@ def fresh_spread(dirs: Sequence[Path]) -> str:
     and in the fresh rounds where it ran alone (``A-c00.json``, ...), pooled over the
     gate runs that re-measured it: whether the learnt prior, taken from whole-suite
     rounds, fits the fresh ones."""
-    from perfcore._cli._ab_rounds import read_kept_confirm, read_kept_rounds
-    from perfcore.analysis.compare import paired_spread
-
     pooled: dict[str, list[float]] = {}
     for folder in dirs:
         again = read_kept_confirm(folder)
@@ -561,7 +542,7 @@ def _smallest(t: Tally, members: Sequence[str], slowdowns: Sequence[float]) -> s
     return f"> {slowdowns[-1]:.0%}"
 
 
-def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
+def render(settings: Settings, tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
            slowdowns: Sequence[float], header: str, *, per_benchmark: bool = False) -> str:
     """The Markdown tables: summary per rule, power over the benchmarks a slowdown is a
     regression for, smallest detected slowdown per group (and per benchmark)."""
@@ -584,11 +565,12 @@ def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
               "slowdown inside a benchmark's own threshold is, by its configuration, no "
               "regression; their number in brackets):", "",
               "| rule | " + " | ".join(
-                  f"{s:.0%} ({len(_eligible(every, s))})" for s in slowdowns) + " |",
+                  f"{s:.0%} ({len(_eligible(settings, every, s))})" for s in slowdowns)
+              + " |",
               "|---|" + "---|" * len(slowdowns)]
     for name in names:
-        cells = " | ".join(f"{_power(tallies[name], _eligible(every, s), s):.1%}"
-                           if _eligible(every, s) else "-" for s in slowdowns)
+        cells = " | ".join(f"{_power(tallies[name], _eligible(settings, every, s), s):.1%}"
+                           if _eligible(settings, every, s) else "-" for s in slowdowns)
         lines.append(f"| {name} | {cells} |")
     lines += ["", "Smallest slowdown flagged in >= 95% of injections, per group:", "",
               "| group (benchmarks) | " + " | ".join(names) + " |",
@@ -602,13 +584,13 @@ def render(tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
                   "| benchmark | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
         for rid in sorted(every):
             cells = " | ".join(_smallest(tallies[n], [rid], slowdowns) for n in names)
-            lines.append(f"| {rid} ({SETTINGS.threshold_for(rid):.0%}) | {cells} |")
+            lines.append(f"| {rid} ({settings.threshold_for(rid):.0%}) | {cells} |")
     return "\n".join(lines) + "\n"
 
 
-def _eligible(ids: Sequence[str], slowdown: float) -> list[str]:
+def _eligible(settings: Settings, ids: Sequence[str], slowdown: float) -> list[str]:
     """The ids for which ``slowdown`` lies beyond their threshold."""
-    return [rid for rid in ids if SETTINGS.threshold_for(rid) < slowdown]
+    return [rid for rid in ids if settings.threshold_for(rid) < slowdown]
 
 
 # ----------------------------------------------------------------------------- synthetic
@@ -640,9 +622,8 @@ def _only(rules: dict[str, tuple[Rule, str]], spec: str) -> dict[str, tuple[Rule
     return {k: v for k, v in rules.items() if wanted(k)}
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: files or --synthetic K; prints (and optionally writes) the tables."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--synthetic", type=int, default=0, metavar="K")
     parser.add_argument("--slowdowns", default=",".join(f"{s:g}" for s in SLOWDOWNS))
@@ -689,17 +670,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--plain-medians", action="store_true",
                         help="with --interleaved: judge rounds taken in turns by the "
                              "difference of medians, not sample by sample")
+    return parser
+
+
+# Each rule with where its noise comes from: "" the gate's default, "leave-pair-out" every
+# run but the judged ones, "baseline" the runs that make up the baseline, "paired[-learnt]:G"
+# interleaved rounds judged pair by pair (suite or learnt prior, guard G).
+REFERENCE_RULES: dict[str, tuple[Rule, str]] = {
+    "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "leave-pair-out"),
+    "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
+    "asv 1.1x p<0.002": (rule_asv, ""),
+}
+CONFIRM_RULES: dict[str, tuple[Rule, str]] = {
+    "perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
+    "previous confirmation: both runs regressed": (rule_perfcore_both_flag, "baseline"),
+    "perfcore run: screen, then both runs together": (rule_perfcore_confirmed, "baseline"),
+    "same, with the machine-shift guard (perfcore run now)": (rule_perfcore_guarded,
+                                                              "baseline"),
+}
+INTERLEAVED_RULES: dict[str, tuple[Rule, str]] = {
+    "perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
+    "perfcore paired, suite prior": (rule_perfcore, "paired:spread"),
+    "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt:spread"),
+    "perfcore paired, learnt prior, drop-one guard": (rule_perfcore, "paired-learnt:drop"),
+    "perfcore paired, learnt prior, no guard": (rule_perfcore, "paired-learnt:none"),
+}
+
+
+def _layout(args: argparse.Namespace, n_runs: int, pairs: Sequence[tuple[int, int]],
+            rng: np.random.Generator) -> tuple[dict[str, tuple[Rule, str]], list[Sides]]:
+    """The rules judged and the no-change comparisons they judge, for the chosen layout."""
+    rules = _only(REFERENCE_RULES, args.only) if args.only else dict(REFERENCE_RULES)
+    if args.confirm:
+        return dict(CONFIRM_RULES), baseline_draws(n_runs, args.baseline_runs, args.draws, rng,
+                                                   confirm=True)
+    if args.interleaved:
+        rules = {**INTERLEAVED_RULES,
+                 **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
+        if args.only:
+            rules = _only(rules, args.only)
+        return rules, interleaved_windows(pairs, args.interleaved, args.stride)
+    if args.baseline_runs:
+        rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
+                 **{k: v for k, v in rules.items() if v[1] == ""}}
+        return rules, baseline_draws(n_runs, args.baseline_runs, args.draws, rng)
+    return rules, side_pairs(n_runs, args.runs_per_side, args.draws, rng)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: files or --synthetic K; prints (and optionally writes) the tables."""
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.fresh_spread:
         print(fresh_spread(args.files))
         return 0
-    PLAIN_MEDIANS[0] = args.plain_medians
-    global SETTINGS  # noqa: PLW0603 - the study's rules read the settings it judges with
-    SETTINGS = load_settings(alpha=args.alpha)
+    settings = load_settings(alpha=args.alpha)
     pairs: list[tuple[int, int]] = []
-    runs: list[Any]
+    blocks: tuple[Sides, ...] = ()
+    runs: list[ResultSet]
     if args.interleaved:
-        runs, pairs = read_gate_dirs(args.files)
+        kept = read_gate_dirs(args.files, plain_medians=args.plain_medians)
+        runs, pairs, blocks = kept.runs, kept.pairs, kept.blocks
     else:
         runs = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
                 else [_read(p) for p in args.files])
@@ -708,6 +739,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs, ids = _common(runs)
     if not ids:
         parser.error("the runs share no benchmark with positive samples")
+    ctx = Context(settings=settings, blocks=blocks, mann_whitney=not args.without_u)
     singles: list[ResultSet] = []
     members: list[tuple[int, ...]] = []
     if args.passes > 1:
@@ -717,64 +749,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     groups: dict[str, list[str]] = {}
     for r in runs[0].results:
         groups.setdefault(_group(r), []).append(r.id)
-    # The mode says where a rule's noise comes from: "" the gate's default, "leave-pair-out"
-    # every run but the judged ones, "baseline" the runs that make up the baseline.
-    rules: dict[str, tuple[Rule, str]] = {
-        "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "leave-pair-out"),
-        "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
-        "asv 1.1x p<0.002": (rule_asv, ""),
-    }
-    if args.only:
-        rules = _only(rules, args.only)
     rng = np.random.default_rng(args.seed)
-    if args.confirm:
-        rules = {"perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
-                 "previous confirmation: both runs regressed": (rule_perfcore_both_flag,
-                                                                "baseline"),
-                 "perfcore run: screen, then both runs together": (rule_perfcore_confirmed,
-                                                                   "baseline"),
-                 "same, with the machine-shift guard (perfcore run now)": (
-                     rule_perfcore_guarded, "baseline")}
-        comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng,
-                                     confirm=True)
-    elif args.interleaved:
-        rules = {"perfcore rounds, unpaired (Welch)": (rule_perfcore, ""),
-                 "perfcore paired, suite prior": (rule_perfcore, "paired:spread"),
-                 "perfcore paired, learnt prior": (rule_perfcore, "paired-learnt:spread"),
-                 "perfcore paired, learnt prior, drop-one guard": (rule_perfcore,
-                                                                   "paired-learnt:drop"),
-                 "perfcore paired, learnt prior, no guard": (rule_perfcore,
-                                                             "paired-learnt:none"),
-                 **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
-        if args.only:
-            rules = _only(rules, args.only)
-        comparisons = interleaved_windows(pairs, args.interleaved, args.stride)
-    elif args.baseline_runs:
-        rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
-                 **{k: v for k, v in rules.items() if v[1] == ""}}
-        comparisons = baseline_draws(len(runs), args.baseline_runs, args.draws, rng)
-    else:
-        comparisons = side_pairs(len(runs), args.runs_per_side, args.draws, rng)
+    rules, comparisons = _layout(args, len(runs), pairs, rng)
+    where = (f"{len(ids)} benchmarks; settings threshold {settings.threshold:.0%}, "
+             f"alpha {settings.alpha}")
     if args.fresh:
         if not args.interleaved:
             parser.error("--fresh needs --interleaved")
-        staged = fresh_pairs(BLOCKS, args.fresh)
+        staged = fresh_pairs(blocks, args.fresh)
         if not staged:
             parser.error(f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} "
                          "rounds")
-        tallies = fresh_study(runs, ids, slowdowns, staged, without_u=args.without_u)
+        tallies = fresh_study(ctx, runs, ids, slowdowns, staged)
         header = (f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
-                  f"{len(BLOCKS)} gate runs as the first rounds, {args.fresh} rounds of "
-                  f"another as the fresh rounds ({len(pairs)} rounds in all), {len(ids)} "
-                  f"benchmarks; settings threshold {SETTINGS.threshold:.0%}, alpha "
-                  f"{SETTINGS.alpha}")
+                  f"{len(blocks)} gate runs as the first rounds, {args.fresh} rounds of "
+                  f"another as the fresh rounds ({len(pairs)} rounds in all), {where}")
     else:
-        tallies = study(runs, ids, rules, slowdowns, comparisons, args.power_pairs, rng,
-                        singles, members)
+        tallies = study(ctx, runs, ids, rules, slowdowns, comparisons=comparisons,
+                        power_pairs=args.power_pairs, rng=rng, singles=singles,
+                        members=members)
         header = (f"{len(runs)} no-change runs, {len(comparisons)} {_what(args, singles, pairs)}, "
-                  f"{len(ids)} benchmarks; settings threshold {SETTINGS.threshold:.0%}, "
-                  f"alpha {SETTINGS.alpha}")
-    text = render(tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
+                  f"{where}")
+    text = render(settings, tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
     print(text)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -794,6 +790,7 @@ def _what(args: argparse.Namespace, singles: Sequence[ResultSet],
     if args.passes > 1:
         what = f"runs of {args.passes} passes (merged from {len(singles)} single runs); " + what
     return what + (" (and a re-run to confirm)" if args.confirm else "")
+
 
 if __name__ == "__main__":
     sys.exit(main())

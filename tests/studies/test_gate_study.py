@@ -1,16 +1,15 @@
-"""bench/gate_study.py: the reference rules and the honesty of its noise model."""
+"""studies/gate_study.py: the reference rules and the honesty of its noise model."""
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-import gate_study
-
+from perfcore.analysis import compare
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from studies import gate_study
+
+CTX = gate_study.Context()
 
 MACHINE = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
 
@@ -25,7 +24,8 @@ def test_pytest_benchmark_rule_is_median_five_percent() -> None:
     """median:5% fails at 5.1% slower, not at 4.9% slower nor when faster."""
     base = _run(a=1.0, b=1.0, c=1.0)
     curr = _run(a=1.051, b=1.049, c=0.5)
-    assert gate_study.rule_pytest_benchmark(base, curr, ["a", "b", "c"], {}) == {"a"}
+    assert gate_study.rule_pytest_benchmark(CTX, base, curr, ["a", "b", "c"],
+                                            gate_study.Noise()) == {"a"}
 
 
 def test_asv_rule_needs_the_factor() -> None:
@@ -34,7 +34,7 @@ def test_asv_rule_needs_the_factor() -> None:
         Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
         for k in ("a", "b")))
     curr = gate_study._slowed(gate_study._slowed(base, "a", 0.08), "b", 0.5)
-    assert gate_study.rule_asv(base, curr, ["a", "b"], gate_study.Noise()) == {"b"}
+    assert gate_study.rule_asv(CTX, base, curr, ["a", "b"], gate_study.Noise()) == {"b"}
 
 
 def test_noise_is_learnt_without_the_judged_runs() -> None:
@@ -82,7 +82,6 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
         for i in range(3):
             runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
             runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
-    gate_study.BLOCKS.clear()
     dirs = [str(tmp_path / f"gate-{g}") for g in range(3)]
     assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3",
                             "--slowdowns", "0.5"]) == 0
@@ -111,3 +110,21 @@ def test_fresh_spread_compares_fresh_rounds_with_the_whole_suite(
     assert len(rows) == 1
     assert "(2 df)" in rows[0]
     assert "(1 df)" in rows[0]
+
+
+def test_without_u_patches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--without-u reaches the rule through an option: perfcore's functions are unchanged."""
+    before = dict(vars(compare))
+    runs = gate_study.synthetic_runs(12, seed=3)
+    for g in range(2):
+        folder = tmp_path / f"gate-{g}"
+        folder.mkdir()
+        (folder / "interleave").write_text("rounds\n")
+        for i in range(3):
+            runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
+            runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
+    dirs = [str(tmp_path / f"gate-{g}") for g in range(2)]
+    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3", "--without-u",
+                            "--slowdowns", "0.5"]) == 0
+    assert ", U left out |" in capsys.readouterr().out
+    assert dict(vars(compare)) == before

@@ -1,9 +1,9 @@
 """The retraining system's figures: detection delay, false triggers, latency, ingestion, memory.
 
-    python bench/retraining_study.py delay [--seeds 20]
-    python bench/retraining_study.py false-rate [--events 10000000]
-    python bench/retraining_study.py latency [--events 200000]
-    python bench/retraining_study.py memory [--events 10000000]
+    python -m studies.retraining_study delay [--seeds 20]
+    python -m studies.retraining_study false-rate [--events 10000000]
+    python -m studies.retraining_study latency [--events 200000]
+    python -m studies.retraining_study memory [--events 10000000]
 
 Every run uses the default settings (RetrainingSettings()) with the reference
 accuracy given (0.60), five features, and perfcore's synthetic stream

@@ -1,4 +1,4 @@
-"""The figures of docs/serving-and-load.md, re-runnable: ``python bench/load_study.py``.
+"""The figures of docs/serving-and-load.md, re-runnable: ``python -m studies.load_study``.
 
 Measures, on this machine (``--pin``: server on CPU 0, load generators on CPU 1;
 other users of the machine still add noise, so each figure is the median of
