@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from benchutil import Profile, collected, record_per_op, record_samples
+from workloads import stream_events
 
 from perfcore.retraining import RetrainingController, RetrainingSettings
 from perfcore.retraining.resources import Resources
@@ -49,8 +50,7 @@ def batches() -> list[Batch]:
 @pytest.fixture(scope="module")
 def events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
     """The same events as Python scalars and lists, as a JSON reader would give them."""
-    return [(int(p), int(y), [float(v) for v in x]) for b in batches
-            for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+    return stream_events(batches)
 
 
 def test_decision_per_event(benchmark: Any, profile: Profile,

@@ -461,8 +461,8 @@ def fresh_study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
     on the same first rounds; the learnt prior comes from the gate runs that share no
     round with either stage. With ``ctx.mann_whitney`` False the rule leaves
     Mann-Whitney U out (the location test alone), to see what U's veto costs."""
-    names = ("perfcore paired, learnt prior, first rounds alone",
-             "perfcore paired + fresh rounds (gate --against now)")
+    names: tuple[str, ...] = ("perfcore paired, learnt prior, first rounds alone",
+                              "perfcore paired + fresh rounds (gate --against now)")
     if not ctx.mann_whitney:
         names = tuple(f"{n}, U left out" for n in names)
     tallies = {name: Tally() for name in names}

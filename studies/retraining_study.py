@@ -120,8 +120,12 @@ def latency(events: int) -> dict[str, Any]:
     warm, timed = batches[:10], batches[10:]
     for b in warm:
         controller.observe_batch(b.predictions, b.labels, b.features)
-    rows = [(int(p), int(y), list(map(float, x))) for b in timed
-            for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+    rows = []
+    for b in timed:
+        if b.features is None:  # generated with n_features=FEATURES > 0: never
+            raise ValueError("the stream was generated without features")
+        rows += [(int(p), int(y), list(map(float, x)))
+                 for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
     clock = time.perf_counter_ns
     per_event = np.empty(len(rows))
     observe = controller.observe
