@@ -3,7 +3,8 @@
 One module per study, each run from the repository root as ``python -m studies.NAME``:
 
 * :mod:`studies.gate_study` -- false alarms and power of the gate against pytest-benchmark's
-  and asv's rules, on no-change runs (docs/gate.md);
+  and asv's rules, on no-change runs (docs/gate.md) (its rules in :mod:`studies.gate_rules`,
+  its runs and draws in :mod:`studies.gate_runs`, its tables in :mod:`studies.gate_tables`);
 * :mod:`studies.load_study` -- serving and load figures: wrk vs perfcore vs Locust, open
   loop, batching, a stall (docs/serving-and-load.md; ``nox -s load-study``);
 * :mod:`studies.report_render_study` -- report build and render time at scale (docs/reports.md);

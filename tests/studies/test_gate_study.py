@@ -1,4 +1,4 @@
-"""studies/gate_study.py and its rules and runs: the reference rules and the honesty of its noise model."""
+"""studies.gate_study, gate_rules and gate_runs: the reference rules and the honest noise model."""
 
 from pathlib import Path
 
