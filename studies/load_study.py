@@ -41,7 +41,7 @@ from perfcore.serving.process import ServerProcess, start_server
 from perfcore.serving.server import ServerSpec
 
 ROOT = Path(__file__).resolve().parents[1]
-LUA = ROOT / "bench" / "load" / "predict.lua"
+LUA = Path(__file__).with_name("load_study.lua")  # wrk's request script
 # One measurement or summary, JSON-ready (figures keyed by name).
 Figures = dict[str, Any]
 
