@@ -20,7 +20,7 @@ from workloads import mixed_validators, repeated_prompt_stream
 from perfcore.analysis.judge import judge
 from perfcore.components.cache import LLMCache
 from perfcore.components.llm import FakeLLM
-from perfcore.components.validator import ParallelValidator
+from perfcore.components.validator import Mode, ParallelValidator
 from perfcore.results.environment import new_run_info
 from perfcore.results.model import Result, ResultSet
 
@@ -82,7 +82,7 @@ class _Cycle:
         backend = FakeLLM(latency_s=0.002)
         self.ask = LLMCache(max_entries=512, semantic=True).wrap(backend) if optimised \
             else backend
-        mode = "threads" if optimised else "serial"
+        mode: Mode = "threads" if optimised else "serial"
         self.validator = ParallelValidator(mixed_validators(), mode=mode, max_workers=8)
         self.prompts = repeated_prompt_stream(150, 60, seed=11)
 

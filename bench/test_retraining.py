@@ -3,7 +3,7 @@
 Result ids are ``retraining.<name>``; the claims in reports/claims.toml are judged on
 them. Settings: RetrainingSettings() with reference accuracy 0.60, five features,
 a dry-run controller (no trainer) and free resources, fed perfcore's synthetic
-stream; bench/retraining_study.py measures the same quantities at length.
+stream; studies/retraining_study.py measures the same quantities at length.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from benchutil import Profile, collected, record_per_op, record_samples
+from workloads import stream_events
 
 from perfcore.retraining import RetrainingController, RetrainingSettings
 from perfcore.retraining.resources import Resources
@@ -28,7 +29,7 @@ BATCH = 1_000
 FEATURES = 5
 SETTINGS = replace(RetrainingSettings(reference_accuracy=0.60), schedule_s=None)
 MEMORY_EVENTS = 10_000_000
-STUDY = Path(__file__).with_name("retraining_study.py")
+STUDY = Path(__file__).resolve().parents[1] / "studies" / "retraining_study.py"
 
 
 def _controller() -> RetrainingController:
@@ -49,8 +50,7 @@ def batches() -> list[Batch]:
 @pytest.fixture(scope="module")
 def events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
     """The same events as Python scalars and lists, as a JSON reader would give them."""
-    return [(int(p), int(y), [float(v) for v in x]) for b in batches
-            for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+    return stream_events(batches)
 
 
 def test_decision_per_event(benchmark: Any, profile: Profile,

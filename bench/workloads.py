@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from perfcore.retraining.stream import Batch
+
 _TOPICS = ("invoice", "contract", "support ticket", "release note", "incident report",
            "design review", "sales call", "survey answer", "bug report", "meeting")
 _ASKS = ("Summarise", "Classify the sentiment of", "Extract the action items from",
@@ -141,3 +143,14 @@ def mixed_validators() -> list[Callable[[object], bool]]:
     """
     return [sleep_validator(0.03) for _ in range(4)] + [busy_validator(650_000)
                                                           for _ in range(4)]
+
+
+def stream_events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
+    """The events of ``batches`` as Python scalars and lists, as a JSON reader gives them."""
+    out: list[tuple[int, int, list[float]]] = []
+    for b in batches:
+        if b.features is None:
+            raise ValueError("the stream was generated without features")
+        out += [(int(p), int(y), [float(v) for v in x])
+                for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+    return out

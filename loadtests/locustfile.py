@@ -27,12 +27,14 @@ import os
 import random
 import time
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import gevent
 import locust.stats
 from locust import FastHttpUser, LoadTestShape, constant, events, task
 from locust.env import Environment
+from locust.event import EventHook
 from locust.runners import WorkerRunner
 
 from perfcore.components.cache import LLMCache
@@ -92,7 +94,10 @@ class _PredictUser(FastHttpUser):
         self.workload = _Workload(_n_features(str(self.host)), SEED + _PredictUser._user_count)
 
     def post(self, body: bytes) -> Any:
-        return self.client.post("/predict", data=body, headers=_HEADERS)
+        # locust annotates data as str or dict; geventhttpclient sends bytes as they are,
+        # which spares encoding each body again.
+        return self.client.post("/predict", data=body,  # type: ignore[arg-type]
+                                headers=_HEADERS)
 
 
 class LocalUser(_PredictUser):
@@ -140,7 +145,7 @@ class ConstantShape(LoadTestShape):
     abstract = SHAPE != "constant"
 
     def tick(self) -> tuple[int, float] | None:
-        return (PEAK_USERS, PEAK_USERS) if self.get_run_time() < DURATION_S else None
+        return (PEAK_USERS, PEAK_USERS) if _run_time(self) < DURATION_S else None
 
 
 class StepShape(LoadTestShape):
@@ -149,7 +154,7 @@ class StepShape(LoadTestShape):
     abstract = SHAPE != "step"
 
     def tick(self) -> tuple[int, float] | None:
-        elapsed = self.get_run_time()
+        elapsed = _run_time(self)
         if elapsed >= DURATION_S:
             return None
         step = min(3, int(elapsed / (DURATION_S / 4)))
@@ -162,11 +167,28 @@ class SpikeShape(LoadTestShape):
     abstract = SHAPE != "spike"
 
     def tick(self) -> tuple[int, float] | None:
-        elapsed = self.get_run_time()
+        elapsed = _run_time(self)
         if elapsed >= DURATION_S:
             return None
         in_spike = 0.4 * DURATION_S <= elapsed < 0.6 * DURATION_S
         return (PEAK_USERS if in_spike else max(1, PEAK_USERS // 4)), PEAK_USERS * 10
+
+
+def _run_time(shape: LoadTestShape) -> float:
+    """Seconds since the shape started (locust leaves get_run_time unannotated)."""
+    return float(shape.get_run_time())  # type: ignore[no-untyped-call]
+
+
+_Listener = TypeVar("_Listener", bound=Callable[..., None])
+
+
+def _listener(hook: EventHook) -> Callable[[_Listener], _Listener]:
+    """``@hook.add_listener`` with its type kept (locust leaves add_listener unannotated)."""
+    def register(fn: _Listener) -> _Listener:
+        hook.add_listener(fn)  # type: ignore[no-untyped-call]
+        return fn
+
+    return register
 
 
 def _stop_after(environment: Environment, limit: int) -> None:
@@ -177,14 +199,14 @@ def _stop_after(environment: Environment, limit: int) -> None:
         gevent.sleep(0.02)
 
 
-@events.test_start.add_listener
+@_listener(events.test_start)
 def _bound_requests(environment: Environment, **_: Any) -> None:
     """Stop the whole run (master or single process) after PERFCORE_MAX_REQUESTS requests."""
     if MAX_REQUESTS > 0 and not isinstance(environment.runner, WorkerRunner):
         gevent.spawn(_stop_after, environment, MAX_REQUESTS)
 
 
-@events.quit.add_listener
+@_listener(events.quit)
 def _write_errors(exit_code: int = 0, **_: Any) -> None:
     """Failures by kind for perfcore (Locust's JSON output omits them)."""
     path = os.environ.get("PERFCORE_ERRORS_FILE")
@@ -202,6 +224,6 @@ def _write_errors(exit_code: int = 0, **_: Any) -> None:
 _RUNNERS: list[Any] = []
 
 
-@events.init.add_listener
+@_listener(events.init)
 def _remember_runner(environment: Environment, **_: Any) -> None:
     _RUNNERS.append(environment.runner)

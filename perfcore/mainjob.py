@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from perfcore._procs import stop_tree, uninterrupted
-from perfcore.analysis.claims import ClaimVerdict, judge_claims
+from perfcore.analysis.claims import judge_claims
 from perfcore.analysis.compare import (
     Comparison,
     GateDecision,
@@ -41,6 +41,7 @@ from perfcore.config import Settings
 from perfcore.errors import ServiceError
 from perfcore.report import build_report_data, render_report
 from perfcore.report.build import history_change_points
+from perfcore.report.run_summary import claims_text, counts_text, verdict_line
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.claims_file import Claim, load_claims
 from perfcore.results.environment import current_machine, new_run_info
@@ -379,7 +380,7 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
         append_run(current, history_root)
     runs = (*past, current)
     claims = judge_claims(claim_specs, current.by_id())
-    progress(f"verdicts: {_counts_text(suite)}; claims: {_claims_text(claims)}")
+    progress(f"verdicts: {counts_text(suite)}; claims: {claims_text(claims)}")
     data = build_report_data(
         suite, current=current, baseline=baseline, decision=decision, history=runs,
         change_points=history_change_points(runs, [r.id for r in current.results]),
@@ -387,43 +388,7 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     stages.render(data, out)
     report = out / "index.html"
     progress(f"report: {report}")
-    line = _verdict_line(decision, suite, recorded, report, progress.elapsed())
+    line = verdict_line(decision, suite, recorded, report, progress.elapsed())
     return JobOutcome(exit_code=decision.exit_code, verdict_line=line, report=report,
                       results=out / "results.json", first_baseline=recorded,
                       decision=decision)
-
-
-def _counts_text(suite: SuiteComparison) -> str:
-    counts = suite.counts()
-    return ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n) or "none"
-
-
-def _claims_text(claims: tuple[ClaimVerdict, ...]) -> str:
-    if not claims:
-        return "no claims file"
-    confirmed = sum(c.status == "confirmed" for c in claims)
-    return f"{confirmed}/{len(claims)} confirmed"
-
-
-def _verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
-                  report: Path, elapsed: float) -> str:
-    if first:
-        verdict = "PASS (first baseline recorded; nothing to compare yet)"
-    elif decision.passed:
-        verdict = "PASS"
-    elif decision.exit_code == 1:
-        verdict = f"FAIL ({len(suite.regressions())} regressed)"
-    else:
-        reason = decision.reasons[0] if decision.reasons else "nothing compared"
-        verdict = f"CANNOT JUDGE ({reason})"
-    busy = _busiest(suite)
-    return (f"perfcore: {verdict}: {_counts_text(suite)}{busy} in {elapsed:.0f}s; "
-            f"report: {report}")
-
-
-def _busiest(suite: SuiteComparison) -> str:
-    """``; machine busy: ...`` when some result was timed beside foreign load."""
-    loads = [c.foreign_cores for c in suite.comparisons if c.foreign_cores is not None]
-    if not loads:
-        return ""
-    return f"; machine busy: up to {max(loads):.0%} of a core used by other processes"

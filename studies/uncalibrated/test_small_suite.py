@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -62,7 +63,7 @@ CASES: dict[str, tuple[Callable[[int], object], int]] = {
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_case(benchmark: pytest.FixtureRequest, name: str) -> None:
+def test_case(benchmark: Any, name: str) -> None:
     """Time one workload at its (possibly slowed) size."""
     func, base = CASES[name]
     benchmark(func, _size(name, base))

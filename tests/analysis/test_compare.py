@@ -455,3 +455,20 @@ def test_a_rerun_slower_only_within_its_noise_does_not_confirm() -> None:
     assert rerun.p_value > 0.05
     (out,) = confirm_regressions(first, first, alone).comparisons
     assert out.verdict == "noisy"
+
+
+def test_mann_whitney_can_be_left_out() -> None:
+    """mann_whitney=False lets the location test decide where U alone would veto it."""
+    machine = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
+
+    def run(low: int, high: int) -> ResultSet:
+        samples = [1.0 + 1e-4 * i for i in range(low)] + [2.0 + 1e-4 * i for i in range(high)]
+        return ResultSet(run=RunInfo(created="t", machine=machine), results=(
+            Result(id="a", unit="s", better="lower", samples=tuple(samples)),))
+
+    base, curr = run(10, 11), run(11, 10)  # the median jumps, the ranks barely move
+    with_u = compare_suites(base, curr, default_between_run_sd=1e-4).by_id()["a"]
+    alone = compare_suites(base, curr, default_between_run_sd=1e-4,
+                           mann_whitney=False).by_id()["a"]
+    assert with_u.verdict == "noisy"
+    assert alone.verdict == "improved"

@@ -35,9 +35,35 @@ def test_quick_mode_collects_the_same_benchmarks() -> None:
 
 
 def test_asv_config_points_at_the_suite() -> None:
-    """asv.conf.json runs on the current interpreter and points into bench/asv."""
+    """asv.conf.json runs on the current interpreter and points into bench/asv_suite."""
     config = json.loads((ROOT / "asv.conf.json").read_text())
     assert config["environment_type"] == "existing"
+    assert config["benchmark_dir"] == "bench/asv_suite"
     assert (ROOT / config["benchmark_dir"] / "__init__.py").is_file()
     assert config["results_dir"] == ".asv/results"
     assert config["html_dir"] == ".asv/html"
+
+
+def test_no_folder_of_bench_shadows_the_asv_package() -> None:
+    """With bench/ first on sys.path (as pytest puts it), ``import asv`` is the installed tool."""
+    done = subprocess.run([sys.executable, "-c", "import asv; print(asv.__file__)"],
+                          cwd=ROOT / "bench", capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert Path(done.stdout.strip()).parent.name == "asv"
+    assert ROOT / "bench" not in Path(done.stdout.strip()).parents
+
+
+def test_asv_discovers_every_module_of_the_suite(tmp_path: Path) -> None:
+    """asv's own discovery, run as ``asv check`` runs it, finds benchmarks in each module."""
+    import asv
+
+    config = json.loads((ROOT / "asv.conf.json").read_text())
+    out = tmp_path / "discovered.json"
+    script = Path(asv.__file__).parent / "benchmark.py"
+    subprocess.run([sys.executable, str(script), "discover", str(ROOT / config["benchmark_dir"]),
+                    str(out)], cwd=ROOT, capture_output=True, text=True, timeout=240, check=True)
+    text = out.read_text()
+    rows = json.loads(text) if text.lstrip().startswith("[") else [
+        json.loads(line) for line in text.splitlines() if line.strip()]
+    modules = {row["name"].split(".")[0] for row in rows}
+    assert modules == {"components", "precision", "ratios", "retraining", "training"}

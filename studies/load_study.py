@@ -1,4 +1,4 @@
-"""The figures of docs/serving-and-load.md, re-runnable: ``python bench/load_study.py``.
+"""The figures of docs/serving-and-load.md, re-runnable: ``python -m studies.load_study``.
 
 Measures, on this machine (``--pin``: server on CPU 0, load generators on CPU 1;
 other users of the machine still add noise, so each figure is the median of
@@ -25,7 +25,9 @@ import statistics
 import subprocess
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,25 +41,31 @@ from perfcore.serving.process import ServerProcess, start_server
 from perfcore.serving.server import ServerSpec
 
 ROOT = Path(__file__).resolve().parents[1]
-LUA = ROOT / "bench" / "load" / "predict.lua"
+LUA = Path(__file__).with_name("load_study.lua")  # wrk's request script
+# One measurement or summary, JSON-ready (figures keyed by name).
+Figures = dict[str, Any]
 
 
-def _wrk(url: str, connections: int, seconds: int, n_features: int, work: Path) -> dict:
+def _wrk(url: str, connections: int, seconds: int, n_features: int, work: Path, *,
+         pin: bool) -> Figures:
     body = json.dumps({"features": [0.1] * n_features})
     script = work / "predict.lua"
     script.write_text(LUA.read_text().replace(LUA.read_text().splitlines()[-1],
                                               f"wrk.body = '{body}'"))
-    pin = ["taskset", "-c", "1"] if PIN["server"] is not None else []
-    out = subprocess.run([*pin, "wrk", "-t1", f"-c{connections}",
+    taskset = ["taskset", "-c", "1"] if pin else []
+    out = subprocess.run([*taskset, "wrk", "-t1", f"-c{connections}",
                           f"-d{seconds}s", "--latency", "-s", str(script), f"{url}/predict"],
                          capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk printed no request rate:\n{out}")
+    rps = float(found.group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
 def _perfcore(url: str, n_features: int, *, rate: float | None, connections: int,
-              seconds: float) -> dict:
+              seconds: float) -> Figures:
     rep = run_open_loop(OpenLoopConfig(url=f"{url}/predict", bodies=_bodies(n_features, 0),
                                        rate=rate, duration_s=seconds, connections=connections))
     return {"rps": rep.ok / seconds, "sent_rate": rep.sent / seconds,
@@ -67,7 +75,7 @@ def _perfcore(url: str, n_features: int, *, rate: float | None, connections: int
             "max_corrected_ms": rep.corrected.get_max_value() / 1000}
 
 
-def _locust(url: str, users: int, seconds: float, work: Path, processes: int = 1) -> dict:
+def _locust(url: str, users: int, seconds: float, work: Path, processes: int = 1) -> Figures:
     out = run_locust(LocustRun(host=url, users=users, spawn_rate=users, duration_s=seconds,
                                processes=processes), work)
     window = out.per_second[1:-1] or out.per_second
@@ -76,19 +84,16 @@ def _locust(url: str, users: int, seconds: float, work: Path, processes: int = 1
             "p99_ms": stats.get("p99", 0.0), "failures": out.failures}
 
 
-def _median(runs: list[dict], key: str) -> float:
+def _median(runs: list[Figures], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-def _repeat(n: int, fn: Callable[[], dict]) -> list[dict]:
+def _repeat(n: int, fn: Callable[[], Figures]) -> list[Figures]:
     return [fn() for _ in range(n)]
 
 
-PIN: dict[str, int | None] = {"server": None}
-
-
-def _server(spec: ServerSpec, work: Path) -> ServerProcess:
-    return start_server(spec, work, cpu=PIN["server"])
+def _server(spec: ServerSpec, work: Path, cpu: int | None) -> ServerProcess:
+    return start_server(spec, work, cpu=cpu)
 
 
 def main() -> None:
@@ -100,20 +105,20 @@ def main() -> None:
     ap.add_argument("--pin", action="store_true",
                     help="server on CPU 0, generators on CPU 1 (default: the OS schedules)")
     args = ap.parse_args()
+    cpu = 0 if args.pin else None  # the server's CPU; this process and wrk take CPU 1
     if args.pin:
         os.sched_setaffinity(0, {1})
-        PIN["server"] = 0
     work = Path(tempfile.mkdtemp(prefix="perfcore-load-study-"))
     model_dir = work / "models" / "current"
     ensure_model(model_dir)
     spec = ServerSpec(model_dir=str(model_dir), port=0)
-    out: dict = {"load_before": os.getloadavg(), "cpus": os.cpu_count(),
+    out: Figures = {"load_before": os.getloadavg(), "cpus": os.cpu_count(),
                  "repeats": args.repeats, "seconds": args.seconds}
     s, c, r = args.seconds, args.connections, args.repeats
-    with _server(spec, work) as server:
+    with _server(spec, work, cpu) as server:
         n = int(httpx.get(f"{server.url}/health").json()["n_features"])
         if shutil.which("wrk"):
-            out["wrk"] = _repeat(r, lambda: _wrk(server.url, c, s, n, work))
+            out["wrk"] = _repeat(r, partial(_wrk, server.url, c, s, n, work, pin=args.pin))
         out["perfcore_closed"] = _repeat(r, lambda: _perfcore(server.url, n, rate=None,
                                                                connections=c, seconds=s))
         out["locust_closed"] = _repeat(r, lambda: _locust(server.url, c, s, work))
@@ -124,14 +129,14 @@ def main() -> None:
             batching = ServerConfig(batch_rows=rows, batch_wait_ms=0.5)
             variant = ServerSpec(model_dir=str(model_dir), port=0, fast_path=fast,
                                  config=batching)
-            with _server(variant, work) as server:
+            with _server(variant, work, cpu) as server:
                 out[f"closed64_fast{int(fast)}_batch{rows}"] = _repeat(
-                    r, lambda url=server.url: _perfcore(url, n, rate=None, connections=64,
-                                                        seconds=s))
+                    r, partial(_perfcore, server.url, n, rate=None, connections=64, seconds=s))
     stall = ServerConfig(stall_at_s=2.0, stall_for_s=1.0)
-    with _server(ServerSpec(model_dir=str(model_dir), port=0, config=stall), work) as server:
+    stalled = ServerSpec(model_dir=str(model_dir), port=0, config=stall)
+    with _server(stalled, work, cpu) as server:
         out["stall_open"] = _perfcore(server.url, n, rate=1000, connections=16, seconds=6)
-    with _server(ServerSpec(model_dir=str(model_dir), port=0, config=stall), work) as server:
+    with _server(stalled, work, cpu) as server:
         out["stall_locust"] = _locust(server.url, 8, 6, work)
     out["load_after"] = os.getloadavg()
     summary = _summary(out)
@@ -142,7 +147,7 @@ def main() -> None:
     print(json.dumps(summary, indent=2))
 
 
-def _summary(out: dict) -> dict:
+def _summary(out: Figures) -> Figures:
     wrk = _median(out["wrk"], "rps") if "wrk" in out else None
     perf = _median(out["perfcore_closed"], "rps")
     loc = _median(out["locust_closed"], "rps")

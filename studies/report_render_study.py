@@ -5,7 +5,7 @@ Renders 500 synthetic results (20 samples a side, every verdict represented) wit
 time of each stage and the size of index.html. Targets: render (build_report_data +
 render_report) <= 2 s, index.html <= 5 MB.
 
-    .venv/bin/python bench/report_render_study.py [--results 500] [--runs 50] [--repeat 3]
+    .venv/bin/python -m studies.report_render_study [--results 500] [--runs 50] [--repeat 3]
 
 Not a timed test: the figures depend on the machine; read them, don't assert them.
 """

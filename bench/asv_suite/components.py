@@ -11,7 +11,7 @@ import cachetools
 
 from perfcore.components.batch import BatchFileProcessor
 from perfcore.components.cache import LLMCache
-from perfcore.components.validator import ParallelValidator
+from perfcore.components.validator import Mode, ParallelValidator
 from perfcore.instrument.phases import PhaseTracker
 
 from ._common import workloads
@@ -90,7 +90,7 @@ class Validator:
     params = (["serial", "threads"],)
     param_names = ("mode",)
 
-    def setup(self, mode: str) -> None:
+    def setup(self, mode: Mode) -> None:
         checks = [workloads.sleep_validator(0.05) for _ in range(8)]
         self.validator = ParallelValidator(checks, mode=mode, max_workers=8)
 

@@ -9,6 +9,8 @@ from perfcore.retraining import OutcomeMonitor, RetrainingController, Retraining
 from perfcore.retraining.resources import Resources
 from perfcore.retraining.stream import StreamSpec, generate
 
+from ._common import workloads
+
 FEATURES = 5
 SETTINGS = replace(RetrainingSettings(reference_accuracy=0.60), schedule_s=None)
 
@@ -30,8 +32,7 @@ class RetrainingDecisions:
         self.controller = _controller()
         self.batches = list(generate(StreamSpec(events=2000, n_features=FEATURES, seed=2),
                                      chunk=1000))
-        self.events = [(int(p), int(y), [float(v) for v in x]) for b in self.batches
-                       for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+        self.events = workloads.stream_events(self.batches)
 
     def time_observe_2000_events(self) -> None:
         observe = self.controller.observe

@@ -1,9 +1,9 @@
 """The retraining system's figures: detection delay, false triggers, latency, ingestion, memory.
 
-    python bench/retraining_study.py delay [--seeds 20]
-    python bench/retraining_study.py false-rate [--events 10000000]
-    python bench/retraining_study.py latency [--events 200000]
-    python bench/retraining_study.py memory [--events 10000000]
+    python -m studies.retraining_study delay [--seeds 20]
+    python -m studies.retraining_study false-rate [--events 10000000]
+    python -m studies.retraining_study latency [--events 200000]
+    python -m studies.retraining_study memory [--events 10000000]
 
 Every run uses the default settings (RetrainingSettings()) with the reference
 accuracy given (0.60), five features, and perfcore's synthetic stream
@@ -120,8 +120,12 @@ def latency(events: int) -> dict[str, Any]:
     warm, timed = batches[:10], batches[10:]
     for b in warm:
         controller.observe_batch(b.predictions, b.labels, b.features)
-    rows = [(int(p), int(y), list(map(float, x))) for b in timed
-            for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+    rows = []
+    for b in timed:
+        if b.features is None:  # generated with n_features=FEATURES > 0: never
+            raise ValueError("the stream was generated without features")
+        rows += [(int(p), int(y), list(map(float, x)))
+                 for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
     clock = time.perf_counter_ns
     per_event = np.empty(len(rows))
     observe = controller.observe

@@ -1,16 +1,15 @@
-"""bench/gate_study.py: the reference rules and the honesty of its noise model."""
+"""studies.gate_study, gate_rules and gate_runs: the reference rules and the honest noise model."""
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-import gate_study
-
+from perfcore.analysis import compare
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from studies import gate_rules, gate_runs, gate_study
+
+CTX = gate_rules.Context()
 
 MACHINE = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
 
@@ -25,7 +24,8 @@ def test_pytest_benchmark_rule_is_median_five_percent() -> None:
     """median:5% fails at 5.1% slower, not at 4.9% slower nor when faster."""
     base = _run(a=1.0, b=1.0, c=1.0)
     curr = _run(a=1.051, b=1.049, c=0.5)
-    assert gate_study.rule_pytest_benchmark(base, curr, ["a", "b", "c"], {}) == {"a"}
+    assert gate_rules.rule_pytest_benchmark(CTX, base, curr, ["a", "b", "c"],
+                                            gate_rules.Noise()) == {"a"}
 
 
 def test_asv_rule_needs_the_factor() -> None:
@@ -33,22 +33,22 @@ def test_asv_rule_needs_the_factor() -> None:
     base = ResultSet(run=_run(a=1).run, results=tuple(
         Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
         for k in ("a", "b")))
-    curr = gate_study._slowed(gate_study._slowed(base, "a", 0.08), "b", 0.5)
-    assert gate_study.rule_asv(base, curr, ["a", "b"], gate_study.Noise()) == {"b"}
+    curr = gate_rules.slowed(gate_rules.slowed(base, "a", 0.08), "b", 0.5)
+    assert gate_rules.rule_asv(CTX, base, curr, ["a", "b"], gate_rules.Noise()) == {"b"}
 
 
 def test_noise_is_learnt_without_the_judged_runs() -> None:
     """The leave-out noise model does not change when the judged runs change."""
     logs = np.log(np.array([[1.0], [1.0], [1.1], [0.9], [1.05]]))
-    honest = gate_study.leave_out(logs, (0, 1), ["a"])
+    honest = gate_rules.leave_out(logs, (0, 1), ["a"])
     logs[0, 0] = logs[1, 0] = np.log(50.0)  # wild values in the judged runs
-    assert gate_study.leave_out(logs, (0, 1), ["a"]) == honest
+    assert gate_rules.leave_out(logs, (0, 1), ["a"]) == honest
     assert honest.runs == 3
 
 
 def test_baseline_draws_never_judge_a_run_against_itself() -> None:
     """In the production layout the current run is never one of the baseline's runs."""
-    draws = gate_study.baseline_draws(10, 6, 40, np.random.default_rng(0))
+    draws = gate_runs.baseline_draws(10, 6, 40, np.random.default_rng(0))
     assert len(draws) == 40
     for base, (current,) in draws:
         assert len(base) == 6
@@ -57,8 +57,8 @@ def test_baseline_draws_never_judge_a_run_against_itself() -> None:
 
 def test_every_ordered_pair_for_one_run_a_side() -> None:
     """K runs give K(K-1) ordered pairs; disjoint draws never share a run."""
-    assert len(gate_study.side_pairs(15, 1, 0, np.random.default_rng(0))) == 210
-    for a, b in gate_study.side_pairs(8, 3, 20, np.random.default_rng(0)):
+    assert len(gate_runs.side_pairs(15, 1, 0, np.random.default_rng(0))) == 210
+    for a, b in gate_runs.side_pairs(8, 3, 20, np.random.default_rng(0)):
         assert not set(a) & set(b)
 
 
@@ -74,7 +74,7 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     """--interleaved --fresh: three kept gate runs make six (first, fresh) pairs, judged
     with and without the second stage, and the tables name both."""
-    runs = gate_study.synthetic_runs(18, seed=3)
+    runs = gate_runs.synthetic_runs(18, seed=3)
     for g in range(3):
         folder = tmp_path / f"gate-{g}"
         folder.mkdir()
@@ -82,7 +82,6 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
         for i in range(3):
             runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
             runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
-    gate_study.BLOCKS.clear()
     dirs = [str(tmp_path / f"gate-{g}") for g in range(3)]
     assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3",
                             "--slowdowns", "0.5"]) == 0
@@ -95,7 +94,7 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
 def test_fresh_spread_compares_fresh_rounds_with_the_whole_suite(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--fresh-spread pools each re-measured benchmark's spread of both kinds of rounds."""
-    runs = gate_study.synthetic_runs(10, seed=4)
+    runs = gate_runs.synthetic_runs(10, seed=4)
     folder = tmp_path / "gate"
     folder.mkdir()
     (folder / "interleave").write_text("rounds\n")
@@ -111,3 +110,21 @@ def test_fresh_spread_compares_fresh_rounds_with_the_whole_suite(
     assert len(rows) == 1
     assert "(2 df)" in rows[0]
     assert "(1 df)" in rows[0]
+
+
+def test_without_u_patches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--without-u reaches the rule through an option: perfcore's functions are unchanged."""
+    before = dict(vars(compare))
+    runs = gate_runs.synthetic_runs(12, seed=3)
+    for g in range(2):
+        folder = tmp_path / f"gate-{g}"
+        folder.mkdir()
+        (folder / "interleave").write_text("rounds\n")
+        for i in range(3):
+            runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
+            runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
+    dirs = [str(tmp_path / f"gate-{g}") for g in range(2)]
+    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3", "--without-u",
+                            "--slowdowns", "0.5"]) == 0
+    assert ", U left out |" in capsys.readouterr().out
+    assert dict(vars(compare)) == before
