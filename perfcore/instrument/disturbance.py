@@ -163,18 +163,22 @@ def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = No
     Foreign work slows what is timed in two ways. It takes cores the work needed: the
     work's demand is the cores it used when measured quietly (``baseline``); where it got
     fewer now, it ran ``demand / got`` times slower at most. Without a quiet record, a
-    saturated machine (ours and foreign filling every core) running parallel work
-    (more than one core) could have given it ``min(cores, own + foreign)``. And foreign
+    saturated machine (ours and foreign filling every core) could have given serial work
+    a whole core (a third of a core means it was time-sliced three ways) and parallel
+    work (more than one core) ``min(cores, own + foreign)``. And foreign
     work shares caches, memory bandwidth and turbo frequency with the cores it does not
     take: :data:`INTERFERENCE_PER_CORE` per foreign core. The bound is the larger.
     """
     taken = current.foreign_cores + current.steal_cores
     interference = 1.0 + INTERFERENCE_PER_CORE * taken
     got = max(current.own_cores, 0.05)
+    saturated = got + taken >= current.cores - 0.25
     if baseline is not None and baseline.foreign_share < current.foreign_share:
         demand = baseline.own_cores
-    elif got > 1.05 and got + taken >= current.cores - 0.25:
-        demand = min(float(current.cores), got + taken)
+    elif saturated:
+        # No quiet record: on a saturated machine the work could have had a whole core
+        # (serial work time-sliced with other processes) or every core left to it.
+        demand = min(float(current.cores), max(1.0, got + taken if got > 1.05 else 1.0))
     else:
         demand = got
     return max(interference, demand / got)

@@ -151,3 +151,8 @@ def test_waiting_for_quiet_is_bounded() -> None:
     quiet, _ = wait_for_quiet(0.25, 5, sleep=slept.append, probe=_FakeProbe)
     assert not quiet
     assert sum(slept) == 5
+
+
+def test_serial_work_time_sliced_on_a_saturated_machine_is_explained() -> None:
+    """A third of a core for serial work beside 1.7 foreign cores: up to 3x is explained."""
+    assert explainable_slowdown(_d(0.3, 1.7)) == pytest.approx(1 / 0.3)
