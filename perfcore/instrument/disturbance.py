@@ -33,6 +33,8 @@ _NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
 # bandwidth and a lower turbo frequency. Up to this fraction per core of foreign load
 # is taken as explainable interference (see docs/disturbance.md for the measurement).
 INTERFERENCE_PER_CORE = 0.15
+# Foreign CPU below this (cores) makes a reading quiet: its own CPU is the work's demand.
+QUIET_CORES = 0.25
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,9 @@ def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = No
     interference = 1.0 + INTERFERENCE_PER_CORE * taken
     got = max(current.own_cores, 0.05)
     saturated = got + taken >= current.cores - 0.25
-    if baseline is not None and baseline.foreign_share < current.foreign_share:
+    quiet_record = (baseline is not None
+                    and baseline.foreign_cores + baseline.steal_cores < QUIET_CORES)
+    if baseline is not None and quiet_record:
         demand = baseline.own_cores
     elif saturated:
         # No quiet record: on a saturated machine the work could have had a whole core
