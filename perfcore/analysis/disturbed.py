@@ -9,7 +9,10 @@ one reading per run (pass or round) of the CPU other processes used while it was
    :data:`BUSY_CORES` (a quarter of a core, averaged over the time it was timed).
 2. The load explains a slowdown up to ``explainable_slowdown`` (starvation of the cores
    the work needed, measured on the quiet baseline, or interference per foreign core).
-3. A busy ``regressed`` result stays regressed only when its point slowdown is beyond
+3. A busy result whose work got under 90% of the CPU it needs (time-sliced with other
+   processes: starved) is ``disturbed`` whatever its ratio: time slicing against the
+   benchmark's samples bounds nothing (8x was seen at a third of a core).
+4. Otherwise a busy ``regressed`` result stays regressed only when its point slowdown is beyond
    that bound times ``1 + threshold`` (the part the load cannot explain is itself
    beyond the threshold, as the verdict rule asks of any regression); otherwise, and
    for a busy ``noisy`` one, the verdict becomes ``disturbed``.
@@ -25,7 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 from perfcore.analysis.compare import Comparison, SuiteComparison
-from perfcore.instrument.disturbance import Disturbance, explainable_slowdown
+from perfcore.instrument.disturbance import Disturbance, explainable_slowdown, starved
 from perfcore.results.model import Result, ResultSet
 
 __all__ = ["BUSY_CORES", "disturbance_of", "mark_disturbed"]
@@ -74,7 +77,9 @@ def _judged(c: Comparison, base: Result | None, curr: Result) -> Comparison:
     bound = explainable_slowdown(now, quiet)
     note = (f"{now.foreign_cores:.2f} cores used by other processes while timed "
             f"(steal {now.steal_cores:.2f}), explaining up to {bound:.2f}x")
-    if c.verdict == "regressed" and bounds[0] > bound * (1 + c.threshold):
+    if starved(now, quiet):
+        note += "; the work was starved of CPU (time-sliced), so no slowdown is trusted"
+    elif c.verdict == "regressed" and bounds[0] > bound * (1 + c.threshold):
         return replace(c, basis=f"{c.basis}; {note}: beyond it", foreign_cores=now.foreign_cores)
     if c.verdict not in ("regressed", "noisy"):
         return c

@@ -25,7 +25,8 @@ from typing import Any
 
 import psutil
 
-__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown", "wait_for_quiet"]
+__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown", "starved",
+           "wait_for_quiet"]
 
 # psutil's system-wide fields that are not work: idle, and waiting for I/O (not CPU use).
 _NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
@@ -174,6 +175,24 @@ def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = No
     taken = current.foreign_cores + current.steal_cores
     interference = 1.0 + INTERFERENCE_PER_CORE * taken
     got = max(current.own_cores, 0.05)
+    return max(interference, _demand(current, baseline) / got)
+
+
+def starved(current: Disturbance, baseline: Disturbance | None = None) -> bool:
+    """Whether the work got clearly less CPU than it needed (under 90% of its demand).
+
+    A starved measurement was time-sliced with other processes: how much slower that
+    made it depends on the scheduler's slices against the benchmark's samples, and no
+    bound on it holds (slowdowns of 8x were seen at a third of a core), so its slowdowns
+    are never taken as regressions.
+    """
+    return current.own_cores < 0.9 * _demand(current, baseline)
+
+
+def _demand(current: Disturbance, baseline: Disturbance | None) -> float:
+    """The cores the work would have used on a quiet machine (see explainable_slowdown)."""
+    taken = current.foreign_cores + current.steal_cores
+    got = max(current.own_cores, 0.05)
     saturated = got + taken >= current.cores - 0.25
     quiet_record = (baseline is not None
                     and baseline.foreign_cores + baseline.steal_cores < QUIET_CORES)
@@ -185,4 +204,4 @@ def explainable_slowdown(current: Disturbance, baseline: Disturbance | None = No
         demand = min(float(current.cores), max(1.0, got + taken if got > 1.05 else 1.0))
     else:
         demand = got
-    return max(interference, demand / got)
+    return demand

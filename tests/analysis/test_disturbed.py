@@ -17,12 +17,12 @@ def _reading(foreign: float, own: float = 1.0) -> dict[str, Any]:
             "cores": 2, "freq_mhz": None}
 
 
-def _run(values: dict[str, float], foreign: float, seed: int) -> ResultSet:
+def _run(values: dict[str, float], foreign: float, seed: int, own: float = 1.0) -> ResultSet:
     rng = np.random.default_rng(seed)
     results = tuple(
         Result(id=rid, unit="s", better="lower",
                samples=tuple(float(v) for v in median * np.exp(rng.normal(0, 0.01, 40))),
-               extra={"disturbance": [_reading(foreign)]})
+               extra={"disturbance": [_reading(foreign, own)]})
         for rid, median in values.items())
     return ResultSet(run=RunInfo(created="2026-12-03T00:00:00+00:00", machine=MACHINE,
                                  commit=Commit(id="c"), source="perfcore"), results=results)
@@ -66,3 +66,12 @@ def test_a_quiet_rerun_that_confirms_the_slowdown_is_a_regression() -> None:
                             rerun=_run({**BASE, "a": 1.08}, 0.0, 3))
     assert suite.by_id()["a"].verdict == "regressed"
     assert decision.exit_code == 1
+
+
+def test_starved_work_is_never_a_regression() -> None:
+    """Serial work that got a third of a core beside 1.7 foreign cores: even 5x is disturbed."""
+    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 5.0}, 1.7, 2, own=0.3),
+                            CALIBRATED)
+    assert suite.by_id()["a"].verdict == "disturbed"
+    assert "starved" in suite.by_id()["a"].basis
+    assert decision.exit_code == 2
