@@ -19,7 +19,7 @@ LAYERS: Mapping[str, float] = {
     "analysis": 3, "results": 3.5,
     "training": 4, "components": 4, "serving": 4, "retraining": 4, "optimisation": 4,
     "instrument": 5, "errors": 5, "config": 5, "_atomic": 5, "_lazy": 5, "_version": 5,
-    "_names": 5, "_procs": 5,
+    "_names": 5, "_procs": 5, "_jsonio": 5,
 }
 SYSTEMS_UNDER_TEST = {"training", "components", "serving", "retraining", "optimisation"}
 

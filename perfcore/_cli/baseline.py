@@ -35,7 +35,7 @@ def _save(args: argparse.Namespace) -> int:
     settings = load_settings(baselines_dir=args.baselines_dir)
     source = args.results or settings.resolve(Path(_DEFAULT_RESULTS))
     results = load_results(source)
-    check_judgeable(results, str(source))  # never store what every later gate refuses
+    check_judgeable(results, f"baseline {source}")  # never store what every later gate refuses
     store = BaselineStore(settings.resolve(settings.baselines_dir))
     replaced = store.has(results.run.machine.id)
     path = store.save(results)

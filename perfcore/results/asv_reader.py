@@ -172,6 +172,22 @@ def _combos(param_lists: Any, count: int) -> list[str]:
             for combo in itertools.islice(itertools.product(*axes), count)]
 
 
+def _params_problem(param_lists: Any, count: int) -> str:
+    """Why ``params`` cannot label ``count`` results ('' when they can)."""
+    if param_lists in (None, []):
+        return "" if count == 1 else f"{count} results but no parameters"
+    if not isinstance(param_lists, list) or not all(
+        isinstance(axis, list) and axis and all(
+            isinstance(v, str | int | float) and not isinstance(v, bool) for v in axis)
+        for axis in param_lists
+    ):
+        return f"params must be one list of values per parameter, got {param_lists!r:.60}"
+    combos = math.prod(len(axis) for axis in param_lists)
+    if combos != count:
+        return f"{count} result(s) for {combos} parameter combination(s)"
+    return ""
+
+
 def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -191,6 +207,10 @@ def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any],
     kind, raw_unit = _kind_and_unit(name, meta)
     unit, factor = normalise_unit(raw_unit)
     better = better_for_unit(unit) if kind == "track" else "lower"
+    shape = _params_problem(rec.get("params"), len(values))
+    if shape:
+        _skip(f"{name} skipped: {shape}")
+        return []
     combos = _combos(rec.get("params"), len(values))
     # As asv does: the version the result was measured with, or unknown. benchmarks.json
     # holds only the newest versions, so it cannot stand in for an older result's.

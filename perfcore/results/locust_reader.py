@@ -176,13 +176,28 @@ def _whole(value: float | None) -> float | int | None:
 # --- JSON -------------------------------------------------------------------------
 
 
+def _histogram(raw: Any, name: str) -> dict[int, int]:
+    """Locust's response-time buckets; keys or counts that are not numbers are skipped."""
+    out: dict[int, int] = {}
+    bad = 0
+    for key, count in raw.items():
+        try:
+            out[int(float(key))] = int(count)
+        except (TypeError, ValueError, OverflowError):
+            bad += 1
+    if bad:
+        _skip(f"{name}: response_times: {bad} entr{'y' if bad == 1 else 'ies'} not a number; "
+              "skipped")
+    return out
+
+
 def _entry(raw: Any) -> dict[str, Any] | None:
     """One ``--json`` entry with its counts and histograms checked, or None (skipped)."""
     try:
         entry: dict[str, Any] = {"name": str(raw["name"]), "method": str(raw.get("method")),
             "requests": int(raw["num_requests"]), "failures": int(raw["num_failures"]),
             "none": int(raw.get("num_none_requests") or 0),
-            "histogram": {int(float(k)): int(v) for k, v in raw["response_times"].items()},
+            "histogram": _histogram(raw["response_times"], str(raw["name"])),
             "per_second": {int(float(k)): int(v) for k, v in raw["num_reqs_per_sec"].items()},
             "start": float(raw["start_time"]), "last": float(raw["last_request_timestamp"]),
             "total_ms": float(raw.get("total_response_time") or 0.0),

@@ -124,10 +124,10 @@ def test_unexpected_exception_is_exit_3_one_line(monkeypatch: pytest.MonkeyPatch
     """A bug escaping a command is one 'internal error' line and exit 3, never exit 1."""
     import perfcore._cli.compare as compare_cli
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(compare_cli, "read_sides", broken)
+    monkeypatch.setattr(compare_cli, "read_checked", broken)
     monkeypatch.delenv("PERFCORE_DEBUG", raising=False)
     assert main(["compare", "a.json", "b.json"]) == EXIT_INTERNAL
     err = capsys.readouterr().err
@@ -203,10 +203,10 @@ def test_os_error_is_exit_2_one_line(monkeypatch: pytest.MonkeyPatch,
     """An OSError reaching the command line (permissions, full disk) is exit 2, one line."""
     import perfcore._cli.compare as compare_cli
 
-    def refused(*_: object) -> None:
+    def refused(*_: object, **__: object) -> None:
         raise PermissionError(13, "Permission denied", "/srv/results.json")
 
-    monkeypatch.setattr(compare_cli, "read_sides", refused)
+    monkeypatch.setattr(compare_cli, "read_checked", refused)
     assert main(["compare", "a.json", "b.json"]) == 2
     _one_error_line(capsys, "/srv/results.json: Permission denied")
 

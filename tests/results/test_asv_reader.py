@@ -173,11 +173,12 @@ def test_asv_quick_run_without_stats_is_single(tmp_path: Path) -> None:
 
 
 def test_huge_parameter_product_is_not_expanded(tmp_path: Path) -> None:
-    """A broken params column (a vast product) names only as many combinations as values."""
+    """A broken params column (a vast product) is never expanded: that benchmark is skipped."""
     data = json.loads((ASV / "results" / "tinybox" / C2).read_text())
     data["results"]["bench_tiny.Timing.time_sorted"][1] = [list(range(100))] * 12
     path = tmp_path / "r.json"
     path.write_text(json.dumps(data))
-    ids = {r.id for r in read_any(path).results}
-    assert {"bench_tiny.Timing.time_sorted(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
-            "bench_tiny.Timing.time_sorted(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)"} <= ids
+    with pytest.warns(InputWarning, match="parameter combination"):
+        ids = {r.id for r in read_any(path).results}
+    assert not any(i.startswith("bench_tiny.Timing.time_sorted") for i in ids)
+    assert "bench_tiny.Timing.time_sum" in ids

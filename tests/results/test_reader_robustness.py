@@ -79,7 +79,8 @@ def test_locust_histogram_key_that_is_not_a_number_is_skipped(tmp_path: Path) ->
     """A response_times key "abc" is skipped with a warning; the percentiles use the rest."""
     entry = {"name": "/", "num_requests": 4, "num_failures": 0,
              "num_reqs_per_sec": {"1": 1, "2": 2, "3": 1},
-             "response_times": {"abc": 5, "2": 2, "4": 2}}
+             "response_times": {"abc": 5, "2": 2, "4": 2},
+             "start_time": 1.0, "last_request_timestamp": 3.0}
     with pytest.warns(InputWarning, match="response_times: 1 entry"):
         results = read_any(_write(tmp_path / "run.json", [entry])).by_id()
     assert results["load.root.p99"].samples == (0.004,)
