@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import TextIO
 
 from perfcore import _cli
-from perfcore._procs import Terminated, raise_on_sigterm
 from perfcore.errors import PerfcoreError
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -100,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from perfcore._procs import raise_on_sigterm  # not before: --help stays light
+
     raise_on_sigterm()  # SIGTERM unwinds like Ctrl-C: servers, children, worktrees cleaned up
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
@@ -107,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _call(handler: object, args: argparse.Namespace) -> int:
+    from perfcore._procs import Terminated
+
     try:
         return int(handler(args))  # type: ignore[operator]
     except PerfcoreError as exc:

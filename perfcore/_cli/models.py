@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,6 +68,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _show(args: argparse.Namespace) -> int:
     stored = _store(args).get(args.version)
+    import json
+
     print(json.dumps({"version": stored.version, "path": str(stored.path),
                       **stored.metadata}, indent=2, default=str))
     return 0

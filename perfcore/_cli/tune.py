@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +203,8 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int,
 
 
 def _as_json(result: Any, slo: Any, restarts: int, alerts: dict[str, Any]) -> dict[str, Any]:
+    from dataclasses import asdict
+
     return {"schema": "perfcore.tune/1", "slo": asdict(slo), "elapsed_s": result.elapsed_s,
             "server_starts": restarts, "alerts": alerts,
             "stopped": result.stopped, "best": asdict(result.best),
