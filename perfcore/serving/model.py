@@ -94,13 +94,18 @@ class LinearPredictor:
             return _one_binary_row(x[0].tolist(), *binary)
         with np.errstate(over="ignore", invalid="ignore"):
             scores = x @ self.coef.T + self.intercept
-        if scores.shape[1] == 1:
-            positive = expit(scores[:, 0])
-            return np.column_stack((1.0 - positive, positive))
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+        return probabilities(scores, logistic=scores.shape[1] == 1)
+
+
+def probabilities(scores: FloatArray, *, logistic: bool) -> FloatArray:
+    """Two-column probabilities from one logistic score column, else a softmax (in place)."""
+    if logistic:
+        positive = expit(scores[:, 0])
+        return np.column_stack((1.0 - positive, positive))
+    scores -= scores.max(axis=1, keepdims=True)
+    np.exp(scores, out=scores)
+    scores /= scores.sum(axis=1, keepdims=True)
+    return scores
 
 
 def _one_binary_row(row: list[float], weights: list[float], bias: float) -> FloatArray:

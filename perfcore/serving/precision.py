@@ -26,10 +26,14 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 
 from perfcore.errors import InputError
-from perfcore.serving.model import EstimatorPredictor, LinearPredictor, Predictor
+from perfcore.serving.model import (
+    EstimatorPredictor,
+    LinearPredictor,
+    Predictor,
+    probabilities,
+)
 
 __all__ = [
     "GRANULARITIES",
@@ -120,14 +124,8 @@ class VariantPredictor:
                 h = layer.apply(h)
                 if i < len(self.layers) - 1:
                     h = np.tanh(h)
-        scores = np.asarray(h, dtype=np.float64)
-        if self.output == "logistic":
-            positive = expit(scores[:, 0])
-            return np.column_stack((1.0 - positive, positive))
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
-        return scores
+        scores = np.array(h, dtype=np.float64)  # a copy: probabilities works in place
+        return probabilities(scores, logistic=self.output == "logistic")
 
     @property
     def nbytes(self) -> int:
