@@ -112,9 +112,12 @@ def judge(
     if fresh is not None:
         suite = confirm_in_fresh_rounds(suite, (baseline, current), fresh, settings=cfg.rule,
                                         paired_prior=cfg.paired_prior)
-    # The busy-machine rule reads the latest measurement of each result: a re-run's.
-    latest = current if rerun is None else _overlay(current, rerun)
-    suite = mark_disturbed(suite, baseline, latest)
+    if not cfg.paired:
+        # The busy-machine rule reads the latest measurement of each result: a re-run's.
+        # Paired rounds need none: both sides ran in turns beside the same load (in
+        # ``rounds`` mode each side is even the other's foreign load, by design).
+        latest = current if rerun is None else _overlay(current, rerun)
+        suite = mark_disturbed(suite, baseline, latest)
     return suite, _decide(suite, cfg)
 
 

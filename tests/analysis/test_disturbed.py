@@ -75,3 +75,10 @@ def test_starved_work_is_never_a_regression() -> None:
     assert suite.by_id()["a"].verdict == "disturbed"
     assert "starved" in suite.by_id()["a"].basis
     assert decision.exit_code == 2
+
+
+def test_paired_rounds_are_not_judged_busy() -> None:
+    """gate --against's sides ran in turns beside the same load: the busy rule stays out."""
+    paired = CALIBRATED.__class__(paired=True, shift_guard=False)
+    suite, _ = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.3}, 1.7, 2, own=0.3), paired)
+    assert suite.by_id()["a"].verdict != "disturbed"
