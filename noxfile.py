@@ -27,8 +27,16 @@ def _ensure_chromium(session: nox.Session) -> None:
         return
     env = {"DEBIAN_FRONTEND": "noninteractive"}
     session.run("apt-get", "update", "-qq", external=True, env=env)
-    session.run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium",
-                external=True, env=env)
+    session.run(
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        "chromium",
+        external=True,
+        env=env,
+    )
 
 
 @nox.session
@@ -41,13 +49,15 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over everything; strict mypy over the package, benchmarks, studies and load tests.
+    """ruff (lint, and ``ruff format --check``) over everything; strict mypy over the
+    package, benchmarks, studies and load tests.
 
     mypy's files are in pyproject.toml; the bench and load extras are installed so it sees
     the types of pytest, pytest-benchmark and Locust that those folders use.
     """
     session.install("-e", ".[lint,bench,load]")
     session.run("ruff", "check", "perfcore", "bench", "studies", "loadtests", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", ".")
     session.run("mypy")
 
 

@@ -57,12 +57,14 @@ def record_per_op(benchmark: Any, ops: int, *, result_id: str | None = None) -> 
         return
     data = list(benchmark.stats.stats.data)
     benchmark.extra_info["ops_per_round"] = ops
-    record_samples(benchmark, [t / ops for t in data], unit="s", better="lower",
-                   result_id=result_id)
+    record_samples(
+        benchmark, [t / ops for t in data], unit="s", better="lower", result_id=result_id
+    )
 
 
-def record_samples(benchmark: Any, samples: list[float], *, unit: str, better: str,
-                   result_id: str | None = None) -> None:
+def record_samples(
+    benchmark: Any, samples: list[float], *, unit: str, better: str, result_id: str | None = None
+) -> None:
     """Store samples (a ratio, bytes, per-op seconds) as what perfcore reads."""
     benchmark.extra_info["perfcore_unit"] = unit
     benchmark.extra_info["perfcore_better"] = better
@@ -79,7 +81,10 @@ def timed(fn: Callable[[], Any], clock: Callable[[], int] = time.perf_counter_ns
 
 
 def interleaved_ratios(
-    slow: Callable[[], Any], fast: Callable[[], Any], rounds: int, *,
+    slow: Callable[[], Any],
+    fast: Callable[[], Any],
+    rounds: int,
+    *,
     before_each: Callable[[], Any] | None = None,
 ) -> tuple[list[float], list[float], list[float]]:
     """Time ``slow`` and ``fast`` alternately ``rounds`` times; speedups slow/fast per round.
@@ -92,7 +97,7 @@ def interleaved_ratios(
     fast_times: list[float] = []
     for i in range(rounds):
         pair: list[float] = []
-        for fn in ((slow, fast) if i % 2 == 0 else (fast, slow)):
+        for fn in (slow, fast) if i % 2 == 0 else (fast, slow):
             if before_each is not None:
                 before_each()
             gc.collect()

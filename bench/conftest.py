@@ -35,8 +35,14 @@ from __future__ import annotations
 import os
 
 # Before anything below loads a BLAS or OpenMP library (see the module docstring).
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 for _name in THREAD_VARIABLES:
     os.environ.setdefault(_name, "1")
 
@@ -62,8 +68,12 @@ _LIMITS = pytest.StashKey[object]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Add ``--quick``."""
-    parser.addoption("--quick", action="store_true", default=False,
-                     help="perfcore: fewer rounds per benchmark (same workloads)")
+    parser.addoption(
+        "--quick",
+        action="store_true",
+        default=False,
+        help="perfcore: fewer rounds per benchmark (same workloads)",
+    )
 
 
 def _is_quick(config: pytest.Config) -> bool:
@@ -96,6 +106,6 @@ def pytest_benchmark_update_json(
     machine_info["perfcore_machine"] = current_machine().to_dict()
     machine_info["perfcore_quick"] = _is_quick(config)
     machine_info["perfcore_passes"] = _passes()
-    output_json.setdefault("commit_info", {})["perfcore_commit"] = (
-        current_commit(config.rootpath).to_dict())
-
+    output_json.setdefault("commit_info", {})["perfcore_commit"] = current_commit(
+        config.rootpath
+    ).to_dict()

@@ -24,16 +24,18 @@ from perfcore.serving.process import start_server
 from perfcore.serving.server import ServerSpec
 
 # (substring of a frame, stage): the first that matches a sample's stack names it.
-STAGES = (("parse_rows", "parse + validate body"),
-          ("predict_proba", "model"),
-          ("_send_json", "answer: ASGI sends, uvicorn, socket writes"),
-          ("json/encoder", "encode answer (json)"),
-          ("ServerMetrics.record", "metrics.record"),
-          ("_read_body", "read body"),
-          ("_PredictEndpoint", "endpoint, other"),
-          ("starlette", "Starlette middleware + router"),
-          ("proxy_headers", "uvicorn ProxyHeadersMiddleware"),
-          ("httptools_impl", "uvicorn protocol"))
+STAGES = (
+    ("parse_rows", "parse + validate body"),
+    ("predict_proba", "model"),
+    ("_send_json", "answer: ASGI sends, uvicorn, socket writes"),
+    ("json/encoder", "encode answer (json)"),
+    ("ServerMetrics.record", "metrics.record"),
+    ("_read_body", "read body"),
+    ("_PredictEndpoint", "endpoint, other"),
+    ("starlette", "Starlette middleware + router"),
+    ("proxy_headers", "uvicorn ProxyHeadersMiddleware"),
+    ("httptools_impl", "uvicorn protocol"),
+)
 
 
 def stages(raw: Path) -> tuple[int, collections.Counter[str]]:
@@ -61,17 +63,40 @@ def main() -> None:
     raw = work / "profile.txt"
     print("load before", os.getloadavg())
     with start_server(ServerSpec(model_dir=None, port=0), work) as server:
-        sampler = subprocess.Popen([spy, "record", "-p", str(server.pid), "-d",
-                                    str(int(args.seconds)), "-r", "200", "-f", "raw",
-                                    "-o", str(raw), "--nonblocking"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        report = run_open_loop(OpenLoopConfig(url=server.url + args.path, bodies=_bodies(16, 0),
-                                              rate=args.rate, duration_s=args.seconds,
-                                              connections=32))
+        sampler = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "-p",
+                str(server.pid),
+                "-d",
+                str(int(args.seconds)),
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                str(raw),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        report = run_open_loop(
+            OpenLoopConfig(
+                url=server.url + args.path,
+                bodies=_bodies(16, 0),
+                rate=args.rate,
+                duration_s=args.seconds,
+                connections=32,
+            )
+        )
         sampler.wait(timeout=60)
-    print(f"ok {report.ok}, errors {dict(report.errors)}, corrected p99 "
-          f"{report.corrected.get_value_at_percentile(99) / 1000:.1f} ms, load after "
-          f"{os.getloadavg()}")
+    print(
+        f"ok {report.ok}, errors {dict(report.errors)}, corrected p99 "
+        f"{report.corrected.get_value_at_percentile(99) / 1000:.1f} ms, load after "
+        f"{os.getloadavg()}"
+    )
     total, counts = stages(raw)
     print(f"{total} busy samples")
     for stage, n in counts.most_common():

@@ -48,17 +48,22 @@ def _batched(inputs: list[Path], out: Path) -> None:
     assert summary.processed == len(inputs)
 
 
-def test_process_2000_files_batched(benchmark: Any, profile: Profile, inputs: list[Path],
-                                    tmp_path: Path) -> None:
+def test_process_2000_files_batched(
+    benchmark: Any, profile: Profile, inputs: list[Path], tmp_path: Path
+) -> None:
     """Time for the batch processor to transform 2,000 small files durably."""
     out = tmp_path / "out"
-    benchmark.pedantic(lambda folder: _batched(inputs, folder),
-                       setup=collected(lambda: _fresh(out)), rounds=profile.rounds(6, 2),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        lambda folder: _batched(inputs, folder),
+        setup=collected(lambda: _fresh(out)),
+        rounds=profile.rounds(6, 2),
+        warmup_rounds=profile.warmup(1),
+    )
 
 
-def test_batch_speedup(benchmark: Any, profile: Profile, inputs: list[Path],
-                       tmp_path: Path) -> None:
+def test_batch_speedup(
+    benchmark: Any, profile: Profile, inputs: list[Path], tmp_path: Path
+) -> None:
     """Speedup naive/batched, side by side in the same rounds (target >= 2).
 
     The naive loop is the reference, not a system under test, so it is timed only
@@ -70,9 +75,12 @@ def test_batch_speedup(benchmark: Any, profile: Profile, inputs: list[Path],
     batched_s: list[float] = []
 
     def pair() -> None:
-        got, slow, fast = interleaved_ratios(lambda: _naive(inputs, out),
-                                             lambda: _batched(inputs, out), 2,
-                                             before_each=lambda: _fresh(out))
+        got, slow, fast = interleaved_ratios(
+            lambda: _naive(inputs, out),
+            lambda: _batched(inputs, out),
+            2,
+            before_each=lambda: _fresh(out),
+        )
         ratios.extend(got)
         naive_s.extend(slow)
         batched_s.extend(fast)

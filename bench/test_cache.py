@@ -59,21 +59,31 @@ def _reference_hits(keys: list[str]) -> Callable[[], None]:
 
 def test_exact_hit(benchmark: Any, profile: Profile, hit_prompts: list[str]) -> None:
     """Per-op time of an exact hit in LLMCache (TTL set, as in production)."""
-    benchmark.pedantic(_llm_cache_hits(hit_prompts), setup=collected(),
-                       rounds=profile.rounds(30, 5), warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        _llm_cache_hits(hit_prompts),
+        setup=collected(),
+        rounds=profile.rounds(30, 5),
+        warmup_rounds=profile.warmup(2),
+    )
     record_per_op(benchmark, len(hit_prompts))
 
 
-def test_exact_hit_reference_cachetools(benchmark: Any, profile: Profile,
-                                        hit_prompts: list[str]) -> None:
+def test_exact_hit_reference_cachetools(
+    benchmark: Any, profile: Profile, hit_prompts: list[str]
+) -> None:
     """Per-op time of the same hits on cachetools.TTLCache behind a threading.Lock."""
-    benchmark.pedantic(_reference_hits(hit_prompts), setup=collected(),
-                       rounds=profile.rounds(30, 5), warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        _reference_hits(hit_prompts),
+        setup=collected(),
+        rounds=profile.rounds(30, 5),
+        warmup_rounds=profile.warmup(2),
+    )
     record_per_op(benchmark, len(hit_prompts))
 
 
-def test_exact_hit_vs_cachetools_ratio(benchmark: Any, profile: Profile,
-                                       hit_prompts: list[str]) -> None:
+def test_exact_hit_vs_cachetools_ratio(
+    benchmark: Any, profile: Profile, hit_prompts: list[str]
+) -> None:
     """LLMCache hit time over the cachetools reference, measured side by side (target <= 2)."""
     ours, reference = _llm_cache_hits(hit_prompts), _reference_hits(hit_prompts)
     ratios: list[float] = []
@@ -96,9 +106,12 @@ def test_miss_and_put(benchmark: Any, profile: Profile) -> None:
             if cache.get(key) is None:
                 cache.put(key, "response")
 
-    benchmark.pedantic(run, setup=collected(lambda: LLMCache(max_entries=4 * HIT_OPS,
-                                                             ttl_s=TTL_S)),
-                       rounds=profile.rounds(20, 3), warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        run,
+        setup=collected(lambda: LLMCache(max_entries=4 * HIT_OPS, ttl_s=TTL_S)),
+        rounds=profile.rounds(20, 3),
+        warmup_rounds=profile.warmup(1),
+    )
     record_per_op(benchmark, len(keys))
 
 
@@ -122,8 +135,9 @@ def test_semantic_lookup(benchmark: Any, profile: Profile, tmp_path: Path, entri
         for query in queries:
             cache.get(query)
 
-    benchmark.pedantic(run, setup=collected(), rounds=profile.rounds(15, 3),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        run, setup=collected(), rounds=profile.rounds(15, 3), warmup_rounds=profile.warmup(1)
+    )
     record_per_op(benchmark, len(queries))
 
 
@@ -140,12 +154,19 @@ def test_save_10k(benchmark: Any, profile: Profile, saved_cache: Path, tmp_path:
     """Time to save a 10,000-entry cache atomically (JSON lines, fsync, rename)."""
     cache = LLMCache(max_entries=20_000, path=saved_cache)
     target = tmp_path / "out.jsonl"
-    benchmark.pedantic(lambda: cache.save(target), setup=collected(),
-                       rounds=profile.rounds(15, 3), warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        lambda: cache.save(target),
+        setup=collected(),
+        rounds=profile.rounds(15, 3),
+        warmup_rounds=profile.warmup(1),
+    )
 
 
 def test_load_10k(benchmark: Any, profile: Profile, saved_cache: Path) -> None:
     """Time to load a saved 10,000-entry cache."""
-    benchmark.pedantic(lambda: LLMCache(max_entries=20_000, path=saved_cache),
-                       setup=collected(), rounds=profile.rounds(15, 3),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        lambda: LLMCache(max_entries=20_000, path=saved_cache),
+        setup=collected(),
+        rounds=profile.rounds(15, 3),
+        warmup_rounds=profile.warmup(1),
+    )

@@ -59,22 +59,34 @@ RUNS = {"with_phase": _with_phase, "enter_exit": _enter_exit, "bare_perf_counter
 
 def test_tracker_per_phase_with(benchmark: Any, profile: Profile) -> None:
     """Per-phase cost of ``with tracker.phase(name):`` around nothing."""
-    benchmark.pedantic(_with_phase(), setup=collected(), rounds=profile.rounds(30, 5),
-                       warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        _with_phase(),
+        setup=collected(),
+        rounds=profile.rounds(30, 5),
+        warmup_rounds=profile.warmup(2),
+    )
     record_per_op(benchmark, LOOPS)
 
 
 def test_tracker_per_phase_enter_exit(benchmark: Any, profile: Profile) -> None:
     """Per-phase cost of ``tracker.enter(name)`` then ``tracker.exit(name)``."""
-    benchmark.pedantic(_enter_exit(), setup=collected(), rounds=profile.rounds(30, 5),
-                       warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        _enter_exit(),
+        setup=collected(),
+        rounds=profile.rounds(30, 5),
+        warmup_rounds=profile.warmup(2),
+    )
     record_per_op(benchmark, LOOPS)
 
 
 def test_bare_perf_counter_pair(benchmark: Any, profile: Profile) -> None:
     """Reference: two bare perf_counter_ns calls (the floor of any phase timer)."""
-    benchmark.pedantic(_bare_clock(), setup=collected(), rounds=profile.rounds(30, 5),
-                       warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        _bare_clock(),
+        setup=collected(),
+        rounds=profile.rounds(30, 5),
+        warmup_rounds=profile.warmup(2),
+    )
     record_per_op(benchmark, LOOPS)
 
 
@@ -100,8 +112,9 @@ def test_monitor_sample(benchmark: Any, profile: Profile) -> None:
         for _ in range(calls):
             monitor.sample()
 
-    benchmark.pedantic(run, setup=collected(), rounds=profile.rounds(15, 3),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        run, setup=collected(), rounds=profile.rounds(15, 3), warmup_rounds=profile.warmup(1)
+    )
     record_per_op(benchmark, calls)
 
 

@@ -38,8 +38,9 @@ def test_single_row(benchmark: Any, profile: Profile, rows: np.ndarray, precisio
         for row in singles:
             variant.predict_proba(row)
 
-    benchmark.pedantic(loop, setup=collected(), rounds=profile.rounds(20, 3),
-                       warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        loop, setup=collected(), rounds=profile.rounds(20, 3), warmup_rounds=profile.warmup(2)
+    )
     record_per_op(benchmark, ROW_OPS, result_id=f"precision.{precision}.row")
 
 
@@ -53,8 +54,9 @@ def test_batch(benchmark: Any, profile: Profile, rows: np.ndarray, precision: st
         for _ in range(20):
             variant.predict_proba(block)
 
-    benchmark.pedantic(loop, setup=collected(), rounds=profile.rounds(20, 3),
-                       warmup_rounds=profile.warmup(2))
+    benchmark.pedantic(
+        loop, setup=collected(), rounds=profile.rounds(20, 3), warmup_rounds=profile.warmup(2)
+    )
     record_per_op(benchmark, 20 * BATCH, result_id=f"precision.{precision}.batch256")
 
 
@@ -64,5 +66,10 @@ def test_model_bytes(benchmark: Any, precision: str) -> None:
     variant = benchmark(make_variant, synthetic_predictor(), precision)
     size = model_bytes(variant)
     assert size is not None
-    record_samples(benchmark, [float(size)], unit="bytes", better="lower",
-                   result_id=f"precision.{precision}.model_bytes")
+    record_samples(
+        benchmark,
+        [float(size)],
+        unit="bytes",
+        better="lower",
+        result_id=f"precision.{precision}.model_bytes",
+    )

@@ -31,8 +31,9 @@ DISTINCT_PROMPTS = 1_000
 
 def _reduction(seed: int) -> float:
     """Backend calls saved per request after warm-up, on a repeated-prompt stream."""
-    stream = repeated_prompt_stream(WARMUP_REQUESTS + MEASURED_REQUESTS, DISTINCT_PROMPTS,
-                                    seed=seed)
+    stream = repeated_prompt_stream(
+        WARMUP_REQUESTS + MEASURED_REQUESTS, DISTINCT_PROMPTS, seed=seed
+    )
     backend = FakeLLM()
     ask = LLMCache(max_entries=512, semantic=True).wrap(backend)
     for prompt in stream[:WARMUP_REQUESTS]:
@@ -52,12 +53,18 @@ def test_cache_backend_call_reduction(benchmark: Any, profile: Profile) -> None:
         reductions.append(_reduction(len(reductions)))
 
     benchmark.pedantic(run, setup=collected(), rounds=len(seeds), warmup_rounds=0)
-    record_samples(benchmark, reductions, unit="ratio", better="higher",
-                   result_id="ratios.cache_backend_call_reduction")
+    record_samples(
+        benchmark,
+        reductions,
+        unit="ratio",
+        better="higher",
+        result_id="ratios.cache_backend_call_reduction",
+    )
     benchmark.extra_info["workload"] = (
         f"{DISTINCT_PROMPTS} distinct prompts, Zipf(1.1), 30% reworded; cache of 512 "
         f"entries with semantic lookup; {WARMUP_REQUESTS} warm-up then "
-        f"{MEASURED_REQUESTS} measured requests")
+        f"{MEASURED_REQUESTS} measured requests"
+    )
 
 
 def test_validation_speedup_mixed(benchmark: Any, profile: Profile) -> None:
@@ -71,8 +78,9 @@ def test_validation_speedup_mixed(benchmark: Any, profile: Profile) -> None:
         ratios.extend(got)
 
     benchmark.pedantic(pair, rounds=profile.rounds(6, 1), warmup_rounds=1)
-    record_samples(benchmark, ratios[2:], unit="ratio", better="higher",
-                   result_id="ratios.validation_speedup")
+    record_samples(
+        benchmark, ratios[2:], unit="ratio", better="higher", result_id="ratios.validation_speedup"
+    )
 
 
 class _Cycle:
@@ -80,8 +88,7 @@ class _Cycle:
 
     def __init__(self, optimised: bool) -> None:
         backend = FakeLLM(latency_s=0.002)
-        self.ask = LLMCache(max_entries=512, semantic=True).wrap(backend) if optimised \
-            else backend
+        self.ask = LLMCache(max_entries=512, semantic=True).wrap(backend) if optimised else backend
         mode: Mode = "threads" if optimised else "serial"
         self.validator = ParallelValidator(mixed_validators(), mode=mode, max_workers=8)
         self.prompts = repeated_prompt_stream(150, 60, seed=11)
@@ -102,17 +109,26 @@ def test_optimisation_cycle_speedup(benchmark: Any, profile: Profile) -> None:
         ratios.extend(got)
 
     benchmark.pedantic(pair, rounds=profile.rounds(5, 1), warmup_rounds=0)
-    record_samples(benchmark, ratios, unit="ratio", better="higher",
-                   result_id="ratios.optimisation_cycle_speedup")
+    record_samples(
+        benchmark,
+        ratios,
+        unit="ratio",
+        better="higher",
+        result_id="ratios.optimisation_cycle_speedup",
+    )
 
 
 def _suite(results: int, seed: int, shift: float) -> ResultSet:
     rng = np.random.default_rng(seed)
     items = tuple(
-        Result(id=f"bench.r{i:03d}", unit="s", better="lower",
-               samples=tuple(float(v) for v in (1.0 + shift) * np.exp(
-                   0.05 * rng.standard_normal(20))))
-        for i in range(results))
+        Result(
+            id=f"bench.r{i:03d}",
+            unit="s",
+            better="lower",
+            samples=tuple(float(v) for v in (1.0 + shift) * np.exp(0.05 * rng.standard_normal(20))),
+        )
+        for i in range(results)
+    )
     return ResultSet(run=new_run_info("pytest-benchmark"), results=items)
 
 
@@ -123,8 +139,9 @@ def test_regression_decision_time(benchmark: Any, profile: Profile) -> None:
     def decide() -> int:
         return judge(baseline, current)[1].exit_code
 
-    benchmark.pedantic(decide, setup=collected(), rounds=profile.rounds(15, 3),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        decide, setup=collected(), rounds=profile.rounds(15, 3), warmup_rounds=profile.warmup(1)
+    )
     benchmark.extra_info["perfcore_id"] = "ratios.regression_decision_time"
 
 
@@ -163,10 +180,16 @@ def test_harness_peak_memory(benchmark: Any, profile: Profile) -> None:
     peaks: list[float] = []
 
     def run() -> None:
-        done = subprocess.run([sys.executable, "-c", _HARNESS], capture_output=True,
-                              text=True, check=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", _HARNESS],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        )
         peaks.append(float(json.loads(done.stdout.strip().splitlines()[-1])))
 
     benchmark.pedantic(run, rounds=profile.rounds(3, 1), warmup_rounds=0)
-    record_samples(benchmark, peaks, unit="bytes", better="lower",
-                   result_id="ratios.harness_peak_memory")
+    record_samples(
+        benchmark, peaks, unit="bytes", better="lower", result_id="ratios.harness_peak_memory"
+    )

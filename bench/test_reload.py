@@ -32,9 +32,15 @@ REQUESTS = 2_000
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store's ``current`` directory with one trained logistic model."""
     root = tmp_path_factory.mktemp("reload")
-    result = train(TrainingConfig(dataset="breast_cancer", num_samples=200, seed=1,
-                                  output_dir=root / "train",
-                                  gate=GateThresholds(min_accuracy=0.0, max_ece=1.0)))
+    result = train(
+        TrainingConfig(
+            dataset="breast_cancer",
+            num_samples=200,
+            seed=1,
+            output_dir=root / "train",
+            gate=GateThresholds(min_accuracy=0.0, max_ece=1.0),
+        )
+    )
     store = ModelStore(root / "models")
     publish(store, result)
     return store.current_path
@@ -61,10 +67,15 @@ def _rows(model_dir: Path) -> list[np.ndarray]:
 def test_request_path(benchmark: Any, profile: Profile, model_dir: Path, reload: bool) -> None:
     """Seconds per request's predictor calls, reload check on or off."""
     predictor, rows = _predictor(model_dir, reload), _rows(model_dir)
-    benchmark.pedantic(_requests, args=(predictor, rows), rounds=profile.rounds(20, 3),
-                       warmup_rounds=profile.warmup(1))
-    record_per_op(benchmark, REQUESTS,
-                  result_id=f"serving.reload.request.{'on' if reload else 'off'}")
+    benchmark.pedantic(
+        _requests,
+        args=(predictor, rows),
+        rounds=profile.rounds(20, 3),
+        warmup_rounds=profile.warmup(1),
+    )
+    record_per_op(
+        benchmark, REQUESTS, result_id=f"serving.reload.request.{'on' if reload else 'off'}"
+    )
 
 
 def test_reload_overhead_ratio(benchmark: Any, profile: Profile, model_dir: Path) -> None:
@@ -75,17 +86,21 @@ def test_reload_overhead_ratio(benchmark: Any, profile: Profile, model_dir: Path
     off_s: list[float] = []
 
     def pair() -> None:
-        got, slow, fast = interleaved_ratios(lambda: _requests(on, rows),
-                                             lambda: _requests(off, rows), 2)
+        got, slow, fast = interleaved_ratios(
+            lambda: _requests(on, rows), lambda: _requests(off, rows), 2
+        )
         ratios.extend(got)
         on_s.extend(slow)
         off_s.extend(fast)
 
     benchmark.pedantic(pair, setup=collected(), rounds=profile.rounds(10, 2), warmup_rounds=1)
-    record_samples(benchmark, ratios[2:], unit="ratio", better="lower",
-                   result_id="serving.reload.on_over_off")
+    record_samples(
+        benchmark, ratios[2:], unit="ratio", better="lower", result_id="serving.reload.on_over_off"
+    )
     benchmark.extra_info["median_request_s"] = {
-        "on": float(np.median(on_s[2:])) / REQUESTS, "off": float(np.median(off_s[2:])) / REQUESTS}
+        "on": float(np.median(on_s[2:])) / REQUESTS,
+        "off": float(np.median(off_s[2:])) / REQUESTS,
+    }
 
 
 def _looks(predictor: Predictor | ReloadingPredictor, rows: list[np.ndarray]) -> None:
@@ -108,5 +123,6 @@ def test_reload_check_overhead(benchmark: Any, profile: Profile, model_dir: Path
         extra.extend((a - b) / REQUESTS for a, b in zip(slow, fast, strict=True))
 
     benchmark.pedantic(pair, setup=collected(), rounds=profile.rounds(20, 3), warmup_rounds=1)
-    record_samples(benchmark, extra[2:], unit="s", better="lower",
-                   result_id="serving.reload.check_overhead")
+    record_samples(
+        benchmark, extra[2:], unit="s", better="lower", result_id="serving.reload.check_overhead"
+    )

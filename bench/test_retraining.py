@@ -33,8 +33,9 @@ STUDY = Path(__file__).resolve().parents[1] / "studies" / "retraining_study.py"
 
 
 def _controller() -> RetrainingController:
-    controller = RetrainingController(SETTINGS, n_features=FEATURES,
-                                      resources=lambda: Resources(1e9, 0.0))
+    controller = RetrainingController(
+        SETTINGS, n_features=FEATURES, resources=lambda: Resources(1e9, 0.0)
+    )
     for b in generate(StreamSpec(events=10_000, n_features=FEATURES, seed=1), chunk=BATCH):
         controller.observe_batch(b.predictions, b.labels, b.features)
     return controller
@@ -43,8 +44,9 @@ def _controller() -> RetrainingController:
 @pytest.fixture(scope="module")
 def batches() -> list[Batch]:
     """Stationary events at the reference accuracy, in batches of 1,000."""
-    return list(generate(StreamSpec(events=EVENTS_PER_ROUND, n_features=FEATURES, seed=2),
-                         chunk=BATCH))
+    return list(
+        generate(StreamSpec(events=EVENTS_PER_ROUND, n_features=FEATURES, seed=2), chunk=BATCH)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +55,9 @@ def events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
     return stream_events(batches)
 
 
-def test_decision_per_event(benchmark: Any, profile: Profile,
-                            events: list[tuple[int, int, list[float]]]) -> None:
+def test_decision_per_event(
+    benchmark: Any, profile: Profile, events: list[tuple[int, int, list[float]]]
+) -> None:
     """Time per observe() call: monitor update, triggers, decision (claim: < 100 ms)."""
     controller = _controller()
     observe = controller.observe
@@ -70,8 +73,9 @@ def test_decision_per_event(benchmark: Any, profile: Profile,
         benchmark.extra_info["events_per_s"] = float(np.median(rates))
 
 
-def test_ingestion_rate(benchmark: Any, profile: Profile,
-                        events: list[tuple[int, int, list[float]]]) -> None:
+def test_ingestion_rate(
+    benchmark: Any, profile: Profile, events: list[tuple[int, int, list[float]]]
+) -> None:
     """Events per second one core ingests through observe() (claim: >= 5,000)."""
     controller = _controller()
     observe = controller.observe
@@ -83,8 +87,9 @@ def test_ingestion_rate(benchmark: Any, profile: Profile,
     benchmark.pedantic(run, setup=collected(), rounds=profile.rounds(30), warmup_rounds=1)
     if benchmark.stats is not None:
         rates = [len(events) / t for t in benchmark.stats.stats.data]
-        record_samples(benchmark, rates, unit="ops/s", better="higher",
-                       result_id="retraining.ingestion_rate")
+        record_samples(
+            benchmark, rates, unit="ops/s", better="higher", result_id="retraining.ingestion_rate"
+        )
 
 
 def test_decision_per_batch(benchmark: Any, profile: Profile, batches: list[Batch]) -> None:
@@ -105,11 +110,17 @@ def test_stream_peak_memory(benchmark: Any, profile: Profile) -> None:
     events = 1_000_000 if profile.quick else MEMORY_EVENTS
 
     def run() -> None:
-        done = subprocess.run([sys.executable, str(STUDY), "memory", "--events", str(events)],
-                              capture_output=True, text=True, check=True, timeout=1800)
+        done = subprocess.run(
+            [sys.executable, str(STUDY), "memory", "--events", str(events)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
+        )
         peaks.append(float(json.loads(done.stdout)["peak_rss_bytes"]))
 
     benchmark.pedantic(run, rounds=1, warmup_rounds=0)
     benchmark.extra_info["events"] = events
-    record_samples(benchmark, peaks, unit="bytes", better="lower",
-                   result_id="retraining.stream_peak_memory")
+    record_samples(
+        benchmark, peaks, unit="bytes", better="lower", result_id="retraining.stream_peak_memory"
+    )

@@ -67,8 +67,7 @@ CASES = [("numbered", 100_000), ("numbered", 1_000_000), ("named", 100_000)]
 
 
 @pytest.mark.parametrize(("kind", "entries"), CASES)
-def test_semantic_load_rebuild(benchmark: Any, scale_folder: Path, kind: str,
-                               entries: int) -> None:
+def test_semantic_load_rebuild(benchmark: Any, scale_folder: Path, kind: str, entries: int) -> None:
     """Seconds to load a saved semantic cache: every prompt embedded, the graph built."""
     _, _, seconds = _build(kind, entries, scale_folder)
     benchmark.pedantic(lambda: None, rounds=1, warmup_rounds=0)
@@ -77,8 +76,9 @@ def test_semantic_load_rebuild(benchmark: Any, scale_folder: Path, kind: str,
 
 
 @pytest.mark.parametrize(("kind", "entries"), CASES)
-def test_semantic_lookup_at_scale(benchmark: Any, profile: Profile, scale_folder: Path,
-                                  kind: str, entries: int) -> None:
+def test_semantic_lookup_at_scale(
+    benchmark: Any, profile: Profile, scale_folder: Path, kind: str, entries: int
+) -> None:
     """Per-op time of a semantic lookup (targets: <= 2 ms at 100k and 1M entries)."""
     cache, queries, _ = _build(kind, entries, scale_folder)
     assert _index(cache).uses_graph(queries[0]) == (kind == "named")
@@ -88,8 +88,9 @@ def test_semantic_lookup_at_scale(benchmark: Any, profile: Profile, scale_folder
         for query in queries:
             get(query)
 
-    benchmark.pedantic(run, setup=collected(), rounds=profile.rounds(10, 3),
-                       warmup_rounds=profile.warmup(1))
+    benchmark.pedantic(
+        run, setup=collected(), rounds=profile.rounds(10, 3), warmup_rounds=profile.warmup(1)
+    )
     record_per_op(benchmark, len(queries))
 
 
@@ -108,21 +109,20 @@ def _agreement(index: SemanticIndex, queries: list[str]) -> tuple[float, int]:
 
 
 @pytest.mark.parametrize(("kind", "entries"), CASES)
-def test_semantic_recall_at_1(benchmark: Any, scale_folder: Path, kind: str,
-                              entries: int) -> None:
+def test_semantic_recall_at_1(benchmark: Any, scale_folder: Path, kind: str, entries: int) -> None:
     """Recall@1 of the lookup against the exact scan at the same threshold (target >= 0.99)."""
     cache, queries, _ = _build(kind, entries, scale_folder)
     results: list[tuple[float, int]] = []
-    benchmark.pedantic(lambda: results.append(_agreement(_index(cache), queries)), rounds=1,
-                       warmup_rounds=0)
+    benchmark.pedantic(
+        lambda: results.append(_agreement(_index(cache), queries)), rounds=1, warmup_rounds=0
+    )
     recall, hits = results[0]
     record_samples(benchmark, [recall], unit="ratio", better="higher")
     benchmark.extra_info["exact_hits"] = hits
     assert hits >= len(queries) // 2, "the workload must be answered by the exact scan"
 
 
-def test_semantic_graph_speedup_100k(benchmark: Any, profile: Profile,
-                                     scale_folder: Path) -> None:
+def test_semantic_graph_speedup_100k(benchmark: Any, profile: Profile, scale_folder: Path) -> None:
     """Exact scan time over graph time for the same lookups at 100k, side by side."""
     cache, queries, _ = _build("named", 100_000, scale_folder)
     index = _index(cache)
@@ -133,6 +133,7 @@ def test_semantic_graph_speedup_100k(benchmark: Any, profile: Profile,
         def run() -> None:
             for query, vector in zip(some, vectors, strict=True):
                 index.nearest(query, vector, exact=exact)
+
         return run
 
     ratios: list[float] = []

@@ -42,8 +42,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 def _load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
-    return run_open_loop(OpenLoopConfig(url=url, bodies=BODIES, rate=rate, duration_s=seconds,
-                                        connections=32 if rate is None else 64))
+    return run_open_loop(
+        OpenLoopConfig(
+            url=url,
+            bodies=BODIES,
+            rate=rate,
+            duration_s=seconds,
+            connections=32 if rate is None else 64,
+        )
+    )
 
 
 def _holds(report: OpenLoopReport, rate: float) -> bool:
@@ -51,8 +58,9 @@ def _holds(report: OpenLoopReport, rate: float) -> bool:
     return p99_ms <= SLO_MS and report.ok >= 0.97 * rate * STEP_S
 
 
-def test_serving_closed_loop_predict_over_noop(benchmark: Any, profile: Profile,
-                                               server: ServerProcess) -> None:
+def test_serving_closed_loop_predict_over_noop(
+    benchmark: Any, profile: Profile, server: ServerProcess
+) -> None:
     """Closed-loop /predict throughput over /noop's, alternating (the ceiling ratio)."""
     ratios: list[float] = []
 
@@ -66,8 +74,7 @@ def test_serving_closed_loop_predict_over_noop(benchmark: Any, profile: Profile,
     benchmark.extra_info["load_before"] = os.getloadavg()
 
 
-def test_serving_capacity_at_slo(benchmark: Any, profile: Profile,
-                                 server: ServerProcess) -> None:
+def test_serving_capacity_at_slo(benchmark: Any, profile: Profile, server: ServerProcess) -> None:
     """Capacity at corrected p99 <= 20 ms, /predict and its /noop ceiling (target 5,000/s)."""
     found: dict[str, list[float]] = {"predict": [], "noop": []}
 

@@ -75,5 +75,9 @@ def test_phase(benchmark: Any, profile: Profile, inputs: Inputs, phase: str) -> 
     benchmark.extra_info["phase"] = phase
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        benchmark.pedantic(call, setup=collected(), rounds=profile.rounds(ROUNDS[phase], 3),
-                           warmup_rounds=profile.warmup(2))
+        benchmark.pedantic(
+            call,
+            setup=collected(),
+            rounds=profile.rounds(ROUNDS[phase], 3),
+            warmup_rounds=profile.warmup(2),
+        )

@@ -27,16 +27,20 @@ CPU_VALIDATORS = 8
 
 
 def _sleepers(mode: str) -> ParallelValidator:
-    return ParallelValidator([sleep_validator(SLEEP_S) for _ in range(VALIDATORS)],
-                             mode=mode, max_workers=WORKERS)  # type: ignore[arg-type]
+    return ParallelValidator(
+        [sleep_validator(SLEEP_S) for _ in range(VALIDATORS)],
+        mode=mode,  # type: ignore[arg-type]
+        max_workers=WORKERS,
+    )
 
 
 @pytest.mark.parametrize("mode", ["serial", "threads"])
 def test_sleep_bound(benchmark: Any, profile: Profile, mode: str) -> None:
     """Time to run 8 validators that each wait 50 ms, serially or on 8 threads."""
     validator = _sleepers(mode)
-    report = benchmark.pedantic(validator.run, args=(0,), rounds=profile.rounds(8, 2),
-                                warmup_rounds=profile.warmup(1))
+    report = benchmark.pedantic(
+        validator.run, args=(0,), rounds=profile.rounds(8, 2), warmup_rounds=profile.warmup(1)
+    )
     assert report.ok
 
 
@@ -58,13 +62,13 @@ def test_threads_speedup_sleep_bound(benchmark: Any, profile: Profile) -> None:
 def cpu_pools() -> Iterator[dict[str, ParallelValidator]]:
     """Serial and process-pool validators over the CPU-bound set; pools closed at the end."""
     checks = [cpu_validator] * CPU_VALIDATORS
-    pools = {"serial": ParallelValidator(checks, mode="serial"),
-             "processes": ParallelValidator(checks, mode="processes",
-                                            max_workers=os.cpu_count() or 1),
-             # The same work as two calls, one per worker: two processes computing with
-             # as little transport as there can be, the machine's own ceiling.
-             "bare": ParallelValidator([cpu_validators_4] * 2, mode="processes",
-                                       max_workers=2)}
+    pools = {
+        "serial": ParallelValidator(checks, mode="serial"),
+        "processes": ParallelValidator(checks, mode="processes", max_workers=os.cpu_count() or 1),
+        # The same work as two calls, one per worker: two processes computing with
+        # as little transport as there can be, the machine's own ceiling.
+        "bare": ParallelValidator([cpu_validators_4] * 2, mode="processes", max_workers=2),
+    }
     pools["processes"].run(1)  # start the workers outside any timing
     pools["bare"].run(1)
     yield pools
@@ -73,16 +77,22 @@ def cpu_pools() -> Iterator[dict[str, ParallelValidator]]:
 
 
 @pytest.mark.parametrize("mode", ["serial", "processes"])
-def test_cpu_bound(benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator],
-                   mode: str) -> None:
+def test_cpu_bound(
+    benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator], mode: str
+) -> None:
     """Time to run 8 CPU-bound validators serially or on one process per core."""
-    report = benchmark.pedantic(cpu_pools[mode].run, args=(7,), rounds=profile.rounds(10, 2),
-                                warmup_rounds=profile.warmup(1))
+    report = benchmark.pedantic(
+        cpu_pools[mode].run,
+        args=(7,),
+        rounds=profile.rounds(10, 2),
+        warmup_rounds=profile.warmup(1),
+    )
     assert report.ok
 
 
-def test_processes_speedup_cpu_bound(benchmark: Any, profile: Profile,
-                                    cpu_pools: dict[str, ParallelValidator]) -> None:
+def test_processes_speedup_cpu_bound(
+    benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator]
+) -> None:
     """Speedup serial/processes on the CPU-bound set, side by side (ideal: the core count)."""
     serial, processes = cpu_pools["serial"], cpu_pools["processes"]
     ratios: list[float] = []
@@ -96,8 +106,9 @@ def test_processes_speedup_cpu_bound(benchmark: Any, profile: Profile,
     benchmark.extra_info["ideal"] = float(os.cpu_count() or 1)
 
 
-def test_processes_ceiling_cpu_bound(benchmark: Any, profile: Profile,
-                                     cpu_pools: dict[str, ParallelValidator]) -> None:
+def test_processes_ceiling_cpu_bound(
+    benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator]
+) -> None:
     """Serial over two bare worker processes doing the same work: what 2 cores give here.
 
     Measured alongside the pool (serial, pool, bare in turn, order rotating), so the

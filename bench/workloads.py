@@ -14,10 +14,26 @@ import numpy as np
 
 from perfcore.retraining.stream import Batch
 
-_TOPICS = ("invoice", "contract", "support ticket", "release note", "incident report",
-           "design review", "sales call", "survey answer", "bug report", "meeting")
-_ASKS = ("Summarise", "Classify the sentiment of", "Extract the action items from",
-         "Translate to French", "List the risks in", "Write a title for")
+_TOPICS = (
+    "invoice",
+    "contract",
+    "support ticket",
+    "release note",
+    "incident report",
+    "design review",
+    "sales call",
+    "survey answer",
+    "bug report",
+    "meeting",
+)
+_ASKS = (
+    "Summarise",
+    "Classify the sentiment of",
+    "Extract the action items from",
+    "Translate to French",
+    "List the risks in",
+    "Write a title for",
+)
 
 
 def prompts(n: int, seed: int = 0) -> list[str]:
@@ -27,13 +43,35 @@ def prompts(n: int, seed: int = 0) -> list[str]:
     for i in range(n):
         ask = _ASKS[int(rng.integers(len(_ASKS)))]
         topic = _TOPICS[int(rng.integers(len(_TOPICS)))]
-        out.append(f"{ask} the {topic} number {i} filed by team {int(rng.integers(1, 60))}, "
-                   f"keeping the answer short and factual.")
+        out.append(
+            f"{ask} the {topic} number {i} filed by team {int(rng.integers(1, 60))}, "
+            f"keeping the answer short and factual."
+        )
     return out
 
 
-_SYLLABLES = ("ka", "lo", "mi", "ren", "tu", "sa", "vel", "no", "dri", "pa", "zen", "qua", "bo",
-              "li", "fer", "go", "ha", "jun", "ox", "wy")
+_SYLLABLES = (
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tu",
+    "sa",
+    "vel",
+    "no",
+    "dri",
+    "pa",
+    "zen",
+    "qua",
+    "bo",
+    "li",
+    "fer",
+    "go",
+    "ha",
+    "jun",
+    "ox",
+    "wy",
+)
 
 
 def named_prompts(n: int, seed: int = 0) -> list[str]:
@@ -46,7 +84,7 @@ def named_prompts(n: int, seed: int = 0) -> list[str]:
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        name = "".join(_SYLLABLES[(i // 20 ** k) % 20] for k in range(5))
+        name = "".join(_SYLLABLES[(i // 20**k) % 20] for k in range(5))
         ask = _ASKS[int(rng.integers(len(_ASKS)))]
         topic = _TOPICS[int(rng.integers(len(_TOPICS)))]
         out.append(f"{ask} the {topic} called {name}, keeping the answer short and factual.")
@@ -63,8 +101,9 @@ def reworded(prompt: str) -> str:
     return "  " + prompt.upper().replace(",", " ;").rstrip(".") + " ?"
 
 
-def repeated_prompt_stream(requests: int, distinct: int, *, seed: int = 0,
-                           zipf_s: float = 1.1, reworded_share: float = 0.3) -> list[str]:
+def repeated_prompt_stream(
+    requests: int, distinct: int, *, seed: int = 0, zipf_s: float = 1.1, reworded_share: float = 0.3
+) -> list[str]:
     """A request stream: Zipf-popular questions, a share of them reworded."""
     rng = np.random.default_rng(seed)
     pool = prompts(distinct, seed)
@@ -141,8 +180,7 @@ def mixed_validators() -> list[Callable[[object], bool]]:
     Each computation takes about as long as a wait (30 ms on the reference machine),
     so half the serial time is waiting and half is computing.
     """
-    return [sleep_validator(0.03) for _ in range(4)] + [busy_validator(650_000)
-                                                          for _ in range(4)]
+    return [sleep_validator(0.03) for _ in range(4)] + [busy_validator(650_000) for _ in range(4)]
 
 
 def stream_events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
@@ -151,6 +189,8 @@ def stream_events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
     for b in batches:
         if b.features is None:
             raise ValueError("the stream was generated without features")
-        out += [(int(p), int(y), [float(v) for v in x])
-                for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)]
+        out += [
+            (int(p), int(y), [float(v) for v in x])
+            for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)
+        ]
     return out

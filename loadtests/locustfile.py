@@ -73,9 +73,12 @@ class _Workload:
 
     def __init__(self, n_features: int, seed: int) -> None:
         rng = random.Random(seed)
-        self.bodies = [json.dumps({"features": [round(rng.gauss(0, 1), 4)
-                                                for _ in range(n_features)]}).encode()
-                       for _ in range(POOL_SIZE)]
+        self.bodies = [
+            json.dumps(
+                {"features": [round(rng.gauss(0, 1), 4) for _ in range(n_features)]}
+            ).encode()
+            for _ in range(POOL_SIZE)
+        ]
         # Cumulative weights: choices() then bisects instead of summing 512 weights per call.
         self.cum_weights = list(itertools.accumulate(1.0 / (k + 1) for k in range(POOL_SIZE)))
         self.rng = random.Random(seed + 1)
@@ -96,8 +99,11 @@ class _PredictUser(FastHttpUser):
     def post(self, body: bytes) -> Any:
         # locust annotates data as str or dict; geventhttpclient sends bytes as they are,
         # which spares encoding each body again.
-        return self.client.post("/predict", data=body,  # type: ignore[arg-type]
-                                headers=_HEADERS)
+        return self.client.post(
+            "/predict",
+            data=body,  # type: ignore[arg-type]
+            headers=_HEADERS,
+        )
 
 
 class LocalUser(_PredictUser):
@@ -131,8 +137,13 @@ class CachedCloudUser(_PredictUser):
         hit = self.cache.get(key)
         if hit is not None:
             self.environment.events.request.fire(
-                request_type="CACHE", name="/predict", response_length=len(hit),
-                response_time=(time.perf_counter() - start) * 1000, exception=None, context={})
+                request_type="CACHE",
+                name="/predict",
+                response_length=len(hit),
+                response_time=(time.perf_counter() - start) * 1000,
+                exception=None,
+                context={},
+            )
             return
         reply = self.post(body)
         if reply.status_code == 200 and reply.text:
@@ -184,6 +195,7 @@ _Listener = TypeVar("_Listener", bound=Callable[..., None])
 
 def _listener(hook: EventHook) -> Callable[[_Listener], _Listener]:
     """``@hook.add_listener`` with its type kept (locust leaves add_listener unannotated)."""
+
     def register(fn: _Listener) -> _Listener:
         hook.add_listener(fn)  # type: ignore[no-untyped-call]
         return fn

@@ -26,8 +26,14 @@ from typing import IO, Any
 from perfcore._jsonio import dumps_strict
 from perfcore.errors import InputError
 
-__all__ = ["STALE_AFTER_S", "atomic_open", "atomic_write_bytes", "atomic_write_json",
-           "atomic_write_text", "remove_stale_temps"]
+__all__ = [
+    "STALE_AFTER_S",
+    "atomic_open",
+    "atomic_write_bytes",
+    "atomic_write_json",
+    "atomic_write_text",
+    "remove_stale_temps",
+]
 
 # Long enough that no live writer's temporary file is ever taken for debris.
 STALE_AFTER_S = 3600.0
@@ -38,8 +44,13 @@ _SWEEP_EVERY_S = 600.0
 _NAME_KEPT = 200
 _OURS = re.compile(r"\.(?P<name>.{1,200})\.perfcore-[0-9a-f]{12}\.tmp", re.DOTALL)
 _MKSTEMP = re.compile(r"\.(?P<name>.{1,200})\.[a-z0-9_]{8}\.tmp", re.DOTALL)
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) \
+_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_CLOEXEC", 0)
     | getattr(os, "O_NOFOLLOW", 0)
+)
 _swept: dict[str, float] = {}
 
 
@@ -88,8 +99,12 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
         raise
 
 
-def remove_stale_temps(directory: str | os.PathLike[str], *,
-                       older_than_s: float = STALE_AFTER_S, now: float | None = None) -> int:
+def remove_stale_temps(
+    directory: str | os.PathLike[str],
+    *,
+    older_than_s: float = STALE_AFTER_S,
+    now: float | None = None,
+) -> int:
     """Delete perfcore's leftover temporary files in ``directory`` older than ``older_than_s``.
 
     Returns how many were removed; an unreadable directory removes nothing.

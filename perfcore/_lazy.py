@@ -14,8 +14,9 @@ from typing import Any
 __all__ = ["lazy_attributes"]
 
 
-def lazy_attributes(package: str, names: Mapping[str, str],
-                    namespace: dict[str, Any]) -> Callable[[str], Any]:
+def lazy_attributes(
+    package: str, names: Mapping[str, str], namespace: dict[str, Any]
+) -> Callable[[str], Any]:
     """A module ``__getattr__`` for ``package``: ``names`` maps a public name to the
     module defining it; a resolved name is cached in ``namespace`` (the package's
     globals), so it is looked up once."""

@@ -30,5 +30,7 @@ def safe_name(name: object, what: str, error: type[PerfcoreError] = InputError) 
     if is_safe_name(name):
         return str(name)
     shown = repr(name) if not isinstance(name, str) or len(name) <= 40 else repr(name[:40] + "…")
-    raise error(f"{what} {shown} cannot name a file or folder: use 1-{MAX_NAME} letters, "
-                "digits, '_', '.' or '-', not starting with '.' or '-'")
+    raise error(
+        f"{what} {shown} cannot name a file or folder: use 1-{MAX_NAME} letters, "
+        "digits, '_', '.' or '-', not starting with '.' or '-'"
+    )

@@ -41,12 +41,19 @@ class _Version(argparse.Action):
     def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
         super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
         from perfcore._version import package_version
 
         print(f"perfcore {package_version()}")
         parser.exit()
+
+
 # A bug in perfcore, not a verdict and not the user's input: distinct from both (docs/errors.md).
 EXIT_INTERNAL = 3
 DEBUG_ENV = "PERFCORE_DEBUG"
@@ -61,8 +68,11 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand module under perfcore/_cli registered."""
-    parser = _Parser(prog="perfcore", description="Benchmark and load-test ML systems, "
-                     "judge the numbers against baselines, and report.")
+    parser = _Parser(
+        prog="perfcore",
+        description="Benchmark and load-test ML systems, "
+        "judge the numbers against baselines, and report.",
+    )
     parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     # The command modules are the public .py files of _cli/ (a directory listing, not
@@ -80,8 +90,12 @@ def _one_line(text: object) -> str:
 
 
 def _show_warning(  # noqa: PLR0917 -- the signature warnings.showwarning has
-    message: Warning | str, category: type[Warning], filename: str, lineno: int,
-    file: TextIO | None = None, line: str | None = None,
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
 ) -> None:
     print(f"perfcore: warning: {_one_line(message)}", file=file or sys.stderr)
 
@@ -124,12 +138,14 @@ def _call(handler: object, args: argparse.Namespace) -> int:
     except OSError as exc:
         # The environment refused: permissions, a full disk, a vanished file.
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"perfcore: error: {_one_line(where + (exc.strerror or str(exc)))}",
-              file=sys.stderr)
+        print(f"perfcore: error: {_one_line(where + (exc.strerror or str(exc)))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:  # the last line of defence, see docs/errors.md
         if _debug():
             traceback.print_exc()
-        print(f"perfcore: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
-              f"perfcore; run with {DEBUG_ENV}=1 for the traceback)", file=sys.stderr)
+        print(
+            f"perfcore: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
+            f"perfcore; run with {DEBUG_ENV}=1 for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -133,9 +133,18 @@ def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
     # Node ids alone when given (the confirmation stage): with the folder beside them
     # pytest would run the whole suite again and the named benchmarks twice.
     targets = list(job.nodes) if job.nodes else [str(job.bench_dir)]
-    argv = [sys.executable, "-m", "pytest", *targets, "--benchmark-only",
-            f"--benchmark-json={json_path}", "-p", "no:cacheprovider", "-v",
-            "--benchmark-columns=median,iqr,rounds"]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *targets,
+        "--benchmark-only",
+        f"--benchmark-json={json_path}",
+        "-p",
+        "no:cacheprovider",
+        "-v",
+        "--benchmark-columns=median,iqr,rounds",
+    ]
     if job.quick:
         argv.append("--quick")
     return [*argv, *job.pytest_args]
@@ -158,10 +167,19 @@ def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet
         tag = "" if passes == 1 else f"pass {i}/{passes} "
         # Its own session, ended as a group: a signal to perfcore alone must not leave the
         # suite (or a pool it started) running.
-        with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-            argv, cwd=job.settings.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, bufsize=1, env=env, start_new_session=True,
-        ) as child:
+        with (
+            log_path.open("w", encoding="utf-8") as log,
+            subprocess.Popen(
+                argv,
+                cwd=job.settings.root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
+                env=env,
+                start_new_session=True,
+            ) as child,
+        ):
             try:
                 assert child.stdout is not None
                 for line in child.stdout:
@@ -183,8 +201,10 @@ def _report_test_line(line: str, progress: Progress, tag: str = "") -> None:
     if "::" in text and text.endswith("%]"):
         name, _, rest = text.partition(" ")
         status, _, percent = rest.rpartition("[")
-        progress(f"benchmarks {tag}{percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
-                 f"{status.strip()}")
+        progress(
+            f"benchmarks {tag}{percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
+            f"{status.strip()}"
+        )
 
 
 def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
@@ -193,17 +213,21 @@ def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
     from perfcore.load.results import to_result_set
 
     settings = LoadSettings(
-        targets=("local", "cloud"), users=8, duration_s=4.0 if job.quick else 10.0,
+        targets=("local", "cloud"),
+        users=8,
+        duration_s=4.0 if job.quick else 10.0,
         workdir=out / "load",
-        model_dir=str(job.settings.resolve(job.settings.model_store) / "current"))
+        model_dir=str(job.settings.resolve(job.settings.model_store) / "current"),
+    )
     report = run_load(settings, progress=_every(2.0, lambda m: progress(f"load: {m}")))
     if report.problems:
         raise ServiceError("the load test failed: " + "; ".join(report.problems))
     return to_result_set(report.measurements)
 
 
-def _every(seconds: float, show: Callable[[str], None],
-           clock: Callable[[], float] = time.monotonic) -> Callable[[str], None]:
+def _every(
+    seconds: float, show: Callable[[str], None], clock: Callable[[], float] = time.monotonic
+) -> Callable[[str], None]:
     """``show`` at most once per ``seconds`` (the load test reports four times a second)."""
     last = [-float("inf")]
 
@@ -225,8 +249,9 @@ class Stages:
     render: Callable[..., object] = field(default=render_report)
 
 
-def _baseline(job: JobSettings, current: ResultSet,
-              progress: Progress) -> tuple[ResultSet | None, bool]:
+def _baseline(
+    job: JobSettings, current: ResultSet, progress: Progress
+) -> tuple[ResultSet | None, bool]:
     """This machine's baseline (None when there is none) and whether ``current`` became it."""
     store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
     machine = current.run.machine
@@ -235,23 +260,31 @@ def _baseline(job: JobSettings, current: ResultSet,
             progress(f"baseline: none for machine {machine.id}; a partial run is not recorded")
             return None, False
         path = store.save(current)
-        progress(f"baseline: none for machine {machine.id} ({machine.cpu}); "
-                 f"recorded this run as its first baseline: {path}")
+        progress(
+            f"baseline: none for machine {machine.id} ({machine.cpu}); "
+            f"recorded this run as its first baseline: {path}"
+        )
         return None, True
     baseline = store.load(machine.id)
     if job.partial or not job.load:
         # A run is judged on what it measured, not on what it was told to skip.
         measured = current.by_id()
-        kept = tuple(r for r in baseline.results if r.id in measured
-                     or not (job.partial or r.id.startswith("load.")))
+        kept = tuple(
+            r
+            for r in baseline.results
+            if r.id in measured or not (job.partial or r.id.startswith("load."))
+        )
         baseline = ResultSet(run=baseline.run, results=kept)
-    progress(f"baseline: machine {machine.id}, recorded {baseline.run.created} "
-             f"at {baseline.run.commit.id[:10] or 'no commit'}")
+    progress(
+        f"baseline: machine {machine.id}, recorded {baseline.run.created} "
+        f"at {baseline.run.commit.id[:10] or 'no commit'}"
+    )
     return baseline, False
 
 
-def _judge(job: JobSettings, current: ResultSet, baseline: ResultSet | None,
-           recorded: bool) -> tuple[SuiteComparison, GateDecision]:
+def _judge(
+    job: JobSettings, current: ResultSet, baseline: ResultSet | None, recorded: bool
+) -> tuple[SuiteComparison, GateDecision]:
     if baseline is None:  # nothing to judge: every result is new
         empty = ResultSet(run=current.run, results=())
         suite = compare_suites(empty, current, settings=job.settings)
@@ -273,9 +306,15 @@ def _judging(job: JobSettings, current: ResultSet) -> JudgeSettings:
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(noise))
 
 
-def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, GateDecision],
-             sides: tuple[ResultSet, ResultSet], *, out: Path,
-             progress: Progress) -> tuple[SuiteComparison, GateDecision]:
+def _confirm(
+    job: JobSettings,
+    stages: Stages,
+    judged: tuple[SuiteComparison, GateDecision],
+    sides: tuple[ResultSet, ResultSet],
+    *,
+    out: Path,
+    progress: Progress,
+) -> tuple[SuiteComparison, GateDecision]:
     """The second stage: re-run what looks slower, decide on both runs together.
 
     A benchmark slower than its threshold at a loose level (:func:`screen_regressions`)
@@ -288,16 +327,19 @@ def _confirm(job: JobSettings, stages: Stages, judged: tuple[SuiteComparison, Ga
     baseline, current = sides
     measured = current.by_id()
     screened = screen_regressions(suite)
-    nodes = sorted({str(measured[i].extra["node"]) for i in screened
-                    if measured[i].extra.get("node")})
+    nodes = sorted(
+        {str(measured[i].extra["node"]) for i in screened if measured[i].extra.get("node")}
+    )
     if not nodes:
         return suite, decision
     first = len(suite.regressions())
     busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
     if busy:
         _wait_for_quiet(busy, progress)
-    progress(f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
-             f"({first} regressed on this run alone) to decide on two runs")
+    progress(
+        f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
+        f"({first} regressed on this run alone) to decide on two runs"
+    )
     (out / "confirm").mkdir(exist_ok=True)
     again = stages.benchmarks(replace(job, nodes=tuple(nodes)), out / "confirm", progress)
     progress(f"confirm: {len(again.results)} result(s) re-measured")
@@ -312,11 +354,15 @@ def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
     from perfcore.instrument.disturbance import wait_for_quiet
 
     load = max(c.foreign_cores or 0.0 for c in busy)
-    progress(f"confirm: {len(busy)} result(s) timed while other processes used {load:.2f} "
-             f"cores; waiting up to {QUIET_WAIT_S:.0f} s for the machine to quiet")
+    progress(
+        f"confirm: {len(busy)} result(s) timed while other processes used {load:.2f} "
+        f"cores; waiting up to {QUIET_WAIT_S:.0f} s for the machine to quiet"
+    )
     quiet, now = wait_for_quiet(BUSY_CORES, QUIET_WAIT_S)
-    progress(f"confirm: machine {'quiet' if quiet else 'still busy'} ({now:.2f} cores used by "
-             "other processes)")
+    progress(
+        f"confirm: machine {'quiet' if quiet else 'still busy'} ({now:.2f} cores used by "
+        "other processes)"
+    )
 
 
 def _read_claims(job: JobSettings) -> tuple[Claim, ...]:
@@ -339,8 +385,10 @@ def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) ->
     mode = "quick" if job.quick else "full"
     passes = job.pass_count
     where = out / "bench.json" if passes == 1 else out / "bench-<pass>.json"
-    progress(f"benchmarks: running the pytest-benchmark suite ({mode}, {passes} "
-             f"pass{'es' if passes > 1 else ''}) -> {where}")
+    progress(
+        f"benchmarks: running the pytest-benchmark suite ({mode}, {passes} "
+        f"pass{'es' if passes > 1 else ''}) -> {where}"
+    )
     bench = stages.benchmarks(job, out, progress)
     progress(f"benchmarks: {len(bench.results)} results")
     parts = [bench]
@@ -358,8 +406,9 @@ def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) ->
     return current
 
 
-def run_main_job(job: JobSettings, *, stages: Stages | None = None,
-                 stream: TextIO | None = None) -> JobOutcome:
+def run_main_job(
+    job: JobSettings, *, stages: Stages | None = None, stream: TextIO | None = None
+) -> JobOutcome:
     """Measure, judge against the stored baseline, record history, render the report."""
     stages = stages or Stages()
     progress = Progress(stream or sys.stderr)
@@ -372,8 +421,9 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     if baseline is not None and job.confirm and decision.exit_code != 2:
         # (a refused comparison -- the machine's speed changed -- is not re-measured:
         # a re-run minutes later meets the same machine)
-        suite, decision = _confirm(job, stages, (suite, decision), (baseline, current),
-                                   out=out, progress=progress)
+        suite, decision = _confirm(
+            job, stages, (suite, decision), (baseline, current), out=out, progress=progress
+        )
     history_root = job.settings.resolve(job.history_dir)
     past = load_history(history_root, current.run.machine.id)
     if not job.partial:
@@ -382,13 +432,24 @@ def run_main_job(job: JobSettings, *, stages: Stages | None = None,
     claims = judge_claims(claim_specs, current.by_id())
     progress(f"verdicts: {counts_text(suite)}; claims: {claims_text(claims)}")
     data = build_report_data(
-        suite, current=current, baseline=baseline, decision=decision, history=runs,
+        suite,
+        current=current,
+        baseline=baseline,
+        decision=decision,
+        history=runs,
         change_points=history_change_points(runs, [r.id for r in current.results]),
-        claims=claims, asv_site=job.settings.resolve(ASV_SITE))
+        claims=claims,
+        asv_site=job.settings.resolve(ASV_SITE),
+    )
     stages.render(data, out)
     report = out / "index.html"
     progress(f"report: {report}")
     line = verdict_line(decision, suite, recorded, report, progress.elapsed())
-    return JobOutcome(exit_code=decision.exit_code, verdict_line=line, report=report,
-                      results=out / "results.json", first_baseline=recorded,
-                      decision=decision)
+    return JobOutcome(
+        exit_code=decision.exit_code,
+        verdict_line=line,
+        report=report,
+        results=out / "results.json",
+        first_baseline=recorded,
+        decision=decision,
+    )

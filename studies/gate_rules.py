@@ -61,7 +61,8 @@ class Context:
     blocks: tuple[Sides, ...] = ()
     mann_whitney: bool = True
     priors: dict[Sides, dict[str, tuple[float, float]]] = field(
-        default_factory=dict, compare=False, repr=False)
+        default_factory=dict, compare=False, repr=False
+    )
 
 
 # A rule flags the ids it calls regressed; None: its gate refused the comparison (exit 2,
@@ -76,8 +77,9 @@ def _bad_values(result: Result) -> list[float]:
     return list(result.samples) if result.better == "lower" else [1 / s for s in result.samples]
 
 
-def rule_pytest_benchmark(_ctx: Context, base: ResultSet, curr: ResultSet,
-                          ids: Sequence[str], _noise: Noise) -> set[str]:
+def rule_pytest_benchmark(
+    _ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], _noise: Noise
+) -> set[str]:
     """pytest-benchmark's ``median:5%`` compare-fail check, per benchmark."""
     b, c = base.by_id(), curr.by_id()
     flagged = set()
@@ -89,8 +91,9 @@ def rule_pytest_benchmark(_ctx: Context, base: ResultSet, curr: ResultSet,
     return flagged
 
 
-def rule_asv(_ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
-             _noise: Noise) -> set[str]:
+def rule_asv(
+    _ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], _noise: Noise
+) -> set[str]:
     """``asv compare --factor 1.1``: asv's own check, fed asv's own statistics."""
     from asv.commands.compare import _is_result_better
     from asv_runner.statistics import compute_stats
@@ -106,19 +109,29 @@ def rule_asv(_ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str]
     return flagged
 
 
-def _judge(ctx: Context, base: ResultSet, curr: ResultSet, noise: Noise,
-           family: int | None = None) -> SuiteComparison:
+def _judge(
+    ctx: Context, base: ResultSet, curr: ResultSet, noise: Noise, family: int | None = None
+) -> SuiteComparison:
     """perfcore's verdicts, with the SD's degrees of freedom as the gate reads them from
     noise.json (the runs it was learnt from, less one)."""
     df = {rid: float(noise.runs - 1) for rid in noise.sd} if noise.sd else None
-    return compare_suites(base, curr, settings=ctx.settings, between_run_sd=noise.sd or None,
-                          between_run_df=df, paired=noise.paired,
-                          paired_prior=noise.paired_prior, pair_guard=noise.guard,
-                          family_size=family, mann_whitney=ctx.mann_whitney)
+    return compare_suites(
+        base,
+        curr,
+        settings=ctx.settings,
+        between_run_sd=noise.sd or None,
+        between_run_df=df,
+        paired=noise.paired,
+        paired_prior=noise.paired_prior,
+        pair_guard=noise.guard,
+        family_size=family,
+        mann_whitney=ctx.mann_whitney,
+    )
 
 
-def rule_perfcore(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                  noise: Noise) -> set[str]:
+def rule_perfcore(
+    ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], noise: Noise
+) -> set[str]:
     """perfcore's gate rule."""
     return {c.id for c in _judge(ctx, base, curr, noise).regressions()}
 
@@ -126,22 +139,26 @@ def rule_perfcore(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[
 def _split(merged: ResultSet) -> tuple[ResultSet, ResultSet]:
     """A current side merged from (run, re-run): the two runs apart. Each run holds
     half of the round labels (one per pass), the run's first half first."""
+
     def part(r: Result, second: bool) -> Result:
         labels = r.extra["rounds"]
         order = sorted(set(labels))
-        mine = set(order[len(order) // 2:] if second else order[: len(order) // 2])
+        mine = set(order[len(order) // 2 :] if second else order[: len(order) // 2])
         kept = [(x, g) for x, g in zip(r.samples, labels, strict=True) if g in mine]
         extra = {k: v for k, v in r.extra.items() if k != "rounds"}
         if len(mine) > 1:
             extra["rounds"] = [g for _, g in kept]
         return replace(r, samples=tuple(x for x, _ in kept), extra=extra)
 
-    return (ResultSet(run=merged.run, results=tuple(part(r, False) for r in merged.results)),
-            ResultSet(run=merged.run, results=tuple(part(r, True) for r in merged.results)))
+    return (
+        ResultSet(run=merged.run, results=tuple(part(r, False) for r in merged.results)),
+        ResultSet(run=merged.run, results=tuple(part(r, True) for r in merged.results)),
+    )
 
 
-def rule_perfcore_first(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                        noise: Noise) -> set[str]:
+def rule_perfcore_first(
+    ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], noise: Noise
+) -> set[str]:
     """perfcore's rule on the first run alone (what the re-run is compared with)."""
     return rule_perfcore(ctx, base, _split(curr)[0], ids, noise)
 
@@ -158,14 +175,16 @@ def _two_stage(ctx: Context, base: ResultSet, curr: ResultSet, noise: Noise) -> 
     return decide_with_rerun(judge(base, first), (base, first), again, judge)
 
 
-def rule_perfcore_confirmed(ctx: Context, base: ResultSet, curr: ResultSet,
-                            ids: Sequence[str], noise: Noise) -> set[str]:
+def rule_perfcore_confirmed(
+    ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], noise: Noise
+) -> set[str]:
     """The two stages without the machine-shift guard."""
     return {c.id for c in _two_stage(ctx, base, curr, noise).regressions()}
 
 
-def rule_perfcore_guarded(ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str],
-                          noise: Noise) -> set[str] | None:
+def rule_perfcore_guarded(
+    ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], noise: Noise
+) -> set[str] | None:
     """The two stages with the gate's machine-shift guard: where the timed results moved
     together, the gate refuses (exit 2, None here) instead of failing."""
     suite = _two_stage(ctx, base, curr, noise)
@@ -174,8 +193,9 @@ def rule_perfcore_guarded(ctx: Context, base: ResultSet, curr: ResultSet, ids: S
     return {c.id for c in suite.regressions()}
 
 
-def rule_perfcore_both_flag(ctx: Context, base: ResultSet, curr: ResultSet,
-                            ids: Sequence[str], noise: Noise) -> set[str]:
+def rule_perfcore_both_flag(
+    ctx: Context, base: ResultSet, curr: ResultSet, ids: Sequence[str], noise: Noise
+) -> set[str]:
     """The previous confirmation (until 2026-11-24): regressed on the first run and
     regressed again on the re-run alone, each at the family-wise level."""
     first, again = _split(curr)
@@ -198,8 +218,9 @@ def leave_out(logs: np.ndarray, judged: Sequence[int], ids: Sequence[str]) -> No
     return Noise({rid: float(v) for rid, v in zip(ids, sd, strict=True)}, len(keep))
 
 
-def learnt_prior(ctx: Context, runs: Sequence[ResultSet], window: Sides,
-                 ids: Sequence[str]) -> dict[str, tuple[float, float]]:
+def learnt_prior(
+    ctx: Context, runs: Sequence[ResultSet], window: Sides, ids: Sequence[str]
+) -> dict[str, tuple[float, float]]:
     """What ``gate --against`` learns from earlier gates: per id, the pooled variance
     (and df) of per-round differences over every gate run (``ctx.blocks``: the rounds of
     one ``gate --against``) that shares no run with the judged ``window``."""
@@ -208,8 +229,9 @@ def learnt_prior(ctx: Context, runs: Sequence[ResultSet], window: Sides,
         pool: dict[str, tuple[float, float]] = {}
         for a, b in ctx.blocks:
             if not mine & (set(a) | set(b)):
-                pool = pool_spread(pool, paired_spread(side(runs, a), side(runs, b)),
-                                   max_df=math.inf)
+                pool = pool_spread(
+                    pool, paired_spread(side(runs, a), side(runs, b)), max_df=math.inf
+                )
         ctx.priors[window] = {rid: pool[rid] for rid in ids if rid in pool}
     return ctx.priors[window]
 
@@ -225,8 +247,7 @@ def slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
         f = (1 + s) if r.better == "lower" else 1 / (1 + s)
         return replace(r, samples=tuple(x * f for x in r.samples))
 
-    return ResultSet(run=run.run,
-                     results=tuple(slow(r) if r.id == rid else r for r in run.results))
+    return ResultSet(run=run.run, results=tuple(slow(r) if r.id == rid else r for r in run.results))
 
 
 # Each rule with where its noise comes from: "" the gate's default, "leave-pair-out" every
@@ -235,7 +256,8 @@ def slowed(run: ResultSet, rid: str, s: float) -> ResultSet:
 
 
 REFERENCE_RULES: dict[str, tuple[Rule, str]] = {
-    "perfcore": (rule_perfcore, ""), "perfcore+noise": (rule_perfcore, "leave-pair-out"),
+    "perfcore": (rule_perfcore, ""),
+    "perfcore+noise": (rule_perfcore, "leave-pair-out"),
     "pytest-benchmark median:5%": (rule_pytest_benchmark, ""),
     "asv 1.1x p<0.002": (rule_asv, ""),
 }
@@ -245,8 +267,7 @@ CONFIRM_RULES: dict[str, tuple[Rule, str]] = {
     "perfcore (calibrated baseline), one run": (rule_perfcore_first, "baseline"),
     "previous confirmation: both runs regressed": (rule_perfcore_both_flag, "baseline"),
     "perfcore run: screen, then both runs together": (rule_perfcore_confirmed, "baseline"),
-    "same, with the machine-shift guard (perfcore run now)": (rule_perfcore_guarded,
-                                                              "baseline"),
+    "same, with the machine-shift guard (perfcore run now)": (rule_perfcore_guarded, "baseline"),
 }
 
 

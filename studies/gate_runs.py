@@ -65,10 +65,13 @@ def read_gate_dirs(dirs: Sequence[Path], *, plain_medians: bool = False) -> Gate
         i = 0
         while (folder / f"A-{i:02d}.json").is_file() and (folder / f"B-{i:02d}.json").is_file():
             first, second = ("A", "B") if i % 2 == 0 else ("B", "A")
-            runs += [mark(read_run(folder / f"{first}-{i:02d}.json")),
-                     mark(read_run(folder / f"{second}-{i:02d}.json"))]
-            a, b = (len(runs) - 2, len(runs) - 1) if first == "A" else (len(runs) - 1,
-                                                                          len(runs) - 2)
+            runs += [
+                mark(read_run(folder / f"{first}-{i:02d}.json")),
+                mark(read_run(folder / f"{second}-{i:02d}.json")),
+            ]
+            a, b = (
+                (len(runs) - 2, len(runs) - 1) if first == "A" else (len(runs) - 1, len(runs) - 2)
+            )
             pairs.append((a, b))
             i += 1
         mine = pairs[first_pair:]
@@ -77,16 +80,18 @@ def read_gate_dirs(dirs: Sequence[Path], *, plain_medians: bool = False) -> Gate
     return GateRuns(runs, pairs, tuple(blocks))
 
 
-def interleaved_windows(pairs: Sequence[tuple[int, int]], rounds: int,
-                        stride: int) -> list[Sides]:
+def interleaved_windows(pairs: Sequence[tuple[int, int]], rounds: int, stride: int) -> list[Sides]:
     """Windows of ``rounds`` consecutive rounds, every ``stride`` rounds: each is one A/A
     gate (A: the runs at REF's position, B: the working tree's)."""
-    return [(tuple(a for a, _ in pairs[s:s + rounds]), tuple(b for _, b in pairs[s:s + rounds]))
-            for s in range(0, len(pairs) - rounds + 1, stride)]
+    return [
+        (tuple(a for a, _ in pairs[s : s + rounds]), tuple(b for _, b in pairs[s : s + rounds]))
+        for s in range(0, len(pairs) - rounds + 1, stride)
+    ]
 
 
-def baseline_draws(k: int, base_runs: int, draws: int, rng: np.random.Generator,
-                   confirm: bool = False) -> list[Sides]:
+def baseline_draws(
+    k: int, base_runs: int, draws: int, rng: np.random.Generator, confirm: bool = False
+) -> list[Sides]:
     """The production layout: a baseline of ``base_runs`` runs against one other run
     (and, with ``confirm``, a third run that re-measures what the second flagged)."""
     extra = 2 if confirm else 1
@@ -117,8 +122,9 @@ def side_pairs(k: int, per_side: int, draws: int, rng: np.random.Generator) -> l
     return out
 
 
-def group_passes(runs: Sequence[ResultSet], passes: int) -> tuple[list[ResultSet],
-                                                                   list[tuple[int, ...]]]:
+def group_passes(
+    runs: Sequence[ResultSet], passes: int
+) -> tuple[list[ResultSet], list[tuple[int, ...]]]:
     """Consecutive runs, ``passes`` at a time, merged into runs of that many passes
     (what ``perfcore run --passes`` records), and the single runs each is made of."""
     members = [tuple(range(i, i + passes)) for i in range(0, len(runs) - passes + 1, passes)]
@@ -149,8 +155,13 @@ def synthetic_runs(k: int, seed: int, n_bench: int = 8, n_samples: int = 30) -> 
     for run in range(k):
         level = np.exp(rng.normal(0, drift))
         results = tuple(
-            Result(id=f"synthetic.g{b % 3}.b{b}", unit="s", better="lower",
-                   samples=tuple(level[b] * 1e-3 * np.exp(rng.normal(0, cvs[b], n_samples))))
-            for b in range(n_bench))
+            Result(
+                id=f"synthetic.g{b % 3}.b{b}",
+                unit="s",
+                better="lower",
+                samples=tuple(level[b] * 1e-3 * np.exp(rng.normal(0, cvs[b], n_samples))),
+            )
+            for b in range(n_bench)
+        )
         runs.append(ResultSet(run=RunInfo(created=f"run-{run}", machine=machine), results=results))
     return runs

@@ -89,11 +89,19 @@ from studies.gate_tables import Tally, render
 SLOWDOWNS = (0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
 
 
-def study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
-          rules: Mapping[str, tuple[Rule, str]], slowdowns: Sequence[float], *,
-          comparisons: Sequence[Sides], power_pairs: int | None,
-          rng: np.random.Generator, singles: Sequence[ResultSet] = (),
-          members: Sequence[tuple[int, ...]] = ()) -> dict[str, Tally]:
+def study(
+    ctx: Context,
+    runs: Sequence[ResultSet],
+    ids: Sequence[str],
+    rules: Mapping[str, tuple[Rule, str]],
+    slowdowns: Sequence[float],
+    *,
+    comparisons: Sequence[Sides],
+    power_pairs: int | None,
+    rng: np.random.Generator,
+    singles: Sequence[ResultSet] = (),
+    members: Sequence[tuple[int, ...]] = (),
+) -> dict[str, Tally]:
     """Run every rule over every no-change comparison (false alarms) and injections (power).
 
     ``singles``/``members``: ``runs`` are made of passes (``members[i]`` the indices in
@@ -101,16 +109,21 @@ def study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
     the single runs of the baseline's runs, as ``perfcore calibrate`` learns it.
     """
     logs = log_medians(singles or runs, ids)
-    chosen = set(range(len(comparisons))) if power_pairs is None or power_pairs >= len(
-        comparisons) else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
+    chosen = (
+        set(range(len(comparisons)))
+        if power_pairs is None or power_pairs >= len(comparisons)
+        else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
+    )
     tallies = {name: Tally() for name in rules}
     for n, (a, b) in enumerate(comparisons):
         base, curr = side(runs, a), side(runs, b)
         for name, (rule, mode) in rules.items():
             if mode.startswith("paired"):
-                noise = Noise(paired=True, guard=mode.rpartition(":")[2] or "spread",
-                              paired_prior=(
-                    learnt_prior(ctx, runs, (a, b), ids) if "learnt" in mode else {}))
+                noise = Noise(
+                    paired=True,
+                    guard=mode.rpartition(":")[2] or "spread",
+                    paired_prior=(learnt_prior(ctx, runs, (a, b), ids) if "learnt" in mode else {}),
+                )
             elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
                 learnt = {j for i in a for j in members[i]} if members else set(a)
                 noise = leave_out(logs, tuple(set(range(logs.shape[0])) - learnt), ids)
@@ -137,15 +150,21 @@ def study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
     return tallies
 
 
-def fresh_study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
-                slowdowns: Sequence[float],
-                comparisons: Sequence[tuple[Sides, Sides]]) -> dict[str, Tally]:
+def fresh_study(
+    ctx: Context,
+    runs: Sequence[ResultSet],
+    ids: Sequence[str],
+    slowdowns: Sequence[float],
+    comparisons: Sequence[tuple[Sides, Sides]],
+) -> dict[str, Tally]:
     """False alarms and power of ``gate --against`` with and without its second stage,
     on the same first rounds; the learnt prior comes from the gate runs that share no
     round with either stage. With ``ctx.mann_whitney`` False the rule leaves
     Mann-Whitney U out (the location test alone), to see what U's veto costs."""
-    names: tuple[str, ...] = ("perfcore paired, learnt prior, first rounds alone",
-                              "perfcore paired + fresh rounds (gate --against now)")
+    names: tuple[str, ...] = (
+        "perfcore paired, learnt prior, first rounds alone",
+        "perfcore paired + fresh rounds (gate --against now)",
+    )
     if not ctx.mann_whitney:
         names = tuple(f"{n}, U left out" for n in names)
     tallies = {name: Tally() for name in names}
@@ -155,16 +174,30 @@ def fresh_study(ctx: Context, runs: Sequence[ResultSet], ids: Sequence[str],
         sides = (side(runs, first[0]), side(runs, first[1]))
         again = (side(runs, fresh[0]), side(runs, fresh[1]))
 
-        def judge(curr: ResultSet, curr_again: ResultSet,
-                  sides: tuple[ResultSet, ResultSet] = sides,
-                  again: tuple[ResultSet, ResultSet] = again,
-                  prior: dict[str, tuple[float, float]] = prior) -> tuple[set[str], set[str]]:
-            suite = compare_suites(sides[0], curr, settings=ctx.settings, paired=True,
-                                   paired_prior=prior, mann_whitney=ctx.mann_whitney)
+        def judge(
+            curr: ResultSet,
+            curr_again: ResultSet,
+            sides: tuple[ResultSet, ResultSet] = sides,
+            again: tuple[ResultSet, ResultSet] = again,
+            prior: dict[str, tuple[float, float]] = prior,
+        ) -> tuple[set[str], set[str]]:
+            suite = compare_suites(
+                sides[0],
+                curr,
+                settings=ctx.settings,
+                paired=True,
+                paired_prior=prior,
+                mann_whitney=ctx.mann_whitney,
+            )
             picked = set(screen_slower(suite))
             after = confirm_in_fresh_rounds(
-                suite, (sides[0], curr), (again[0].only(picked), curr_again.only(picked)),
-                settings=ctx.settings, paired_prior=prior, mann_whitney=ctx.mann_whitney)
+                suite,
+                (sides[0], curr),
+                (again[0].only(picked), curr_again.only(picked)),
+                settings=ctx.settings,
+                paired_prior=prior,
+                mann_whitney=ctx.mann_whitney,
+            )
             return ({c.id for c in suite.regressions()}, {c.id for c in after.regressions()})
 
         for name, flagged in zip(names, judge(sides[1], again[1]), strict=True):
@@ -203,11 +236,15 @@ def fresh_spread(dirs: Sequence[Path]) -> str:
                 row[2] += var * df
                 row[3] += df
                 row[4] += 1
-    lines = ["| benchmark | gate runs | SD, whole-suite rounds | SD, fresh rounds alone |",
-             "|---|---|---|---|"]
+    lines = [
+        "| benchmark | gate runs | SD, whole-suite rounds | SD, fresh rounds alone |",
+        "|---|---|---|---|",
+    ]
     for rid, (a, da, b, db, n) in sorted(pooled.items()):
-        lines.append(f"| {rid} | {n:.0f} | {math.sqrt(a / da):.2%} ({da:.0f} df) | "
-                     f"{math.sqrt(b / db):.2%} ({db:.0f} df) |")
+        lines.append(
+            f"| {rid} | {n:.0f} | {math.sqrt(a / da):.2%} ({da:.0f} df) | "
+            f"{math.sqrt(b / db):.2%} ({db:.0f} df) |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -227,68 +264,134 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--synthetic", type=int, default=0, metavar="K")
     parser.add_argument("--slowdowns", default=",".join(f"{s:g}" for s in SLOWDOWNS))
-    parser.add_argument("--power-pairs", type=int, default=None,
-                        help="judge injections on this many random ordered pairs (default all)")
-    parser.add_argument("--runs-per-side", type=int, default=1, metavar="M",
-                        help="merge M runs per side (the gate's rounds mode); default 1")
-    parser.add_argument("--baseline-runs", type=int, default=0, metavar="K",
-                        help="production layout: a baseline merged from K runs, its noise "
-                             "learnt from those K runs (perfcore calibrate --save-baseline), "
-                             "judged against one other run")
-    parser.add_argument("--interleaved", type=int, default=0, metavar="R",
-                        help="the files are directories kept by gate --against --keep-rounds; "
-                             "judge windows of R consecutive interleaved rounds as A/A gates")
-    parser.add_argument("--confirm", action="store_true",
-                        help="with --baseline-runs K: judge one run, then re-judge what it "
-                             "flagged on a third run (perfcore run's confirmation)")
-    parser.add_argument("--passes", type=int, default=1, metavar="P",
-                        help="with --baseline-runs: merge consecutive runs P at a time into "
-                             "runs of P passes (perfcore run --passes P) before drawing")
-    parser.add_argument("--stride", type=int, default=1,
-                        help="rounds between the starts of two windows (--interleaved)")
-    parser.add_argument("--draws", type=int, default=200,
-                        help="random disjoint side draws when M > 1 (default 200)")
-    parser.add_argument("--only", default="", metavar="TEXT",
-                        help="judge only with the rules whose name contains TEXT "
-                             "(several: separate with ';'; a whole name: end it with '$')")
-    parser.add_argument("--alpha", type=float, default=None,
-                        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
+    parser.add_argument(
+        "--power-pairs",
+        type=int,
+        default=None,
+        help="judge injections on this many random ordered pairs (default all)",
+    )
+    parser.add_argument(
+        "--runs-per-side",
+        type=int,
+        default=1,
+        metavar="M",
+        help="merge M runs per side (the gate's rounds mode); default 1",
+    )
+    parser.add_argument(
+        "--baseline-runs",
+        type=int,
+        default=0,
+        metavar="K",
+        help="production layout: a baseline merged from K runs, its noise "
+        "learnt from those K runs (perfcore calibrate --save-baseline), "
+        "judged against one other run",
+    )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=0,
+        metavar="R",
+        help="the files are directories kept by gate --against --keep-rounds; "
+        "judge windows of R consecutive interleaved rounds as A/A gates",
+    )
+    parser.add_argument(
+        "--confirm",
+        action="store_true",
+        help="with --baseline-runs K: judge one run, then re-judge what it "
+        "flagged on a third run (perfcore run's confirmation)",
+    )
+    parser.add_argument(
+        "--passes",
+        type=int,
+        default=1,
+        metavar="P",
+        help="with --baseline-runs: merge consecutive runs P at a time into "
+        "runs of P passes (perfcore run --passes P) before drawing",
+    )
+    parser.add_argument(
+        "--stride",
+        type=int,
+        default=1,
+        help="rounds between the starts of two windows (--interleaved)",
+    )
+    parser.add_argument(
+        "--draws", type=int, default=200, help="random disjoint side draws when M > 1 (default 200)"
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        metavar="TEXT",
+        help="judge only with the rules whose name contains TEXT "
+        "(several: separate with ';'; a whole name: end it with '$')",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
-    parser.add_argument("--fresh", type=int, default=0, metavar="K",
-                        help="with --interleaved: each gate run's rounds as the first stage, "
-                             "K rounds of another gate run as gate --against's fresh rounds "
-                             "(its second stage), with and without that stage")
-    parser.add_argument("--per-benchmark", action="store_true",
-                        help="also give each benchmark's smallest slowdown flagged in 95%%")
-    parser.add_argument("--fresh-spread", action="store_true",
-                        help="the files are --keep-rounds folders: compare the spread of the "
-                             "fresh rounds kept there with the whole-suite rounds'")
-    parser.add_argument("--without-u", action="store_true",
-                        help="with --fresh: leave Mann-Whitney U out of perfcore's rule, to "
-                             "see what its veto costs")
-    parser.add_argument("--plain-medians", action="store_true",
-                        help="with --interleaved: judge rounds taken in turns by the "
-                             "difference of medians, not sample by sample")
+    parser.add_argument(
+        "--fresh",
+        type=int,
+        default=0,
+        metavar="K",
+        help="with --interleaved: each gate run's rounds as the first stage, "
+        "K rounds of another gate run as gate --against's fresh rounds "
+        "(its second stage), with and without that stage",
+    )
+    parser.add_argument(
+        "--per-benchmark",
+        action="store_true",
+        help="also give each benchmark's smallest slowdown flagged in 95%%",
+    )
+    parser.add_argument(
+        "--fresh-spread",
+        action="store_true",
+        help="the files are --keep-rounds folders: compare the spread of the "
+        "fresh rounds kept there with the whole-suite rounds'",
+    )
+    parser.add_argument(
+        "--without-u",
+        action="store_true",
+        help="with --fresh: leave Mann-Whitney U out of perfcore's rule, to "
+        "see what its veto costs",
+    )
+    parser.add_argument(
+        "--plain-medians",
+        action="store_true",
+        help="with --interleaved: judge rounds taken in turns by the "
+        "difference of medians, not sample by sample",
+    )
     return parser
 
 
-def _layout(args: argparse.Namespace, n_runs: int, pairs: Sequence[tuple[int, int]],
-            rng: np.random.Generator) -> tuple[dict[str, tuple[Rule, str]], list[Sides]]:
+def _layout(
+    args: argparse.Namespace,
+    n_runs: int,
+    pairs: Sequence[tuple[int, int]],
+    rng: np.random.Generator,
+) -> tuple[dict[str, tuple[Rule, str]], list[Sides]]:
     """The rules judged and the no-change comparisons they judge, for the chosen layout."""
     rules = _only(REFERENCE_RULES, args.only) if args.only else dict(REFERENCE_RULES)
     if args.confirm:
-        return dict(CONFIRM_RULES), baseline_draws(n_runs, args.baseline_runs, args.draws, rng,
-                                                   confirm=True)
+        return dict(CONFIRM_RULES), baseline_draws(
+            n_runs, args.baseline_runs, args.draws, rng, confirm=True
+        )
     if args.interleaved:
-        rules = {**INTERLEAVED_RULES,
-                 **{k: v for k, v in rules.items() if v[0] is not rule_perfcore}}
+        rules = {
+            **INTERLEAVED_RULES,
+            **{k: v for k, v in rules.items() if v[0] is not rule_perfcore},
+        }
         if args.only:
             rules = _only(rules, args.only)
         return rules, interleaved_windows(pairs, args.interleaved, args.stride)
     if args.baseline_runs:
-        rules = {"perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
-                 **{k: v for k, v in rules.items() if v[1] == ""}}
+        rules = {
+            "perfcore (calibrated baseline)": (rule_perfcore, "baseline"),
+            **{k: v for k, v in rules.items() if v[1] == ""},
+        }
         return rules, baseline_draws(n_runs, args.baseline_runs, args.draws, rng)
     return rules, side_pairs(n_runs, args.runs_per_side, args.draws, rng)
 
@@ -308,8 +411,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         kept = read_gate_dirs(args.files, plain_medians=args.plain_medians)
         runs, pairs, blocks = kept.runs, kept.pairs, kept.blocks
     else:
-        runs = (synthetic_runs(args.synthetic, args.seed) if args.synthetic
-                else [read_run(p) for p in args.files])
+        runs = (
+            synthetic_runs(args.synthetic, args.seed)
+            if args.synthetic
+            else [read_run(p) for p in args.files]
+        )
     if len(runs) < 4:
         parser.error("need at least 4 runs (15 or more for 210 pairs)")
     runs, ids = common_benchmarks(runs)
@@ -327,25 +433,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups.setdefault(group_of(r), []).append(r.id)
     rng = np.random.default_rng(args.seed)
     rules, comparisons = _layout(args, len(runs), pairs, rng)
-    where = (f"{len(ids)} benchmarks; settings threshold {settings.threshold:.0%}, "
-             f"alpha {settings.alpha}")
+    where = (
+        f"{len(ids)} benchmarks; settings threshold {settings.threshold:.0%}, "
+        f"alpha {settings.alpha}"
+    )
     if args.fresh:
         if not args.interleaved:
             parser.error("--fresh needs --interleaved")
         staged = fresh_pairs(blocks, args.fresh)
         if not staged:
-            parser.error(f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} "
-                         "rounds")
+            parser.error(
+                f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} rounds"
+            )
         tallies = fresh_study(ctx, runs, ids, slowdowns, staged)
-        header = (f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
-                  f"{len(blocks)} gate runs as the first rounds, {args.fresh} rounds of "
-                  f"another as the fresh rounds ({len(pairs)} rounds in all), {where}")
+        header = (
+            f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
+            f"{len(blocks)} gate runs as the first rounds, {args.fresh} rounds of "
+            f"another as the fresh rounds ({len(pairs)} rounds in all), {where}"
+        )
     else:
-        tallies = study(ctx, runs, ids, rules, slowdowns, comparisons=comparisons,
-                        power_pairs=args.power_pairs, rng=rng, singles=singles,
-                        members=members)
-        header = (f"{len(runs)} no-change runs, {len(comparisons)} {_what(args, singles, pairs)}, "
-                  f"{where}")
+        tallies = study(
+            ctx,
+            runs,
+            ids,
+            rules,
+            slowdowns,
+            comparisons=comparisons,
+            power_pairs=args.power_pairs,
+            rng=rng,
+            singles=singles,
+            members=members,
+        )
+        header = (
+            f"{len(runs)} no-change runs, {len(comparisons)} {_what(args, singles, pairs)}, {where}"
+        )
     text = render(settings, tallies, groups, slowdowns, header, per_benchmark=args.per_benchmark)
     print(text)
     if args.out:
@@ -353,15 +474,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _what(args: argparse.Namespace, singles: Sequence[ResultSet],
-          pairs: Sequence[tuple[int, int]]) -> str:
+def _what(
+    args: argparse.Namespace, singles: Sequence[ResultSet], pairs: Sequence[tuple[int, int]]
+) -> str:
     """What each no-change comparison of the study is, for the header."""
     if args.interleaved:
-        return (f"A/A gates of {args.interleaved} interleaved rounds a side "
-                f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)")
+        return (
+            f"A/A gates of {args.interleaved} interleaved rounds a side "
+            f"(windows every {args.stride} rounds, {len(pairs)} rounds in all)"
+        )
     if not args.baseline_runs:
-        return ("ordered pairs" if args.runs_per_side == 1
-                else f"random disjoint draws of {args.runs_per_side} runs a side")
+        return (
+            "ordered pairs"
+            if args.runs_per_side == 1
+            else f"random disjoint draws of {args.runs_per_side} runs a side"
+        )
     what = f"draws of a {args.baseline_runs}-run baseline against one other run"
     if args.passes > 1:
         what = f"runs of {args.passes} passes (merged from {len(singles)} single runs); " + what

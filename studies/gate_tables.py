@@ -43,46 +43,83 @@ def _smallest(t: Tally, members: Sequence[str], slowdowns: Sequence[float]) -> s
     return f"> {slowdowns[-1]:.0%}"
 
 
-def render(settings: Settings, tallies: Mapping[str, Tally], groups: Mapping[str, list[str]],
-           slowdowns: Sequence[float], header: str, *, per_benchmark: bool = False) -> str:
+def render(
+    settings: Settings,
+    tallies: Mapping[str, Tally],
+    groups: Mapping[str, list[str]],
+    slowdowns: Sequence[float],
+    header: str,
+    *,
+    per_benchmark: bool = False,
+) -> str:
     """The Markdown tables: summary per rule, power over the benchmarks a slowdown is a
     regression for, smallest detected slowdown per group (and per benchmark)."""
     names = list(tallies)
     every = [m for ms in groups.values() for m in ms]
-    lines = [header, "", "| rule | false alarms per benchmark | pairs with any false alarm | "
-             + " | ".join(f"power at {s:.0%}" for s in slowdowns) + " |",
-             "|---|---|---|" + "---|" * len(slowdowns)]
+    lines = [
+        header,
+        "",
+        "| rule | false alarms per benchmark | pairs with any false alarm | "
+        + " | ".join(f"power at {s:.0%}" for s in slowdowns)
+        + " |",
+        "|---|---|---|" + "---|" * len(slowdowns),
+    ]
     for name in names:
         t = tallies[name]
         powers = " | ".join(f"{_power(t, every, s):.1%}" for s in slowdowns)
-        lines.append(f"| {name} | {t.alarms}/{t.comparisons} = {t.alarms / t.comparisons:.2%} "
-                     f"| {t.alarm_pairs}/{t.pairs} = {t.alarm_pairs / t.pairs:.1%} | {powers} |")
-    refusals = [f"- {n}: {tallies[n].refused}/{tallies[n].pairs}" for n in names
-                if tallies[n].refused]
+        lines.append(
+            f"| {name} | {t.alarms}/{t.comparisons} = {t.alarms / t.comparisons:.2%} "
+            f"| {t.alarm_pairs}/{t.pairs} = {t.alarm_pairs / t.pairs:.1%} | {powers} |"
+        )
+    refusals = [
+        f"- {n}: {tallies[n].refused}/{tallies[n].pairs}" for n in names if tallies[n].refused
+    ]
     if refusals:
-        lines += ["", "No-change comparisons the gate refused (exit 2, the machine's speed "
-                  "changed; counted as no alarm above):", "", *refusals]
-    lines += ["", "Power over the benchmarks whose threshold is below the slowdown (a "
-              "slowdown inside a benchmark's own threshold is, by its configuration, no "
-              "regression; their number in brackets):", "",
-              "| rule | " + " | ".join(
-                  f"{s:.0%} ({len(_eligible(settings, every, s))})" for s in slowdowns)
-              + " |",
-              "|---|" + "---|" * len(slowdowns)]
+        lines += [
+            "",
+            "No-change comparisons the gate refused (exit 2, the machine's speed "
+            "changed; counted as no alarm above):",
+            "",
+            *refusals,
+        ]
+    lines += [
+        "",
+        "Power over the benchmarks whose threshold is below the slowdown (a "
+        "slowdown inside a benchmark's own threshold is, by its configuration, no "
+        "regression; their number in brackets):",
+        "",
+        "| rule | "
+        + " | ".join(f"{s:.0%} ({len(_eligible(settings, every, s))})" for s in slowdowns)
+        + " |",
+        "|---|" + "---|" * len(slowdowns),
+    ]
     for name in names:
-        cells = " | ".join(f"{_power(tallies[name], _eligible(settings, every, s), s):.1%}"
-                           if _eligible(settings, every, s) else "-" for s in slowdowns)
+        cells = " | ".join(
+            f"{_power(tallies[name], _eligible(settings, every, s), s):.1%}"
+            if _eligible(settings, every, s)
+            else "-"
+            for s in slowdowns
+        )
         lines.append(f"| {name} | {cells} |")
-    lines += ["", "Smallest slowdown flagged in >= 95% of injections, per group:", "",
-              "| group (benchmarks) | " + " | ".join(names) + " |",
-              "|---|" + "---|" * len(names)]
+    lines += [
+        "",
+        "Smallest slowdown flagged in >= 95% of injections, per group:",
+        "",
+        "| group (benchmarks) | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for group, members in sorted(groups.items()):
         cells = " | ".join(_smallest(tallies[n], members, slowdowns) for n in names)
         lines.append(f"| {group} ({len(members)}) | {cells} |")
     if per_benchmark:
-        lines += ["", "Smallest slowdown flagged in >= 95% of injections, per benchmark "
-                  "(its threshold in brackets):", "",
-                  "| benchmark | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+        lines += [
+            "",
+            "Smallest slowdown flagged in >= 95% of injections, per benchmark "
+            "(its threshold in brackets):",
+            "",
+            "| benchmark | " + " | ".join(names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
         for rid in sorted(every):
             cells = " | ".join(_smallest(tallies[n], [rid], slowdowns) for n in names)
             lines.append(f"| {rid} ({settings.threshold_for(rid):.0%}) | {cells} |")

@@ -46,16 +46,32 @@ LUA = Path(__file__).with_name("load_study.lua")  # wrk's request script
 Figures = dict[str, Any]
 
 
-def _wrk(url: str, connections: int, seconds: int, n_features: int, work: Path, *,
-         pin: bool) -> Figures:
+def _wrk(
+    url: str, connections: int, seconds: int, n_features: int, work: Path, *, pin: bool
+) -> Figures:
     body = json.dumps({"features": [0.1] * n_features})
     script = work / "predict.lua"
-    script.write_text(LUA.read_text().replace(LUA.read_text().splitlines()[-1],
-                                              f"wrk.body = '{body}'"))
+    script.write_text(
+        LUA.read_text().replace(LUA.read_text().splitlines()[-1], f"wrk.body = '{body}'")
+    )
     taskset = ["taskset", "-c", "1"] if pin else []
-    out = subprocess.run([*taskset, "wrk", "-t1", f"-c{connections}",
-                          f"-d{seconds}s", "--latency", "-s", str(script), f"{url}/predict"],
-                         capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    out = subprocess.run(
+        [
+            *taskset,
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"{url}/predict",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if found is None:
         raise RuntimeError(f"wrk printed no request rate:\n{out}")
@@ -64,24 +80,40 @@ def _wrk(url: str, connections: int, seconds: int, n_features: int, work: Path, 
     return {"rps": rps, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
-def _perfcore(url: str, n_features: int, *, rate: float | None, connections: int,
-              seconds: float) -> Figures:
-    rep = run_open_loop(OpenLoopConfig(url=f"{url}/predict", bodies=_bodies(n_features, 0),
-                                       rate=rate, duration_s=seconds, connections=connections))
-    return {"rps": rep.ok / seconds, "sent_rate": rep.sent / seconds,
-            "errors": sum(rep.errors.values()),
-            "p99_corrected_ms": rep.corrected.get_value_at_percentile(99) / 1000,
-            "p99_uncorrected_ms": rep.uncorrected.get_value_at_percentile(99) / 1000,
-            "max_corrected_ms": rep.corrected.get_max_value() / 1000}
+def _perfcore(
+    url: str, n_features: int, *, rate: float | None, connections: int, seconds: float
+) -> Figures:
+    rep = run_open_loop(
+        OpenLoopConfig(
+            url=f"{url}/predict",
+            bodies=_bodies(n_features, 0),
+            rate=rate,
+            duration_s=seconds,
+            connections=connections,
+        )
+    )
+    return {
+        "rps": rep.ok / seconds,
+        "sent_rate": rep.sent / seconds,
+        "errors": sum(rep.errors.values()),
+        "p99_corrected_ms": rep.corrected.get_value_at_percentile(99) / 1000,
+        "p99_uncorrected_ms": rep.uncorrected.get_value_at_percentile(99) / 1000,
+        "max_corrected_ms": rep.corrected.get_max_value() / 1000,
+    }
 
 
 def _locust(url: str, users: int, seconds: float, work: Path, processes: int = 1) -> Figures:
-    out = run_locust(LocustRun(host=url, users=users, spawn_rate=users, duration_s=seconds,
-                               processes=processes), work)
+    out = run_locust(
+        LocustRun(host=url, users=users, spawn_rate=users, duration_s=seconds, processes=processes),
+        work,
+    )
     window = out.per_second[1:-1] or out.per_second
     stats = percentiles_from_buckets(out.latency_ms, 1.0)
-    return {"rps": statistics.median(window) if window else 0.0,
-            "p99_ms": stats.get("p99", 0.0), "failures": out.failures}
+    return {
+        "rps": statistics.median(window) if window else 0.0,
+        "p99_ms": stats.get("p99", 0.0),
+        "failures": out.failures,
+    }
 
 
 def _median(runs: list[Figures], key: str) -> float:
@@ -102,8 +134,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--rate", type=float, default=5000)
-    ap.add_argument("--pin", action="store_true",
-                    help="server on CPU 0, generators on CPU 1 (default: the OS schedules)")
+    ap.add_argument(
+        "--pin",
+        action="store_true",
+        help="server on CPU 0, generators on CPU 1 (default: the OS schedules)",
+    )
     args = ap.parse_args()
     cpu = 0 if args.pin else None  # the server's CPU; this process and wrk take CPU 1
     if args.pin:
@@ -112,26 +147,32 @@ def main() -> None:
     model_dir = work / "models" / "current"
     ensure_model(model_dir)
     spec = ServerSpec(model_dir=str(model_dir), port=0)
-    out: Figures = {"load_before": os.getloadavg(), "cpus": os.cpu_count(),
-                 "repeats": args.repeats, "seconds": args.seconds}
+    out: Figures = {
+        "load_before": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "repeats": args.repeats,
+        "seconds": args.seconds,
+    }
     s, c, r = args.seconds, args.connections, args.repeats
     with _server(spec, work, cpu) as server:
         n = int(httpx.get(f"{server.url}/health").json()["n_features"])
         if shutil.which("wrk"):
             out["wrk"] = _repeat(r, partial(_wrk, server.url, c, s, n, work, pin=args.pin))
-        out["perfcore_closed"] = _repeat(r, lambda: _perfcore(server.url, n, rate=None,
-                                                               connections=c, seconds=s))
+        out["perfcore_closed"] = _repeat(
+            r, lambda: _perfcore(server.url, n, rate=None, connections=c, seconds=s)
+        )
         out["locust_closed"] = _repeat(r, lambda: _locust(server.url, c, s, work))
-        out["open_loop"] = _repeat(r, lambda: _perfcore(server.url, n, rate=args.rate,
-                                                         connections=64, seconds=s))
+        out["open_loop"] = _repeat(
+            r, lambda: _perfcore(server.url, n, rate=args.rate, connections=64, seconds=s)
+        )
     for fast in (True, False):  # the numpy fast path, and sklearn's predict_proba per call
         for rows in (0, 16):
             batching = ServerConfig(batch_rows=rows, batch_wait_ms=0.5)
-            variant = ServerSpec(model_dir=str(model_dir), port=0, fast_path=fast,
-                                 config=batching)
+            variant = ServerSpec(model_dir=str(model_dir), port=0, fast_path=fast, config=batching)
             with _server(variant, work, cpu) as server:
                 out[f"closed64_fast{int(fast)}_batch{rows}"] = _repeat(
-                    r, partial(_perfcore, server.url, n, rate=None, connections=64, seconds=s))
+                    r, partial(_perfcore, server.url, n, rate=None, connections=64, seconds=s)
+                )
     stall = ServerConfig(stall_at_s=2.0, stall_for_s=1.0)
     stalled = ServerSpec(model_dir=str(model_dir), port=0, config=stall)
     with _server(stalled, work, cpu) as server:
@@ -152,15 +193,19 @@ def _summary(out: Figures) -> Figures:
     perf = _median(out["perfcore_closed"], "rps")
     loc = _median(out["locust_closed"], "rps")
     return {
-        "wrk_rps": wrk, "perfcore_closed_rps": perf, "locust_closed_rps": loc,
+        "wrk_rps": wrk,
+        "perfcore_closed_rps": perf,
+        "locust_closed_rps": loc,
         "perfcore_over_wrk": perf / wrk if wrk else None,
         "locust_over_wrk": loc / wrk if wrk else None,
         "open_loop_achieved_rps": _median(out["open_loop"], "rps"),
         "open_loop_sent_rps": _median(out["open_loop"], "sent_rate"),
         "open_loop_p99_corrected_ms": _median(out["open_loop"], "p99_corrected_ms"),
-        **{f"batching_multiplier_{name}": _median(out[f"closed64_{key}_batch16"], "rps")
-           / _median(out[f"closed64_{key}_batch0"], "rps")
-           for name, key in (("fast_path", "fast1"), ("sklearn", "fast0"))},
+        **{
+            f"batching_multiplier_{name}": _median(out[f"closed64_{key}_batch16"], "rps")
+            / _median(out[f"closed64_{key}_batch0"], "rps")
+            for name, key in (("fast_path", "fast1"), ("sklearn", "fast0"))
+        },
         **{k: _median(v, "rps") for k, v in out.items() if k.startswith("closed64_")},
         "stall_open_p99_corrected_ms": out["stall_open"]["p99_corrected_ms"],
         "stall_open_p99_uncorrected_ms": out["stall_open"]["p99_uncorrected_ms"],

@@ -31,8 +31,22 @@ import perfcore
 from perfcore.cli import main
 from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
 
-BAD_NAMES = [".", "..", "../x", "../../../tmp/x", "/abs", "a/b", ".hidden", "", "x" * 300,
-             "abc\n", "-flag", "a\\b", "..\\..\\x", "a\x00b"]
+BAD_NAMES = [
+    ".",
+    "..",
+    "../x",
+    "../../../tmp/x",
+    "/abs",
+    "a/b",
+    ".hidden",
+    "",
+    "x" * 300,
+    "abc\n",
+    "-flag",
+    "a\\b",
+    "..\\..\\x",
+    "a\x00b",
+]
 SECRET = "probe-secret-key-0123456789"  # noqa: S105 -- a throwaway probe key
 Outcome = tuple[bool, str]
 
@@ -50,11 +64,17 @@ def _cli(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _run(machine_id: str, commit: str = "a" * 40, samples: tuple[float, ...] = (1.0, 1.1),
-         created: str = "2026-01-01T00:00:00+00:00") -> ResultSet:
+def _run(
+    machine_id: str,
+    commit: str = "a" * 40,
+    samples: tuple[float, ...] = (1.0, 1.1),
+    created: str = "2026-01-01T00:00:00+00:00",
+) -> ResultSet:
     machine = Machine(id=machine_id, cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
-    return ResultSet(run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
-                     results=(Result(id="bench.x", unit="s", better="lower", samples=samples),))
+    return ResultSet(
+        run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
+        results=(Result(id="bench.x", unit="s", better="lower", samples=samples),),
+    )
 
 
 def _files(root: Path) -> set[Path]:
@@ -97,8 +117,9 @@ def _archive_probe(scratch: Path, name: str) -> Outcome:
     _run("abc123", commit=name).save(first)
     _run("abc123", created="2026-01-02T00:00:00+00:00").save(second)
     before = _files(scratch)
-    codes = [_cli(["baseline", "save", str(f), "--baselines-dir", str(store)])
-             for f in (first, second)]
+    codes = [
+        _cli(["baseline", "save", str(f), "--baselines-dir", str(store)]) for f in (first, second)
+    ]
     escaped = {p for p in _files(scratch) - before if store not in p.parents}
     problem = next((_clean(c, e, 0) for c, _, e in codes if _clean(c, e, 0)), "")
     problem = problem or (f"wrote {sorted(escaped)[0]}" if escaped else "")
@@ -127,15 +148,20 @@ def path_names(scratch: Path) -> list[Outcome]:
 
 def unusable_baselines(scratch: Path) -> list[Outcome]:
     """Runs every later gate rejects: baseline save must refuse them with exit 2."""
-    cases = {"negative": _run("m1", samples=(-1.0, -2.0)), "zeros": _run("m1", samples=(0.0, 0.0)),
-             "no samples": _run("m1", samples=()), "unknown machine": _run("unknown")}
+    cases = {
+        "negative": _run("m1", samples=(-1.0, -2.0)),
+        "zeros": _run("m1", samples=(0.0, 0.0)),
+        "no samples": _run("m1", samples=()),
+        "unknown machine": _run("unknown"),
+    }
     outcomes = []
     for label, run in cases.items():
         folder = scratch / f"u-{label.replace(' ', '-')}"
         folder.mkdir()
         run.save(folder / "in.json")
-        code, _, err = _cli(["baseline", "save", str(folder / "in.json"), "--baselines-dir",
-                             str(folder / "store")])
+        code, _, err = _cli(
+            ["baseline", "save", str(folder / "in.json"), "--baselines-dir", str(folder / "store")]
+        )
         problem = _clean(code, err, 2)
         outcomes.append((not problem, f"baseline save {label}: {problem}"))
     return outcomes
@@ -182,21 +208,28 @@ def _rechain(path: Path, sidecar: Sidecar) -> None:
         prev = hashlib.sha256(line).hexdigest()
     path.write_bytes(b"".join(line + b"\n" for line in lines))
     side = Path(f"{path}.root.json")
-    side.write_text(json.dumps(sidecar(json.loads(side.read_text()), len(lines),
-                                       merkle_root(lines))))
+    side.write_text(
+        json.dumps(sidecar(json.loads(side.read_text()), len(lines), merkle_root(lines)))
+    )
 
 
 def _attacker_signed(doc: dict[str, object], count: int, root: str) -> dict[str, object]:
     import hmac
 
     message = f"perfcore.audit-root/2\n{count}\n{root}".encode()
-    return {**doc, "count": count, "root": root, "key_id": "0" * 16,
-            "hmac": hmac.new(b"attacker key 0123456789", message, hashlib.sha256).hexdigest()}
+    return {
+        **doc,
+        "count": count,
+        "root": root,
+        "key_id": "0" * 16,
+        "hmac": hmac.new(b"attacker key 0123456789", message, hashlib.sha256).hexdigest(),
+    }
 
 
 def _lines_edit(edit: Callable[[list[str]], list[str]]) -> Callable[[Path], None]:
     def apply(path: Path) -> None:
         path.write_text("".join(f"{line}\n" for line in edit(path.read_text().splitlines())))
+
     return apply
 
 
@@ -211,7 +244,8 @@ TAMPERS: dict[str, Callable[[Path], None]] = {
     "truncate the tail": _lines_edit(lambda ls: ls[:-1]),
     "rechain, keep signature": lambda p: _rechain(p, lambda d, c, r: {**d, "count": c, "root": r}),
     "rechain, unsigned v1 root": lambda p: _rechain(
-        p, lambda d, c, r: {"schema": "perfcore.audit-root/1", "count": c, "root": r}),
+        p, lambda d, c, r: {"schema": "perfcore.audit-root/1", "count": c, "root": r}
+    ),
     "rechain, attacker's key": lambda p: _rechain(p, _attacker_signed),
     "delete the root sidecar": lambda p: Path(f"{p}.root.json").unlink(),
     "binary garbage line": lambda p: _append_bytes(p, b"\xff\xfe\x00garbage\n"),
@@ -223,8 +257,10 @@ def _parallel_appends(folder: Path) -> Outcome:
     from perfcore.training.audit import verify_audit_log
 
     path, go = folder / "audit.jsonl", folder / "go"
-    writers = [subprocess.Popen([sys.executable, "-c", _APPENDER, str(path), str(w), str(go)])
-               for w in range(3)]
+    writers = [
+        subprocess.Popen([sys.executable, "-c", _APPENDER, str(path), str(w), str(go)])
+        for w in range(3)
+    ]
     deadline = time.monotonic() + 60
     while len(list(folder.glob("ready-*"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -338,8 +374,9 @@ def _directory_at_cache(folder: Path) -> Outcome:
 def _directory_at_baseline(folder: Path) -> Outcome:
     _run("abc123").save(folder / "in.json")
     (folder / "store" / "abc123" / "baseline.json").mkdir(parents=True)
-    code, _, err = _cli(["baseline", "save", str(folder / "in.json"), "--baselines-dir",
-                         str(folder / "store")])
+    code, _, err = _cli(
+        ["baseline", "save", str(folder / "in.json"), "--baselines-dir", str(folder / "store")]
+    )
     problem = _clean(code, err, 2)
     return not problem, f"directory at baseline.json: {problem}"
 
@@ -396,8 +433,11 @@ def persistence(scratch: Path, umask_rounds: int) -> list[Outcome]:
     outcomes = []
     probes: list[Callable[[Path], Outcome]] = [
         *(lambda f, d=d: _killed_save(f, d) for d in (0.05, 0.2, 0.5)),
-        _two_corruptions, _directory_at_cache, _directory_at_baseline,
-        lambda f: _umask_race_fast(f, umask_rounds)]
+        _two_corruptions,
+        _directory_at_cache,
+        _directory_at_baseline,
+        lambda f: _umask_race_fast(f, umask_rounds),
+    ]
     for i, probe in enumerate(probes):
         folder = scratch / f"p{i}"
         folder.mkdir()
@@ -415,9 +455,11 @@ def main_probe() -> None:
     with tempfile.TemporaryDirectory(prefix="probe-stores-") as scratch:
         root = Path(scratch)
         categories: dict[str, Callable[[Path], list[Outcome]]] = {
-            "path names": path_names, "unusable baselines": unusable_baselines,
-                      "audit": audit,
-                      "persistence faults": lambda s: persistence(s, args.umask_rounds)}
+            "path names": path_names,
+            "unusable baselines": unusable_baselines,
+            "audit": audit,
+            "persistence faults": lambda s: persistence(s, args.umask_rounds),
+        }
         rows: list[tuple[str, int, int, list[str]]] = []
         measured: list[str] = []
         for label, probe in categories.items():
@@ -425,8 +467,11 @@ def main_probe() -> None:
             folder.mkdir()
             outcomes = probe(folder)
             defects = [why for ok, why in outcomes if not ok]
-            measured.extend(why for ok, why in outcomes
-                            if ok and (label == "persistence faults" or why.startswith("3 ")))
+            measured.extend(
+                why
+                for ok, why in outcomes
+                if ok and (label == "persistence faults" or why.startswith("3 "))
+            )
             rows.append((label, len(outcomes), len(outcomes) - len(defects), defects))
     print(f"{'category':20} {'tried':>5} {'clean':>5} {'defects':>7}")
     for label, tried, clean, defects in rows:

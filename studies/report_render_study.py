@@ -24,8 +24,9 @@ from perfcore.report import build_report_data, render_report
 from perfcore.report.build import history_change_points
 from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
 
-MACHINE = Machine(id="study", cpu="synthetic", cores=2, ram_bytes=8 << 30, os="Linux",
-                  python="3.11")
+MACHINE = Machine(
+    id="study", cpu="synthetic", cores=2, ram_bytes=8 << 30, os="Linux", python="3.11"
+)
 
 
 def _run(commit: int, created: str, results: list[Result]) -> ResultSet:
@@ -38,8 +39,14 @@ def _side(rng: np.random.Generator, n: int, shift: float) -> list[Result]:
     for i in range(n):
         base = 0.001 * (1 + i % 50)
         factor = shift if i % 25 == 0 else 1.0  # a 4% slice regresses
-        out.append(Result(id=f"bench.group{i // 50}.case{i:03d}", unit="s", better="lower",
-                          samples=tuple(rng.normal(base * factor, base * 0.03, 20).tolist())))
+        out.append(
+            Result(
+                id=f"bench.group{i // 50}.case{i:03d}",
+                unit="s",
+                better="lower",
+                samples=tuple(rng.normal(base * factor, base * 0.03, 20).tolist()),
+            )
+        )
     return out
 
 
@@ -49,9 +56,14 @@ def _history(rng: np.random.Generator, n: int, runs: int) -> list[ResultSet]:
         results = []
         for i in range(n):
             base = 0.001 * (1 + i % 50) * (1.2 if i % 10 == 0 and k >= runs // 2 else 1.0)
-            results.append(Result(id=f"bench.group{i // 50}.case{i:03d}", unit="s",
-                                  better="lower",
-                                  samples=tuple(rng.normal(base, base * 0.03, 5).tolist())))
+            results.append(
+                Result(
+                    id=f"bench.group{i // 50}.case{i:03d}",
+                    unit="s",
+                    better="lower",
+                    samples=tuple(rng.normal(base, base * 0.03, 5).tolist()),
+                )
+            )
         created = f"2024-01-01T00:{k // 60:02d}:{k % 60:02d}+00:00"
         out.append(_run(k, created, results))
     return out
@@ -73,23 +85,34 @@ def main() -> None:
     suite = compare_suites(baseline, current)
     decision = decide_gate(suite, allow_missing=False)
     t1 = time.perf_counter()
-    steps = history_change_points(history, [c.id for c in suite.comparisons],
-                                  rng=np.random.default_rng(0))
+    steps = history_change_points(
+        history, [c.id for c in suite.comparisons], rng=np.random.default_rng(0)
+    )
     t2 = time.perf_counter()
     print(f"compare_suites + decide_gate ({args.results} results): {t1 - t0:.3f} s")
-    print(f"change points ({args.results} series x {args.runs} runs, {len(steps)} with steps): "
-          f"{t2 - t1:.3f} s")
+    print(
+        f"change points ({args.results} series x {args.runs} runs, {len(steps)} with steps): "
+        f"{t2 - t1:.3f} s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
-            data = build_report_data(suite, current=current, baseline=baseline,
-                                     decision=decision, history=history, change_points=steps)
+            data = build_report_data(
+                suite,
+                current=current,
+                baseline=baseline,
+                decision=decision,
+                history=history,
+                change_points=steps,
+            )
             paths = render_report(data, Path(tmp))
             times.append(time.perf_counter() - start)
         size = paths.html.stat().st_size
-        print(f"render (build_report_data + render_report), best of {args.repeat}: "
-              f"{min(times):.3f} s (all: {', '.join(f'{t:.3f}' for t in times)})  target <= 2 s")
+        print(
+            f"render (build_report_data + render_report), best of {args.repeat}: "
+            f"{min(times):.3f} s (all: {', '.join(f'{t:.3f}' for t in times)})  target <= 2 s"
+        )
         print(f"index.html: {size / 1e6:.2f} MB ({size} bytes)  target <= 5 MB")
         others = {p.name: p.stat().st_size for p in (paths.markdown, paths.verdict, paths.junit)}
         print("other files: " + ", ".join(f"{k} {v / 1e3:.0f} kB" for k, v in others.items()))

@@ -44,11 +44,16 @@ def test_stale_temporaries_of_ours_are_removed_on_the_next_write(tmp_path: Path)
     """A killed writer's old temporaries go on the next write; fresh and foreign files stay."""
     target = tmp_path / "cache.jsonl"
     target.write_text("old")
-    stale = [tmp_path / ".cache.jsonl.perfcore-0123456789ab.tmp",
-             tmp_path / ".cache.jsonl.ab_12cd3.tmp"]  # mkstemp's shape, from earlier versions
+    stale = [
+        tmp_path / ".cache.jsonl.perfcore-0123456789ab.tmp",
+        tmp_path / ".cache.jsonl.ab_12cd3.tmp",
+    ]  # mkstemp's shape, from earlier versions
     fresh = tmp_path / ".cache.jsonl.perfcore-ba9876543210.tmp"
-    foreign = [tmp_path / ".orphan.abcdefgh.tmp", tmp_path / "cache.jsonl.tmp",
-               tmp_path / ".cache.jsonl.bak"]
+    foreign = [
+        tmp_path / ".orphan.abcdefgh.tmp",
+        tmp_path / "cache.jsonl.tmp",
+        tmp_path / ".cache.jsonl.bak",
+    ]
     for path in (*stale, fresh, *foreign):
         path.write_bytes(b"x" * 1000)
         _age(path, STALE_AFTER_S + 60)
@@ -68,8 +73,9 @@ def test_remove_stale_temps_counts_and_respects_the_grace_period(tmp_path: Path)
     assert not temp.exists()
 
 
-def test_atomic_write_never_touches_the_process_umask(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_never_touches_the_process_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Writing never calls os.umask, so no other thread's file is created with umask 0."""
     calls: list[int] = []
 

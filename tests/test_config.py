@@ -15,8 +15,11 @@ def _project(tmp_path: Path, body: str) -> Path:
 
 def test_per_benchmark_threshold_most_specific_wins(tmp_path: Path) -> None:
     """The longest matching pattern decides a result's threshold."""
-    root = _project(tmp_path, '[tool.perfcore]\nthreshold = 0.05\n'
-                    '[tool.perfcore.thresholds]\n"bench.*" = 0.1\n"bench.cache.*" = 0.2\n')
+    root = _project(
+        tmp_path,
+        "[tool.perfcore]\nthreshold = 0.05\n"
+        '[tool.perfcore.thresholds]\n"bench.*" = 0.1\n"bench.cache.*" = 0.2\n',
+    )
     settings = load_settings(root)
     assert settings.threshold_for("bench.cache.hit") == 0.2
     assert settings.threshold_for("bench.validator") == 0.1

@@ -18,9 +18,10 @@ THERE = Machine("m2", "other cpu", 2, 1, "os", "3.11")
 
 def _write(path: Path, scales: dict[str, float], machine: Machine = HERE, seed: int = 0) -> Path:
     rng = np.random.default_rng(seed)
-    results = tuple(Result(rid, "s", "lower", tuple(float(v) for v in
-                           scale * np.exp(rng.normal(0, 0.05, 200))))
-                    for rid, scale in scales.items())
+    results = tuple(
+        Result(rid, "s", "lower", tuple(float(v) for v in scale * np.exp(rng.normal(0, 0.05, 200))))
+        for rid, scale in scales.items()
+    )
     ResultSet(RunInfo(created="2026-01-01T00:00:00+00:00", machine=machine), results).save(path)
     return path
 
@@ -53,23 +54,34 @@ def test_regression(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixtur
 
 
 @pytest.mark.parametrize(("rerun", "code"), [(1.0, 0), (1.5, 1)])
-def test_confirm_with_a_rerun(tmp_path: Path, baseline: Path, rerun: float, code: int,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_confirm_with_a_rerun(
+    tmp_path: Path, baseline: Path, rerun: float, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--confirm RERUN: a regression fails only when both runs together regress and the
     second run alone is slower too."""
     current = _write(tmp_path / "cur.json", {"a": 1.5, "b": 2.0}, seed=1)
     again = _write(tmp_path / "again.json", {"a": rerun, "b": 2.0}, seed=2)
-    assert _gate("--baseline", str(baseline), "--current", str(current),
-                 "--confirm", str(again)) == code
+    assert (
+        _gate("--baseline", str(baseline), "--current", str(current), "--confirm", str(again))
+        == code
+    )
     assert ("REGRESSED a" in capsys.readouterr().out) == bool(code)
 
 
-def test_calibrated_noise_beside_baseline(tmp_path: Path, baseline: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrated_noise_beside_baseline(
+    tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """noise.json beside the baseline is used: an 8% slowdown is found at 0.5% calibrated drift."""
-    (baseline.parent / "noise.json").write_text(json.dumps({
-        "schema": "perfcore.noise/1", "machine": "m1", "created": "x",
-        "benchmarks": {"a": {"cv_within": 0.05, "sd_between_log": 0.005, "runs": 10}}}))
+    (baseline.parent / "noise.json").write_text(
+        json.dumps(
+            {
+                "schema": "perfcore.noise/1",
+                "machine": "m1",
+                "created": "x",
+                "benchmarks": {"a": {"cv_within": 0.05, "sd_between_log": 0.005, "runs": 10}},
+            }
+        )
+    )
     current = _write(tmp_path / "cur.json", {"a": 1.08, "b": 2.0}, seed=1)
     assert _gate("--baseline", str(baseline), "--current", str(current)) == 1
     assert "noise: calibrated from" in capsys.readouterr().out
@@ -82,13 +94,17 @@ def test_missing_fails_unless_allowed(tmp_path: Path, baseline: Path) -> None:
     assert _gate("--baseline", str(baseline), "--current", str(current), "--allow-missing") == 0
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("", "empty"),
-    ('{"schema": "perfcore.res', "not valid JSON"),
-    ('{"schema": "perfcore.results/7", "run": {}, "results": []}', "unknown schema"),
-])
-def test_bad_current_exits_2(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str],
-                             content: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ('{"schema": "perfcore.res', "not valid JSON"),
+        ('{"schema": "perfcore.results/7", "run": {}, "results": []}', "unknown schema"),
+    ],
+)
+def test_bad_current_exits_2(
+    tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
     """Empty, corrupt or unknown-schema input: exit 2 with a one-line message."""
     bad = tmp_path / "cur.json"
     bad.write_text(content)
@@ -98,8 +114,9 @@ def test_bad_current_exits_2(tmp_path: Path, baseline: Path, capsys: pytest.Capt
     assert err.count("\n") == 1
 
 
-def test_nothing_in_common_exits_2(tmp_path: Path, baseline: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_in_common_exits_2(
+    tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Zero comparisons is never a pass: exit 2, even with --allow-missing."""
     current = _write(tmp_path / "cur.json", {"z": 1.0}, seed=1)
     assert _gate("--baseline", str(baseline), "--current", str(current), "--allow-missing") == 2
@@ -111,8 +128,9 @@ def test_cross_machine(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFix
     current = _write(tmp_path / "cur.json", {"a": 1.0, "b": 2.0}, machine=THERE, seed=1)
     assert _gate("--baseline", str(baseline), "--current", str(current)) == 2
     assert "--allow-cross-machine" in capsys.readouterr().err
-    assert _gate("--baseline", str(baseline), "--current", str(current),
-                 "--allow-cross-machine") == 0
+    assert (
+        _gate("--baseline", str(baseline), "--current", str(current), "--allow-cross-machine") == 0
+    )
 
 
 def test_usage_errors_exit_2(baseline: Path) -> None:
@@ -122,8 +140,13 @@ def test_usage_errors_exit_2(baseline: Path) -> None:
 
 
 @pytest.mark.parametrize(("option", "value"), [("--rounds", "1"), ("--confirm-rounds", "1")])
-def test_too_few_rounds_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str], option: str, value: str) -> None:
+def test_too_few_rounds_exit_2(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+) -> None:
     """One round (or one fresh round) has no spread to judge by: refused before any run."""
     repo = tmp_path / "repo"
     (repo / "bench").mkdir(parents=True)
@@ -137,8 +160,9 @@ def test_too_few_rounds_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])
-def test_compare_formats(tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str],
-                         fmt: str) -> None:
+def test_compare_formats(
+    tmp_path: Path, baseline: Path, capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
     """compare prints every result in the asked format and exits 0."""
     current = _write(tmp_path / "cur.json", {"a": 1.5, "b": 2.0}, seed=1)
     assert main(["compare", str(baseline), str(current), "--format", fmt]) == 0
@@ -150,7 +174,7 @@ def test_compare_formats(tmp_path: Path, baseline: Path, capsys: pytest.CaptureF
         assert ("| result |" in out) == (fmt == "markdown")
 
 
-_BENCH = '''
+_BENCH = """
 def work(n):
     total = 0
     for i in range(n):
@@ -159,18 +183,27 @@ def work(n):
 
 def test_loop(benchmark):
     benchmark.pedantic(work, args=({n},), rounds=15, iterations=20, warmup_rounds=2)
-'''
+"""
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("interleave", ["rounds", "runs"])
-def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                    capsys: pytest.CaptureFixture[str], interleave: str) -> None:
+def test_against_ref_finds_slowdown(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    interleave: str,
+) -> None:
     """gate --against runs REF in a worktree and the working tree in rounds; a 4x loop regresses."""
     repo = tmp_path / "repo"
     (repo / "bench").mkdir(parents=True)
@@ -185,9 +218,23 @@ def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     quick = "--bench-args=--benchmark-max-time=0.02 --benchmark-min-rounds=5 -o addopts="
     # rounds: the default second stage (5 fresh rounds); runs: the first rounds alone.
     confirm = "5" if interleave == "rounds" else "0"
-    assert main(["gate", "--against", "HEAD", "--rounds", "4", quick, "--keep-rounds",
-                 str(tmp_path / "kept"), f"--interleave={interleave}",
-                 f"--confirm-rounds={confirm}"]) == 1
+    assert (
+        main(
+            [
+                "gate",
+                "--against",
+                "HEAD",
+                "--rounds",
+                "4",
+                quick,
+                "--keep-rounds",
+                str(tmp_path / "kept"),
+                f"--interleave={interleave}",
+                f"--confirm-rounds={confirm}",
+            ]
+        )
+        == 1
+    )
     out = capsys.readouterr().out
     assert f"interleaved by {interleave}" in out
     assert "REGRESSED loop.loop" in out
@@ -205,6 +252,7 @@ def test_against_ref_finds_slowdown(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     learnt = list((repo / "reports" / "baselines").glob(f"*/{name}"))
     assert len(learnt) == 1, "gate --against learns the machine's paired-round noise"
     assert "loop.loop" in learnt[0].read_text()
-    worktrees = subprocess.run(["git", "worktree", "list"], cwd=repo, capture_output=True,
-                               text=True, check=True).stdout
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
     assert len(worktrees.strip().splitlines()) == 1

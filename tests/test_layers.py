@@ -14,12 +14,29 @@ ROOT = Path(perfcore.__file__).parent
 # own layer or a lower one. Analysis sits above results inside the judgement layer:
 # it judges what results/ reads, and results/ never needs a verdict.
 LAYERS: Mapping[str, float] = {
-    "cli": 1, "__main__": 1, "_cli": 1,
-    "mainjob": 2, "abtest": 2, "load": 2, "report": 2,
-    "analysis": 3, "results": 3.5,
-    "training": 4, "components": 4, "serving": 4, "retraining": 4, "optimisation": 4,
-    "instrument": 5, "errors": 5, "config": 5, "_atomic": 5, "_lazy": 5, "_version": 5,
-    "_names": 5, "_procs": 5, "_jsonio": 5,
+    "cli": 1,
+    "__main__": 1,
+    "_cli": 1,
+    "mainjob": 2,
+    "abtest": 2,
+    "load": 2,
+    "report": 2,
+    "analysis": 3,
+    "results": 3.5,
+    "training": 4,
+    "components": 4,
+    "serving": 4,
+    "retraining": 4,
+    "optimisation": 4,
+    "instrument": 5,
+    "errors": 5,
+    "config": 5,
+    "_atomic": 5,
+    "_lazy": 5,
+    "_version": 5,
+    "_names": 5,
+    "_procs": 5,
+    "_jsonio": 5,
 }
 SYSTEMS_UNDER_TEST = {"training", "components", "serving", "retraining", "optimisation"}
 
@@ -79,7 +96,8 @@ def test_imports_only_go_down() -> None:
             if not src or not dst or src == dst:
                 continue
             if LAYERS.get(dst, 0) < LAYERS.get(src, 0) or (
-                    src == "analysis" and dst in SYSTEMS_UNDER_TEST):
+                src == "analysis" and dst in SYSTEMS_UNDER_TEST
+            ):
                 bad.append(f"{source} -> {target}")
     assert sorted(bad) == []
 
@@ -104,8 +122,8 @@ def _cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
                 if work:
                     low[work[-1][0]] = min(low[work[-1][0]], low[node])
                 if low[node] == index[node]:
-                    component = stack[stack.index(node):]
-                    del stack[stack.index(node):]
+                    component = stack[stack.index(node) :]
+                    del stack[stack.index(node) :]
                     if len(component) > 1:
                         found.append(sorted(component))
             elif child not in index:
@@ -122,7 +140,8 @@ def test_no_import_cycles() -> None:
     parts: dict[str, set[str]] = {}
     for source, targets in GRAPH.items():
         parts.setdefault(_part(source), set()).update(
-            _part(t) for t in targets if _part(t) != _part(source))
+            _part(t) for t in targets if _part(t) != _part(source)
+        )
     assert _cycles(GRAPH) == []
     assert _cycles(parts) == []
 

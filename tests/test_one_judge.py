@@ -25,26 +25,44 @@ from perfcore.results.model import Result, ResultSet, RunInfo
 IDS = tuple(f"t{i}" for i in range(8))
 # pass: no change; regression: one benchmark 40% slower; refusal: every timed result
 # 20% slower together on a machine calibrated at 0.5% between runs (the machine moved).
-SCENARIOS = {"pass": ({}, 0), "regression": ({"t3": 1.4}, 1),
-             "refusal": (dict.fromkeys(IDS, 1.2), 2)}
+SCENARIOS = {
+    "pass": ({}, 0),
+    "regression": ({"t3": 1.4}, 1),
+    "refusal": (dict.fromkeys(IDS, 1.2), 2),
+}
 
 
 def _run(scales: dict[str, float], seed: int) -> ResultSet:
     rng = np.random.default_rng(seed)
-    results = tuple(Result(rid, "s", "lower", tuple(float(v) for v in
-                           scales.get(rid, 1.0) * np.exp(rng.normal(0, 0.01, 40))))
-                    for rid in IDS)
-    return ResultSet(RunInfo(created="2026-01-01T00:00:00+00:00", machine=current_machine()),
-                     results)
+    results = tuple(
+        Result(
+            rid,
+            "s",
+            "lower",
+            tuple(float(v) for v in scales.get(rid, 1.0) * np.exp(rng.normal(0, 0.01, 40))),
+        )
+        for rid in IDS
+    )
+    return ResultSet(
+        RunInfo(created="2026-01-01T00:00:00+00:00", machine=current_machine()), results
+    )
 
 
 def _setup(root: Path, scales: dict[str, float]) -> tuple[Path, Path, ResultSet]:
     """The stored baseline with its noise.json beside it, and the current run's file."""
     baseline = BaselineStore(root / "reports" / "baselines").save(_run({}, 0))
-    (baseline.parent / "noise.json").write_text(json.dumps({
-        "schema": "perfcore.noise/1", "machine": current_machine().id, "created": "x",
-        "benchmarks": {rid: {"cv_within": 0.01, "sd_between_log": 0.005, "runs": 12}
-                       for rid in IDS}}))
+    (baseline.parent / "noise.json").write_text(
+        json.dumps(
+            {
+                "schema": "perfcore.noise/1",
+                "machine": current_machine().id,
+                "created": "x",
+                "benchmarks": {
+                    rid: {"cv_within": 0.01, "sd_between_log": 0.005, "runs": 12} for rid in IDS
+                },
+            }
+        )
+    )
     current = _run(scales, 1)
     path = root / "current.json"
     current.save(path)
@@ -71,8 +89,11 @@ def _fake_stages(monkeypatch: pytest.MonkeyPatch, current: ResultSet) -> None:
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_every_command_gives_the_same_exit_status(
-        scenario: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    scenario: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """Pass, regression and refusal: the four ways of judging agree on the exit status."""
     scales, expected = SCENARIOS[scenario]
     monkeypatch.chdir(tmp_path)
@@ -81,16 +102,27 @@ def test_every_command_gives_the_same_exit_status(
     _fake_stages(monkeypatch, current)
     codes = {
         "gate": main(["gate", "--baseline", str(baseline), "--current", str(current_path)]),
-        "report": main(["report", "--baseline", str(baseline), "--current", str(current_path),
-                        "--out", str(tmp_path / "out"), "--exit-code"]),
+        "report": main(
+            [
+                "report",
+                "--baseline",
+                str(baseline),
+                "--current",
+                str(current_path),
+                "--out",
+                str(tmp_path / "out"),
+                "--exit-code",
+            ]
+        ),
         "compare": main(["compare", str(baseline), str(current_path), "--exit-code"]),
         "run": main(["run", "--no-load"]),
     }
     assert codes == dict.fromkeys(codes, expected)
 
 
-def test_a_refusal_says_why_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_refusal_says_why_on_stderr(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A machine-shift refusal (exit 2) prints its reason on stderr in every command."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
@@ -98,8 +130,16 @@ def test_a_refusal_says_why_on_stderr(tmp_path: Path, monkeypatch: pytest.Monkey
     _fake_stages(monkeypatch, current)
     commands = {
         "gate": ["gate", "--baseline", str(baseline), "--current", str(current_path)],
-        "report": ["report", "--baseline", str(baseline), "--current", str(current_path),
-                   "--out", str(tmp_path / "out"), "--exit-code"],
+        "report": [
+            "report",
+            "--baseline",
+            str(baseline),
+            "--current",
+            str(current_path),
+            "--out",
+            str(tmp_path / "out"),
+            "--exit-code",
+        ],
         "compare": ["compare", str(baseline), str(current_path), "--exit-code"],
         "run": ["run", "--no-load"],
     }

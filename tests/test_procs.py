@@ -43,8 +43,7 @@ def test_a_signal_during_cleanup_is_held_until_it_ends(restore_handlers) -> None
 
 def test_stop_tree_ends_the_grandchildren_too() -> None:
     """stop_tree ends a child's own children, which a plain terminate() would orphan."""
-    child = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"],
-                             start_new_session=True)
+    child = subprocess.Popen(["sh", "-c", "sleep 60 & sleep 60 & wait"], start_new_session=True)
     deadline = time.monotonic() + 10
     while len(psutil.Process(child.pid).children()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)

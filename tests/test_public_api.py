@@ -67,26 +67,32 @@ def test_all_is_sorted_and_unique() -> None:
 
 def test_python_dash_m_runs_the_cli() -> None:
     """`python -m perfcore --version` answers like the console command."""
-    done = subprocess.run([sys.executable, "-m", "perfcore", "--version"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "perfcore", "--version"], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0
     assert done.stdout.startswith("perfcore ")
 
 
 def test_unknown_subcommand_is_usage_error() -> None:
     """A wrong subcommand exits 2 with one line, no traceback."""
-    done = subprocess.run([sys.executable, "-m", "perfcore", "no-such-command"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "perfcore", "no-such-command"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
 
 
 def test_lazy_names_import_on_first_use() -> None:
     """Judging and report names resolve from the package without importing scipy up front."""
-    code = ("import sys, perfcore; assert 'scipy' not in sys.modules; "
-            "assert callable(perfcore.compare_suites); assert 'scipy.stats' in sys.modules")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=False)
+    code = (
+        "import sys, perfcore; assert 'scipy' not in sys.modules; "
+        "assert callable(perfcore.compare_suites); assert 'scipy.stats' in sys.modules"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 

@@ -28,14 +28,16 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.std
 
 def _heavy_loaded(argv: list[str] | None) -> list[str]:
     code = _PROBE.format(argv=argv, heavy=HEAVY)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded: list[str] = json.loads(done.stderr.strip().splitlines()[-1])
     return loaded
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["gate", "--help"], None],
-                         ids=["help", "version", "gate-help", "import"])
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["--version"], ["gate", "--help"], None],
+    ids=["help", "version", "gate-help", "import"],
+)
 def test_start_up_loads_no_heavy_module(argv: list[str] | None) -> None:
     """Printing help or the version, or importing the package, loads no heavy library."""
     assert _heavy_loaded(argv) == []

@@ -155,8 +155,9 @@ class SemanticAtScale:
         del plain
         self.cache = LLMCache(max_entries=2 * entries, semantic=True, path=path)
         picked = stored[:: entries // 100][:100]
-        self.queries = ([workloads.reworded(p) for p in picked[::2]]
-                        + [workloads.edited(p) for p in picked[1::2]])
+        self.queries = [workloads.reworded(p) for p in picked[::2]] + [
+            workloads.edited(p) for p in picked[1::2]
+        ]
 
     def teardown(self, workload: str) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -190,11 +191,15 @@ class ProcessesCpuBound:
 
     def setup(self, mode: str) -> None:
         if mode == "bare":
-            self.validator = ParallelValidator([workloads.cpu_validators_4] * 2,
-                                               mode="processes", max_workers=2)
+            self.validator = ParallelValidator(
+                [workloads.cpu_validators_4] * 2, mode="processes", max_workers=2
+            )
         else:
-            self.validator = ParallelValidator([workloads.cpu_validator] * 8,
-                                               mode=mode, max_workers=2)  # type: ignore[arg-type]
+            self.validator = ParallelValidator(
+                [workloads.cpu_validator] * 8,
+                mode=mode,  # type: ignore[arg-type]
+                max_workers=2,
+            )
         self.validator.run(1)  # workers started and warm before any timing
 
     def teardown(self, mode: str) -> None:

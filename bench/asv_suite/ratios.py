@@ -73,8 +73,9 @@ def track_optimisation_cycle_speedup() -> float:
     def cycle(optimised: bool) -> Callable[[], object]:
         backend = FakeLLM(latency_s=0.002)
         ask = LLMCache(max_entries=512, semantic=True).wrap(backend) if optimised else backend
-        validator = ParallelValidator(workloads.mixed_validators(),
-                                      mode="threads" if optimised else "serial", max_workers=8)
+        validator = ParallelValidator(
+            workloads.mixed_validators(), mode="threads" if optimised else "serial", max_workers=8
+        )
         return lambda: validator.run([ask(p) for p in prompts])
 
     neither, both = cycle(False), cycle(True)
@@ -110,9 +111,18 @@ def track_serving_predict_over_noop() -> float:
         with start_server(ServerSpec(model_dir=None, port=0), folder) as server:
             ratios = []
             for _ in range(3):
-                ok = {path: run_open_loop(OpenLoopConfig(
-                    url=f"{server.url}/{path}", bodies=_bodies(16, 0), rate=None,
-                    duration_s=2.0, connections=32)).ok for path in ("predict", "noop")}
+                ok = {
+                    path: run_open_loop(
+                        OpenLoopConfig(
+                            url=f"{server.url}/{path}",
+                            bodies=_bodies(16, 0),
+                            rate=None,
+                            duration_s=2.0,
+                            connections=32,
+                        )
+                    ).ok
+                    for path in ("predict", "noop")
+                }
                 ratios.append(ok["predict"] / max(ok["noop"], 1))
         return sorted(ratios)[1]
     finally:

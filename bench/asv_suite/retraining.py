@@ -16,8 +16,9 @@ SETTINGS = replace(RetrainingSettings(reference_accuracy=0.60), schedule_s=None)
 
 
 def _controller() -> RetrainingController:
-    controller = RetrainingController(SETTINGS, n_features=FEATURES,
-                                      resources=lambda: Resources(1e9, 0.0))
+    controller = RetrainingController(
+        SETTINGS, n_features=FEATURES, resources=lambda: Resources(1e9, 0.0)
+    )
     for b in generate(StreamSpec(events=10_000, n_features=FEATURES, seed=1), chunk=1000):
         controller.observe_batch(b.predictions, b.labels, b.features)
     return controller
@@ -30,8 +31,9 @@ class RetrainingDecisions:
 
     def setup(self) -> None:
         self.controller = _controller()
-        self.batches = list(generate(StreamSpec(events=2000, n_features=FEATURES, seed=2),
-                                     chunk=1000))
+        self.batches = list(
+            generate(StreamSpec(events=2000, n_features=FEATURES, seed=2), chunk=1000)
+        )
         self.events = workloads.stream_events(self.batches)
 
     def time_observe_2000_events(self) -> None:
@@ -60,6 +62,5 @@ class RetrainingMemory:
 
     def peakmem_monitor_1e6_events(self) -> None:
         monitor = OutcomeMonitor(SETTINGS, n_features=FEATURES)
-        for b in generate(StreamSpec(events=1_000_000, n_features=FEATURES, seed=7),
-                          chunk=10_000):
+        for b in generate(StreamSpec(events=1_000_000, n_features=FEATURES, seed=7), chunk=10_000):
             monitor.observe_batch(b.predictions, b.labels, b.features)

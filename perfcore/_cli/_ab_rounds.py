@@ -42,15 +42,27 @@ from perfcore.results.model import ResultSet
 from perfcore.results.paired_noise import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
 
-__all__ = ["QUICK_OPTIONS", "ABRounds", "ABRun", "in_turns", "kept_interleave",
-           "read_kept_confirm", "read_kept_rounds", "run_ab_rounds"]
+__all__ = [
+    "QUICK_OPTIONS",
+    "ABRounds",
+    "ABRun",
+    "in_turns",
+    "kept_interleave",
+    "read_kept_confirm",
+    "read_kept_rounds",
+    "run_ab_rounds",
+]
 
 # ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
 # on the 2-core machine, a quick round's median moves 3-25% from round to round (against
 # 0.2-3% for most benchmarks in a full round): three samples do not make a robust
 # median, so full rounds are the default and buy more power per minute.
-QUICK_OPTIONS = ("--benchmark-max-time=0.1", "--benchmark-min-rounds=5",
-                 "--benchmark-warmup=on", "--benchmark-warmup-iterations=100")
+QUICK_OPTIONS = (
+    "--benchmark-max-time=0.1",
+    "--benchmark-min-rounds=5",
+    "--benchmark-warmup=on",
+    "--benchmark-warmup-iterations=100",
+)
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
 # Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
@@ -92,23 +104,36 @@ class ABRun:
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
-    done = runner(["git", *args], cwd=cwd, capture_output=True, text=True, check=False,
-                  timeout=120)
+    done = runner(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:
         message = (done.stderr or done.stdout).strip().splitlines()
         raise InputError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
     return str(done.stdout).strip()
 
 
-def _bench_command(tree: Path, out: Path, plan: ABRounds, plugin_dir: Path | None = None,
-                   side: str = "") -> tuple[list[str], dict[str, str]]:
+def _bench_command(
+    tree: Path, out: Path, plan: ABRounds, plugin_dir: Path | None = None, side: str = ""
+) -> tuple[list[str], dict[str, str]]:
     targets = plan.select.get(side) or (plan.bench_dir,)
-    argv = [sys.executable, "-m", "pytest", *targets, "--benchmark-only",
-            f"--benchmark-json={out}", "-q", "-p", "no:cacheprovider",
-            *(QUICK_OPTIONS if plan.quick else ()), *plan.bench_args]
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *targets,
+        "--benchmark-only",
+        f"--benchmark-json={out}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *(QUICK_OPTIONS if plan.quick else ()),
+        *plan.bench_args,
+    ]
     # The tree's own sources must win over an installed perfcore.
-    paths = [str(tree), *([str(plugin_dir)] if plugin_dir else []),
-             os.environ.get("PYTHONPATH", "")]
+    paths = [
+        str(tree),
+        *([str(plugin_dir)] if plugin_dir else []),
+        os.environ.get("PYTHONPATH", ""),
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths).rstrip(os.pathsep)}
     if plugin_dir is not None:
         argv[3:3] = ["-p", PLUGIN_MODULE]
@@ -121,22 +146,22 @@ def _bench_command(tree: Path, out: Path, plan: ABRounds, plugin_dir: Path | Non
 
 def _checked(tree: Path, out: Path, status: int, tail: str) -> ResultSet:
     if status != 0 or not out.is_file():
-        raise InputError(f"benchmark run in {tree} failed (exit {status}): "
-                         f"{tail or 'no output'}")
+        raise InputError(f"benchmark run in {tree} failed (exit {status}): {tail or 'no output'}")
     return read_any(out)
 
 
-def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner,
-                side: str = "") -> ResultSet:
+def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner, side: str = "") -> ResultSet:
     argv, env = _bench_command(tree, out, plan, side=side)
-    done = runner(argv, cwd=tree, capture_output=True, text=True, check=False, env=env,
-                  timeout=3600)
+    done = runner(
+        argv, cwd=tree, capture_output=True, text=True, check=False, env=env, timeout=3600
+    )
     tail = (done.stdout + done.stderr).strip().splitlines()[-1:]
     return _checked(tree, out, done.returncode, tail[0] if tail else "")
 
 
-def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
-                plan: ABRounds) -> dict[str, ResultSet]:
+def _bench_pair(
+    trees: dict[str, Path], scratch: Path, i: int, plan: ABRounds
+) -> dict[str, ResultSet]:
     """Round ``i`` of both sides as two processes taking turns round by round."""
     plugin_dir = install_plugin(scratch)
     specs = {}
@@ -151,23 +176,27 @@ def _bench_pair(trees: dict[str, Path], scratch: Path, i: int,
     results = {}
     for side, (_, tree, _, log) in specs.items():
         lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        results[side] = _checked(tree, log.with_suffix(".json"), status[side],
-                                 lines[-1] if lines else "")
+        results[side] = _checked(
+            tree, log.with_suffix(".json"), status[side], lines[-1] if lines else ""
+        )
     return results
 
 
-def run_ab_rounds(plan: ABRounds, root: Path, runner: Runner = subprocess.run,
-                  screen: Screen | None = None) -> ABRun:
+def run_ab_rounds(
+    plan: ABRounds, root: Path, runner: Runner = subprocess.run, screen: Screen | None = None
+) -> ABRun:
     """Run ``plan`` at REF and in the working tree at ``root``; with ``screen`` and
     ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
     if plan.confirm_rounds and plan.confirm_rounds < 2:
-        raise InputError("--confirm-rounds must be 0 (no second stage) or at least 2, "
-                         f"got {plan.confirm_rounds}")
+        raise InputError(
+            f"--confirm-rounds must be 0 (no second stage) or at least 2, got {plan.confirm_rounds}"
+        )
     if plan.interleave not in INTERLEAVE_MODES:
-        raise InputError(f"--interleave must be one of {', '.join(INTERLEAVE_MODES)}, "
-                         f"got {plan.interleave!r}")
+        raise InputError(
+            f"--interleave must be one of {', '.join(INTERLEAVE_MODES)}, got {plan.interleave!r}"
+        )
     top = Path(_git(["rev-parse", "--show-toplevel"], root, runner))
     commit = _git(["rev-parse", "--verify", f"{plan.ref}^{{commit}}"], top, runner)
     scratch = Path(tempfile.mkdtemp(prefix="perfcore-ab-"))
@@ -181,20 +210,33 @@ def run_ab_rounds(plan: ABRounds, root: Path, runner: Runner = subprocess.run,
         reference, working = _rounds(plan, trees, scratch, runner)
         again = None
         if screen is not None and plan.confirm_rounds:
-            again = _second_stage(plan, trees, scratch, (reference, working),
-                                  screen(reference, working), runner=runner)
+            again = _second_stage(
+                plan,
+                trees,
+                scratch,
+                (reference, working),
+                screen(reference, working),
+                runner=runner,
+            )
         return ABRun(reference, working, again)
     finally:
         # Held signals: a second Ctrl-C or SIGTERM must not leave REF's worktree registered.
         with uninterrupted():
             for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
-                runner(["git", *cleanup], cwd=top, capture_output=True, text=True, check=False,
-                       timeout=60)
+                runner(
+                    ["git", *cleanup],
+                    cwd=top,
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    timeout=60,
+                )
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _rounds(plan: ABRounds, trees: dict[str, Path], scratch: Path,
-            runner: Runner) -> tuple[ResultSet, ResultSet]:
+def _rounds(
+    plan: ABRounds, trees: dict[str, Path], scratch: Path, runner: Runner
+) -> tuple[ResultSet, ResultSet]:
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
     for i in range(plan.rounds):
         if plan.interleave == "rounds":
@@ -204,20 +246,43 @@ def _rounds(plan: ABRounds, trees: dict[str, Path], scratch: Path,
     return merge_runs(sides["A"]), merge_runs(sides["B"])
 
 
-def _second_stage(plan: ABRounds, trees: dict[str, Path], scratch: Path,
-                  first: tuple[ResultSet, ResultSet], ids: Sequence[str], *,
-                  runner: Runner) -> tuple[ResultSet, ResultSet] | None:
+def _second_stage(
+    plan: ABRounds,
+    trees: dict[str, Path],
+    scratch: Path,
+    first: tuple[ResultSet, ResultSet],
+    ids: Sequence[str],
+    *,
+    runner: Runner,
+) -> tuple[ResultSet, ResultSet] | None:
     """The fresh rounds of the results ``ids``, each side running its own node ids."""
     wanted = set(ids)
-    select = {side: tuple(sorted({str(r.extra["node"]) for r in results.results
-                                  if r.id in wanted and r.extra.get("node")}))
-              for side, results in zip("AB", first, strict=True)}
+    select = {
+        side: tuple(
+            sorted(
+                {
+                    str(r.extra["node"])
+                    for r in results.results
+                    if r.id in wanted and r.extra.get("node")
+                }
+            )
+        )
+        for side, results in zip("AB", first, strict=True)
+    }
     if not (select["A"] and select["B"]):
         return None
-    print(f"gate: re-measuring {len(wanted)} result(s) slower than half their threshold in "
-          f"{plan.confirm_rounds} fresh rounds: {', '.join(sorted(wanted))}", flush=True)
-    fresh = replace(plan, rounds=plan.confirm_rounds, select=select, tag=CONFIRM_TAG,
-                    hash_seed=plan.hash_seed + plan.rounds)
+    print(
+        f"gate: re-measuring {len(wanted)} result(s) slower than half their threshold in "
+        f"{plan.confirm_rounds} fresh rounds: {', '.join(sorted(wanted))}",
+        flush=True,
+    )
+    fresh = replace(
+        plan,
+        rounds=plan.confirm_rounds,
+        select=select,
+        tag=CONFIRM_TAG,
+        hash_seed=plan.hash_seed + plan.rounds,
+    )
     return _rounds(fresh, trees, scratch, runner)
 
 
@@ -227,30 +292,46 @@ def _round_name(plan: ABRounds, side: str, i: int) -> str:
 
 def in_turns(results: ResultSet) -> ResultSet:
     """Mark every result as timed in turns, sample by sample (``extra["turns"]``)."""
-    return ResultSet(run=results.run, results=tuple(
-        replace(r, extra={**r.extra, "turns": True}) for r in results.results))
+    return ResultSet(
+        run=results.run,
+        results=tuple(replace(r, extra={**r.extra, "turns": True}) for r in results.results),
+    )
 
 
-def _paired_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
-                  sides: dict[str, list[ResultSet]]) -> None:
+def _paired_round(
+    plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int, sides: dict[str, list[ResultSet]]
+) -> None:
     started = time.monotonic()
     for side, result in _bench_pair(trees, scratch, i, plan).items():
         sides[side].append(in_turns(result))
         _keep(plan, scratch / f"{_round_name(plan, side, i)}.json")
-    print(f"gate: {_stage(plan)}round {i + 1}/{plan.rounds}, both sides in turns, "
-          f"in {time.monotonic() - started:.0f}s", flush=True)
+    print(
+        f"gate: {_stage(plan)}round {i + 1}/{plan.rounds}, both sides in turns, "
+        f"in {time.monotonic() - started:.0f}s",
+        flush=True,
+    )
 
 
-def _sequential_round(plan: ABRounds, trees: dict[str, Path], scratch: Path, i: int,
-                      sides: dict[str, list[ResultSet]], *, runner: Runner) -> None:
-    for side in ("AB" if i % 2 == 0 else "BA"):
+def _sequential_round(
+    plan: ABRounds,
+    trees: dict[str, Path],
+    scratch: Path,
+    i: int,
+    sides: dict[str, list[ResultSet]],
+    *,
+    runner: Runner,
+) -> None:
+    for side in "AB" if i % 2 == 0 else "BA":
         out = scratch / f"{_round_name(plan, side, i)}.json"
         started = time.monotonic()
         sides[side].append(_bench_once(trees[side], out, plan, runner, side))
         _keep(plan, out)
-        print(f"gate: {_stage(plan)}round {i + 1}/{plan.rounds} side {side} "
-              f"({'ref' if side == 'A' else 'working tree'}) "
-              f"in {time.monotonic() - started:.0f}s", flush=True)
+        print(
+            f"gate: {_stage(plan)}round {i + 1}/{plan.rounds} side {side} "
+            f"({'ref' if side == 'A' else 'working tree'}) "
+            f"in {time.monotonic() - started:.0f}s",
+            flush=True,
+        )
 
 
 def _stage(plan: ABRounds) -> str:
@@ -285,8 +366,10 @@ def read_kept_rounds(folder: Path, tag: str = "") -> tuple[ResultSet, ResultSet]
             sides[side].append(in_turns(kept) if turns else kept)
         i += 1
     if i < 2:
-        raise InputError(f"{folder}: fewer than two complete rounds ({'A-' + tag}00.json and "
-                         f"B-{tag}00.json, A-{tag}01.json and B-{tag}01.json, ...)")
+        raise InputError(
+            f"{folder}: fewer than two complete rounds ({'A-' + tag}00.json and "
+            f"B-{tag}00.json, A-{tag}01.json and B-{tag}01.json, ...)"
+        )
     return merge_runs(sides["A"]), merge_runs(sides["B"])
 
 

@@ -19,8 +19,9 @@ __all__ = ["choice_list", "float_in", "int_in", "list_of"]
 T = TypeVar("T")
 
 
-def float_in(low: float, high: float, *, low_open: bool = False,
-             unit: str = "") -> Callable[[str], float]:
+def float_in(
+    low: float, high: float, *, low_open: bool = False, unit: str = ""
+) -> Callable[[str], float]:
     """A finite float in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     left = "(" if low_open else "["
     span = f"{left}{low:g}, {high:g}]{' ' + unit if unit else ''}"
@@ -62,7 +63,8 @@ def list_of(item: Callable[[str], T]) -> Callable[[str], tuple[T, ...]]:
         parts = [part.strip() for part in text.split(",")]
         if not any(parts) or not all(parts):
             raise argparse.ArgumentTypeError(
-                f"expected a comma-separated list without empty entries, got {text!r}")
+                f"expected a comma-separated list without empty entries, got {text!r}"
+            )
         return tuple(item(part) for part in parts)
 
     parse.__name__ = "list"
@@ -75,7 +77,8 @@ def choice_list(choices: Sequence[str]) -> Callable[[str], tuple[str, ...]]:
     def one(text: str) -> str:
         if text not in choices:
             raise argparse.ArgumentTypeError(
-                f"unknown name {text!r}; choose from {','.join(choices)}")
+                f"unknown name {text!r}; choose from {','.join(choices)}"
+            )
         return text
 
     def parse(text: str) -> tuple[str, ...]:

@@ -30,16 +30,32 @@ PRECISION_CHOICES = ("float64", "float32", "float16", "int8")
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The optimisation flags of ``perfcore serve``."""
-    p.add_argument("--precision", choices=PRECISION_CHOICES, default=None,
-                   help="serve a precision variant; it must pass the promotion gate against "
-                        "the full-precision model (default float64, or the profile's)")
-    p.add_argument("--profile", default=None, metavar="NAME",
-                   help="apply a profile: latency, throughput, balanced or one from "
-                        "[tool.perfcore.profiles] (sets workers, batching and precision)")
-    p.add_argument("--max-accuracy-drop", type=float, default=0.01,
-                   help="how far a variant's accuracy may fall below full precision's")
-    p.add_argument("--max-ece-rise", type=float, default=0.01,
-                   help="how far a variant's ECE may rise above full precision's")
+    p.add_argument(
+        "--precision",
+        choices=PRECISION_CHOICES,
+        default=None,
+        help="serve a precision variant; it must pass the promotion gate against "
+        "the full-precision model (default float64, or the profile's)",
+    )
+    p.add_argument(
+        "--profile",
+        default=None,
+        metavar="NAME",
+        help="apply a profile: latency, throughput, balanced or one from "
+        "[tool.perfcore.profiles] (sets workers, batching and precision)",
+    )
+    p.add_argument(
+        "--max-accuracy-drop",
+        type=float,
+        default=0.01,
+        help="how far a variant's accuracy may fall below full precision's",
+    )
+    p.add_argument(
+        "--max-ece-rise",
+        type=float,
+        default=0.01,
+        help="how far a variant's ECE may rise above full precision's",
+    )
 
 
 def choose(args: argparse.Namespace, config: ServerConfig) -> ServeChoice:
@@ -55,11 +71,11 @@ def choose(args: argparse.Namespace, config: ServerConfig) -> ServeChoice:
 
         profiles = resolve_profiles(load_settings().profiles)
         if args.profile not in profiles:
-            raise ConfigError(f"unknown profile {args.profile!r}; known: "
-                              f"{', '.join(sorted(profiles))}")
+            raise ConfigError(
+                f"unknown profile {args.profile!r}; known: {', '.join(sorted(profiles))}"
+            )
         chosen = profiles[args.profile].settings
-        config = replace(config, batch_rows=chosen.batch_rows,
-                         batch_wait_ms=chosen.batch_wait_ms)
+        config = replace(config, batch_rows=chosen.batch_rows, batch_wait_ms=chosen.batch_wait_ms)
         precision, workers = chosen.precision, chosen.workers
         note = f"profile {args.profile}: {chosen.label()}"
     precision = args.precision or precision
@@ -68,8 +84,10 @@ def choose(args: argparse.Namespace, config: ServerConfig) -> ServeChoice:
         model_dir = None if args.synthetic_model else Path(args.model_dir)
         reference, data = reference_model(model_dir)
         _, check = require_variant(reference, precision, data, tolerance)
-        note += (f"{'; ' if note else ''}{precision} passed the gate on {data.source}: "
-                 f"accuracy {check.accuracy_delta:+.4f}, ECE {check.ece_delta:+.4f}")
+        note += (
+            f"{'; ' if note else ''}{precision} passed the gate on {data.source}: "
+            f"accuracy {check.accuracy_delta:+.4f}, ECE {check.ece_delta:+.4f}"
+        )
     return ServeChoice(config, precision, workers, note)
 
 

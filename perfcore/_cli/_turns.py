@@ -117,8 +117,10 @@ class _Proc:
     buffer: bytes = b""
 
 
-def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str], Path]],
-                 timeout_s: float = 7200.0) -> dict[str, int]:
+def run_in_turns(
+    commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str], Path]],
+    timeout_s: float = 7200.0,
+) -> dict[str, int]:
     """Run each (argv, cwd, env, log) worker in turns; return each one's exit status."""
     procs = [_start(name, *spec) for name, spec in commands.items()]
     scheduler = TurnScheduler([p.name for p in procs])
@@ -141,22 +143,28 @@ def run_in_turns(commands: Mapping[str, tuple[Sequence[str], Path, dict[str, str
                     _close(fd)
 
 
-def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str],
-           log: Path) -> _Proc:
-    to_read, to_write = os.pipe()      # coordinator -> worker
+def _start(name: str, argv: Sequence[str], cwd: Path, env: dict[str, str], log: Path) -> _Proc:
+    to_read, to_write = os.pipe()  # coordinator -> worker
     from_read, from_write = os.pipe()  # worker -> coordinator
     with log.open("wb") as out:
-        popen = subprocess.Popen(list(argv), cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, pass_fds=(to_read, from_write),
-                                 env={**env, FDS_ENV: f"{to_read},{from_write}"},
-                                 start_new_session=True)
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            pass_fds=(to_read, from_write),
+            env={**env, FDS_ENV: f"{to_read},{from_write}"},
+            start_new_session=True,
+        )
     os.close(to_read)
     os.close(from_write)
     return _Proc(name, popen, to_write, from_read, log)
 
 
-def _collect(procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str],
-             deadline: float) -> None:
+def _collect(
+    procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str], deadline: float
+) -> None:
     """Read messages until every live worker is waiting for a turn (or has exited)."""
     while True:
         live = [p for p in procs if p.name not in waiting and p.from_worker >= 0]
@@ -164,8 +172,10 @@ def _collect(procs: list[_Proc], scheduler: TurnScheduler, waiting: set[str],
             return
         left = deadline - time.monotonic()
         if left <= 0:
-            raise InputError(f"interleaved benchmark runs took longer than the limit; "
-                             f"logs: {', '.join(str(p.log) for p in procs)}")
+            raise InputError(
+                f"interleaved benchmark runs took longer than the limit; "
+                f"logs: {', '.join(str(p.log) for p in procs)}"
+            )
         readable, _, _ = select.select([p.from_worker for p in live], [], [], min(left, 5.0))
         for p in live:
             if p.from_worker in readable:

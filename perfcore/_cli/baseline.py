@@ -11,18 +11,33 @@ _DEFAULT_RESULTS = "reports/latest/results.json"
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``baseline`` command and its ``save`` and ``show`` actions."""
     parser = subparsers.add_parser(
-        "baseline", help="store or list per-machine baselines",
-        description="Store a run as this machine's baseline, or list stored baselines.")
+        "baseline",
+        help="store or list per-machine baselines",
+        description="Store a run as this machine's baseline, or list stored baselines.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     save = actions.add_parser("save", help="store a results file as its machine's baseline")
-    save.add_argument("results", nargs="?", default=None, type=Path,
-                      help=f"perfcore results file (default: {_DEFAULT_RESULTS})")
-    save.add_argument("--baselines-dir", type=Path, default=None,
-                      help="baseline store (default: [tool.perfcore] baselines_dir)")
+    save.add_argument(
+        "results",
+        nargs="?",
+        default=None,
+        type=Path,
+        help=f"perfcore results file (default: {_DEFAULT_RESULTS})",
+    )
+    save.add_argument(
+        "--baselines-dir",
+        type=Path,
+        default=None,
+        help="baseline store (default: [tool.perfcore] baselines_dir)",
+    )
     save.set_defaults(handler=_save)
     show = actions.add_parser("show", help="list stored baselines")
-    show.add_argument("--baselines-dir", type=Path, default=None,
-                      help="baseline store (default: [tool.perfcore] baselines_dir)")
+    show.add_argument(
+        "--baselines-dir",
+        type=Path,
+        default=None,
+        help="baseline store (default: [tool.perfcore] baselines_dir)",
+    )
     show.set_defaults(handler=_show)
 
 
@@ -40,8 +55,10 @@ def _save(args: argparse.Namespace) -> int:
     replaced = store.has(results.run.machine.id)
     path = store.save(results)
     note = "previous baseline archived" if replaced else "first baseline for this machine"
-    print(f"saved {len(results.results)} results as the baseline of machine "
-          f"{results.run.machine.id} ({results.run.machine.cpu}): {path} ({note})")
+    print(
+        f"saved {len(results.results)} results as the baseline of machine "
+        f"{results.run.machine.id} ({results.run.machine.cpu}): {path} ({note})"
+    )
     return 0
 
 
@@ -57,8 +74,16 @@ def _show(args: argparse.Namespace) -> int:
         return 0
     header = ("machine", "cpu", "cores", "python", "created", "commit", "results", "archived")
     rows = [header] + [
-        (i.machine.id, i.machine.cpu, str(i.machine.cores), i.machine.python, i.created,
-         i.commit[:12] or "-", str(i.result_count), str(i.archived))
+        (
+            i.machine.id,
+            i.machine.cpu,
+            str(i.machine.cores),
+            i.machine.python,
+            i.created,
+            i.commit[:12] or "-",
+            str(i.result_count),
+            str(i.archived),
+        )
         for i in infos
     ]
     widths = [max(len(row[col]) for row in rows) for col in range(len(header))]

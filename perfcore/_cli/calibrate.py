@@ -31,38 +31,81 @@ if TYPE_CHECKING:  # imported where used, so that ``perfcore --help`` stays ligh
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``calibrate`` command."""
     parser = subparsers.add_parser(
-        "calibrate", help="measure benchmark noise and the smallest detectable regression",
-        description="Measure noise from repeated no-change runs and write noise.json.")
+        "calibrate",
+        help="measure benchmark noise and the smallest detectable regression",
+        description="Measure noise from repeated no-change runs and write noise.json.",
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--runs", type=int_in(2, 1000), default=None, metavar="N",
-                        help="run the benchmark suite N times (default 5)")
-    source.add_argument("--from", dest="files", nargs="+", type=Path, metavar="FILE",
-                        help="result files of repeated runs (one file per run)")
-    source.add_argument("--paired-from", dest="round_dirs", nargs="+", type=Path,
-                        metavar="DIR", help="folders kept by gate --against --keep-rounds: "
-                        "learn the paired-round noise gate --against judges with")
-    parser.add_argument("--rounds", type=int_in(2, 10_000), default=5,
-                        help="with --paired-from: rounds per side to size the detectable "
-                             "change for (default 5)")
-    parser.add_argument("--confirm-rounds", type=int_in(0, 10_000), default=5, metavar="K",
-                        help="with --paired-from: gate --against's fresh rounds, to size what "
-                             "its second stage confirms (default 5)")
+    source.add_argument(
+        "--runs",
+        type=int_in(2, 1000),
+        default=None,
+        metavar="N",
+        help="run the benchmark suite N times (default 5)",
+    )
+    source.add_argument(
+        "--from",
+        dest="files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="result files of repeated runs (one file per run)",
+    )
+    source.add_argument(
+        "--paired-from",
+        dest="round_dirs",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="folders kept by gate --against --keep-rounds: "
+        "learn the paired-round noise gate --against judges with",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int_in(2, 10_000),
+        default=5,
+        help="with --paired-from: rounds per side to size the detectable change for (default 5)",
+    )
+    parser.add_argument(
+        "--confirm-rounds",
+        type=int_in(0, 10_000),
+        default=5,
+        metavar="K",
+        help="with --paired-from: gate --against's fresh rounds, to size what "
+        "its second stage confirms (default 5)",
+    )
     parser.add_argument("--quick", action="store_true", help="run the suite in quick mode")
-    parser.add_argument("--bench-args", default="", metavar="ARGS",
-                        help="extra pytest arguments, one quoted string (e.g. '-k cache')")
-    parser.add_argument("--bench-dir", type=Path, default=Path("bench"),
-                        help="benchmark suite to run (default: bench)")
-    parser.add_argument("--baselines-dir", type=Path, default=None,
-                        help="where noise.json goes (default: [tool.perfcore] baselines_dir)")
+    parser.add_argument(
+        "--bench-args",
+        default="",
+        metavar="ARGS",
+        help="extra pytest arguments, one quoted string (e.g. '-k cache')",
+    )
+    parser.add_argument(
+        "--bench-dir",
+        type=Path,
+        default=Path("bench"),
+        help="benchmark suite to run (default: bench)",
+    )
+    parser.add_argument(
+        "--baselines-dir",
+        type=Path,
+        default=None,
+        help="where noise.json goes (default: [tool.perfcore] baselines_dir)",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, write nothing")
-    parser.add_argument("--save-baseline", action="store_true",
-                        help="also store the runs, merged (one round per run), as this "
-                             "machine's baseline: its drift then weighs 1/N of one run's")
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="also store the runs, merged (one round per run), as this "
+        "machine's baseline: its drift then weighs 1/N of one run's",
+    )
     parser.set_defaults(handler=_run)
 
 
-def _run_suite(runs: int, bench_dir: Path, quick: bool, extra: Sequence[str],
-               root: Path) -> list[ResultSet]:
+def _run_suite(
+    runs: int, bench_dir: Path, quick: bool, extra: Sequence[str], root: Path
+) -> list[ResultSet]:
     import subprocess
     import tempfile
 
@@ -74,9 +117,18 @@ def _run_suite(runs: int, bench_dir: Path, quick: bool, extra: Sequence[str],
     with tempfile.TemporaryDirectory(prefix="perfcore-calibrate-") as tmp:
         for i in range(1, runs + 1):
             target = Path(tmp) / f"run-{i}.json"
-            argv = [sys.executable, "-m", "pytest", str(bench_dir), "--benchmark-only", "-q",
-                    "--benchmark-save-data", f"--benchmark-json={target}",
-                    *(["--quick"] if quick else []), *extra]
+            argv = [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(bench_dir),
+                "--benchmark-only",
+                "-q",
+                "--benchmark-save-data",
+                f"--benchmark-json={target}",
+                *(["--quick"] if quick else []),
+                *extra,
+            ]
             print(f"calibrate: run {i}/{runs}: {shlex.join(argv[1:])}", file=sys.stderr)
             done = subprocess.run(argv, cwd=root, check=False)
             if done.returncode != 0:
@@ -89,8 +141,16 @@ def _print_table(estimates: Sequence[NoiseEstimate]) -> None:
     rows = [("benchmark", "runs", "CV within", "SD between", "detectable", "threshold")]
     notes = []
     for est in estimates:
-        rows.append((est.result_id, str(est.runs), f"{est.cv_within:.1%}",
-                     f"{est.sd_between_log:.2%}", f"{est.mdr:.1%}", f"{est.threshold:.0%}"))
+        rows.append(
+            (
+                est.result_id,
+                str(est.runs),
+                f"{est.cv_within:.1%}",
+                f"{est.sd_between_log:.2%}",
+                f"{est.mdr:.1%}",
+                f"{est.threshold:.0%}",
+            )
+        )
         if est.advice:
             notes.append(f"  {est.result_id}: {est.advice}")
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
@@ -143,8 +203,13 @@ def _run(args: argparse.Namespace) -> int:
             raise InputError("--from needs at least two result files (one per run)")
         runs = [read_any(p) for p in args.files]
     else:
-        runs = _run_suite(5 if args.runs is None else args.runs, args.bench_dir, args.quick,
-                          shlex.split(args.bench_args), settings.root)
+        runs = _run_suite(
+            5 if args.runs is None else args.runs,
+            args.bench_dir,
+            args.quick,
+            shlex.split(args.bench_args),
+            settings.root,
+        )
     estimates = calibrate(runs, settings)
     if not estimates:
         raise InputError("no benchmark appears in two or more runs with positive samples")
@@ -203,8 +268,10 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
     pool: PairedNoise | None = None
     modes = {kept_interleave(folder) for folder in args.round_dirs}
     if len(modes) > 1:
-        raise InputError("the folders mix rounds taken in turns with alternating runs; "
-                         "calibrate each kind on its own")
+        raise InputError(
+            "the folders mix rounds taken in turns with alternating runs; "
+            "calibrate each kind on its own"
+        )
     mode = modes.pop()
     for folder in args.round_dirs:
         ref, work = read_kept_rounds(folder)
@@ -214,23 +281,34 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         if pool is None:
             path = paired_noise_path(settings.resolve(settings.baselines_dir), machine, mode)
             pool = PairedNoise(machine) if args.no_write else load_paired_noise(path, machine)
-        pool = PairedNoise(machine, utc_now_iso(),
-                           pool_spread(pool.benchmarks, paired_spread(ref, work)))
+        pool = PairedNoise(
+            machine, utc_now_iso(), pool_spread(pool.benchmarks, paired_spread(ref, work))
+        )
     assert pool is not None
     level = settings.alpha / max(len(pool.benchmarks), 1)
     fresh = args.confirm_rounds
     picked = min(FRESH_PICKED, max(len(pool.benchmarks), 1))
-    print(f"paired rounds: SD of a round's log difference; the change {args.rounds} rounds "
-          f"a side detect with 95% power at Holm's strictest level ({level:.2g}); and the "
-          f"change {fresh} fresh rounds confirm with 95% power, one-sided, {picked} results "
-          f"re-measured (alpha / {picked}; the first rounds' own spread not counted)")
+    print(
+        f"paired rounds: SD of a round's log difference; the change {args.rounds} rounds "
+        f"a side detect with 95% power at Holm's strictest level ({level:.2g}); and the "
+        f"change {fresh} fresh rounds confirm with 95% power, one-sided, {picked} results "
+        f"re-measured (alpha / {picked}; the first rounds' own spread not counted)"
+    )
     rows = [("benchmark", "df", "SD", "detectable", "confirmed", "threshold")]
     for rid, (var, df) in sorted(pool.benchmarks.items()):
-        confirmed = (f"{_detectable(var, df, fresh, settings.alpha / picked):.1%}"
-                     if fresh > 1 else "-")
-        rows.append((rid, f"{df:.0f}", f"{math.sqrt(var):.2%}",
-                     f"{_detectable(var, df, args.rounds, level / 2):.1%}", confirmed,
-                     f"{settings.threshold_for(rid):.0%}"))
+        confirmed = (
+            f"{_detectable(var, df, fresh, settings.alpha / picked):.1%}" if fresh > 1 else "-"
+        )
+        rows.append(
+            (
+                rid,
+                f"{df:.0f}",
+                f"{math.sqrt(var):.2%}",
+                f"{_detectable(var, df, args.rounds, level / 2):.1%}",
+                confirmed,
+                f"{settings.threshold_for(rid):.0%}",
+            )
+        )
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -11,12 +11,24 @@ _DEFAULT_RESULTS = Path("reports/latest/results.json")
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``claims`` command."""
     parser = subparsers.add_parser(
-        "claims", help="judge the claims file against measured results",
-        description="Print each claim as confirmed, refuted or not measured, with the number.")
-    parser.add_argument("--results", nargs="+", type=Path, default=None, metavar="FILE",
-                        help=f"results files or directories (default: {_DEFAULT_RESULTS})")
-    parser.add_argument("--claims-file", type=Path, default=None,
-                        help="claims file (default: [tool.perfcore] claims_file)")
+        "claims",
+        help="judge the claims file against measured results",
+        description="Print each claim as confirmed, refuted or not measured, with the number.",
+    )
+    parser.add_argument(
+        "--results",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"results files or directories (default: {_DEFAULT_RESULTS})",
+    )
+    parser.add_argument(
+        "--claims-file",
+        type=Path,
+        default=None,
+        help="claims file (default: [tool.perfcore] claims_file)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -43,7 +55,8 @@ def _run(args: argparse.Namespace) -> int:
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    counts = {s: sum(v.status == s for v in ledger) for s in ("confirmed", "refuted",
-                                                              "not measured")}
+    counts = {
+        s: sum(v.status == s for v in ledger) for s in ("confirmed", "refuted", "not measured")
+    }
     print(", ".join(f"{n} {s}" for s, n in counts.items()))
     return 0

@@ -17,35 +17,54 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``compare`` command."""
     parser = subparsers.add_parser(
-        "compare", help="compare two runs: ratio, interval, test and verdict per result",
+        "compare",
+        help="compare two runs: ratio, interval, test and verdict per result",
         description="Compare CURRENT against BASELINE (each a file or directory of "
-                    "perfcore, pytest-benchmark, asv or Locust results).")
+        "perfcore, pytest-benchmark, asv or Locust results).",
+    )
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    parser.add_argument("--allow-cross-machine", action="store_true",
-                        help="judge results measured on different machines")
-    parser.add_argument("--exit-code", action="store_true",
-                        help="exit with the gate's status (1 on regression, 2 refused) "
-                             "instead of 0")
+    parser.add_argument(
+        "--allow-cross-machine",
+        action="store_true",
+        help="judge results measured on different machines",
+    )
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit with the gate's status (1 on regression, 2 refused) instead of 0",
+    )
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
 
 def add_judging_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by compare, gate and report: alpha, threshold, noise file."""
-    parser.add_argument("--alpha", type=float, default=None,
-                        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="regression threshold as a fraction, e.g. 0.05 "
-                             "(default: [tool.perfcore] threshold)")
-    parser.add_argument("--noise", type=Path, default=None,
-                        help="calibrated noise (perfcore.noise/1); default: noise.json "
-                             "beside the baseline when present")
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=None,
+        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="regression threshold as a fraction, e.g. 0.05 (default: [tool.perfcore] threshold)",
+    )
+    parser.add_argument(
+        "--noise",
+        type=Path,
+        default=None,
+        help="calibrated noise (perfcore.noise/1); default: noise.json "
+        "beside the baseline when present",
+    )
 
 
-def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
-                   **options: Any) -> JudgeSettings:
+def stored_judging(
+    settings: Settings, baseline: Path, noise: Path | None, **options: Any
+) -> JudgeSettings:
     """How to judge against a stored baseline: ``settings``' numbers, the calibrated noise
     (``noise``, else ``noise.json`` beside the baseline when present) and ``options``."""
     from perfcore.analysis.judge import JudgeSettings
@@ -60,9 +79,15 @@ def stored_judging(settings: Settings, baseline: Path, noise: Path | None,
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
 
 
-def read_checked(settings: Settings, baseline: Path, current: Path, noise: Path | None, *,
-                 allow_cross_machine: bool, **options: Any,
-                 ) -> tuple[ResultSet, ResultSet, JudgeSettings]:
+def read_checked(
+    settings: Settings,
+    baseline: Path,
+    current: Path,
+    noise: Path | None,
+    *,
+    allow_cross_machine: bool,
+    **options: Any,
+) -> tuple[ResultSet, ResultSet, JudgeSettings]:
     """Both sides read and checked usable (exit 2 otherwise), and how to judge them.
 
     A result the current file's reader had to skip is refused rather than reported
@@ -88,12 +113,15 @@ def check_same_machine(baseline: ResultSet, current: ResultSet, *, allow: bool) 
     mb, mc = baseline.run.machine, current.run.machine
     known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
     if known and mb.id != mc.id and not allow:
-        raise BaselineError(f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
-                            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway")
+        raise BaselineError(
+            f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
+            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway"
+        )
 
 
-def read_baseline(settings: Settings, baseline: Path, current: Path, noise: Path | None,
-                  **options: Any) -> tuple[ResultSet, JudgeSettings]:
+def read_baseline(
+    settings: Settings, baseline: Path, current: Path, noise: Path | None, **options: Any
+) -> tuple[ResultSet, JudgeSettings]:
     """The baseline at ``baseline`` and how to judge against it.
 
     A pytest-benchmark storage folder (``.benchmarks/`` or one machine's folder in it)
@@ -125,9 +153,13 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.config import load_settings
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    baseline, current, judging = read_checked(settings, args.baseline, args.current,
-                                              args.noise,
-                                              allow_cross_machine=args.allow_cross_machine)
+    baseline, current, judging = read_checked(
+        settings,
+        args.baseline,
+        args.current,
+        args.noise,
+        allow_cross_machine=args.allow_cross_machine,
+    )
     suite, decision = judge(baseline, current, judging)
     if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
         say_refusal(decision)
@@ -152,9 +184,16 @@ _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "v
 def _row(c: Comparison) -> tuple[str, ...]:
     from perfcore.report.formatting import fmt_interval, fmt_mdc, fmt_p, fmt_ratio, fmt_value
 
-    return (c.id, fmt_value(c.baseline_median, c.unit), fmt_value(c.current_median, c.unit),
-            fmt_ratio(c.ratio), fmt_interval(c.ci_low, c.ci_high), fmt_p(c.p_adjusted),
-            fmt_mdc(c.mdc), c.verdict)
+    return (
+        c.id,
+        fmt_value(c.baseline_median, c.unit),
+        fmt_value(c.current_median, c.unit),
+        fmt_ratio(c.ratio),
+        fmt_interval(c.ci_low, c.ci_high),
+        fmt_p(c.p_adjusted),
+        fmt_mdc(c.mdc),
+        c.verdict,
+    )
 
 
 def render_table(suite: SuiteComparison, *, markdown: bool = False) -> str:
@@ -165,8 +204,9 @@ def render_table(suite: SuiteComparison, *, markdown: bool = False) -> str:
         lines.insert(1, "|" + "---|" * len(_HEADER))
     else:
         widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADER))]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
-                 for r in rows]
+        lines = [
+            "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
     return "\n".join([*lines, "", summary_line(suite)])
 
 
@@ -176,13 +216,17 @@ def noise_line(judging: JudgeSettings) -> str:
         return "noise: paired rounds of this run"
     if judging.noise_source:
         return f"noise: calibrated from {judging.noise_source}"
-    return ("noise: uncalibrated (a default between-run prior); calibrate with "
-            "`perfcore calibrate`, keep several saved runs beside the baseline, "
-            "or judge with `perfcore gate --against REF`")
+    return (
+        "noise: uncalibrated (a default between-run prior); calibrate with "
+        "`perfcore calibrate`, keep several saved runs beside the baseline, "
+        "or judge with `perfcore gate --against REF`"
+    )
 
 
 def summary_line(suite: SuiteComparison) -> str:
     """``3 regressed, 1 improved, ...`` with the rule's family-wise rate and confidence."""
     counts = ", ".join(f"{n} {verdict}" for verdict, n in suite.counts().items())
-    return (f"{counts} (Holm family-wise alpha {suite.alpha:g}, "
-            f"{suite.confidence:.0%} intervals on current/baseline)")
+    return (
+        f"{counts} (Holm family-wise alpha {suite.alpha:g}, "
+        f"{suite.confidence:.0%} intervals on current/baseline)"
+    )

@@ -9,13 +9,19 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``coverage-map`` command."""
     parser = subparsers.add_parser(
-        "coverage-map", help="record which functions each benchmark executes",
+        "coverage-map",
+        help="record which functions each benchmark executes",
         description="Run every benchmark once with timing off under coverage and write, per "
-                    "pytest node id, the functions it executed. gate --against reads it to "
-                    "run only the benchmarks a change can reach.")
+        "pytest node id, the functions it executed. gate --against reads it to "
+        "run only the benchmarks a change can reach.",
+    )
     parser.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
-    parser.add_argument("--out", type=Path, default=Path("reports/coverage-map.json"),
-                        help="where to write it (default reports/coverage-map.json)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports/coverage-map.json"),
+        help="where to write it (default reports/coverage-map.json)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -23,8 +29,7 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.abtest.coverage_map import record_map
     from perfcore.abtest.selection import save_map
 
-    print(f"coverage-map: running {args.bench_dir} once under coverage (timing off)...",
-          flush=True)
+    print(f"coverage-map: running {args.bench_dir} once under coverage (timing off)...", flush=True)
     cov = record_map(Path.cwd(), args.bench_dir)
     save_map(args.out, cov)
     print(f"coverage-map: {len(cov.benchmarks)} benchmarks -> {args.out}")

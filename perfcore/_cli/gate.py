@@ -39,51 +39,103 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``gate`` command."""
     parser = subparsers.add_parser(
-        "gate", help="exit 1 on a significant regression beyond its threshold",
+        "gate",
+        help="exit 1 on a significant regression beyond its threshold",
         description="Judge current results against a baseline (--baseline/--current) or "
-                    "against a git ref run here in interleaved rounds (--against).")
+        "against a git ref run here in interleaved rounds (--against).",
+    )
     stored = parser.add_argument_group("stored results")
     stored.add_argument("--baseline", type=Path, help="baseline results (file or directory)")
     stored.add_argument("--current", type=Path, help="current results (file or directory)")
-    stored.add_argument("--confirm", type=Path, metavar="RERUN",
-                        help="a second, later run of the current code: what looks slower "
-                             "on CURRENT is decided on both runs together, and RERUN alone "
-                             "must be slower too (rules out a passing disturbance)")
-    stored.add_argument("--allow-cross-machine", action="store_true",
-                        help="judge results measured on different machines")
+    stored.add_argument(
+        "--confirm",
+        type=Path,
+        metavar="RERUN",
+        help="a second, later run of the current code: what looks slower "
+        "on CURRENT is decided on both runs together, and RERUN alone "
+        "must be slower too (rules out a passing disturbance)",
+    )
+    stored.add_argument(
+        "--allow-cross-machine",
+        action="store_true",
+        help="judge results measured on different machines",
+    )
     ab = parser.add_argument_group("interleaved rounds against a git ref")
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
-    ab.add_argument("--confirm-rounds", type=int, default=5, metavar="K",
-                    help="re-measure what looks slower than half its threshold in K fresh "
-                         "rounds, and fail only on what they confirm (default 5; 0: decide "
-                         "on the first rounds alone)")
-    ab.add_argument("--interleave", choices=("rounds", "runs"), default="rounds",
-                    help="rounds (default): both sides run at once, taking turns benchmark "
-                         "round by round; runs: whole suite runs alternate (ABBA)")
+    ab.add_argument(
+        "--confirm-rounds",
+        type=int,
+        default=5,
+        metavar="K",
+        help="re-measure what looks slower than half its threshold in K fresh "
+        "rounds, and fail only on what they confirm (default 5; 0: decide "
+        "on the first rounds alone)",
+    )
+    ab.add_argument(
+        "--interleave",
+        choices=("rounds", "runs"),
+        default="rounds",
+        help="rounds (default): both sides run at once, taking turns benchmark "
+        "round by round; runs: whole suite runs alternate (ABBA)",
+    )
     ab.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
-    ab.add_argument("--quick-rounds", action="store_true",
-                    help="quick-profile rounds (3-5 samples a benchmark; much noisier)")
-    ab.add_argument("--keep-rounds", type=Path, metavar="DIR",
-                    help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)")
-    ab.add_argument("--paired-noise", metavar="FILE",
-                    help="the machine's learnt paired-round noise (default: "
-                         "<baselines_dir>/<machine>/paired-noise.json, or "
-                         "paired-noise-runs.json with --interleave runs)")
-    ab.add_argument("--no-learn", action="store_true",
-                    help="judge with the learnt noise but do not add this run to it")
-    ab.add_argument("--all", action="store_true", dest="all_benchmarks",
-                    help="run every benchmark, not only those that execute changed code")
-    ab.add_argument("--coverage-map", type=Path, default=Path("reports/coverage-map.json"),
-                    metavar="FILE", help="which benchmarks execute which functions "
-                    "(perfcore coverage-map writes it; default reports/coverage-map.json)")
-    ab.add_argument("--bench-args", default="", metavar="ARGS",
-                    help="extra pytest options, one string: --bench-args='-k cache'")
-    parser.add_argument("--report", type=Path, default=None, metavar="DIR",
-                        help="also write the report of this decision into DIR (index.html, "
-                             "summary.md for a CI job summary, junit.xml, verdict.json)")
-    parser.add_argument("--allow-missing", action="store_true",
-                        help="pass although benchmarks of the baseline are missing")
+    ab.add_argument(
+        "--quick-rounds",
+        action="store_true",
+        help="quick-profile rounds (3-5 samples a benchmark; much noisier)",
+    )
+    ab.add_argument(
+        "--keep-rounds",
+        type=Path,
+        metavar="DIR",
+        help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)",
+    )
+    ab.add_argument(
+        "--paired-noise",
+        metavar="FILE",
+        help="the machine's learnt paired-round noise (default: "
+        "<baselines_dir>/<machine>/paired-noise.json, or "
+        "paired-noise-runs.json with --interleave runs)",
+    )
+    ab.add_argument(
+        "--no-learn",
+        action="store_true",
+        help="judge with the learnt noise but do not add this run to it",
+    )
+    ab.add_argument(
+        "--all",
+        action="store_true",
+        dest="all_benchmarks",
+        help="run every benchmark, not only those that execute changed code",
+    )
+    ab.add_argument(
+        "--coverage-map",
+        type=Path,
+        default=Path("reports/coverage-map.json"),
+        metavar="FILE",
+        help="which benchmarks execute which functions "
+        "(perfcore coverage-map writes it; default reports/coverage-map.json)",
+    )
+    ab.add_argument(
+        "--bench-args",
+        default="",
+        metavar="ARGS",
+        help="extra pytest options, one string: --bench-args='-k cache'",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write the report of this decision into DIR (index.html, "
+        "summary.md for a CI job summary, junit.xml, verdict.json)",
+    )
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="pass although benchmarks of the baseline are missing",
+    )
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
@@ -112,8 +164,13 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     from perfcore._cli.compare import read_checked
 
     baseline, current, judging = read_checked(
-        settings, args.baseline, args.current, args.noise,
-        allow_cross_machine=args.allow_cross_machine, allow_missing=args.allow_missing)
+        settings,
+        args.baseline,
+        args.current,
+        args.noise,
+        allow_cross_machine=args.allow_cross_machine,
+        allow_missing=args.allow_missing,
+    )
     return _Sides(baseline, current, judging)
 
 
@@ -125,16 +182,28 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     learnt = _paired_noise_path(args)
     prior = dict(_load_prior(learnt).benchmarks)
     judging = JudgeSettings.from_settings(
-        settings, paired=True, paired_prior=prior, allow_missing=args.allow_missing,
-        noise_source=str(learnt) if prior else None)
+        settings,
+        paired=True,
+        paired_prior=prior,
+        allow_missing=args.allow_missing,
+        noise_source=str(learnt) if prior else None,
+    )
     nodes = _selected_nodes(args)
-    plan = ABRounds(ref=args.against, rounds=args.rounds, bench_dir=args.bench_dir,
-                    bench_args=tuple(shlex.split(args.bench_args)), keep=args.keep_rounds,
-                    quick=args.quick_rounds, interleave=args.interleave,
-                    confirm_rounds=args.confirm_rounds,
-                    select={"A": nodes, "B": nodes} if nodes else {})
-    print(f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by "
-          f"{plan.interleave}", flush=True)
+    plan = ABRounds(
+        ref=args.against,
+        rounds=args.rounds,
+        bench_dir=args.bench_dir,
+        bench_args=tuple(shlex.split(args.bench_args)),
+        keep=args.keep_rounds,
+        quick=args.quick_rounds,
+        interleave=args.interleave,
+        confirm_rounds=args.confirm_rounds,
+        select={"A": nodes, "B": nodes} if nodes else {},
+    )
+    print(
+        f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by {plan.interleave}",
+        flush=True,
+    )
 
     def screen(reference: ResultSet, working: ResultSet) -> list[str]:
         return screen_slower(judge(reference, working, judging)[0])
@@ -158,8 +227,10 @@ def _selected_nodes(args: argparse.Namespace) -> tuple[str, ...]:
     if chosen.nodes is None:
         return ()
     if not chosen.nodes:
-        raise ComparisonError(f"no benchmark executes code changed since {args.against}: "
-                              "nothing to measure (pass --all to run every benchmark)")
+        raise ComparisonError(
+            f"no benchmark executes code changed since {args.against}: "
+            "nothing to measure (pass --all to run every benchmark)"
+        )
     return chosen.nodes
 
 
@@ -170,8 +241,7 @@ def _paired_noise_path(args: argparse.Namespace) -> Path:
 
     if args.paired_noise is not None:
         return Path(args.paired_noise)
-    return paired_noise_path(load_settings().baselines_dir, current_machine().id,
-                             args.interleave)
+    return paired_noise_path(load_settings().baselines_dir, current_machine().id, args.interleave)
 
 
 def _load_prior(path: Path) -> PairedNoise:
@@ -190,8 +260,9 @@ def _learn(sides: _Sides, path: Path) -> None:
 
     observed = paired_spread(sides.baseline, sides.current)
     pool = _load_prior(path)
-    save_paired_noise(path, PairedNoise(pool.machine, utc_now_iso(),
-                                        pool_spread(pool.benchmarks, observed)))
+    save_paired_noise(
+        path, PairedNoise(pool.machine, utc_now_iso(), pool_spread(pool.benchmarks, observed))
+    )
     print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
 
 
@@ -208,14 +279,20 @@ def _run(args: argparse.Namespace) -> int:
         from perfcore.results.usable import check_judgeable
 
         check_judgeable(rerun, f"rerun {args.confirm}")
-    suite, decision = judge(sides.baseline, sides.current, sides.judging, rerun=rerun,
-                            fresh=sides.again)
+    suite, decision = judge(
+        sides.baseline, sides.current, sides.judging, rerun=rerun, fresh=sides.again
+    )
     _print(suite, decision, sides.judging)
     if args.report is not None:
         from perfcore.report.pipeline import make_report
 
-        make_report(sides.baseline, sides.current, args.report, judging=sides.judging,
-                    judged=(suite, decision))
+        make_report(
+            sides.baseline,
+            sides.current,
+            args.report,
+            judging=sides.judging,
+            judged=(suite, decision),
+        )
         print(f"gate: report written to {args.report}")
     say_refusal(decision)
     if sides.judging.paired and not args.no_learn:
@@ -227,9 +304,11 @@ def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSetting
     from perfcore._cli.compare import noise_line, summary_line
 
     for c in suite.regressions():
-        print(f"REGRESSED {c.id}: {c.ratio:.3f}x "
-              f"({suite.confidence:.0%} CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
-              f"threshold {c.threshold:.0%}, p(Holm) {c.p_adjusted:.2g}, {c.basis}")
+        print(
+            f"REGRESSED {c.id}: {c.ratio:.3f}x "
+            f"({suite.confidence:.0%} CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
+            f"threshold {c.threshold:.0%}, p(Holm) {c.p_adjusted:.2g}, {c.basis}"
+        )
     for reason in decision.reasons:
         if reason.startswith("missing from current"):  # regressions are printed above
             print(reason)

@@ -13,8 +13,10 @@ _DEFAULT_ROOT = Path("reports/history")
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``history`` command and its ``add``, ``show`` and ``changes`` actions."""
     parser = subparsers.add_parser(
-        "history", help="per-machine run history and change points",
-        description="Append runs to this machine's history, list it, find change points.")
+        "history",
+        help="per-machine run history and change points",
+        description="Append runs to this machine's history, list it, find change points.",
+    )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     add = actions.add_parser("add", help="append a results file to its machine's history")
     add.add_argument("file", type=Path, help="results file (any format perfcore reads)")
@@ -24,17 +26,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.set_defaults(handler=_show)
     changes = actions.add_parser("changes", help="change points (E-Divisive means) per result")
     changes.add_argument("--result", metavar="ID", help="only this result")
-    changes.add_argument("--sig-level", type=float, default=0.05,
-                         help="permutation test significance level (default 0.05)")
+    changes.add_argument(
+        "--sig-level",
+        type=float,
+        default=0.05,
+        help="permutation test significance level (default 0.05)",
+    )
     changes.add_argument("--permutations", type=int, default=199)
     changes.add_argument("--seed", type=int, default=0, help="seed of the permutation test")
     changes.set_defaults(handler=_changes)
     for sub in (add, show, changes):
-        sub.add_argument("--history-dir", type=Path, default=None,
-                         help=f"history root (default: {_DEFAULT_ROOT})")
+        sub.add_argument(
+            "--history-dir",
+            type=Path,
+            default=None,
+            help=f"history root (default: {_DEFAULT_ROOT})",
+        )
         if sub is not add:
-            sub.add_argument("--machine", default=None,
-                             help="machine id (default: this machine)")
+            sub.add_argument("--machine", default=None, help="machine id (default: this machine)")
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -56,11 +65,14 @@ def _add(args: argparse.Namespace) -> int:
 
     results = read_any(args.file)
     if results.run.machine.id == UNKNOWN_MACHINE.id:
-        raise InputError(f"{args.file}: the machine that measured it is unknown; "
-                         "history is kept per machine")
+        raise InputError(
+            f"{args.file}: the machine that measured it is unknown; history is kept per machine"
+        )
     path = append_run(results, _root(args))
-    print(f"added {len(results.results)} results to the history of machine "
-          f"{results.run.machine.id}: {path}")
+    print(
+        f"added {len(results.results)} results to the history of machine "
+        f"{results.run.machine.id}: {path}"
+    )
     return 0
 
 
@@ -80,8 +92,10 @@ def _show(args: argparse.Namespace) -> int:
             print(f"{p.created}  {p.commit[:10] or '-':10}  {p.value:.6g}  (n={p.samples})")
         return 0
     for run in runs:
-        print(f"{run.run.created}  {run.run.commit.id[:10] or '-':10}  "
-              f"{run.run.source:16}  {len(run.results)} results")
+        print(
+            f"{run.run.created}  {run.run.commit.id[:10] or '-':10}  "
+            f"{run.run.source:16}  {len(run.results)} results"
+        )
     return 0
 
 
@@ -98,14 +112,20 @@ def _changes(args: argparse.Namespace) -> int:
     for rid in ids:
         points = series(runs, rid)
         changes = find_change_points(
-            [p.value for p in points], [p.commit[:10] or p.created for p in points],
-            sig_level=args.sig_level, permutations=args.permutations,
-            rng=np.random.default_rng(args.seed))
+            [p.value for p in points],
+            [p.commit[:10] or p.created for p in points],
+            sig_level=args.sig_level,
+            permutations=args.permutations,
+            rng=np.random.default_rng(args.seed),
+        )
         for c in changes:
             found += 1
-            print(f"{rid}: {c.relative_change:+.1%} at {c.label} ({points[c.index].created}): "
-                  f"{c.before_mean:.6g} -> {c.after_mean:.6g}, p={c.p_value:.3f}")
+            print(
+                f"{rid}: {c.relative_change:+.1%} at {c.label} ({points[c.index].created}): "
+                f"{c.before_mean:.6g} -> {c.after_mean:.6g}, p={c.p_value:.3f}"
+            )
     if not found:
-        print(f"no change point in {len(ids)} result(s) over {len(runs)} run(s) "
-              f"of machine {machine}")
+        print(
+            f"no change point in {len(ids)} result(s) over {len(runs)} run(s) of machine {machine}"
+        )
     return 0

@@ -31,56 +31,116 @@ _SECONDS = float_in(0, MAX_DURATION_S, unit="s")
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``load`` subcommand."""
-    p = subparsers.add_parser("load", help="load-test the local server and the cloud simulator",
-                              description="Start the servers on free loopback ports, run the "
-                              "load, stop them, write results and compare local with cloud.")
-    p.add_argument("--targets", type=choice_list(TARGETS), default=None,
-                   help="comma list of local,cloud,cloud-cache (default: all three)")
+    p = subparsers.add_parser(
+        "load",
+        help="load-test the local server and the cloud simulator",
+        description="Start the servers on free loopback ports, run the "
+        "load, stop them, write results and compare local with cloud.",
+    )
+    p.add_argument(
+        "--targets",
+        type=choice_list(TARGETS),
+        default=None,
+        help="comma list of local,cloud,cloud-cache (default: all three)",
+    )
     p.add_argument("--users", type=_USERS, default=8, help="closed-loop Locust users (default 8)")
-    p.add_argument("--duration", type=float_in(0, MAX_DURATION_S, low_open=True, unit="s"),
-                   default=10.0, help="seconds per load point")
-    p.add_argument("--max-requests", type=int_in(1, MAX_REQUESTS), default=None,
-                   help="stop a point after N requests")
-    p.add_argument("--rate", type=_RATE, default=None,
-                   help="open loop: arrivals per second, latency from the scheduled start")
+    p.add_argument(
+        "--duration",
+        type=float_in(0, MAX_DURATION_S, low_open=True, unit="s"),
+        default=10.0,
+        help="seconds per load point",
+    )
+    p.add_argument(
+        "--max-requests",
+        type=int_in(1, MAX_REQUESTS),
+        default=None,
+        help="stop a point after N requests",
+    )
+    p.add_argument(
+        "--rate",
+        type=_RATE,
+        default=None,
+        help="open loop: arrivals per second, latency from the scheduled start",
+    )
     p.add_argument("--arrival", choices=("constant", "poisson"), default="constant")
-    p.add_argument("--connections", type=int_in(1, MAX_CONNECTIONS), default=64,
-                   help="open-loop connection pool")
+    p.add_argument(
+        "--connections",
+        type=int_in(1, MAX_CONNECTIONS),
+        default=64,
+        help="open-loop connection pool",
+    )
     p.add_argument("--sweep-users", type=list_of(_USERS), default=(), metavar="1,2,4,8")
     p.add_argument("--sweep-rates", type=list_of(_RATE), default=(), metavar="500,1000,2000")
-    p.add_argument("--shape", choices=("constant", "step", "spike"), default=None,
-                   help="a Locust load shape instead of constant users")
-    p.add_argument("--processes", type=int_in(1, MAX_PROCESSES), default=1,
-                   help="Locust distributed mode: a master and N local workers")
-    p.add_argument("--slo", action="append", default=[], metavar="[TARGET:]EXPR",
-                   help='service level, e.g. "p99<20ms" or "local:error_rate<1%%" (repeatable)')
-    p.add_argument("--remote-url", default=None,
-                   help="load a real endpoint instead (key from $PERFCORE_REMOTE_API_KEY)")
+    p.add_argument(
+        "--shape",
+        choices=("constant", "step", "spike"),
+        default=None,
+        help="a Locust load shape instead of constant users",
+    )
+    p.add_argument(
+        "--processes",
+        type=int_in(1, MAX_PROCESSES),
+        default=1,
+        help="Locust distributed mode: a master and N local workers",
+    )
+    p.add_argument(
+        "--slo",
+        action="append",
+        default=[],
+        metavar="[TARGET:]EXPR",
+        help='service level, e.g. "p99<20ms" or "local:error_rate<1%%" (repeatable)',
+    )
+    p.add_argument(
+        "--remote-url",
+        default=None,
+        help="load a real endpoint instead (key from $PERFCORE_REMOTE_API_KEY)",
+    )
     add_store_flag(p)
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)  # older spelling
-    p.add_argument("--synthetic-model", action="store_true",
-                   help="serve a small synthetic logistic model instead of the store's current")
-    p.add_argument("--batch-rows", type=int_in(0, MAX_BATCH_ROWS), default=0,
-                   help="micro-batch up to N rows (0: off)")
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"),
-                   default=1.0)
+    p.add_argument(
+        "--synthetic-model",
+        action="store_true",
+        help="serve a small synthetic logistic model instead of the store's current",
+    )
+    p.add_argument(
+        "--batch-rows",
+        type=int_in(0, MAX_BATCH_ROWS),
+        default=0,
+        help="micro-batch up to N rows (0: off)",
+    )
+    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
     p.add_argument("--stall-at", type=_SECONDS, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--stall-for", type=float_in(0, 60, unit="s"), default=1.0,
-                   help=argparse.SUPPRESS)
+    p.add_argument(
+        "--stall-for", type=float_in(0, 60, unit="s"), default=1.0, help=argparse.SUPPRESS
+    )
     p.add_argument("--crash-at", type=_SECONDS, default=None, help=argparse.SUPPRESS)
-    p.add_argument("--cloud-rtt-ms", type=float_in(0, 60_000, unit="ms"), default=40.0,
-                   help="median cloud round trip")
+    p.add_argument(
+        "--cloud-rtt-ms",
+        type=float_in(0, 60_000, unit="ms"),
+        default=40.0,
+        help="median cloud round trip",
+    )
     p.add_argument("--cloud-error-rate", type=float_in(0, 1), default=0.001)
-    p.add_argument("--cloud-rate-limit", type=float_in(0, 1e9, low_open=True), default=2000.0,
-                   help="requests/s")
-    p.add_argument("--cloud-price", type=float_in(0, 1e9), default=0.20,
-                   help="price per 1,000 requests")
-    p.add_argument("--min-requests", type=int_in(0, MAX_REQUESTS), default=200,
-                   help="fewer makes a run invalid")
+    p.add_argument(
+        "--cloud-rate-limit",
+        type=float_in(0, 1e9, low_open=True),
+        default=2000.0,
+        help="requests/s",
+    )
+    p.add_argument(
+        "--cloud-price", type=float_in(0, 1e9), default=0.20, help="price per 1,000 requests"
+    )
+    p.add_argument(
+        "--min-requests",
+        type=int_in(0, MAX_REQUESTS),
+        default=200,
+        help="fewer makes a run invalid",
+    )
     p.add_argument("--min-duration", type=_SECONDS, default=2.0, help="shorter is invalid")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
-    p.add_argument("--output", type=Path, default=None,
-                   help="results file (default: <output_dir>/load.json)")
+    p.add_argument(
+        "--output", type=Path, default=None, help="results file (default: <output_dir>/load.json)"
+    )
     p.set_defaults(handler=_run)
 
 
@@ -91,22 +151,42 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
     from perfcore.serving.cloud import CloudModel
 
     try:
-        server = ServerConfig(batch_rows=args.batch_rows, batch_wait_ms=args.batch_wait_ms,
-                              stall_at_s=args.stall_at, stall_for_s=args.stall_for,
-                              crash_at_s=args.crash_at)
-        cloud = CloudModel(rtt_median_s=args.cloud_rtt_ms / 1000,
-                           error_rate=args.cloud_error_rate,
-                           rate_limit_rps=args.cloud_rate_limit, price_per_1k=args.cloud_price,
-                           seed=args.seed)
+        server = ServerConfig(
+            batch_rows=args.batch_rows,
+            batch_wait_ms=args.batch_wait_ms,
+            stall_at_s=args.stall_at,
+            stall_for_s=args.stall_for,
+            crash_at_s=args.crash_at,
+        )
+        cloud = CloudModel(
+            rtt_median_s=args.cloud_rtt_ms / 1000,
+            error_rate=args.cloud_error_rate,
+            rate_limit_rps=args.cloud_rate_limit,
+            price_per_1k=args.cloud_price,
+            seed=args.seed,
+        )
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     return LoadSettings(
-        targets=args.targets or TARGETS, users=args.users, duration_s=args.duration,
-        max_requests=args.max_requests, rate=args.rate, arrival=args.arrival,
-        sweep_users=args.sweep_users, sweep_rates=args.sweep_rates, processes=args.processes,
-        shape=args.shape, connections=args.connections, remote_url=args.remote_url,
-        model_dir=None if args.synthetic_model else _model_dir(args), server=server, cloud=cloud,
-        validity=Validity(args.min_requests, args.min_duration), workdir=workdir, seed=args.seed)
+        targets=args.targets or TARGETS,
+        users=args.users,
+        duration_s=args.duration,
+        max_requests=args.max_requests,
+        rate=args.rate,
+        arrival=args.arrival,
+        sweep_users=args.sweep_users,
+        sweep_rates=args.sweep_rates,
+        processes=args.processes,
+        shape=args.shape,
+        connections=args.connections,
+        remote_url=args.remote_url,
+        model_dir=None if args.synthetic_model else _model_dir(args),
+        server=server,
+        cloud=cloud,
+        validity=Validity(args.min_requests, args.min_duration),
+        workdir=workdir,
+        seed=args.seed,
+    )
 
 
 def _model_dir(args: argparse.Namespace) -> str:

@@ -13,9 +13,13 @@ if TYPE_CHECKING:
 
 def add_store_flag(p: argparse.ArgumentParser) -> None:
     """The one flag naming the model store (train, serve, load, models, retrain)."""
-    p.add_argument("--model-store", type=Path, default=None, metavar="DIR",
-                   help="the versioned model store (default: [tool.perfcore] model_store, "
-                   "'models')")
+    p.add_argument(
+        "--model-store",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the versioned model store (default: [tool.perfcore] model_store, 'models')",
+    )
 
 
 def open_store(flag: Path | None) -> ModelStore:
@@ -30,9 +34,12 @@ def open_store(flag: Path | None) -> ModelStore:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``models`` with its list, show and rollback actions."""
-    p = subparsers.add_parser("models", help="list, inspect and roll back stored model versions",
-                              description="The versioned model store shared by train, serve, "
-                              "load and retrain; servers follow its 'current' pointer.")
+    p = subparsers.add_parser(
+        "models",
+        help="list, inspect and roll back stored model versions",
+        description="The versioned model store shared by train, serve, "
+        "load and retrain; servers follow its 'current' pointer.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="every stored version, current marked")
     show = actions.add_parser("show", help="one version's metadata")
@@ -61,8 +68,10 @@ def _list(args: argparse.Namespace) -> int:
         acc = f"{accuracy:.4f}" if isinstance(accuracy, int | float) else "-"
         stored = time.strftime("%Y-%m-%d %H:%M", time.gmtime(v.stored))
         mark = "* " if v.version == current else "  "
-        print(f"{mark}{v.version:<10} {v.metadata.get('model_type', '-')!s:<18} {acc:>8}  "
-              f"{stored:<17} {v.metadata.get('note', '')}")
+        print(
+            f"{mark}{v.version:<10} {v.metadata.get('model_type', '-')!s:<18} {acc:>8}  "
+            f"{stored:<17} {v.metadata.get('note', '')}"
+        )
     return 0
 
 
@@ -70,8 +79,13 @@ def _show(args: argparse.Namespace) -> int:
     stored = _store(args).get(args.version)
     import json
 
-    print(json.dumps({"version": stored.version, "path": str(stored.path),
-                      **stored.metadata}, indent=2, default=str))
+    print(
+        json.dumps(
+            {"version": stored.version, "path": str(stored.path), **stored.metadata},
+            indent=2,
+            default=str,
+        )
+    )
     return 0
 
 

@@ -8,9 +8,12 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``profiles`` subcommand."""
-    p = subparsers.add_parser("profiles", help="list server profiles and the recommended one",
-                              description="Validate [tool.perfcore.profiles] and show every "
-                                          "profile resolved through its extends chain.")
+    p = subparsers.add_parser(
+        "profiles",
+        help="list server profiles and the recommended one",
+        description="Validate [tool.perfcore.profiles] and show every "
+        "profile resolved through its extends chain.",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -24,7 +27,9 @@ def _run(args: argparse.Namespace) -> int:
     for name, profile in profiles.items():
         chain = " <- ".join(profile.chain)
         mark = "*" if name == best else " "
-        print(f"{mark} {name:<16} {profile.settings.label():<26} {chain}"
-              f"{'  ' + profile.description if profile.description else ''}")
+        print(
+            f"{mark} {name:<16} {profile.settings.label():<26} {chain}"
+            f"{'  ' + profile.description if profile.description else ''}"
+        )
     print(f"recommended here ({cores} cores, {memory / 2**30:.1f} GiB): {best}")
     return 0

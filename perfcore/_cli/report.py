@@ -11,30 +11,59 @@ from perfcore._cli.compare import add_judging_options
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``report`` command."""
     parser = subparsers.add_parser(
-        "report", help="render the HTML/Markdown/JSON/JUnit report of a comparison",
+        "report",
+        help="render the HTML/Markdown/JSON/JUnit report of a comparison",
         description="Compare current results with a baseline and write index.html, "
-                    "summary.md, verdict.json and junit.xml.")
-    parser.add_argument("--baseline", type=Path, default=None,
-                        help="baseline results (file or directory, any supported format; "
-                             "default: this machine's stored baseline)")
-    parser.add_argument("--current", type=Path, required=True,
-                        help="current results (file or directory, any supported format)")
-    parser.add_argument("--history", type=Path, default=None,
-                        help="history root holding <machine-id>/ run files "
-                             "(default: reports/history when it exists)")
+        "summary.md, verdict.json and junit.xml.",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="baseline results (file or directory, any supported format; "
+        "default: this machine's stored baseline)",
+    )
+    parser.add_argument(
+        "--current",
+        type=Path,
+        required=True,
+        help="current results (file or directory, any supported format)",
+    )
+    parser.add_argument(
+        "--history",
+        type=Path,
+        default=None,
+        help="history root holding <machine-id>/ run files "
+        "(default: reports/history when it exists)",
+    )
     parser.add_argument("--load", type=Path, default=None, help="load-test results file")
-    parser.add_argument("--claims", type=Path, default=None,
-                        help="claims file (default: [tool.perfcore] claims_file when it exists)")
-    parser.add_argument("--alerts", type=Path, default=None, metavar="FILE",
-                        help="alert statistics to show (perfcore tune --output, or an "
-                             "AlertManager summary as JSON)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: [tool.perfcore] output_dir)")
-    parser.add_argument("--allow-missing", action="store_true",
-                        help="a result missing from the current run does not fail the gate")
-    parser.add_argument("--exit-code", action="store_true",
-                        help="exit with the gate's status (1 on regression, 2 refused) "
-                             "instead of 0")
+    parser.add_argument(
+        "--claims",
+        type=Path,
+        default=None,
+        help="claims file (default: [tool.perfcore] claims_file when it exists)",
+    )
+    parser.add_argument(
+        "--alerts",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="alert statistics to show (perfcore tune --output, or an "
+        "AlertManager summary as JSON)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: [tool.perfcore] output_dir)"
+    )
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="a result missing from the current run does not fail the gate",
+    )
+    parser.add_argument(
+        "--exit-code",
+        action="store_true",
+        help="exit with the gate's status (1 on regression, 2 refused) instead of 0",
+    )
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
@@ -64,22 +93,28 @@ def _run(args: argparse.Namespace) -> int:
     check_judgeable(current, f"current {args.current}")
     machine = current.run.machine.id
     if args.baseline is not None:
-        baseline, judging = read_baseline(settings, args.baseline, args.current, args.noise,
-                                          allow_missing=args.allow_missing)
+        baseline, judging = read_baseline(
+            settings, args.baseline, args.current, args.noise, allow_missing=args.allow_missing
+        )
     else:
         store = BaselineStore(settings.resolve(settings.baselines_dir))
         baseline, where = store.load(machine), store.machine_dir(machine)
-        judging = stored_judging(settings, where, args.noise,
-                                 allow_missing=args.allow_missing)
+        judging = stored_judging(settings, where, args.noise, allow_missing=args.allow_missing)
     check_judgeable(baseline, "baseline")
     check_not_lost(baseline, skipped, f"current {args.current}")
     history_root = _existing(args.history, settings.resolve(Path("reports/history")))
-    history = (load_history(history_root, machine)
-               if history_root and history_dir(history_root, machine).is_dir() else ())
+    history = (
+        load_history(history_root, machine)
+        if history_root and history_dir(history_root, machine).is_dir()
+        else ()
+    )
     claims_path = _existing(args.claims, settings.resolve(settings.claims_file))
     report = make_report(
-        baseline, current, out_dir,
-        judging=judging, history=history,
+        baseline,
+        current,
+        out_dir,
+        judging=judging,
+        history=history,
         claims=load_claims(claims_path) if claims_path else (),
         load=read_any(args.load) if args.load else None,
         asv_site=settings.resolve(Path(".asv/html/index.html")),

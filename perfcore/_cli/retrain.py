@@ -15,16 +15,26 @@ from perfcore._cli.models import add_store_flag, open_store
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``retrain`` with its watch and simulate actions."""
-    p = subparsers.add_parser("retrain", help="watch labelled outcomes and retrain on triggers",
-                              description="Feed the retraining controller a JSON-lines stream "
-                              "of labelled outcomes, or write a synthetic one.")
+    p = subparsers.add_parser(
+        "retrain",
+        help="watch labelled outcomes and retrain on triggers",
+        description="Feed the retraining controller a JSON-lines stream "
+        "of labelled outcomes, or write a synthetic one.",
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     watch = actions.add_parser("watch", help="run the controller over a JSON-lines stream")
     watch.add_argument("stream", nargs="?", default="-", help="file, or - for stdin (default)")
-    watch.add_argument("--dry-run", action="store_true",
-                       help="decide (triggers, cooldown, cost) but do not train or promote")
-    watch.add_argument("--reference-accuracy", type=float, default=None,
-                       help="judge drops against this (default: setting, else learnt)")
+    watch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="decide (triggers, cooldown, cost) but do not train or promote",
+    )
+    watch.add_argument(
+        "--reference-accuracy",
+        type=float,
+        default=None,
+        help="judge drops against this (default: setting, else learnt)",
+    )
     add_store_flag(watch)
     watch.set_defaults(handler=_watch)
     sim = actions.add_parser("simulate", help="write a synthetic stream with a drop or a drift")
@@ -45,9 +55,17 @@ def _simulate(args: argparse.Namespace) -> int:
     from perfcore._atomic import atomic_open
     from perfcore.retraining.stream import StreamSpec, generate, to_jsonl
 
-    spec = StreamSpec(events=args.events, accuracy=args.accuracy, accuracy_after=args.drop_to,
-                      change_at=args.change_at, drift=args.drift, drift_at=args.drift_at,
-                      n_features=args.features, rate=args.rate, seed=args.seed)
+    spec = StreamSpec(
+        events=args.events,
+        accuracy=args.accuracy,
+        accuracy_after=args.drop_to,
+        change_at=args.change_at,
+        drift=args.drift,
+        drift_at=args.drift_at,
+        n_features=args.features,
+        rate=args.rate,
+        seed=args.seed,
+    )
     lines = to_jsonl(generate(spec, chunk=10_000))
     if args.output == "-":
         try:
@@ -111,9 +129,14 @@ def _controller(args: argparse.Namespace, n_features: int | None, clock: _Stream
     ledger = CostLedger(settings, clock, path=store.ledger_path, book=not args.dry_run)
     ledger.spent_this_month()  # a corrupt ledger stops the watch before its first decision
     trainer = None if args.dry_run else PipelineTrainer(settings.model_type)
-    return RetrainingController(settings, n_features=n_features or None,
-                                store=None if args.dry_run else store,
-                                trainer=trainer, clock=clock, ledger=ledger)
+    return RetrainingController(
+        settings,
+        n_features=n_features or None,
+        store=None if args.dry_run else store,
+        trainer=trainer,
+        clock=clock,
+        ledger=ledger,
+    )
 
 
 def _watch(args: argparse.Namespace) -> int:
@@ -140,9 +163,13 @@ def _watch(args: argparse.Namespace) -> int:
     ledger = controller.ledger
     booked = "" if ledger.book else " (dry run: counts this run's estimates, books none)"
     day = "on the stream's day" if clock.now is not None else "today"
-    print(f"retraining spend: ${ledger.spent_today():.2f} of "
-          f"${ledger.settings.daily_limit:.2f} {day}, ${ledger.spent_this_month():.2f} of "
-          f"${ledger.settings.monthly_limit:.2f} this month; ledger {ledger.path}{booked}")
-    print(f"{controller.monitor.events} events; {summary}; {controller.quiet_total} repeated "
-          "refusals not shown")
+    print(
+        f"retraining spend: ${ledger.spent_today():.2f} of "
+        f"${ledger.settings.daily_limit:.2f} {day}, ${ledger.spent_this_month():.2f} of "
+        f"${ledger.settings.monthly_limit:.2f} this month; ledger {ledger.path}{booked}"
+    )
+    print(
+        f"{controller.monitor.events} events; {summary}; {controller.quiet_total} repeated "
+        "refusals not shown"
+    )
     return 0

@@ -10,24 +10,46 @@ from pathlib import Path
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``run`` command."""
     parser = subparsers.add_parser(
-        "run", help="the main job: benchmarks, load test, verdicts, report",
+        "run",
+        help="the main job: benchmarks, load test, verdicts, report",
         description="Run the benchmark suite and a short local-vs-cloud load test, compare "
         "with this machine's stored baseline (recording a first one when none exists), "
         "append to the history, judge the claims and render the report. Exits 1 on a "
-        "regression, like the gate.")
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer rounds and a shorter load test (about a minute)")
-    parser.add_argument("--no-load", dest="load", action="store_false",
-                        help="skip the load test (its baseline results are not judged)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: [tool.perfcore] output_dir)")
-    parser.add_argument("-k", dest="select", default=None, metavar="EXPR",
-                        help="only the benchmarks matching this pytest -k expression")
-    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
-                        help="fail on a first regression without re-running it to confirm")
-    parser.add_argument("--passes", type=_positive, default=None, metavar="N",
-                        help="passes over the suite, each in its own process with a share of "
-                             "the rounds (default 3, 1 with --quick)")
+        "regression, like the gate.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds and a shorter load test (about a minute)"
+    )
+    parser.add_argument(
+        "--no-load",
+        dest="load",
+        action="store_false",
+        help="skip the load test (its baseline results are not judged)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: [tool.perfcore] output_dir)"
+    )
+    parser.add_argument(
+        "-k",
+        dest="select",
+        default=None,
+        metavar="EXPR",
+        help="only the benchmarks matching this pytest -k expression",
+    )
+    parser.add_argument(
+        "--no-confirm",
+        dest="confirm",
+        action="store_false",
+        help="fail on a first regression without re-running it to confirm",
+    )
+    parser.add_argument(
+        "--passes",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="passes over the suite, each in its own process with a share of "
+        "the rounds (default 3, 1 with --quick)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -46,9 +68,15 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.mainjob import JobSettings, run_main_job
 
     settings = load_settings()
-    job = JobSettings(settings=settings, quick=args.quick, load=args.load, out_dir=args.out,
-                      pytest_args=("-k", args.select) if args.select else (),
-                      confirm=args.confirm, passes=args.passes)
+    job = JobSettings(
+        settings=settings,
+        quick=args.quick,
+        load=args.load,
+        out_dir=args.out,
+        pytest_args=("-k", args.select) if args.select else (),
+        confirm=args.confirm,
+        passes=args.passes,
+    )
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)
     say_refusal(outcome.decision)

@@ -13,22 +13,37 @@ from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``serve`` subcommand."""
-    p = subparsers.add_parser("serve", help="serve the promoted model over HTTP",
-                              description="POST /predict, GET /health, GET /metrics.")
+    p = subparsers.add_parser(
+        "serve",
+        help="serve the promoted model over HTTP",
+        description="POST /predict, GET /health, GET /metrics.",
+    )
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    p.add_argument("--port", type=int_in(0, 65535), default=8000,
-                   help="port to bind (default 8000; 0: a free one)")
+    p.add_argument(
+        "--port",
+        type=int_in(0, 65535),
+        default=8000,
+        help="port to bind (default 8000; 0: a free one)",
+    )
     p.add_argument("--cloud", action="store_true", help="serve the simulated cloud endpoint")
     add_store_flag(p)
     p.add_argument("--model-dir", default=None, help=argparse.SUPPRESS)  # older spelling
-    p.add_argument("--reload-ms", type=int, default=500,
-                   help="check the store's current model this often (0: never; default 500)")
-    p.add_argument("--synthetic-model", action="store_true",
-                   help="serve a small synthetic logistic model")
-    p.add_argument("--batch-rows", type=int_in(0, MAX_BATCH_ROWS), default=0,
-                   help="micro-batch up to N rows (0: off)")
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"),
-                   default=1.0)
+    p.add_argument(
+        "--reload-ms",
+        type=int,
+        default=500,
+        help="check the store's current model this often (0: never; default 500)",
+    )
+    p.add_argument(
+        "--synthetic-model", action="store_true", help="serve a small synthetic logistic model"
+    )
+    p.add_argument(
+        "--batch-rows",
+        type=int_in(0, MAX_BATCH_ROWS),
+        default=0,
+        help="micro-batch up to N rows (0: off)",
+    )
+    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
     _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
@@ -53,18 +68,31 @@ def _run(args: argparse.Namespace) -> int:
         model_dir = str(_store_current(args.model_store))
     args.model_dir = model_dir  # the precision gate judges the model that will be served
     choice = _optimise.choose(args, config)  # a variant refused by the gate stops here (exit 2)
-    spec = ServerSpec(kind="cloud" if args.cloud else "local", model_dir=model_dir,
-                      config=choice.config, host=args.host, port=args.port,
-                      reload_ms=args.reload_ms, precision=choice.precision)
+    spec = ServerSpec(
+        kind="cloud" if args.cloud else "local",
+        model_dir=model_dir,
+        config=choice.config,
+        host=args.host,
+        port=args.port,
+        reload_ms=args.reload_ms,
+        precision=choice.precision,
+    )
     if choice.note:
         print(choice.note)
     if choice.workers > 1:
-        print(f"serving {spec.kind} with {choice.workers} workers on "
-              f"http://{args.host}:{args.port} (Ctrl-C to stop)", flush=True)
+        print(
+            f"serving {spec.kind} with {choice.workers} workers on "
+            f"http://{args.host}:{args.port} (Ctrl-C to stop)",
+            flush=True,
+        )
         _optimise.serve_workers(spec, choice.workers, Path("reports/latest/serve"))
         return 0
-    run_server(spec, announce=lambda port: print(
-        f"serving {spec.kind} on http://{args.host}:{port} (Ctrl-C to stop)", flush=True))
+    run_server(
+        spec,
+        announce=lambda port: print(
+            f"serving {spec.kind} on http://{args.host}:{port} (Ctrl-C to stop)", flush=True
+        ),
+    )
     return 0
 
 

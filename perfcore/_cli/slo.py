@@ -15,14 +15,26 @@ from perfcore.errors import InputError
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``slo`` command."""
     parser = subparsers.add_parser(
-        "slo", help="judge load-test results against k6-style service levels",
+        "slo",
+        help="judge load-test results against k6-style service levels",
         description="Evaluate objectives such as p99<20ms, error_rate<1%%, throughput>5000/s "
-                    "over load results (ids load.<target>.<metric>).")
+        "over load results (ids load.<target>.<metric>).",
+    )
     parser.add_argument("results", type=Path, help="load results (perfcore or Locust output)")
-    parser.add_argument("--slo", action="append", required=True, metavar="OBJECTIVE",
-                        help="an objective, e.g. 'p99<20ms'; repeat for several")
-    parser.add_argument("--target", action="append", default=None, metavar="NAME",
-                        help="load target to judge (default: every target in the file)")
+    parser.add_argument(
+        "--slo",
+        action="append",
+        required=True,
+        metavar="OBJECTIVE",
+        help="an objective, e.g. 'p99<20ms'; repeat for several",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="load target to judge (default: every target in the file)",
+    )
     parser.set_defaults(handler=_run)
 
 
@@ -38,13 +50,17 @@ def _run(args: argparse.Namespace) -> int:
     targets = args.target or list(available)
     unknown = sorted(set(targets) - set(available))
     if unknown:
-        raise InputError(f"unknown target(s) {', '.join(unknown)}; "
-                         f"the results have {', '.join(available)}")
+        raise InputError(
+            f"unknown target(s) {', '.join(unknown)}; the results have {', '.join(available)}"
+        )
     missed = 0
     for target in targets:
         for outcome in evaluate_slos(slos, metrics_from_results(results, target)):
-            measured = "not measured" if outcome.measured is None else _show(
-                outcome.slo.metric, outcome.measured)
+            measured = (
+                "not measured"
+                if outcome.measured is None
+                else _show(outcome.slo.metric, outcome.measured)
+            )
             status = "pass" if outcome.passed else "MISS"
             missed += not outcome.passed
             print(f"{status}  {target}: {outcome.slo.text}  (measured {measured})")

@@ -25,37 +25,76 @@ STRATEGY_NAMES = ("aggressive", "balanced", "conservative")
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``tune`` subcommand."""
     p = subparsers.add_parser(
-        "tune", help="find each server configuration's capacity at a p99 SLO; recommend one",
+        "tune",
+        help="find each server configuration's capacity at a p99 SLO; recommend one",
         description="Start the server on loopback with one configuration at a time (workers, "
-                    "micro-batch rows and wait, precision), find the highest open-loop "
-                    "arrival rate whose corrected p99 meets the SLO, and walk to better "
-                    "configurations one bounded step at a time.")
+        "micro-batch rows and wait, precision), find the highest open-loop "
+        "arrival rate whose corrected p99 meets the SLO, and walk to better "
+        "configurations one bounded step at a time.",
+    )
     p.add_argument("--model-dir", default="models/current")
-    p.add_argument("--synthetic-model", action="store_true",
-                   help="tune serving of the small synthetic logistic model")
+    p.add_argument(
+        "--synthetic-model",
+        action="store_true",
+        help="tune serving of the small synthetic logistic model",
+    )
     p.add_argument("--slo-p99-ms", type=float, default=20.0, help="p99 objective (default 20)")
-    p.add_argument("--strategy", choices=STRATEGY_NAMES, default="balanced",
-                   help="how far each step may move the rate and the settings")
-    p.add_argument("--quick", action="store_true",
-                   help="a small budget: 4 configurations, 1.5 s steps, 120 s in all")
-    p.add_argument("--time-budget", type=float, default=None, metavar="S",
-                   help="stop starting new steps after S seconds (default 600, quick 120)")
+    p.add_argument(
+        "--strategy",
+        choices=STRATEGY_NAMES,
+        default="balanced",
+        help="how far each step may move the rate and the settings",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small budget: 4 configurations, 1.5 s steps, 120 s in all",
+    )
+    p.add_argument(
+        "--time-budget",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop starting new steps after S seconds (default 600, quick 120)",
+    )
     p.add_argument("--max-configs", type=int, default=None, help="configurations to try")
     p.add_argument("--step-duration", type=float, default=None, help="seconds of load a step")
     p.add_argument("--start-rate", type=float, default=200.0, help="first arrival rate /s")
     p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--retry-failed", type=int, default=0, metavar="N",
-                   help="re-run a failing search step up to N times (a busy, shared machine)")
-    p.add_argument("--start-profile", default=None, metavar="NAME",
-                   help="configuration to start from (default: the one recommended here)")
+    p.add_argument(
+        "--retry-failed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="re-run a failing search step up to N times (a busy, shared machine)",
+    )
+    p.add_argument(
+        "--start-profile",
+        default=None,
+        metavar="NAME",
+        help="configuration to start from (default: the one recommended here)",
+    )
     p.add_argument("--profile-name", default="tuned", help="name of the profile written out")
-    p.add_argument("--profile-out", type=Path, default=None,
-                   help="write the recommended profile as a TOML table to this file")
+    p.add_argument(
+        "--profile-out",
+        type=Path,
+        default=None,
+        help="write the recommended profile as a TOML table to this file",
+    )
     p.add_argument("--output", type=Path, default=None, help="JSON of every trial and probe")
-    p.add_argument("--alert-webhook", default=None, metavar="URL",
-                   help="POST an alert (JSON) when a step's p99 or errors break the SLO")
-    p.add_argument("--alert-command", nargs="+", default=None, metavar="ARG",
-                   help="run this argv (no shell; alert JSON on stdin) on the same alerts")
+    p.add_argument(
+        "--alert-webhook",
+        default=None,
+        metavar="URL",
+        help="POST an alert (JSON) when a step's p99 or errors break the SLO",
+    )
+    p.add_argument(
+        "--alert-command",
+        nargs="+",
+        default=None,
+        metavar="ARG",
+        help="run this argv (no shell; alert JSON on stdin) on the same alerts",
+    )
     p.set_defaults(handler=_run)
 
 
@@ -72,12 +111,18 @@ def _limits(args: argparse.Namespace) -> tuple[Any, Any]:
         raise ConfigError("start rate must lie in [1, 100000] requests/s")
     if not 0 <= args.retry_failed <= 3:
         raise ConfigError("--retry-failed must lie in 0..3")
-    limits = TuneLimits(max_configs=configs, time_budget_s=budget,
-                        max_steps=5 if quick else 7, start_rate=args.start_rate,
-                        precision=0.2 if quick else 0.1, measure_rejected=not quick,
-                        retry_failed=args.retry_failed)
-    steps = StepSettings(duration_s=args.step_duration or (1.5 if quick else 3.0),
-                         connections=args.connections)
+    limits = TuneLimits(
+        max_configs=configs,
+        time_budget_s=budget,
+        max_steps=5 if quick else 7,
+        start_rate=args.start_rate,
+        precision=0.2 if quick else 0.1,
+        measure_rejected=not quick,
+        retry_failed=args.retry_failed,
+    )
+    steps = StepSettings(
+        duration_s=args.step_duration or (1.5 if quick else 3.0), connections=args.connections
+    )
     return limits, steps
 
 
@@ -91,8 +136,9 @@ def _ladders(args: argparse.Namespace, cores: int) -> tuple[dict[str, tuple[Any,
     allowed: list[str] = []
     refused: list[str] = []
     for precision in PRECISIONS:
-        check = check_variant(reference, make_variant(reference, precision), data,
-                              VariantTolerance(), precision)
+        check = check_variant(
+            reference, make_variant(reference, precision), data, VariantTolerance(), precision
+        )
         (allowed if check.decision.passed else refused).append(precision)
     ladders = dict(DEFAULT_LADDERS)
     ladders["precision"] = tuple(allowed)
@@ -123,8 +169,10 @@ def _alerts(args: argparse.Namespace, slo: Any) -> Any:
         channels.append(WebhookChannel(args.alert_webhook))
     if args.alert_command:
         channels.append(CommandChannel.of(args.alert_command))
-    rules = [ThresholdRule("p99_over_slo", "load.p99_s", slo.p99_s),
-             ThresholdRule("errors", "load.error_rate", 0.0)]
+    rules = [
+        ThresholdRule("p99_over_slo", "load.p99_s", slo.p99_s),
+        ThresholdRule("errors", "load.error_rate", 0.0),
+    ]
     return AlertManager(rules, channels, policy=AlertPolicy(cooldown_s=30.0))
 
 
@@ -154,8 +202,11 @@ def _run(args: argparse.Namespace) -> int:
     if start.workers not in ladders["workers"]:
         start = replace(start, workers=ladders["workers"][-1])
     workdir = load_settings().resolve(Path("reports/latest")) / "tune"
-    print(f"machine: {cores} cores, {memory / 2**30:.1f} GiB; start from profile {start_name}"
-          f" ({start.label()}); load average {_loadavg()}", file=sys.stderr)
+    print(
+        f"machine: {cores} cores, {memory / 2**30:.1f} GiB; start from profile {start_name}"
+        f" ({start.label()}); load average {_loadavg()}",
+        file=sys.stderr,
+    )
     if note:
         print(note, file=sys.stderr)
     model_dir = None if args.synthetic_model else args.model_dir
@@ -165,8 +216,10 @@ def _run(args: argparse.Namespace) -> int:
         restarts = target.restarts
     counts = alerts.summary()
     _report(args, result, slo, restarts, counts)
-    print(f"alerts: {dict(counts['fired'])} fired, {counts['counts'].get('delivered', 0)} "
-          f"delivered, {counts['pending']} pending retry, {counts['dead']} dropped")
+    print(
+        f"alerts: {dict(counts['fired'])} fired, {counts['counts'].get('delivered', 0)} "
+        f"delivered, {counts['pending']} pending retry, {counts['dead']} dropped"
+    )
     return EXIT_OK if result.best_rate > 0 else EXIT_FAILED
 
 
@@ -177,25 +230,32 @@ def _loadavg() -> str:
         return "unknown"
 
 
-def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int,
-            alerts: dict[str, Any]) -> None:
+def _report(
+    args: argparse.Namespace, result: Any, slo: Any, restarts: int, alerts: dict[str, Any]
+) -> None:
     from perfcore._atomic import atomic_write_json, atomic_write_text
     from perfcore.optimisation.profiles import profile_toml
 
-    print(f"{'configuration':<26} {'capacity at p99<=' + f'{slo.p99_s * 1e3:g}ms':>22} "
-          f"{'steps':>5}  outcome")
+    print(
+        f"{'configuration':<26} {'capacity at p99<=' + f'{slo.p99_s * 1e3:g}ms':>22} "
+        f"{'steps':>5}  outcome"
+    )
     for trial in result.trials:
         probes = trial.capacity.probes
         rate = f"{trial.capacity.rate:.0f}/s"
         if probes and not any(p.passed for p in probes):  # nothing passed: only a bound
             rate = f"< {min(p.rate for p in probes):.0f}/s"
         print(f"{trial.settings.label():<26} {rate:>22} {len(probes):>5}  {trial.note}")
-    toml = profile_toml(args.profile_name, result.best,
-                        f"perfcore tune: {result.best_rate:.0f}/s at p99 <= "
-                        f"{slo.p99_s * 1e3:g} ms")
+    toml = profile_toml(
+        args.profile_name,
+        result.best,
+        f"perfcore tune: {result.best_rate:.0f}/s at p99 <= {slo.p99_s * 1e3:g} ms",
+    )
     print(f"\nrecommended: {result.best.label()} ({result.best_rate:.0f}/s)\n{toml}")
-    print(f"search cost: {result.elapsed_s:.1f} s, {result.probes} load steps, {restarts} server "
-          f"starts ({result.stopped}); load average {_loadavg()}")
+    print(
+        f"search cost: {result.elapsed_s:.1f} s, {result.probes} load steps, {restarts} server "
+        f"starts ({result.stopped}); load average {_loadavg()}"
+    )
     if args.profile_out is not None:
         atomic_write_text(args.profile_out, toml)
     if args.output is not None:
@@ -205,12 +265,27 @@ def _report(args: argparse.Namespace, result: Any, slo: Any, restarts: int,
 def _as_json(result: Any, slo: Any, restarts: int, alerts: dict[str, Any]) -> dict[str, Any]:
     from dataclasses import asdict
 
-    return {"schema": "perfcore.tune/1", "slo": asdict(slo), "elapsed_s": result.elapsed_s,
-            "server_starts": restarts, "alerts": alerts,
-            "stopped": result.stopped, "best": asdict(result.best),
-            "best_rate": result.best_rate,
-            "trials": [{"settings": asdict(t.settings), "capacity": t.capacity.rate,
-                        "adopted": t.adopted, "rolled_back": t.rolled_back, "note": t.note,
-                        "probes": [{"rate": p.rate, "reason": p.reason, **asdict(p.step)}
-                                   for p in t.capacity.probes]}
-                       for t in result.trials]}
+    return {
+        "schema": "perfcore.tune/1",
+        "slo": asdict(slo),
+        "elapsed_s": result.elapsed_s,
+        "server_starts": restarts,
+        "alerts": alerts,
+        "stopped": result.stopped,
+        "best": asdict(result.best),
+        "best_rate": result.best_rate,
+        "trials": [
+            {
+                "settings": asdict(t.settings),
+                "capacity": t.capacity.rate,
+                "adopted": t.adopted,
+                "rolled_back": t.rolled_back,
+                "note": t.note,
+                "probes": [
+                    {"rate": p.rate, "reason": p.reason, **asdict(p.step)}
+                    for p in t.capacity.probes
+                ],
+            }
+            for t in result.trials
+        ],
+    }

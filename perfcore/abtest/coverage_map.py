@@ -34,12 +34,28 @@ def record_map(root: Path, bench_dir: str = "bench", *, timeout_s: float = 900) 
 
     with tempfile.TemporaryDirectory() as tmp:
         data_file = Path(tmp) / ".coverage"
-        argv = [sys.executable, "-m", "coverage", "run", f"--data-file={data_file}",
-                f"--source={root}", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                "-p", "perfcore.abtest._coverage_plugin", bench_dir, "--benchmark-disable",
-                "-o", "addopts="]
-        proc = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False,
-                              timeout=timeout_s)
+        argv = [
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            f"--data-file={data_file}",
+            f"--source={root}",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "perfcore.abtest._coverage_plugin",
+            bench_dir,
+            "--benchmark-disable",
+            "-o",
+            "addopts=",
+        ]
+        proc = subprocess.run(
+            argv, cwd=root, capture_output=True, text=True, check=False, timeout=timeout_s
+        )
         if proc.returncode not in (0, 5):
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:]
             raise ServiceError(f"recording the coverage map failed: {tail}")
@@ -59,7 +75,9 @@ def record_map(root: Path, bench_dir: str = "bench", *, timeout_s: float = 900) 
                 for ctx in contexts:
                     if ctx:
                         benchmarks.setdefault(ctx, {}).setdefault(rel, set()).add(
-                            _innermost(spans, line))
-    frozen = {node: {f: frozenset(fs) for f, fs in files.items()}
-              for node, files in benchmarks.items()}
+                            _innermost(spans, line)
+                        )
+    frozen = {
+        node: {f: frozenset(fs) for f, fs in files.items()} for node, files in benchmarks.items()
+    }
     return CoverageMap(suite=suite_digest(root, bench_dir), benchmarks=frozen)

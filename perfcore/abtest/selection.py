@@ -34,15 +34,38 @@ from typing import Any
 from perfcore._atomic import atomic_write_json
 from perfcore.errors import InputError, SchemaError
 
-__all__ = ["MAP_SCHEMA", "SHARED", "Change", "CoverageMap", "Selection", "changed_code",
-           "functions_of", "load_map", "select", "suite_digest"]
+__all__ = [
+    "MAP_SCHEMA",
+    "SHARED",
+    "Change",
+    "CoverageMap",
+    "Selection",
+    "changed_code",
+    "functions_of",
+    "load_map",
+    "select",
+    "suite_digest",
+]
 
 MAP_SCHEMA = "perfcore.coverage-map/1"
 # Changes here can move every benchmark: run them all.
-SHARED = ("pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt", "*.lock",
-          "noxfile.py", "asv.conf.json", "bench/*", "bench/**", "perfcore/abtest/*",
-          "perfcore/instrument/pytest_plugin.py", "perfcore/instrument/disturbance.py",
-          "perfcore/_cli/_turns*.py", "perfcore/_cli/_ab_rounds.py", "perfcore/mainjob.py")
+SHARED = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements*.txt",
+    "*.lock",
+    "noxfile.py",
+    "asv.conf.json",
+    "bench/*",
+    "bench/**",
+    "perfcore/abtest/*",
+    "perfcore/instrument/pytest_plugin.py",
+    "perfcore/instrument/disturbance.py",
+    "perfcore/_cli/_turns*.py",
+    "perfcore/_cli/_ab_rounds.py",
+    "perfcore/mainjob.py",
+)
 MODULE = "<module>"
 
 
@@ -68,11 +91,15 @@ def functions_of(source: str) -> dict[str, tuple[int, int, str]]:
                 continue  # a statement of the enclosing function: part of its dump
             elif isinstance(child, ast.ClassDef):
                 head = [*child.bases, *child.keywords, *child.decorator_list]
-                outside.append(f"class {prefix}{child.name}: " +
-                               ", ".join(ast.dump(h) for h in head))
+                outside.append(
+                    f"class {prefix}{child.name}: " + ", ".join(ast.dump(h) for h in head)
+                )
                 visit(child.body, f"{prefix}{child.name}.")
-            elif not (isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant)
-                      and isinstance(child.value.value, str)):
+            elif not (
+                isinstance(child, ast.Expr)
+                and isinstance(child.value, ast.Constant)
+                and isinstance(child.value.value, str)
+            ):
                 outside.append(ast.dump(child))
 
     visit(tree.body, "")
@@ -89,9 +116,14 @@ class CoverageMap:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"schema": MAP_SCHEMA, "suite": self.suite,
-                "benchmarks": {node: {f: sorted(fs) for f, fs in sorted(files.items())}
-                               for node, files in sorted(self.benchmarks.items())}}
+        return {
+            "schema": MAP_SCHEMA,
+            "suite": self.suite,
+            "benchmarks": {
+                node: {f: sorted(fs) for f, fs in sorted(files.items())}
+                for node, files in sorted(self.benchmarks.items())
+            },
+        }
 
 
 def load_map(path: Path) -> CoverageMap:
@@ -135,16 +167,22 @@ class Change:
 
 
 def _git(root: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=False, timeout=60)
+    proc = subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=False, timeout=60
+    )
     if proc.returncode != 0:
         raise InputError(f"git {' '.join(args)}: {proc.stderr.strip().splitlines()[-1:]}")
     return proc.stdout
 
 
 def _old_source(root: Path, ref: str, path: str) -> str | None:
-    proc = subprocess.run(["git", "-C", str(root), "show", f"{ref}:{path}"],
-                          capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run(
+        ["git", "-C", str(root), "show", f"{ref}:{path}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
     return proc.stdout if proc.returncode == 0 else None
 
 
@@ -166,13 +204,20 @@ def changed_code(root: Path, ref: str) -> Change:
         except (SyntaxError, UnicodeDecodeError, ValueError):
             unparsable.add(name)
             continue
-        changed = {f for f in before.keys() | after.keys()
-                   if (before.get(f) or (0, 0, None))[2] != (after.get(f) or (0, 0, None))[2]}
+        changed = {
+            f
+            for f in before.keys() | after.keys()
+            if (before.get(f) or (0, 0, None))[2] != (after.get(f) or (0, 0, None))[2]
+        }
         if MODULE in changed or new is None or old is None:
             module_level.add(name)
         functions[name] = frozenset(changed - {MODULE})
-    return Change(files=frozenset(names), functions=functions,
-                  module_level=frozenset(module_level), unparsable=frozenset(unparsable))
+    return Change(
+        files=frozenset(names),
+        functions=functions,
+        module_level=frozenset(module_level),
+        unparsable=frozenset(unparsable),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,9 +252,11 @@ def select(change: Change, cov: CoverageMap | None, current_suite: str) -> Selec
         if any(ran & change.functions.get(name, frozenset()) for name, ran in files.items()):
             picked.append(node)
     code = sorted(f for f in change.files if f.endswith(".py"))
-    return Selection(tuple(sorted(picked)),
-                     f"{len(picked)} of {len(cov.benchmarks)} benchmarks execute code changed "
-                     f"in {len(code)} file(s)")
+    return Selection(
+        tuple(sorted(picked)),
+        f"{len(picked)} of {len(cov.benchmarks)} benchmarks execute code changed "
+        f"in {len(code)} file(s)",
+    )
 
 
 def save_map(path: Path, cov: CoverageMap) -> None:

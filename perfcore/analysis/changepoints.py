@@ -53,8 +53,8 @@ def _split_scores(values: FloatArray, min_size: int) -> FloatArray:
     prefix = np.zeros((n + 1, n + 1))
     prefix[1:, 1:] = dist.cumsum(axis=0).cumsum(axis=1)
     tau = np.arange(n + 1)
-    left = prefix[tau, tau]                      # sum over both orders of left pairs
-    between = prefix[tau, n] - left              # sum over left x right
+    left = prefix[tau, tau]  # sum over both orders of left pairs
+    between = prefix[tau, n] - left  # sum over left x right
     right = prefix[n, n] - 2 * prefix[tau, n] + left
     m = tau.astype(np.float64)
     k = n - m
@@ -75,8 +75,9 @@ def _best_split(values: FloatArray, min_size: int) -> tuple[int, float]:
     return tau, float(scores[tau])
 
 
-def _p_value(values: FloatArray, observed: float, min_size: int, permutations: int,
-             rng: np.random.Generator) -> float:
+def _p_value(
+    values: FloatArray, observed: float, min_size: int, permutations: int, rng: np.random.Generator
+) -> float:
     hits = 0
     for _ in range(permutations):
         if _best_split(rng.permutation(values), min_size)[1] >= observed:
@@ -84,9 +85,14 @@ def _p_value(values: FloatArray, observed: float, min_size: int, permutations: i
     return (hits + 1) / (permutations + 1)
 
 
-def e_divisive(values: Sequence[float], *, sig_level: float = 0.05, permutations: int = 199,
-               min_size: int = 3, rng: np.random.Generator | None = None
-               ) -> tuple[tuple[int, float], ...]:
+def e_divisive(
+    values: Sequence[float],
+    *,
+    sig_level: float = 0.05,
+    permutations: int = 199,
+    min_size: int = 3,
+    rng: np.random.Generator | None = None,
+) -> tuple[tuple[int, float], ...]:
     """Significant change points as (index, p-value), sorted by index.
 
     Each round scores the best split of every current segment, tests the
@@ -120,22 +126,37 @@ def e_divisive(values: Sequence[float], *, sig_level: float = 0.05, permutations
     return tuple(sorted(found))
 
 
-def find_change_points(values: Sequence[float], labels: Sequence[str] | None = None, *,
-                       sig_level: float = 0.05, permutations: int = 199, min_size: int = 3,
-                       rng: np.random.Generator | None = None) -> tuple[ChangePoint, ...]:
+def find_change_points(
+    values: Sequence[float],
+    labels: Sequence[str] | None = None,
+    *,
+    sig_level: float = 0.05,
+    permutations: int = 199,
+    min_size: int = 3,
+    rng: np.random.Generator | None = None,
+) -> tuple[ChangePoint, ...]:
     """Change points with the label (commit) where each begins and the means either side."""
     tags = list(labels) if labels is not None else [str(i) for i in range(len(values))]
     if len(tags) != len(values):
         raise InputError(f"{len(tags)} labels for {len(values)} values")
-    found = e_divisive(values, sig_level=sig_level, permutations=permutations,
-                       min_size=min_size, rng=rng)
+    found = e_divisive(
+        values, sig_level=sig_level, permutations=permutations, min_size=min_size, rng=rng
+    )
     data = np.asarray(values, dtype=np.float64)
     edges = [0, *(i for i, _ in found), data.size]
     points = []
     for pos, (index, p_value) in enumerate(found, start=1):
-        before = float(data[edges[pos - 1]:index].mean())
-        after = float(data[index:edges[pos + 1]].mean())
+        before = float(data[edges[pos - 1] : index].mean())
+        after = float(data[index : edges[pos + 1]].mean())
         change = after / before - 1 if before != 0 else float("inf")
-        points.append(ChangePoint(index=index, label=tags[index], before_mean=before,
-                                  after_mean=after, relative_change=change, p_value=p_value))
+        points.append(
+            ChangePoint(
+                index=index,
+                label=tags[index],
+                before_mean=before,
+                after_mean=after,
+                relative_change=change,
+                p_value=p_value,
+            )
+        )
     return tuple(points)

@@ -25,13 +25,25 @@ ClaimStatus = Literal["confirmed", "refuted", "not measured"]
 
 # Units that convert into each other by a factor: unit -> (dimension, factor to base).
 _UNITS: dict[str, tuple[str, float]] = {
-    "s": ("time", 1.0), "ms": ("time", 1e-3), "us": ("time", 1e-6), "µs": ("time", 1e-6),
+    "s": ("time", 1.0),
+    "ms": ("time", 1e-3),
+    "us": ("time", 1e-6),
+    "µs": ("time", 1e-6),
     "ns": ("time", 1e-9),
-    "bytes": ("size", 1.0), "B": ("size", 1.0), "KiB": ("size", 1024.0),
-    "MiB": ("size", 1024.0**2), "GiB": ("size", 1024.0**3), "MB": ("size", 1e6),
-    "ratio": ("fraction", 1.0), "%": ("fraction", 0.01), "percent": ("fraction", 0.01),
-    "x": ("factor", 1.0), "factor": ("factor", 1.0),
-    "req/s": ("rate", 1.0), "/s": ("rate", 1.0), "ops/s": ("rate", 1.0),
+    "bytes": ("size", 1.0),
+    "B": ("size", 1.0),
+    "KiB": ("size", 1024.0),
+    "MiB": ("size", 1024.0**2),
+    "GiB": ("size", 1024.0**3),
+    "MB": ("size", 1e6),
+    "ratio": ("fraction", 1.0),
+    "%": ("fraction", 0.01),
+    "percent": ("fraction", 0.01),
+    "x": ("factor", 1.0),
+    "factor": ("factor", 1.0),
+    "req/s": ("rate", 1.0),
+    "/s": ("rate", 1.0),
+    "ops/s": ("rate", 1.0),
 }
 
 
@@ -77,9 +89,12 @@ def _canonical_id(result_id: str) -> str:
     return result_id if split is None else f"load.{split[0]}.{split[1]}"
 
 
-def judge_claims(claims: Iterable[Claim],
-                 results: Mapping[str, Result]) -> tuple[ClaimVerdict, ...]:
+def judge_claims(
+    claims: Iterable[Claim], results: Mapping[str, Result]
+) -> tuple[ClaimVerdict, ...]:
     """The whole ledger, in the claims file's order (load metric aliases resolved)."""
     canonical = {_canonical_id(rid): r for rid, r in results.items()}
-    return tuple(judge_claim(c, results.get(c.result) or canonical.get(_canonical_id(c.result)))
-                 for c in claims)
+    return tuple(
+        judge_claim(c, results.get(c.result) or canonical.get(_canonical_id(c.result)))
+        for c in claims
+    )

@@ -9,14 +9,23 @@ from typing import Any, Literal
 
 __all__ = ["VERDICTS", "Comparison", "SuiteComparison", "Verdict"]
 
-Verdict = Literal["regressed", "improved", "unchanged", "noisy", "new", "missing", "disturbed",
-                  "incomparable"]
+Verdict = Literal[
+    "regressed", "improved", "unchanged", "noisy", "new", "missing", "disturbed", "incomparable"
+]
 # Every verdict, most in need of attention first: the order of counts and of report rows.
 # ``disturbed``: looked slower while other processes used the CPU, by no more than that
 # load explains (perfcore.analysis.disturbed); ``incomparable``: the benchmark's own code
 # changed between the sides (asv's benchmark version), so its numbers measure other code.
-VERDICTS: tuple[Verdict, ...] = ("regressed", "missing", "disturbed", "noisy", "incomparable",
-                                 "improved", "new", "unchanged")
+VERDICTS: tuple[Verdict, ...] = (
+    "regressed",
+    "missing",
+    "disturbed",
+    "noisy",
+    "incomparable",
+    "improved",
+    "new",
+    "unchanged",
+)
 
 
 @dataclass(frozen=True)
@@ -82,5 +91,10 @@ class SuiteComparison:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"alpha": self.alpha, "method": self.method, "confidence": self.confidence,
-                "counts": self.counts(), "comparisons": [c.to_dict() for c in self.comparisons]}
+        return {
+            "alpha": self.alpha,
+            "method": self.method,
+            "confidence": self.confidence,
+            "counts": self.counts(),
+            "comparisons": [c.to_dict() for c in self.comparisons],
+        }

@@ -75,23 +75,28 @@ def _judged(c: Comparison, base: Result | None, curr: Result) -> Comparison:
         return c
     quiet = disturbance_of(base) if base is not None else None
     bound = explainable_slowdown(now, quiet)
-    note = (f"{now.foreign_cores:.2f} cores used by other processes while timed "
-            f"(steal {now.steal_cores:.2f}), explaining up to {bound:.2f}x")
+    note = (
+        f"{now.foreign_cores:.2f} cores used by other processes while timed "
+        f"(steal {now.steal_cores:.2f}), explaining up to {bound:.2f}x"
+    )
     if starved(now, quiet):
         note += "; the work was starved of CPU (time-sliced), so no slowdown is trusted"
     elif c.verdict == "regressed" and bounds[0] > bound * (1 + c.threshold):
         return replace(c, basis=f"{c.basis}; {note}: beyond it", foreign_cores=now.foreign_cores)
     if c.verdict not in ("regressed", "noisy"):
         return c
-    return replace(c, verdict="disturbed", basis=f"{c.basis}; {note}",
-                   foreign_cores=now.foreign_cores)
+    return replace(
+        c, verdict="disturbed", basis=f"{c.basis}; {note}", foreign_cores=now.foreign_cores
+    )
 
 
-def mark_disturbed(suite: SuiteComparison, baseline: ResultSet,
-                   current: ResultSet) -> SuiteComparison:
+def mark_disturbed(
+    suite: SuiteComparison, baseline: ResultSet, current: ResultSet
+) -> SuiteComparison:
     """``suite`` with busy slower results ``disturbed`` (the module's rule)."""
     base: Mapping[str, Result] = baseline.by_id()
     curr: Mapping[str, Result] = current.by_id()
-    judged = tuple(_judged(c, base.get(c.id), curr[c.id]) if c.id in curr else c
-                   for c in suite.comparisons)
+    judged = tuple(
+        _judged(c, base.get(c.id), curr[c.id]) if c.id in curr else c for c in suite.comparisons
+    )
     return replace(suite, comparisons=judged)

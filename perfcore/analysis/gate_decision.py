@@ -32,7 +32,6 @@ class GateDecision:
     reasons: tuple[str, ...]
 
 
-
 @dataclass(frozen=True)
 class SuiteShift:
     """How the timed results of a suite moved together: the machine, or a common cause."""
@@ -52,11 +51,13 @@ class SuiteShift:
 
     def describe(self) -> str:
         """One line for the gate's reasons."""
-        return (f"the machine's speed changed: timed results moved {self.shift:+.1%} together "
-                f"(median; {self.slower} of {self.timed} slower, {self.faster} faster, sign "
-                f"test p {self.p_value:.2g}), {abs(self.scaled):.1f} times the median "
-                "interval's half-width; a stored baseline cannot tell that from a "
-                "regression: re-calibrate it or judge with gate --against")
+        return (
+            f"the machine's speed changed: timed results moved {self.shift:+.1%} together "
+            f"(median; {self.slower} of {self.timed} slower, {self.faster} faster, sign "
+            f"test p {self.p_value:.2g}), {abs(self.scaled):.1f} times the median "
+            "interval's half-width; a stored baseline cannot tell that from a "
+            "regression: re-calibrate it or judge with gate --against"
+        )
 
 
 def suite_shift(suite: SuiteComparison) -> SuiteShift | None:
@@ -69,8 +70,7 @@ def suite_shift(suite: SuiteComparison) -> SuiteShift | None:
     """
     from scipy.stats import binomtest
 
-    timed = [c for c in suite.compared()
-             if c.unit == "s" and c.ratio is not None and c.ratio > 0]
+    timed = [c for c in suite.compared() if c.unit == "s" and c.ratio is not None and c.ratio > 0]
     if len(timed) < MIN_TIMED_FOR_SHIFT:
         return None
     logs = [math.log(c.ratio) for c in timed if c.ratio is not None]
@@ -78,8 +78,9 @@ def suite_shift(suite: SuiteComparison) -> SuiteShift | None:
     slower = sum(v > 0 for v in logs)
     faster = sum(v < 0 for v in logs)
     p = float(binomtest(slower, slower + faster).pvalue) if slower + faster else 1.0
-    return SuiteShift(math.expm1(float(np.median(logs))), len(logs), slower, faster, p,
-                      float(np.median(scaled)))
+    return SuiteShift(
+        math.expm1(float(np.median(logs))), len(logs), slower, faster, p, float(np.median(scaled))
+    )
 
 
 def _half_width(c: Comparison) -> float:
@@ -89,8 +90,9 @@ def _half_width(c: Comparison) -> float:
     return 0.5 * math.log(c.ci_high / c.ci_low)
 
 
-def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
-                shift_guard: bool = False) -> GateDecision:
+def decide_gate(
+    suite: SuiteComparison, *, allow_missing: bool, shift_guard: bool = False
+) -> GateDecision:
     """Pass, fail (1) or refuse (2) a suite comparison; zero comparisons never pass.
 
     ``shift_guard`` (stored baselines): refuse (2) when the timed results moved
@@ -102,9 +104,14 @@ def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
     """
     if not suite.compared():
         counts = suite.counts()
-        return GateDecision(False, 2, (
-            "no benchmark in common between baseline and current "
-            f"({counts['missing']} vs {counts['new']} results); nothing was compared",))
+        return GateDecision(
+            False,
+            2,
+            (
+                "no benchmark in common between baseline and current "
+                f"({counts['missing']} vs {counts['new']} results); nothing was compared",
+            ),
+        )
     if shift_guard:
         shift = suite_shift(suite)
         if shift is not None and shift.unexplained(suite.alpha, DEFAULT_THRESHOLD_FOR_SHIFT):
@@ -123,12 +130,17 @@ def decide_gate(suite: SuiteComparison, *, allow_missing: bool,
 
 def _busy_reason(busy: Sequence[Comparison]) -> str:
     load = max(c.foreign_cores or 0.0 for c in busy)
-    names = ", ".join(c.id for c in busy[:3]) + (f" and {len(busy) - 3} more" if len(busy) > 3
-                                                 else "")
-    return (f"machine busy: {load:.0%} of a core used by other processes while {names} "
-            "looked slower, no more than that load explains; re-run on a quieter machine")
+    names = ", ".join(c.id for c in busy[:3]) + (
+        f" and {len(busy) - 3} more" if len(busy) > 3 else ""
+    )
+    return (
+        f"machine busy: {load:.0%} of a core used by other processes while {names} "
+        "looked slower, no more than that load explains; re-run on a quieter machine"
+    )
 
 
 def _describe(c: Comparison) -> str:
-    return (f"ratio {c.ratio:.3f} (CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
-            f"threshold {c.threshold:.0%}, p_adj {c.p_adjusted:.2g}")
+    return (
+        f"ratio {c.ratio:.3f} (CI {c.ci_low:.3f}-{c.ci_high:.3f}), "
+        f"threshold {c.threshold:.0%}, p_adj {c.p_adjusted:.2g}"
+    )

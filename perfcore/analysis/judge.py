@@ -59,29 +59,41 @@ class JudgeSettings:
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> JudgeSettings:
         """The rule's numbers from ``[tool.perfcore]`` settings, plus ``options``."""
-        return cls(threshold=settings.threshold, alpha=settings.alpha,
-                   thresholds=dict(settings.thresholds), **options)
+        return cls(
+            threshold=settings.threshold,
+            alpha=settings.alpha,
+            thresholds=dict(settings.thresholds),
+            **options,
+        )
 
     @property
     def rule(self) -> Settings:
         """The threshold(s) and alpha as the comparison takes them."""
-        return Settings(threshold=self.threshold, alpha=self.alpha,
-                        thresholds=dict(self.thresholds))
+        return Settings(
+            threshold=self.threshold, alpha=self.alpha, thresholds=dict(self.thresholds)
+        )
 
-    def with_noise(self, sd: Mapping[str, float], df: Mapping[str, float],
-                   source: str) -> JudgeSettings:
+    def with_noise(
+        self, sd: Mapping[str, float], df: Mapping[str, float], source: str
+    ) -> JudgeSettings:
         """These settings with calibrated between-run noise read from ``source``."""
-        return replace(self, between_run_sd=dict(sd), between_run_df=dict(df),
-                       noise_source=source)
+        return replace(self, between_run_sd=dict(sd), between_run_df=dict(df), noise_source=source)
 
 
-def compare(baseline: ResultSet, current: ResultSet, settings: JudgeSettings,
-            family_size: int | None = None) -> SuiteComparison:
+def compare(
+    baseline: ResultSet, current: ResultSet, settings: JudgeSettings, family_size: int | None = None
+) -> SuiteComparison:
     """The verdicts alone (the first stage), with ``settings``' noise and pairing."""
     return compare_suites(
-        baseline, current, settings=settings.rule,
-        between_run_sd=settings.between_run_sd, between_run_df=settings.between_run_df,
-        paired=settings.paired, paired_prior=settings.paired_prior, family_size=family_size)
+        baseline,
+        current,
+        settings=settings.rule,
+        between_run_sd=settings.between_run_sd,
+        between_run_df=settings.between_run_df,
+        paired=settings.paired,
+        paired_prior=settings.paired_prior,
+        family_size=family_size,
+    )
 
 
 def judge(
@@ -107,11 +119,13 @@ def judge(
     if first.exit_code == 2:
         return suite, first
     if rerun is not None:
-        suite = decide_with_rerun(suite, (baseline, current), rerun,
-                                  lambda b, c, m: compare(b, c, cfg, family_size=m))
+        suite = decide_with_rerun(
+            suite, (baseline, current), rerun, lambda b, c, m: compare(b, c, cfg, family_size=m)
+        )
     if fresh is not None:
-        suite = confirm_in_fresh_rounds(suite, (baseline, current), fresh, settings=cfg.rule,
-                                        paired_prior=cfg.paired_prior)
+        suite = confirm_in_fresh_rounds(
+            suite, (baseline, current), fresh, settings=cfg.rule, paired_prior=cfg.paired_prior
+        )
     if not cfg.paired:
         # The busy-machine rule reads the latest measurement of each result: a re-run's.
         # Paired rounds need none: both sides ran in turns beside the same load (in
@@ -123,10 +137,10 @@ def judge(
 
 def _overlay(current: ResultSet, rerun: ResultSet) -> ResultSet:
     again = rerun.by_id()
-    return ResultSet(run=current.run,
-                     results=tuple(again.get(r.id, r) for r in current.results))
+    return ResultSet(run=current.run, results=tuple(again.get(r.id, r) for r in current.results))
 
 
 def _decide(suite: SuiteComparison, cfg: JudgeSettings) -> GateDecision:
-    return decide_gate(suite, allow_missing=cfg.allow_missing,
-                       shift_guard=cfg.shift_guard and not cfg.paired)
+    return decide_gate(
+        suite, allow_missing=cfg.allow_missing, shift_guard=cfg.shift_guard and not cfg.paired
+    )

@@ -60,8 +60,9 @@ def squeeze_var(var: FloatArray, df: FloatArray) -> tuple[float, float]:
     return s0, d0
 
 
-def moderate_var(var: FloatArray, df: FloatArray, prior_var: FloatArray,
-                 prior_df: FloatArray) -> tuple[FloatArray, FloatArray]:
+def moderate_var(
+    var: FloatArray, df: FloatArray, prior_var: FloatArray, prior_df: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Posterior variances and degrees of freedom: ``(d0 s0^2 + d s^2) / (d0 + d)``.
 
     ``prior_df`` 0 leaves a row as it is; ``inf`` replaces its variance by the prior.
@@ -69,6 +70,7 @@ def moderate_var(var: FloatArray, df: FloatArray, prior_var: FloatArray,
     d0 = np.asarray(prior_df, dtype=np.float64)
     s0 = np.where(d0 > 0, np.asarray(prior_var, dtype=np.float64), 0.0)
     with np.errstate(invalid="ignore"):
-        post = np.where(np.isinf(d0), s0, (d0 * s0 + df * var) / np.where(d0 + df > 0,
-                                                                          d0 + df, 1.0))
+        post = np.where(
+            np.isinf(d0), s0, (d0 * s0 + df * var) / np.where(d0 + df > 0, d0 + df, 1.0)
+        )
     return post, d0 + df

@@ -30,8 +30,16 @@ from scipy import stats
 
 from perfcore.errors import InputError
 
-__all__ = ["MAX_POOLED_DF", "NoiseEstimate", "between_run_from_medians", "estimate_noise",
-           "estimate_suite", "minimum_detectable", "pool_spread", "runs_needed"]
+__all__ = [
+    "MAX_POOLED_DF",
+    "NoiseEstimate",
+    "between_run_from_medians",
+    "estimate_noise",
+    "estimate_suite",
+    "minimum_detectable",
+    "pool_spread",
+    "runs_needed",
+]
 
 # Standard error of a sample median relative to the mean's, for normal data: sqrt(pi/2).
 _MEDIAN_EFFICIENCY = math.sqrt(math.pi / 2)
@@ -62,15 +70,22 @@ def _z_sum(alpha: float, power: float) -> float:
     return float(stats.norm.ppf(1 - alpha) + stats.norm.ppf(power))
 
 
-def minimum_detectable(sd_between_log: float, *, alpha: float = 0.01, power: float = 0.95,
-                       baseline_runs: int = 1, current_runs: int = 1) -> float:
+def minimum_detectable(
+    sd_between_log: float,
+    *,
+    alpha: float = 0.01,
+    power: float = 0.95,
+    baseline_runs: int = 1,
+    current_runs: int = 1,
+) -> float:
     """The slowdown (fraction) detected with ``power`` at false-alarm rate ``alpha``."""
     spread = sd_between_log * math.sqrt(1 / baseline_runs + 1 / current_runs)
     return math.expm1(_z_sum(alpha, power) * spread)
 
 
-def runs_needed(sd_between_log: float, threshold: float, *, alpha: float = 0.01,
-                power: float = 0.95) -> int:
+def runs_needed(
+    sd_between_log: float, threshold: float, *, alpha: float = 0.01, power: float = 0.95
+) -> int:
     """Runs per side (equal on both) so the detectable regression falls under ``threshold``."""
     if threshold <= 0:
         return 0
@@ -85,23 +100,36 @@ def _advice(est: NoiseEstimate, alpha: float, power: float) -> str | None:
     drift = math.sqrt(max(est.sd_between_log**2 - within_se**2, 0.0))
     parts = [f"detects {est.mdr:.1%} but the threshold is {est.threshold:.1%}"]
     if within_se >= drift:
-        parts.append(f"within-run noise dominates (CV {est.cv_within:.1%}): more rounds "
-                     "per run, or longer rounds (raise --benchmark-min-time)")
+        parts.append(
+            f"within-run noise dominates (CV {est.cv_within:.1%}): more rounds "
+            "per run, or longer rounds (raise --benchmark-min-time)"
+        )
     else:
-        parts.append(f"runs drift against each other ({drift:.1%} between runs): more "
-                     "processes or runs per side, or interleaved rounds (gate --against)")
+        parts.append(
+            f"runs drift against each other ({drift:.1%} between runs): more "
+            "processes or runs per side, or interleaved rounds (gate --against)"
+        )
     runs = runs_needed(est.sd_between_log, est.threshold, alpha=alpha, power=power)
     if runs > _MANY_RUNS:
-        parts.append(f"more than {_MANY_RUNS} runs per side would be needed: on this "
-                     "machine gate it with a larger threshold, or only with interleaved rounds")
+        parts.append(
+            f"more than {_MANY_RUNS} runs per side would be needed: on this "
+            "machine gate it with a larger threshold, or only with interleaved rounds"
+        )
     else:
         parts.append(f"about {runs} runs per side would reach the threshold")
     return "; ".join(parts)
 
 
-def estimate_noise(result_id: str, runs: Sequence[Sequence[float]], *, threshold: float = 0.05,
-                   alpha: float = 0.01, power: float = 0.95, baseline_runs: int = 1,
-                   current_runs: int = 1) -> NoiseEstimate:
+def estimate_noise(
+    result_id: str,
+    runs: Sequence[Sequence[float]],
+    *,
+    threshold: float = 0.05,
+    alpha: float = 0.01,
+    power: float = 0.95,
+    baseline_runs: int = 1,
+    current_runs: int = 1,
+) -> NoiseEstimate:
     """Noise of one benchmark from the samples of at least two no-change runs."""
     usable = [np.asarray(r, dtype=np.float64) for r in runs if len(r) > 0]
     if len(usable) < 2:
@@ -112,28 +140,41 @@ def estimate_noise(result_id: str, runs: Sequence[Sequence[float]], *, threshold
     cv_within = float(np.median(cvs)) if cvs else 0.0
     log_medians = np.log([float(np.median(r)) for r in usable])
     sd_between = float(log_medians.std(ddof=1))
-    mdr = minimum_detectable(sd_between, alpha=alpha, power=power,
-                             baseline_runs=baseline_runs, current_runs=current_runs)
-    est = NoiseEstimate(result_id=result_id, runs=len(usable),
-                        samples_per_run=float(np.mean([r.size for r in usable])),
-                        cv_within=cv_within, sd_between_log=sd_between, mdr=mdr,
-                        threshold=threshold)
+    mdr = minimum_detectable(
+        sd_between, alpha=alpha, power=power, baseline_runs=baseline_runs, current_runs=current_runs
+    )
+    est = NoiseEstimate(
+        result_id=result_id,
+        runs=len(usable),
+        samples_per_run=float(np.mean([r.size for r in usable])),
+        cv_within=cv_within,
+        sd_between_log=sd_between,
+        mdr=mdr,
+        threshold=threshold,
+    )
     advice = _advice(est, alpha, power)
     return est if advice is None else replace(est, advice=advice)
 
 
-def estimate_suite(samples: Mapping[str, Sequence[Sequence[float]]], *,
-                   threshold_for: Callable[[str], float] = lambda _id: 0.05,
-                   alpha: float = 0.01, power: float = 0.95) -> tuple[NoiseEstimate, ...]:
+def estimate_suite(
+    samples: Mapping[str, Sequence[Sequence[float]]],
+    *,
+    threshold_for: Callable[[str], float] = lambda _id: 0.05,
+    alpha: float = 0.01,
+    power: float = 0.95,
+) -> tuple[NoiseEstimate, ...]:
     """Noise of every benchmark with at least two runs, sorted by id."""
     return tuple(
         estimate_noise(rid, runs, threshold=threshold_for(rid), alpha=alpha, power=power)
-        for rid, runs in sorted(samples.items()) if sum(1 for r in runs if len(r)) >= 2
+        for rid, runs in sorted(samples.items())
+        if sum(1 for r in runs if len(r)) >= 2
     )
 
 
 def between_run_from_medians(
-    medians: Mapping[str, Sequence[float]], *, min_runs: int = 3,
+    medians: Mapping[str, Sequence[float]],
+    *,
+    min_runs: int = 3,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """Per id, the SD of log run medians and its degrees of freedom (runs - 1).
 
@@ -153,9 +194,11 @@ def between_run_from_medians(
     return sd, df
 
 
-def pool_spread(pool: Mapping[str, tuple[float, float]],
-                observed: Mapping[str, tuple[float, float]],
-                max_df: float = MAX_POOLED_DF) -> dict[str, tuple[float, float]]:
+def pool_spread(
+    pool: Mapping[str, tuple[float, float]],
+    observed: Mapping[str, tuple[float, float]],
+    max_df: float = MAX_POOLED_DF,
+) -> dict[str, tuple[float, float]]:
     """``pool`` with ``observed`` folded in: per id, the df-weighted ``(variance, df)``.
 
     Past ``max_df`` the older part of the pool gives way, keeping the newest

@@ -57,8 +57,14 @@ def paired_spread(baseline: ResultSet, current: ResultSet) -> dict[str, tuple[fl
 
 
 def paired_rows(
-    rows: Sequence[tuple[Result, Result]], res: stats.TwoSampleStats, bases: list[str],
-    prior: Mapping[str, tuple[float, float]], *, alpha: float, m: int, guard: str,
+    rows: Sequence[tuple[Result, Result]],
+    res: stats.TwoSampleStats,
+    bases: list[str],
+    prior: Mapping[str, tuple[float, float]],
+    *,
+    alpha: float,
+    m: int,
+    guard: str,
 ) -> stats.TwoSampleStats:
     """Replace the rows measured in paired rounds by the paired comparison."""
     diffs = [round_differences(b, c) for b, c in rows]
@@ -73,13 +79,16 @@ def paired_rows(
     prior_var = np.array([prior[i][0] if i in prior else s0 for i in ids])
     prior_df = np.array([prior[i][1] if i in prior else d0 for i in ids])
     prior_df = np.where(np.isfinite(prior_var), prior_df, 0.0)
-    sub = stats.compare_paired(found, prior_var, prior_df, confidence=1 - alpha,
-                               mdc_alpha=alpha / m, guard=guard)
+    sub = stats.compare_paired(
+        found, prior_var, prior_df, confidence=1 - alpha, mdc_alpha=alpha / m, guard=guard
+    )
     fields = {name: getattr(res, name).copy() for name in stats.TwoSampleStats.__dataclass_fields__}
     for name, column in fields.items():
         column[idx] = getattr(sub, name)
     for j, i in enumerate(idx):
         source = "learnt" if ids[j] in prior else "suite"
-        bases[i] = (f"paired rounds {found[j].size}, prior df {prior_df[j]:.3g} ({source}), "
-                    f"df {sub.df[j]:.3g}")
+        bases[i] = (
+            f"paired rounds {found[j].size}, prior df {prior_df[j]:.3g} ({source}), "
+            f"df {sub.df[j]:.3g}"
+        )
     return stats.TwoSampleStats(**fields)

@@ -30,9 +30,12 @@ __all__ = ["compare_paired", "paired_differences"]
 
 
 def paired_differences(
-    base: Sequence[float] | FloatArray, base_rounds: Sequence[int] | npt.NDArray[np.int64],
-    curr: Sequence[float] | FloatArray, curr_rounds: Sequence[int] | npt.NDArray[np.int64],
-    *, lockstep: bool = False,
+    base: Sequence[float] | FloatArray,
+    base_rounds: Sequence[int] | npt.NDArray[np.int64],
+    curr: Sequence[float] | FloatArray,
+    curr_rounds: Sequence[int] | npt.NDArray[np.int64],
+    *,
+    lockstep: bool = False,
 ) -> FloatArray | None:
     """Per round, log median of current minus log median of baseline; None if unpaired.
 
@@ -100,27 +103,37 @@ def compare_paired(
     mean = np.array([float(d.mean()) for d in diffs])
     p, se, df = _paired_p(diffs, prior_var, prior_df, floor=guard == "spread")
     if guard == "drop":
-        trimmed = [np.delete(d, int(np.argmax(d) if m > 0 else np.argmin(d)))
-                   if d.size >= 3 else d for d, m in zip(diffs, mean, strict=True)]
+        trimmed = [
+            np.delete(d, int(np.argmax(d) if m > 0 else np.argmin(d))) if d.size >= 3 else d
+            for d, m in zip(diffs, mean, strict=True)
+        ]
         p = np.maximum(p, _paired_p(trimmed, prior_var, prior_df)[0])
     return stats_from_difference(mean, se, df, p, confidence=confidence, mdc_alpha=mdc_alpha)
 
 
-def _disturbed(var: FloatArray, df: FloatArray, prior_var: FloatArray,
-               prior_df: FloatArray, level: float = 0.01) -> npt.NDArray[np.bool_]:
+def _disturbed(
+    var: FloatArray,
+    df: FloatArray,
+    prior_var: FloatArray,
+    prior_df: FloatArray,
+    level: float = 0.01,
+) -> npt.NDArray[np.bool_]:
     """Rows whose sample variance exceeds the prior's beyond the F test's 1 - level quantile."""
     out = np.zeros(var.shape, dtype=bool)
     ok = (prior_df > 0) & (df > 0) & np.isfinite(prior_var) & (prior_var > 0)
     if ok.any():
-        crit = np.where(np.isinf(prior_df[ok]), sps.chi2.ppf(1 - level, df[ok]) / df[ok],
-                        sps.f.ppf(1 - level, df[ok], np.where(np.isinf(prior_df[ok]), 1.0,
-                                                               prior_df[ok])))
+        crit = np.where(
+            np.isinf(prior_df[ok]),
+            sps.chi2.ppf(1 - level, df[ok]) / df[ok],
+            sps.f.ppf(1 - level, df[ok], np.where(np.isinf(prior_df[ok]), 1.0, prior_df[ok])),
+        )
         out[ok] = var[ok] / prior_var[ok] > crit
     return out
 
 
-def _paired_p(diffs: Sequence[FloatArray], prior_var: FloatArray, prior_df: FloatArray, *,
-              floor: bool = False) -> tuple[FloatArray, FloatArray, FloatArray]:
+def _paired_p(
+    diffs: Sequence[FloatArray], prior_var: FloatArray, prior_df: FloatArray, *, floor: bool = False
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Two-sided p-value, standard error and df of the mean difference, per row."""
     k = np.array([d.size for d in diffs], dtype=np.float64)
     mean = np.array([float(d.mean()) for d in diffs])

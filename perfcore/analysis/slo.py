@@ -27,11 +27,20 @@ from perfcore.errors import InputError
 from perfcore.results.metric_names import METRICS, canonical_metric, split_load_id
 from perfcore.results.model import ResultSet
 
-__all__ = ["Slo", "SloOutcome", "evaluate_slos", "load_targets", "metrics_from_results",
-           "parse_slo"]
+__all__ = [
+    "Slo",
+    "SloOutcome",
+    "evaluate_slos",
+    "load_targets",
+    "metrics_from_results",
+    "parse_slo",
+]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _LATENCY_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "": 1e-3}
 _RATE_UNITS = {"%": 0.01, "": 1.0}
@@ -75,8 +84,13 @@ def _metric_name(raw: str) -> str:
 
 
 def _scale(metric: str, unit: str, text: str) -> float:
-    table = (_RATE_UNITS if metric == "error_rate"
-             else _THROUGHPUT_UNITS if metric == "throughput" else _LATENCY_UNITS)
+    table = (
+        _RATE_UNITS
+        if metric == "error_rate"
+        else _THROUGHPUT_UNITS
+        if metric == "throughput"
+        else _LATENCY_UNITS
+    )
     if unit not in table:
         raise InputError(f"service level {text!r}: unit {unit!r} does not fit {metric}")
     return table[unit]
@@ -86,8 +100,10 @@ def parse_slo(text: str) -> Slo:
     """Parse one k6-style objective such as ``p99<20ms``; InputError when malformed."""
     match = _PATTERN.match(text)
     if match is None:
-        raise InputError(f"malformed service level {text!r} (expected e.g. 'p99<20ms', "
-                         "'error_rate<1%', 'throughput>5000/s')")
+        raise InputError(
+            f"malformed service level {text!r} (expected e.g. 'p99<20ms', "
+            "'error_rate<1%', 'throughput>5000/s')"
+        )
     metric = _metric_name(match["metric"])
     threshold = float(match["number"]) * _scale(metric, match["unit"], text)
     if not math.isfinite(threshold):

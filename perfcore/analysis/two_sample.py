@@ -124,8 +124,9 @@ def estimate_side(
     if labels is not None and labels.size and labels.min() != labels.max():
         medians = group_medians(logs, labels)
         k = medians.size
-        return SideEstimates(float(medians.mean()), float(medians.var(ddof=1) / k),
-                             float(k - 1), int(k), True)
+        return SideEstimates(
+            float(medians.mean()), float(medians.var(ddof=1) / k), float(k - 1), int(k), True
+        )
     if not presorted:
         logs.sort()
     se = median_se_log(logs)
@@ -153,8 +154,12 @@ def group_medians(values: FloatArray, labels: npt.NDArray[np.int64]) -> FloatArr
     return medians
 
 
-def mann_whitney_p(baseline: Sequence[float] | FloatArray,
-                   current: Sequence[float] | FloatArray, *, presorted: bool = False) -> float:
+def mann_whitney_p(
+    baseline: Sequence[float] | FloatArray,
+    current: Sequence[float] | FloatArray,
+    *,
+    presorted: bool = False,
+) -> float:
     """Two-sided Mann-Whitney U p-value; 1.0 when either side has < 2 samples.
 
     Small samples (16 or fewer in all, no ties) go to scipy's exact distribution.
@@ -177,8 +182,7 @@ def mann_whitney_p(baseline: Sequence[float] | FloatArray,
     n = n1 + n2
     if not tied.any():
         if n <= 16:
-            return float(sps.mannwhitneyu(c, b, alternative="two-sided",
-                                          method="exact").pvalue)
+            return float(sps.mannwhitneyu(c, b, alternative="two-sided", method="exact").pvalue)
         # ranks are positions + 1; U of current = its rank sum - n1 (n1 + 1) / 2
         u = float(np.flatnonzero(order >= n2).sum() + n1) - n1 * (n1 + 1) / 2
         tie_term = 0.0
@@ -229,16 +233,20 @@ def compare_arrays(
     loc_c = np.array([s.loc for s in curr])
     var_b = np.array([s.var for s in base])
     var_c = np.array([s.var for s in curr])
-    both_rounds = np.array([b.rounds and c.rounds for b, c in zip(base, curr, strict=True)],
-                           dtype=bool)
+    both_rounds = np.array(
+        [b.rounds and c.rounds for b, c in zip(base, curr, strict=True)], dtype=bool
+    )
     # A run's median varies by at least the calibrated between-run SD (which already
     # holds the within-run error at calibration's sample size) and by at least its
     # own within-run error; rounds on both sides measure all of it themselves.
     floor = np.square(between_sd)
     units_b = np.array([s.units if s.rounds else 1 for s in base], dtype=np.float64)
     units_c = np.array([s.units if s.rounds else 1 for s in curr], dtype=np.float64)
-    var = np.where(both_rounds, var_b + var_c,
-                   np.maximum(var_b, floor / units_b) + np.maximum(var_c, floor / units_c))
+    var = np.where(
+        both_rounds,
+        var_b + var_c,
+        np.maximum(var_b, floor / units_b) + np.maximum(var_c, floor / units_c),
+    )
     df = _welch_df(base, curr, var_b, var_c, both_rounds)
     if between_df is not None:
         df = np.where(both_rounds, df, np.maximum(between_df, 1.0))
@@ -254,12 +262,17 @@ def compare_arrays(
     d = loc_c - loc_b
     with np.errstate(divide="ignore", invalid="ignore"):
         stat = np.where(se > 0, np.abs(d) / se, np.where(d == 0, 0.0, np.inf))
-    return stats_from_difference(d, se, df, two_sided_p(stat, df), confidence=confidence,
-                                 mdc_alpha=mdc_alpha)
+    return stats_from_difference(
+        d, se, df, two_sided_p(stat, df), confidence=confidence, mdc_alpha=mdc_alpha
+    )
 
 
-def _moderated_sides(base: Sequence[SideEstimates], curr: Sequence[SideEstimates],
-                     prior_var: FloatArray, prior_df: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _moderated_sides(
+    base: Sequence[SideEstimates],
+    curr: Sequence[SideEstimates],
+    prior_var: FloatArray,
+    prior_df: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
     """Variance of the difference of two round-mean locations, each side's unit variance
     moderated by the prior, with Welch-Satterthwaite degrees of freedom."""
     parts = []
@@ -273,8 +286,9 @@ def _moderated_sides(base: Sequence[SideEstimates], curr: Sequence[SideEstimates
     return vb + vc, np.maximum(_satterthwaite(vb, db, vc, dc), 1.0)
 
 
-def _satterthwaite(var_b: FloatArray, df_b: FloatArray, var_c: FloatArray,
-                   df_c: FloatArray) -> FloatArray:
+def _satterthwaite(
+    var_b: FloatArray, df_b: FloatArray, var_c: FloatArray, df_c: FloatArray
+) -> FloatArray:
     """Welch-Satterthwaite degrees of freedom of a sum of two variances (the smaller df
     where the formula is undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -282,15 +296,30 @@ def _satterthwaite(var_b: FloatArray, df_b: FloatArray, var_c: FloatArray,
     return np.where(np.isfinite(welch), welch, np.minimum(df_b, df_c))
 
 
-def stats_from_difference(d: FloatArray, se: FloatArray, df: FloatArray, p: FloatArray, *,
-            confidence: float, mdc_alpha: float) -> TwoSampleStats:
+def stats_from_difference(
+    d: FloatArray,
+    se: FloatArray,
+    df: FloatArray,
+    p: FloatArray,
+    *,
+    confidence: float,
+    mdc_alpha: float,
+) -> TwoSampleStats:
     """Interval and minimum detectable changes from a log difference, its SE and df."""
     half = _quantile(0.5 + confidence / 2, df) * se
     z_alpha = _quantile(1 - mdc_alpha / 2, df)
     mdc80 = np.expm1((z_alpha + _quantile(0.80, df)) * se)
     mdc95 = np.expm1((z_alpha + _quantile(0.95, df)) * se)
-    return TwoSampleStats(log_ratio=d, se=se, df=df, ci_low=np.exp(d - half),
-                          ci_high=np.exp(d + half), p_value=p, mdc80=mdc80, mdc95=mdc95)
+    return TwoSampleStats(
+        log_ratio=d,
+        se=se,
+        df=df,
+        ci_low=np.exp(d - half),
+        ci_high=np.exp(d + half),
+        p_value=p,
+        mdc80=mdc80,
+        mdc95=mdc95,
+    )
 
 
 def _welch_df(

@@ -58,8 +58,9 @@ def screen_regressions(suite: SuiteComparison, alpha: float = SCREEN_ALPHA) -> l
     return out
 
 
-def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
-                        rerun: SuiteComparison | None = None) -> SuiteComparison:
+def confirm_regressions(
+    suite: SuiteComparison, recheck: SuiteComparison, rerun: SuiteComparison | None = None
+) -> SuiteComparison:
     """The second stage: the screened results judged on the first run and a re-run together.
 
     ``recheck`` compares the baseline with both measurements of each screened result
@@ -87,11 +88,18 @@ def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
         if r.verdict == "regressed" and held:
             out.append(replace(r, basis=f"{r.basis}; first run and re-run together ({first})"))
         elif r.verdict == "regressed":
-            alone_text = (f"{single.ratio:.3f}, p {single.p_value:.2g}"
-                          if single is not None and single.ratio is not None
-                          and single.p_value is not None else "undecided")
-            out.append(replace(r, verdict="noisy", basis=(
-                f"{r.basis}; not confirmed: the re-run alone is {alone_text} ({first})")))
+            alone_text = (
+                f"{single.ratio:.3f}, p {single.p_value:.2g}"
+                if single is not None and single.ratio is not None and single.p_value is not None
+                else "undecided"
+            )
+            out.append(
+                replace(
+                    r,
+                    verdict="noisy",
+                    basis=(f"{r.basis}; not confirmed: the re-run alone is {alone_text} ({first})"),
+                )
+            )
         else:
             out.append(replace(r, basis=f"{r.basis}; first run and re-run together ({first})"))
     return replace(suite, comparisons=tuple(out))
@@ -100,8 +108,9 @@ def confirm_regressions(suite: SuiteComparison, recheck: SuiteComparison,
 Judge = Callable[[ResultSet, ResultSet, int], SuiteComparison]
 
 
-def decide_with_rerun(suite: SuiteComparison, sides: tuple[ResultSet, ResultSet],
-                      again: ResultSet, judge: Judge) -> SuiteComparison:
+def decide_with_rerun(
+    suite: SuiteComparison, sides: tuple[ResultSet, ResultSet], again: ResultSet, judge: Judge
+) -> SuiteComparison:
     """Both stages after a re-run: ``again`` re-measured (at least) the screened results.
 
     ``sides`` is ``(baseline, current)`` as ``suite`` judged them; ``judge(baseline,
@@ -115,8 +124,11 @@ def decide_with_rerun(suite: SuiteComparison, sides: tuple[ResultSet, ResultSet]
         return suite
     family = len(suite.compared())
     both = merge_runs([current.only(ids), again.only(ids)])
-    return confirm_regressions(suite, judge(baseline.only(ids), both, family),
-                               judge(baseline.only(ids), again.only(ids), len(ids)))
+    return confirm_regressions(
+        suite,
+        judge(baseline.only(ids), both, family),
+        judge(baseline.only(ids), again.only(ids), len(ids)),
+    )
 
 
 def screen_slower(suite: SuiteComparison, fraction: float = FRESH_SCREEN_FRACTION) -> list[str]:
@@ -132,8 +144,11 @@ def screen_slower(suite: SuiteComparison, fraction: float = FRESH_SCREEN_FRACTIO
 
 
 def confirm_in_fresh_rounds(
-    suite: SuiteComparison, first: tuple[ResultSet, ResultSet],
-    again: tuple[ResultSet, ResultSet], *, settings: Settings | None = None,
+    suite: SuiteComparison,
+    first: tuple[ResultSet, ResultSet],
+    again: tuple[ResultSet, ResultSet],
+    *,
+    settings: Settings | None = None,
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     mann_whitney: bool = True,
 ) -> SuiteComparison:
@@ -175,19 +190,39 @@ def confirm_in_fresh_rounds(
     learnt = {i: v for i, v in (paired_prior or {}).items() if i in picked}
     own = paired_spread(base1.only(picked), curr1.only(picked))
     prior = pool_spread(learnt, own, max_df=math.inf)
-    fresh = compare_suites(base2.only(picked), curr2.only(picked), settings=cfg, paired=True,
-                           paired_prior=prior, mann_whitney=mann_whitney).by_id()
-    both = compare_suites(merge_runs([base1.only(picked), base2.only(picked)]),
-                          merge_runs([curr1.only(picked), curr2.only(picked)]), settings=cfg,
-                          paired=True, paired_prior=paired_prior,
-                          family_size=len(suite.compared()), mann_whitney=mann_whitney).by_id()
+    fresh = compare_suites(
+        base2.only(picked),
+        curr2.only(picked),
+        settings=cfg,
+        paired=True,
+        paired_prior=prior,
+        mann_whitney=mann_whitney,
+    ).by_id()
+    both = compare_suites(
+        merge_runs([base1.only(picked), base2.only(picked)]),
+        merge_runs([curr1.only(picked), curr2.only(picked)]),
+        settings=cfg,
+        paired=True,
+        paired_prior=paired_prior,
+        family_size=len(suite.compared()),
+        mann_whitney=mann_whitney,
+    ).by_id()
     judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
     one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
     p_adj = stats.holm(one_sided) if judged else one_sided
     rounds = {r.id: len(set(r.extra.get("rounds", ()))) for r in curr2.results}
-    out = {i: _confirmed_verdict(both[i], fresh[i], p=float(p), p_adj=float(q),
-                                 rounds=rounds[i], family=len(judged), alpha=cfg.alpha)
-           for i, p, q in zip(judged, one_sided, p_adj, strict=True)}
+    out = {
+        i: _confirmed_verdict(
+            both[i],
+            fresh[i],
+            p=float(p),
+            p_adj=float(q),
+            rounds=rounds[i],
+            family=len(judged),
+            alpha=cfg.alpha,
+        )
+        for i, p, q in zip(judged, one_sided, p_adj, strict=True)
+    }
     return replace(suite, comparisons=tuple(out.get(c.id, c) for c in suite.comparisons))
 
 
@@ -197,17 +232,38 @@ def _one_sided_p(c: Comparison) -> float:
     return c.p_value / 2 if _slower(c, 0.0) else 1 - c.p_value / 2
 
 
-def _confirmed_verdict(both: Comparison, fresh: Comparison, *, p: float, p_adj: float,
-                       rounds: int, family: int, alpha: float) -> Comparison:
-    seen = (f"fresh rounds {rounds}: ratio {fresh.ratio:.3f}, one-sided p {p:.2g}, "
-            f"Holm over {family} re-measured {p_adj:.2g}")
+def _confirmed_verdict(
+    both: Comparison,
+    fresh: Comparison,
+    *,
+    p: float,
+    p_adj: float,
+    rounds: int,
+    family: int,
+    alpha: float,
+) -> Comparison:
+    seen = (
+        f"fresh rounds {rounds}: ratio {fresh.ratio:.3f}, one-sided p {p:.2g}, "
+        f"Holm over {family} re-measured {p_adj:.2g}"
+    )
     if p_adj < alpha and _slower(both):
-        return replace(both, verdict="regressed", p_value=p, p_adjusted=p_adj,
-                       basis=f"{both.basis}; confirmed, {seen}")
-    verdict: Verdict = "noisy" if _slower(both) else (
-        "unchanged" if both.verdict == "regressed" else both.verdict)
-    return replace(both, verdict=verdict, p_value=p, p_adjusted=p_adj,
-                   basis=f"{both.basis}; not confirmed, {seen}")
+        return replace(
+            both,
+            verdict="regressed",
+            p_value=p,
+            p_adjusted=p_adj,
+            basis=f"{both.basis}; confirmed, {seen}",
+        )
+    verdict: Verdict = (
+        "noisy" if _slower(both) else ("unchanged" if both.verdict == "regressed" else both.verdict)
+    )
+    return replace(
+        both,
+        verdict=verdict,
+        p_value=p,
+        p_adjusted=p_adj,
+        basis=f"{both.basis}; not confirmed, {seen}",
+    )
 
 
 def _screened(c: Comparison, alpha: float) -> bool:

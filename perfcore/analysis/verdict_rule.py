@@ -65,9 +65,9 @@ def _summary(result: Result) -> tuple[float, float, int] | None:
         raise InputError(f"result {result.id}: summary statistics incomplete") from None
 
 
-
-def _side(result: Result, raw: stats.FloatArray,
-          ordered: stats.FloatArray) -> stats.SideEstimates | None:
+def _side(
+    result: Result, raw: stats.FloatArray, ordered: stats.FloatArray
+) -> stats.SideEstimates | None:
     """The estimate of one side (``ordered``: ``raw`` sorted), None off a log scale.
 
     A single value (asv ``peakmemory``, a Locust run total) or a deterministic one (asv
@@ -107,18 +107,30 @@ def _one_sided(result: Result, verdict: Verdict, threshold: float) -> Comparison
     samples = result.samples
     med = _median(result)
     return Comparison(
-        id=result.id, unit=result.unit, better=result.better,
+        id=result.id,
+        unit=result.unit,
+        better=result.better,
         baseline_samples=samples if verdict == "missing" else (),
         current_samples=samples if verdict == "new" else (),
         baseline_median=med if verdict == "missing" else None,
         current_median=med if verdict == "new" else None,
-        ratio=None, ci_low=None, ci_high=None, p_value=None, p_adjusted=None,
-        threshold=threshold, mdc=None, verdict=verdict)
+        ratio=None,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        p_adjusted=None,
+        threshold=threshold,
+        mdc=None,
+        verdict=verdict,
+    )
 
 
 def _classify(
-    res: stats.TwoSampleStats, p_adj: stats.FloatArray, thresholds: stats.FloatArray,
-    sign: stats.FloatArray, alpha: float,
+    res: stats.TwoSampleStats,
+    p_adj: stats.FloatArray,
+    thresholds: stats.FloatArray,
+    sign: stats.FloatArray,
+    alpha: float,
 ) -> list[Verdict]:
     """The verdict rule of the module docstring, vectorised over results."""
     log_ratio, mdc = res.log_ratio, res.mdc80
@@ -179,28 +191,42 @@ def compare_suites(
     pairs = [(base[i], curr[i]) for i in sorted(base.keys() & curr.keys())]
     for b, c in pairs:
         if b.unit != c.unit or b.better != c.better:
-            raise InputError(f"result {b.id}: baseline is {b.unit}/{b.better}, "
-                             f"current is {c.unit}/{c.better}")
+            raise InputError(
+                f"result {b.id}: baseline is {b.unit}/{b.better}, current is {c.unit}/{c.better}"
+            )
     changed = [(b, c) for b, c in pairs if version_changed(b, c)]
     pairs = [(b, c) for b, c in pairs if not version_changed(b, c)]
     judged = [_incomparable(b, c, cfg.threshold_for(b.id)) for b, c in changed]
-    judged += _judge_pairs(pairs, cfg, between_run_sd or {}, default_between_run_sd,
-                          between_run_df=between_run_df or {},
-                          paired_prior=(paired_prior or {}) if paired else None,
-                          pair_guard=pair_guard, family_size=family_size,
-                          mann_whitney=mann_whitney)
-    one_sided = [_one_sided(curr[i], "new", cfg.threshold_for(i))
-                 for i in sorted(curr.keys() - base.keys())]
-    one_sided += [_one_sided(base[i], "missing", cfg.threshold_for(i))
-                  for i in sorted(base.keys() - curr.keys())]
+    judged += _judge_pairs(
+        pairs,
+        cfg,
+        between_run_sd or {},
+        default_between_run_sd,
+        between_run_df=between_run_df or {},
+        paired_prior=(paired_prior or {}) if paired else None,
+        pair_guard=pair_guard,
+        family_size=family_size,
+        mann_whitney=mann_whitney,
+    )
+    one_sided = [
+        _one_sided(curr[i], "new", cfg.threshold_for(i)) for i in sorted(curr.keys() - base.keys())
+    ]
+    one_sided += [
+        _one_sided(base[i], "missing", cfg.threshold_for(i))
+        for i in sorted(base.keys() - curr.keys())
+    ]
     everything = sorted([*judged, *one_sided], key=lambda c: c.id)
-    return SuiteComparison(comparisons=tuple(everything), alpha=cfg.alpha, method=METHOD,
-                           confidence=1 - cfg.alpha)
+    return SuiteComparison(
+        comparisons=tuple(everything), alpha=cfg.alpha, method=METHOD, confidence=1 - cfg.alpha
+    )
 
 
 def _judge_pairs(
-    pairs: Sequence[tuple[Result, Result]], cfg: Settings,
-    between_run_sd: Mapping[str, float], default_sd: float, *,
+    pairs: Sequence[tuple[Result, Result]],
+    cfg: Settings,
+    between_run_sd: Mapping[str, float],
+    default_sd: float,
+    *,
     between_run_df: Mapping[str, float],
     paired_prior: Mapping[str, tuple[float, float]] | None = None,
     pair_guard: str = "spread",
@@ -226,22 +252,34 @@ def _judge_pairs(
     if not ok:
         return [c for c in out if c is not None]
     rows = [pairs[i] for i in ok]
-    between = np.array([0.0 if is_deterministic(b) and is_deterministic(c)
-                        else between_run_sd.get(b.id, default_sd) for b, c in rows])
+    between = np.array(
+        [
+            0.0
+            if is_deterministic(b) and is_deterministic(c)
+            else between_run_sd.get(b.id, default_sd)
+            for b, c in rows
+        ]
+    )
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
     dfs = np.array([between_run_df.get(b.id, math.inf) for b, _ in rows])
-    res = stats.compare_arrays(base_est, curr_est, between,
-                               confidence=1 - cfg.alpha, mdc_alpha=cfg.alpha / m,
-                               between_df=dfs)
-    bases = [_basis(b, c, rb, rc)
-             for (rb, rc), b, c in zip(rows, base_est, curr_est, strict=True)]
+    res = stats.compare_arrays(
+        base_est,
+        curr_est,
+        between,
+        confidence=1 - cfg.alpha,
+        mdc_alpha=cfg.alpha / m,
+        between_df=dfs,
+    )
+    bases = [_basis(b, c, rb, rc) for (rb, rc), b, c in zip(rows, base_est, curr_est, strict=True)]
     if paired_prior is not None:
-        res = paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=m,
-                           guard=pair_guard)
+        res = paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=m, guard=pair_guard)
     strictest = cfg.alpha / max(len(rows), m)
-    p_mwu = np.array([
-        _mann_whitney(b, c, vb, vc, strictest) if mann_whitney else 0.0
-        for (b, c), (vb, vc) in zip(rows, arrays, strict=True)])
+    p_mwu = np.array(
+        [
+            _mann_whitney(b, c, vb, vc, strictest) if mann_whitney else 0.0
+            for (b, c), (vb, vc) in zip(rows, arrays, strict=True)
+        ]
+    )
     p = np.maximum(res.p_value, p_mwu)
     p_adj = stats.holm(np.concatenate([p, np.ones(m - len(rows))]))[: len(rows)]
     sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])
@@ -249,18 +287,30 @@ def _judge_pairs(
     for k, i in enumerate(ok):
         b, c = pairs[i]
         out[i] = Comparison(
-            id=b.id, unit=b.unit, better=b.better,
-            baseline_samples=b.samples, current_samples=c.samples,
-            baseline_median=_median(b, arrays[k][0]), current_median=_median(c, arrays[k][1]),
-            ratio=float(np.exp(res.log_ratio[k])), ci_low=float(res.ci_low[k]),
-            ci_high=float(res.ci_high[k]), p_value=float(p[k]), p_adjusted=float(p_adj[k]),
-            threshold=float(thresholds[k]), mdc=float(res.mdc80[k]), verdict=verdicts[k],
-            mdc95=float(res.mdc95[k]), basis=bases[k])
+            id=b.id,
+            unit=b.unit,
+            better=b.better,
+            baseline_samples=b.samples,
+            current_samples=c.samples,
+            baseline_median=_median(b, arrays[k][0]),
+            current_median=_median(c, arrays[k][1]),
+            ratio=float(np.exp(res.log_ratio[k])),
+            ci_low=float(res.ci_low[k]),
+            ci_high=float(res.ci_high[k]),
+            p_value=float(p[k]),
+            p_adjusted=float(p_adj[k]),
+            threshold=float(thresholds[k]),
+            mdc=float(res.mdc80[k]),
+            verdict=verdicts[k],
+            mdc95=float(res.mdc95[k]),
+            basis=bases[k],
+        )
     return [c for c in out if c is not None]
 
 
-def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray,
-                  strictest: float) -> float:
+def _mann_whitney(
+    b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray, strictest: float
+) -> float:
     """The Mann-Whitney half of the test, or 0 where it could never reach the gate's level.
 
     With few samples a side, U's smallest attainable two-sided p (``2 / C(n, n1)``: 0.1
@@ -282,8 +332,12 @@ def _mann_whitney(b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArr
     return stats.mann_whitney_p(vb, vc, presorted=True)
 
 
-def _basis(base: stats.SideEstimates, curr: stats.SideEstimates,
-           rb: Result | None = None, rc: Result | None = None) -> str:
+def _basis(
+    base: stats.SideEstimates,
+    curr: stats.SideEstimates,
+    rb: Result | None = None,
+    rc: Result | None = None,
+) -> str:
     kinds = {basis(r) for r in (rb, rc) if r is not None}
     if kinds == {"deterministic"}:
         return "deterministic (compared exactly)"
@@ -300,12 +354,24 @@ def _incomparable(base: Result, curr: Result, threshold: float) -> Comparison:
     """A pair whose benchmark code changed between the sides: reported, never compared."""
     mb, mc = _median(base), _median(curr)
     return Comparison(
-        id=base.id, unit=base.unit, better=base.better,
-        baseline_samples=base.samples, current_samples=curr.samples,
-        baseline_median=mb, current_median=mc, ratio=None, ci_low=None, ci_high=None,
-        p_value=None, p_adjusted=None, threshold=threshold, mdc=None, verdict="incomparable",
+        id=base.id,
+        unit=base.unit,
+        better=base.better,
+        baseline_samples=base.samples,
+        current_samples=curr.samples,
+        baseline_median=mb,
+        current_median=mc,
+        ratio=None,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        p_adjusted=None,
+        threshold=threshold,
+        mdc=None,
+        verdict="incomparable",
         basis=f"benchmark version changed ({base.extra.get('version')} -> "
-              f"{curr.extra.get('version')})")
+        f"{curr.extra.get('version')})",
+    )
 
 
 def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
@@ -314,8 +380,20 @@ def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
     same = base.samples == curr.samples and bool(base.samples)
     ratio = mc / mb if mb and mc is not None and mb > 0 else None
     return Comparison(
-        id=base.id, unit=base.unit, better=base.better,
-        baseline_samples=base.samples, current_samples=curr.samples,
-        baseline_median=mb, current_median=mc, ratio=ratio, ci_low=None, ci_high=None,
-        p_value=None, p_adjusted=None, threshold=threshold, mdc=None,
-        verdict="unchanged" if same else "noisy", basis="not on a log scale")
+        id=base.id,
+        unit=base.unit,
+        better=base.better,
+        baseline_samples=base.samples,
+        current_samples=curr.samples,
+        baseline_median=mb,
+        current_median=mc,
+        ratio=ratio,
+        ci_low=None,
+        ci_high=None,
+        p_value=None,
+        p_adjusted=None,
+        threshold=threshold,
+        mdc=None,
+        verdict="unchanged" if same else "noisy",
+        basis="not on a log scale",
+    )

@@ -206,8 +206,11 @@ class ProcessPool:
             # Every idle worker gets a call before any gets a second one sent ahead.
             for depth in (1, _PIPELINE):
                 for worker in list(self._workers):
-                    while (worker.ready and len(worker.queue) < self._depth(depth, pending)
-                           and self._holds_input(worker, run, blob, pending)):
+                    while (
+                        worker.ready
+                        and len(worker.queue) < self._depth(depth, pending)
+                        and self._holds_input(worker, run, blob, pending)
+                    ):
                         index = pending.popleft()
                         outcomes[index] = self._dispatch(worker, index, funcs[index])
             self._collect(outcomes, pending, timeout_s)
@@ -264,8 +267,9 @@ class ProcessPool:
         worker.queue.append(index)
         return None
 
-    def _collect(self, outcomes: list[Outcome | None], pending: deque[int],
-                 timeout_s: float | None) -> None:
+    def _collect(
+        self, outcomes: list[Outcome | None], pending: deque[int], timeout_s: float | None
+    ) -> None:
         busy = [w for w in self._workers if w.queue]
         starting = [w for w in self._workers if not w.ready]
         if not busy and not starting:

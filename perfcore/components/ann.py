@@ -40,8 +40,7 @@ class AnnSettings:
     def __post_init__(self) -> None:
         if self.min_entries is not None and self.min_entries < 1:
             raise ConfigError(f"ann min_entries must be >= 1 or None, got {self.min_entries}")
-        if min(self.candidates, self.connectivity, self.expansion_add,
-               self.expansion_search) < 1:
+        if min(self.candidates, self.connectivity, self.expansion_add, self.expansion_search) < 1:
             raise ConfigError("ann candidates, connectivity and expansions must be >= 1")
 
 
@@ -52,10 +51,14 @@ class AnnIndex:
         from usearch.index import Index  # loaded with the first graph, not with perfcore
 
         self.settings = settings
-        self._index: Any = Index(ndim=ndim, metric="ip", dtype="f16",
-                            connectivity=settings.connectivity,
-                            expansion_add=settings.expansion_add,
-                            expansion_search=settings.expansion_search)
+        self._index: Any = Index(
+            ndim=ndim,
+            metric="ip",
+            dtype="f16",
+            connectivity=settings.connectivity,
+            expansion_add=settings.expansion_add,
+            expansion_search=settings.expansion_search,
+        )
 
     def __len__(self) -> int:
         return len(self._index)

@@ -45,7 +45,7 @@ def _char_wb_grams(word: str, low: int, high: int) -> list[str]:
         if size <= n:
             grams.append(padded)
             break
-        grams.extend(padded[i:i + n] for i in range(size - n + 1))
+        grams.extend(padded[i : i + n] for i in range(size - n + 1))
     return grams
 
 
@@ -53,16 +53,22 @@ def _word_grams(tokens: list[str], low: int, high: int) -> list[str]:
     """scikit-learn's word n-grams (no stop words) of a token list."""
     grams = list(tokens) if low == 1 else []
     for n in range(max(low, 2), min(high, len(tokens)) + 1):
-        grams.extend(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return grams
 
 
 class HashedEmbedder:
     """Turns prompts into dense, L2-normalised float32 rows (see the module notes)."""
 
-    def __init__(self, n_features: int, char_ngrams: tuple[int, int],
-                 word_ngrams: tuple[int, int], word_weight: float, *,
-                 memo_size: int = 1 << 18) -> None:
+    def __init__(
+        self,
+        n_features: int,
+        char_ngrams: tuple[int, int],
+        word_ngrams: tuple[int, int],
+        word_weight: float,
+        *,
+        memo_size: int = 1 << 18,
+    ) -> None:
         # scikit-learn's murmurhash, the hash FeatureHasher uses; imported here because it
         # brings scipy, and ``import perfcore`` stays light.
         from sklearn.utils import murmurhash3_32

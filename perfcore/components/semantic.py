@@ -57,8 +57,9 @@ class SemanticIndex:
 
     def __init__(self, settings: SemanticSettings | None = None, capacity: int = 64) -> None:
         self.settings = cfg = settings or SemanticSettings()
-        self._embedder = HashedEmbedder(cfg.n_features, cfg.char_ngrams, cfg.word_ngrams,
-                                        cfg.word_weight)
+        self._embedder = HashedEmbedder(
+            cfg.n_features, cfg.char_ngrams, cfg.word_ngrams, cfg.word_weight
+        )
         self._matrix = np.zeros((max(capacity, 1), cfg.n_features), dtype=np.float32)
         self._keys: list[str | None] = []
         self._slot: dict[str, int] = {}
@@ -73,8 +74,12 @@ class SemanticIndex:
         """Vectors for ``texts``; pure, so callers may run it outside their lock."""
         if len(texts) <= _EMBED_CHUNK:
             return self._embedder.embed(texts)
-        return np.concatenate([self._embedder.embed(texts[i:i + _EMBED_CHUNK])
-                               for i in range(0, len(texts), _EMBED_CHUNK)])
+        return np.concatenate(
+            [
+                self._embedder.embed(texts[i : i + _EMBED_CHUNK])
+                for i in range(0, len(texts), _EMBED_CHUNK)
+            ]
+        )
 
     def add(self, key: str, vector: npt.NDArray[np.float32]) -> None:
         """Store (or replace) the vector of ``key``."""
@@ -127,8 +132,9 @@ class SemanticIndex:
         self._groups.clear()
         self._graphs.clear()
 
-    def nearest(self, query: str, vector: npt.NDArray[np.float32], *,
-                exact: bool = False) -> tuple[str, float] | None:
+    def nearest(
+        self, query: str, vector: npt.NDArray[np.float32], *, exact: bool = False
+    ) -> tuple[str, float] | None:
         """The stored key most similar to ``query`` if it passes the threshold and guards.
 
         ``exact`` scans every candidate even where a graph exists (to measure its recall).

@@ -51,9 +51,17 @@ class _SmiProbe:
     def __init__(self, command: str, interval_s: float) -> None:
         period_ms = max(100, int(interval_s * 1000))
         self._proc = subprocess.Popen(
-            [command, "--query-gpu=utilization.gpu,memory.used",
-             "--format=csv,noheader,nounits", "-i", "0", f"-lms={period_ms}"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            [
+                command,
+                "--query-gpu=utilization.gpu,memory.used",
+                "--format=csv,noheader,nounits",
+                "-i",
+                "0",
+                f"-lms={period_ms}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
         self._latest: tuple[float | None, int | None] = (None, None)
         self._reader = threading.Thread(target=self._read_lines, name="perfcore-gpu", daemon=True)

@@ -25,8 +25,7 @@ from typing import Any
 
 import psutil
 
-__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown", "starved",
-           "wait_for_quiet"]
+__all__ = ["Disturbance", "DisturbanceProbe", "explainable_slowdown", "starved", "wait_for_quiet"]
 
 # psutil's system-wide fields that are not work: idle, and waiting for I/O (not CPU use).
 _NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
@@ -56,17 +55,20 @@ class Disturbance:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (rounded: these are coarse readings)."""
-        return {k: (round(v, 4) if isinstance(v, float) else v)
-                for k, v in asdict(self).items()}
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Disturbance:
         """Read :meth:`to_dict`'s form back; raises ValueError/TypeError on bad values."""
         freq = data.get("freq_mhz")
-        return cls(wall_s=float(data["wall_s"]), own_cores=float(data["own_cores"]),
-                   foreign_cores=float(data["foreign_cores"]),
-                   steal_cores=float(data["steal_cores"]), cores=int(data["cores"]),
-                   freq_mhz=None if freq is None else float(freq))
+        return cls(
+            wall_s=float(data["wall_s"]),
+            own_cores=float(data["own_cores"]),
+            foreign_cores=float(data["foreign_cores"]),
+            steal_cores=float(data["steal_cores"]),
+            cores=int(data["cores"]),
+            freq_mhz=None if freq is None else float(freq),
+        )
 
 
 def _busy_seconds(times: Any) -> tuple[float, float]:
@@ -100,10 +102,15 @@ def _freq_mhz() -> float | None:
 class DisturbanceProbe:
     """Read before and after a stretch of work; :meth:`stop` says what else ran meanwhile."""
 
-    def __init__(self, *, pid: int | None = None,
-                 clock: Callable[[], float] = time.perf_counter,
-                 system: Callable[[], tuple[float, float]] | None = None,
-                 tree: Callable[[], float] | None = None, cores: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        pid: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        system: Callable[[], tuple[float, float]] | None = None,
+        tree: Callable[[], float] | None = None,
+        cores: int | None = None,
+    ) -> None:
         """Probe the tree of ``pid`` (this process); ``system``/``tree`` replace the reads."""
         process = psutil.Process(pid if pid is not None else os.getpid())
         self._clock = clock
@@ -131,15 +138,24 @@ class DisturbanceProbe:
         # The system counters tick at 100 Hz and ours at their own rate: clamp at zero.
         foreign = max((busy1 - busy0) / wall - own, 0.0)
         freqs = [f for f in (f0, f1) if f is not None]
-        return Disturbance(wall_s=wall, own_cores=min(own, float(self._cores)),
-                           foreign_cores=min(foreign, float(self._cores)),
-                           steal_cores=max(steal1 - steal0, 0.0) / wall, cores=self._cores,
-                           freq_mhz=sum(freqs) / len(freqs) if freqs else None)
+        return Disturbance(
+            wall_s=wall,
+            own_cores=min(own, float(self._cores)),
+            foreign_cores=min(foreign, float(self._cores)),
+            steal_cores=max(steal1 - steal0, 0.0) / wall,
+            cores=self._cores,
+            freq_mhz=sum(freqs) / len(freqs) if freqs else None,
+        )
 
 
-def wait_for_quiet(level_cores: float, max_wait_s: float, *, window_s: float = 1.0,
-                   sleep: Callable[[float], None] = time.sleep,
-                   probe: Callable[[], DisturbanceProbe] | None = None) -> tuple[bool, float]:
+def wait_for_quiet(
+    level_cores: float,
+    max_wait_s: float,
+    *,
+    window_s: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+    probe: Callable[[], DisturbanceProbe] | None = None,
+) -> tuple[bool, float]:
     """Wait until other processes use less than ``level_cores`` over a ``window_s`` window.
 
     Bounded: gives up after ``max_wait_s``. Returns (quiet, the last window's foreign
@@ -194,8 +210,9 @@ def _demand(current: Disturbance, baseline: Disturbance | None) -> float:
     taken = current.foreign_cores + current.steal_cores
     got = max(current.own_cores, 0.05)
     saturated = got + taken >= current.cores - 0.25
-    quiet_record = (baseline is not None
-                    and baseline.foreign_cores + baseline.steal_cores < QUIET_CORES)
+    quiet_record = (
+        baseline is not None and baseline.foreign_cores + baseline.steal_cores < QUIET_CORES
+    )
     if baseline is not None and quiet_record:
         demand = baseline.own_cores
     elif saturated:

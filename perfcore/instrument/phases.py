@@ -51,8 +51,13 @@ class PhaseStats:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"name": self.name, "tier": self.tier, "wall_s": self.wall_s,
-                "cpu_s": self.cpu_s, "calls": self.calls}
+        return {
+            "name": self.name,
+            "tier": self.tier,
+            "wall_s": self.wall_s,
+            "cpu_s": self.cpu_s,
+            "calls": self.calls,
+        }
 
 
 @dataclass(frozen=True)
@@ -70,13 +75,16 @@ class Optimisation:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
-        return {"baseline_s": dict(self.baseline_s), "current_s": dict(self.current_s),
-                "baseline_total_s": self.baseline_total_s,
-                "current_total_s": self.current_total_s,
-                "reduction_pct": self.reduction_pct,
-                "phase_reduction_pct": dict(self.phase_reduction_pct),
-                "target_reduction_pct": self.target_reduction_pct,
-                "meeting_target": self.meeting_target}
+        return {
+            "baseline_s": dict(self.baseline_s),
+            "current_s": dict(self.current_s),
+            "baseline_total_s": self.baseline_total_s,
+            "current_total_s": self.current_total_s,
+            "reduction_pct": self.reduction_pct,
+            "phase_reduction_pct": dict(self.phase_reduction_pct),
+            "target_reduction_pct": self.target_reduction_pct,
+            "meeting_target": self.meeting_target,
+        }
 
 
 def _reduction(baseline: float, current: float) -> float:
@@ -117,8 +125,12 @@ class _PhaseContext:
         slot.cpu0 = self._cpu()
         slot.wall0 = self._wall()  # read last so the wall interval is the tighter one
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         wall = self._wall()
         cpu = self._cpu()
         slot = self._slot
@@ -135,9 +147,13 @@ class PhaseTracker:
 
     __slots__ = ("_baseline", "_contexts", "_cpu", "_slots", "_tiers", "_wall")
 
-    def __init__(self, tiers: Mapping[str, str] | None = None, *,
-                 wall_clock: Clock = time.perf_counter_ns,
-                 cpu_clock: Clock = time.process_time_ns) -> None:
+    def __init__(
+        self,
+        tiers: Mapping[str, str] | None = None,
+        *,
+        wall_clock: Clock = time.perf_counter_ns,
+        cpu_clock: Clock = time.process_time_ns,
+    ) -> None:
         self._tiers = dict(tiers or {})
         self._wall = wall_clock
         self._cpu = cpu_clock
@@ -170,8 +186,9 @@ class PhaseTracker:
 
     def stats(self) -> tuple[PhaseStats, ...]:
         """One PhaseStats per phase, in the order phases were first used."""
-        return tuple(PhaseStats(s.name, s.tier, s.wall_ns, s.cpu_ns, s.calls)
-                     for s in self._slots.values())
+        return tuple(
+            PhaseStats(s.name, s.tier, s.wall_ns, s.cpu_ns, s.calls) for s in self._slots.values()
+        )
 
     def total_wall_ns(self) -> int:
         """Wall nanoseconds summed over all phases."""
@@ -210,7 +227,8 @@ class PhaseTracker:
         return Optimisation(
             baseline_s={n: self._baseline[n] for n in shared},
             current_s={n: current[n] for n in shared},
-            baseline_total_s=base_total, current_total_s=cur_total,
+            baseline_total_s=base_total,
+            current_total_s=cur_total,
             reduction_pct=reduction,
             phase_reduction_pct={n: _reduction(self._baseline[n], current[n]) for n in shared},
             target_reduction_pct=target_reduction_pct,

@@ -5,8 +5,16 @@ Kept free of heavy imports so that building the ``perfcore`` parser stays cheap.
 
 from __future__ import annotations
 
-__all__ = ["MAX_CONNECTIONS", "MAX_DURATION_S", "MAX_PROCESSES", "MAX_RATE", "MAX_REQUESTS",
-           "MAX_USERS", "QUEUE_BOUND", "TARGETS"]
+__all__ = [
+    "MAX_CONNECTIONS",
+    "MAX_DURATION_S",
+    "MAX_PROCESSES",
+    "MAX_RATE",
+    "MAX_REQUESTS",
+    "MAX_USERS",
+    "QUEUE_BOUND",
+    "TARGETS",
+]
 
 TARGETS = ("local", "cloud", "cloud-cache")
 

@@ -63,10 +63,14 @@ class OpenLoopConfig:
         # `not (a <= x <= b)` also refuses NaN, which every comparison answers False.
         if self.rate is not None and not (0 < self.rate <= MAX_RATE):
             raise ConfigError(f"rate must lie in (0, {MAX_RATE:g}] requests/s, got {self.rate}")
-        if not (0 < self.duration_s <= MAX_DURATION_S and 0 < self.timeout_s <= 3600
-                and 0 < self.window_s <= 3600):
-            raise ConfigError(f"duration must lie in (0, {MAX_DURATION_S:g}] s; timeout and "
-                              "window in (0, 3600] s")
+        if not (
+            0 < self.duration_s <= MAX_DURATION_S
+            and 0 < self.timeout_s <= 3600
+            and 0 < self.window_s <= 3600
+        ):
+            raise ConfigError(
+                f"duration must lie in (0, {MAX_DURATION_S:g}] s; timeout and window in (0, 3600] s"
+            )
         if not 1 <= self.connections <= MAX_CONNECTIONS or not self.bodies:
             raise ConfigError(f"connections must lie in 1..{MAX_CONNECTIONS}; bodies non-empty")
         if self.max_requests is not None and self.max_requests < 1:
@@ -123,8 +127,10 @@ class _Generator:
             raise ConfigError(f"open loop needs an http:// URL, got {cfg.url!r}")
         self.cfg, self.clock = cfg, clock
         self.host, self.port = parts.hostname, parts.port or 80
-        head = (f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n")
+        head = (
+            f"POST {parts.path or '/'} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n"
+        )
         self.requests = [head.format(len(b)).encode() + b for b in cfg.bodies]
         self.report = OpenLoopReport(corrected=_hist(), uncorrected=_hist())
         self.queue: asyncio.Queue[int] = asyncio.Queue(maxsize=QUEUE_BOUND)
@@ -201,8 +207,7 @@ class _Generator:
             try:
                 if conn is None:
                     conn = await self._connect(cid)
-                status = await self._exchange(cid, conn, self.requests[i % len(self.requests)],
-                                              due)
+                status = await self._exchange(cid, conn, self.requests[i % len(self.requests)], due)
             except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 rep.errors[_error_kind(exc)] += 1
                 self._drop(cid)
@@ -217,8 +222,13 @@ class _Generator:
             i += cfg.connections
         self._drop(cid)
 
-    async def _exchange(self, cid: int, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-                        request: bytes, due: int) -> int:
+    async def _exchange(
+        self,
+        cid: int,
+        conn: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        request: bytes,
+        due: int,
+    ) -> int:
         reader, writer = conn
         sent = self.clock()
         self.inflight[cid] = sent
@@ -229,7 +239,7 @@ class _Generator:
         at = lower.find(b"content-length:")
         if at < 0:
             raise ValueError("response without content-length")
-        length = int(lower[at + 15:lower.find(b"\r\n", at)])
+        length = int(lower[at + 15 : lower.find(b"\r\n", at)])
         await reader.readexactly(length)
         done = self.clock()
         del self.inflight[cid]
@@ -268,8 +278,9 @@ class _Generator:
             if progress is not None and now - last_tick >= 1e9:
                 last_tick = now
                 rep = self.report
-                progress(Progress((now - self.t0) / 1e9, rep.sent, rep.ok,
-                                  sum(rep.errors.values())))
+                progress(
+                    Progress((now - self.t0) / 1e9, rep.sent, rep.ok, sum(rep.errors.values()))
+                )
 
 
 def _error_kind(exc: BaseException) -> str:
@@ -282,8 +293,9 @@ def _error_kind(exc: BaseException) -> str:
     return "connection_error"
 
 
-async def _run(cfg: OpenLoopConfig, clock: Callable[[], int],
-               progress: Callable[[Progress], None] | None) -> OpenLoopReport:
+async def _run(
+    cfg: OpenLoopConfig, clock: Callable[[], int], progress: Callable[[Progress], None] | None
+) -> OpenLoopReport:
     gen = _Generator(cfg, clock)
     gen.t0 = clock()
     watchdog = asyncio.create_task(gen.watchdog(progress))
@@ -308,8 +320,12 @@ async def _run(cfg: OpenLoopConfig, clock: Callable[[], int],
     return rep
 
 
-def run_open_loop(cfg: OpenLoopConfig, *, clock: Callable[[], int] = time.perf_counter_ns,
-                  progress: Callable[[Progress], None] | None = None) -> OpenLoopReport:
+def run_open_loop(
+    cfg: OpenLoopConfig,
+    *,
+    clock: Callable[[], int] = time.perf_counter_ns,
+    progress: Callable[[Progress], None] | None = None,
+) -> OpenLoopReport:
     """Run the generator to completion (it always stops: duration, count, hard limit)."""
     try:
         import uvloop

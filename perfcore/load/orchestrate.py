@@ -39,8 +39,12 @@ from perfcore.serving.server import ServerSpec
 
 __all__ = ["TARGETS", "LoadReport", "LoadSettings", "run_load"]
 
-_USER_CLASS = {"local": "LocalUser", "cloud": "CloudUser", "cloud-cache": "CachedCloudUser",
-               "remote": "CloudUser"}
+_USER_CLASS = {
+    "local": "LocalUser",
+    "cloud": "CloudUser",
+    "cloud-cache": "CachedCloudUser",
+    "remote": "CloudUser",
+}
 
 
 @dataclass(frozen=True)
@@ -109,11 +113,15 @@ def _points(s: LoadSettings, targets: tuple[str, ...]) -> list[_Point]:
         if rates:
             if target == "cloud-cache":
                 continue  # the cache lives in the Locust user; open loop has none
-            points += [_Point(target, f"{target}.r{r:g}" if len(rates) > 1 else target,
-                              None, r) for r in rates]
+            points += [
+                _Point(target, f"{target}.r{r:g}" if len(rates) > 1 else target, None, r)
+                for r in rates
+            ]
         else:
-            points += [_Point(target, f"{target}.u{u}" if len(users) > 1 else target, u, None)
-                       for u in users]
+            points += [
+                _Point(target, f"{target}.u{u}" if len(users) > 1 else target, u, None)
+                for u in users
+            ]
     return points
 
 
@@ -136,8 +144,10 @@ def _server_delta(before: dict[str, Any], after: dict[str, Any]) -> tuple[float 
 
 def _bodies(n_features: int, seed: int, pool: int = 512) -> tuple[bytes, ...]:
     rng = random.Random(seed)
-    return tuple(json.dumps({"features": [round(rng.gauss(0, 1), 4) for _ in range(n_features)]})
-                 .encode() for _ in range(pool))
+    return tuple(
+        json.dumps({"features": [round(rng.gauss(0, 1), 4) for _ in range(n_features)]}).encode()
+        for _ in range(pool)
+    )
 
 
 def _from_locust(point: _Point, out: LocustOutcome, s: LoadSettings) -> LoadMeasurement:
@@ -145,20 +155,28 @@ def _from_locust(point: _Point, out: LocustOutcome, s: LoadSettings) -> LoadMeas
     duration = min(out.elapsed_s, s.duration_s) if out.per_second else out.elapsed_s
     duration = max(len(out.per_second), 1) if len(out.per_second) > 1 else duration
     return LoadMeasurement(
-        label=point.label, target=point.target, mode="closed", requests=out.requests,
-        ok=out.requests - out.failures, errors=out.errors, duration_s=float(duration),
+        label=point.label,
+        target=point.target,
+        mode="closed",
+        requests=out.requests,
+        ok=out.requests - out.failures,
+        errors=out.errors,
+        duration_s=float(duration),
         latency_s=percentiles_from_buckets(out.latency_ms, 1e-3),
         window_throughput=tuple(float(w) for w in window),
         cache_hits=out.cache_hits if point.target == "cloud-cache" else None,
         invalid_reason=out.stopped_early or s.validity.judge(out.requests, float(duration)),
-        params={"users": point.users, "processes": s.processes, "engine": "locust"})
+        params={"users": point.users, "processes": s.processes, "engine": "locust"},
+    )
 
 
 def _hist_stats(hist: Any) -> dict[str, float]:
     if hist.get_total_count() == 0:
         return {}
-    out = {name: hist.get_value_at_percentile(p) / 1e6
-           for name, p in (("p50", 50), ("p90", 90), ("p95", 95), ("p99", 99), ("p99.9", 99.9))}
+    out = {
+        name: hist.get_value_at_percentile(p) / 1e6
+        for name, p in (("p50", 50), ("p90", 90), ("p95", 95), ("p99", 99), ("p99.9", 99.9))
+    }
     return {**out, "avg": hist.get_mean_value() / 1e6, "max": hist.get_max_value() / 1e6}
 
 
@@ -166,31 +184,73 @@ def _from_open(point: _Point, rep: OpenLoopReport, s: LoadSettings) -> LoadMeasu
     windows = [rep.windows[k] for k in sorted(rep.windows)]
     errors = sum(rep.errors.values())
     return LoadMeasurement(
-        label=point.label, target=point.target, mode="open", requests=rep.ok + errors,
-        ok=rep.ok, errors=dict(rep.errors), duration_s=s.duration_s,
-        latency_s=_hist_stats(rep.corrected), uncorrected_s=_hist_stats(rep.uncorrected),
+        label=point.label,
+        target=point.target,
+        mode="open",
+        requests=rep.ok + errors,
+        ok=rep.ok,
+        errors=dict(rep.errors),
+        duration_s=s.duration_s,
+        latency_s=_hist_stats(rep.corrected),
+        uncorrected_s=_hist_stats(rep.uncorrected),
         window_throughput=tuple(float(w.get_total_count()) / 1.0 for w in windows),
         window_p99_s=tuple(w.get_value_at_percentile(99) / 1e6 for w in windows),
         invalid_reason=s.validity.judge(rep.ok + errors, s.duration_s),
-        params={"rate": point.rate, "arrival": s.arrival, "connections": s.connections,
-                "engine": "perfcore", "sent_rate": rep.sent / s.duration_s})
+        params={
+            "rate": point.rate,
+            "arrival": s.arrival,
+            "connections": s.connections,
+            "engine": "perfcore",
+            "sent_rate": rep.sent / s.duration_s,
+        },
+    )
 
 
-def _measure(point: _Point, url: str, s: LoadSettings, *, server: ServerProcess | None,
-             n_features: int, progress: Callable[[str], None] | None) -> LoadMeasurement:
+def _measure(
+    point: _Point,
+    url: str,
+    s: LoadSettings,
+    *,
+    server: ServerProcess | None,
+    n_features: int,
+    progress: Callable[[str], None] | None,
+) -> LoadMeasurement:
     alive = server.alive if server is not None else (lambda: True)
     if point.rate is not None:
-        cfg = OpenLoopConfig(url=f"{url}/predict", bodies=_bodies(n_features, s.seed),
-                             rate=point.rate, arrival=s.arrival, duration_s=s.duration_s,
-                             max_requests=s.max_requests, connections=s.connections, seed=s.seed)
-        tick = (lambda p: progress(f"{point.label} {p.elapsed_s:5.1f}/{s.duration_s:.0f} s  "
-                                   f"{p.sent} sent, {p.ok} ok, {p.errors} errors")
-                ) if progress else None
+        cfg = OpenLoopConfig(
+            url=f"{url}/predict",
+            bodies=_bodies(n_features, s.seed),
+            rate=point.rate,
+            arrival=s.arrival,
+            duration_s=s.duration_s,
+            max_requests=s.max_requests,
+            connections=s.connections,
+            seed=s.seed,
+        )
+        tick = (
+            (
+                lambda p: progress(
+                    f"{point.label} {p.elapsed_s:5.1f}/{s.duration_s:.0f} s  "
+                    f"{p.sent} sent, {p.ok} ok, {p.errors} errors"
+                )
+            )
+            if progress
+            else None
+        )
         return _from_open(point, run_open_loop(cfg, progress=tick), s)
-    run = LocustRun(host=url, user_class=_USER_CLASS[point.target], users=point.users or 1,
-                    spawn_rate=max(point.users or 1, 10), duration_s=s.duration_s,
-                    max_requests=s.max_requests, processes=s.processes, shape=s.shape,
-                    n_features=n_features, seed=s.seed, allow_remote=s.remote_url is not None)
+    run = LocustRun(
+        host=url,
+        user_class=_USER_CLASS[point.target],
+        users=point.users or 1,
+        spawn_rate=max(point.users or 1, 10),
+        duration_s=s.duration_s,
+        max_requests=s.max_requests,
+        processes=s.processes,
+        shape=s.shape,
+        n_features=n_features,
+        seed=s.seed,
+        allow_remote=s.remote_url is not None,
+    )
     return _from_locust(point, run_locust(run, s.workdir, alive=alive, progress=progress), s)
 
 
@@ -225,8 +285,9 @@ def run_load(s: LoadSettings, progress: Callable[[str], None] | None = None) -> 
             require_loopback(server.url)
             before = _metrics(server.url)
             n_features = int(httpx.get(f"{server.url}/health", timeout=5).json()["n_features"])
-            m = _measure(point, server.url, s, server=server, n_features=n_features,
-                         progress=progress)
+            m = _measure(
+                point, server.url, s, server=server, n_features=n_features, progress=progress
+            )
             mean, cost = _server_delta(before, _metrics(server.url) if server.alive() else {})
             per_1k = cost / m.requests * 1000 if point.target != "local" and m.requests else None
             measurements.append(replace(m, server_mean_s=mean, cost_per_1k=per_1k))
@@ -241,6 +302,7 @@ def _run_remote(s: LoadSettings, progress: Callable[[str], None] | None) -> Load
     url = s.remote_url.rstrip("/")
     health = httpx.get(f"{url}/health", timeout=10).json()
     point = _Point("remote", "remote", s.users, s.rate)
-    m = _measure(point, url, s, server=None, n_features=int(health["n_features"]),
-                 progress=progress)
+    m = _measure(
+        point, url, s, server=None, n_features=int(health["n_features"]), progress=progress
+    )
     return LoadReport((m,))

@@ -28,8 +28,11 @@ def parse_slos(texts: Sequence[str]) -> tuple[TargetedSlo, ...]:
     return tuple(out)
 
 
-def check_slos(slos: Sequence[TargetedSlo], measurements: Sequence[LoadMeasurement],
-               print_line: Callable[[str], None]) -> list[str]:
+def check_slos(
+    slos: Sequence[TargetedSlo],
+    measurements: Sequence[LoadMeasurement],
+    print_line: Callable[[str], None],
+) -> list[str]:
     """Judge every service level on every matching measurement; returns the misses."""
     misses: list[str] = []
     for targeted in slos:
@@ -58,24 +61,45 @@ def _row(m: LoadMeasurement) -> list[str]:
         return [m.label, m.mode, f"INVALID: {m.invalid_reason}"]
     lat = m.latency_s
     saved = "-" if m.cache_hits is None else f"{m.cache_hits} ({m.cache_hits / m.requests:.0%})"
-    return [m.label, m.mode, f"{m.throughput:,.0f}", _ms(lat.get("p50")), _ms(lat.get("p99")),
-            _ms(m.uncorrected_s.get("p99")), f"{m.error_rate:.2%}",
-            "-" if m.cost_per_1k is None else f"{m.cost_per_1k:.4f}",
-            _ms(m.network_share_s), saved]
+    return [
+        m.label,
+        m.mode,
+        f"{m.throughput:,.0f}",
+        _ms(lat.get("p50")),
+        _ms(lat.get("p99")),
+        _ms(m.uncorrected_s.get("p99")),
+        f"{m.error_rate:.2%}",
+        "-" if m.cost_per_1k is None else f"{m.cost_per_1k:.4f}",
+        _ms(m.network_share_s),
+        saved,
+    ]
 
 
 def format_table(measurements: Sequence[LoadMeasurement]) -> str:
     """A fixed-width table, one row per load point."""
-    header = ["target", "loop", "req/s", "p50 ms", "p99 ms", "p99 uncorr", "errors",
-              "cost/1k", "net ms", "backend saved"]
+    header = [
+        "target",
+        "loop",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "p99 uncorr",
+        "errors",
+        "cost/1k",
+        "net ms",
+        "backend saved",
+    ]
     rows = [header, *(_row(m) for m in measurements)]
-    widths = [max(len(r[i]) for r in rows if i < len(r) and len(r) > 3) for i in
-              range(len(header))]
+    widths = [max(len(r[i]) for r in rows if i < len(r) and len(r) > 3) for i in range(len(header))]
     lines = []
     for row in rows:
         if len(row) == 3:
             lines.append(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]}")
         else:
-            lines.append("  ".join(c.rjust(w) if i > 1 else c.ljust(w)
-                                   for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+            lines.append(
+                "  ".join(
+                    c.rjust(w) if i > 1 else c.ljust(w)
+                    for i, (c, w) in enumerate(zip(row, widths, strict=True))
+                )
+            )
     return "\n".join(lines)

@@ -97,8 +97,10 @@ def percentiles_from_buckets(buckets: Mapping[int, int], scale: float) -> dict[s
     counts = np.array([buckets[v] for v in sorted(buckets)], dtype=np.float64)
     cumulative = np.cumsum(counts) / counts.sum()
     last = len(values) - 1
-    out = {name: float(values[min(int(np.searchsorted(cumulative, p / 100)), last)]) * scale
-           for name, p in PERCENTILES.items()}
+    out = {
+        name: float(values[min(int(np.searchsorted(cumulative, p / 100)), last)]) * scale
+        for name, p in PERCENTILES.items()
+    }
     out["avg"] = float((values * counts).sum() / counts.sum()) * scale
     out["max"] = float(values[-1]) * scale
     return out
@@ -109,30 +111,71 @@ def slo_metrics(m: LoadMeasurement) -> dict[str, float]:
     return {**m.latency_s, "error_rate": m.error_rate, "throughput": m.throughput}
 
 
-def _result(m: LoadMeasurement, metric: str, unit: str, better: Better, *,
-            samples: Sequence[float], extra: Mapping[str, Any] | None = None) -> Result:
-    info: dict[str, Any] = {"valid": m.valid, "mode": m.mode, "target": m.target,
-                            "requests": m.requests, "duration_s": round(m.duration_s, 3)}
+def _result(
+    m: LoadMeasurement,
+    metric: str,
+    unit: str,
+    better: Better,
+    *,
+    samples: Sequence[float],
+    extra: Mapping[str, Any] | None = None,
+) -> Result:
+    info: dict[str, Any] = {
+        "valid": m.valid,
+        "mode": m.mode,
+        "target": m.target,
+        "requests": m.requests,
+        "duration_s": round(m.duration_s, 3),
+    }
     info.update(extra or {})
     if not m.valid:
         info["reason"] = m.invalid_reason
         samples = ()
-    return Result(id=f"load.{m.label}.{metric}", unit=unit, better=better,
-                  samples=tuple(float(s) for s in samples), params=dict(m.params), extra=info)
+    return Result(
+        id=f"load.{m.label}.{metric}",
+        unit=unit,
+        better=better,
+        samples=tuple(float(s) for s in samples),
+        params=dict(m.params),
+        extra=info,
+    )
 
 
 def _results(m: LoadMeasurement) -> list[Result]:
-    out = [_result(m, "throughput", "req/s", "higher",
-                   samples=m.window_throughput or (m.throughput,), extra={"value": m.throughput}),
-           _result(m, "error_rate", "ratio", "lower", samples=(m.error_rate,),
-                   extra={"errors": dict(m.errors)})]
+    out = [
+        _result(
+            m,
+            "throughput",
+            "req/s",
+            "higher",
+            samples=m.window_throughput or (m.throughput,),
+            extra={"value": m.throughput},
+        ),
+        _result(
+            m,
+            "error_rate",
+            "ratio",
+            "lower",
+            samples=(m.error_rate,),
+            extra={"errors": dict(m.errors)},
+        ),
+    ]
     for name in (*PERCENTILES, "avg", "max"):
         if name in m.latency_s:
             windows = m.window_p99_s if name == "p99" and m.window_p99_s else ()
-            out.append(_result(m, name, "s", "lower", samples=windows or (m.latency_s[name],),
-                               extra={"value": m.latency_s[name],
-                                "latency_from": "scheduled start" if m.mode == "open"
-                                else "send"}))
+            out.append(
+                _result(
+                    m,
+                    name,
+                    "s",
+                    "lower",
+                    samples=windows or (m.latency_s[name],),
+                    extra={
+                        "value": m.latency_s[name],
+                        "latency_from": "scheduled start" if m.mode == "open" else "send",
+                    },
+                )
+            )
     for name, value in m.uncorrected_s.items():
         out.append(_result(m, f"{name}_uncorrected", "s", "lower", samples=(value,)))
     if m.cost_per_1k is not None:
@@ -144,8 +187,9 @@ def _results(m: LoadMeasurement) -> list[Result]:
     return out
 
 
-def to_result_set(measurements: Sequence[LoadMeasurement],
-                  source: Literal["locust", "perfcore"] = "locust") -> ResultSet:
+def to_result_set(
+    measurements: Sequence[LoadMeasurement], source: Literal["locust", "perfcore"] = "locust"
+) -> ResultSet:
     """All measurements as one perfcore results document."""
     results = [r for m in measurements for r in _results(m)]
     return ResultSet(run=new_run_info(source), results=tuple(results))

@@ -41,8 +41,10 @@ def require_loopback(url: str) -> None:
     except socket.gaierror:
         raise ConfigError(f"cannot resolve load target host {host!r}") from None
     if not addresses or not all(ipaddress.ip_address(a).is_loopback for a in addresses):
-        raise ConfigError(f"load targets must be on loopback (127.0.0.1), got {url!r}; "
-                          "use --remote-url to load a real remote endpoint on purpose")
+        raise ConfigError(
+            f"load targets must be on loopback (127.0.0.1), got {url!r}; "
+            "use --remote-url to load a real remote endpoint on purpose"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,16 @@ class LocustRun:
     extra_env: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not (self.users >= 1 and 1 <= self.processes <= MAX_PROCESSES
-                and 0 < self.duration_s <= MAX_DURATION_S and self.spawn_rate > 0):
-            raise ConfigError(f"users must be >= 1, processes in 1..{MAX_PROCESSES}, duration "
-                              f"in (0, {MAX_DURATION_S:g}] s and spawn rate > 0")
+        if not (
+            self.users >= 1
+            and 1 <= self.processes <= MAX_PROCESSES
+            and 0 < self.duration_s <= MAX_DURATION_S
+            and self.spawn_rate > 0
+        ):
+            raise ConfigError(
+                f"users must be >= 1, processes in 1..{MAX_PROCESSES}, duration "
+                f"in (0, {MAX_DURATION_S:g}] s and spawn rate > 0"
+            )
         if not self.locustfile.is_file():
             raise InputError(f"locustfile not found: {self.locustfile}")
 
@@ -88,19 +96,46 @@ class LocustOutcome:
 
 
 def _argv(run: LocustRun, prefix: Path) -> list[str]:
-    argv = [sys.executable, "-m", "locust", "-f", str(run.locustfile), "--headless",
-            "--host", run.host, "-u", str(run.users), "-r", str(run.spawn_rate),
-            "-t", f"{max(1, round(run.duration_s))}s", "--stop-timeout", "2",
-            "--csv", str(prefix), "--json-file", str(prefix), "--only-summary",
-            "--exit-code-on-error", "1", "--loglevel", "WARNING"]
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(run.locustfile),
+        "--headless",
+        "--host",
+        run.host,
+        "-u",
+        str(run.users),
+        "-r",
+        str(run.spawn_rate),
+        "-t",
+        f"{max(1, round(run.duration_s))}s",
+        "--stop-timeout",
+        "2",
+        "--csv",
+        str(prefix),
+        "--json-file",
+        str(prefix),
+        "--only-summary",
+        "--exit-code-on-error",
+        "1",
+        "--loglevel",
+        "WARNING",
+    ]
     if run.processes > 1:
         argv += ["--processes", str(run.processes)]
     return [*argv, run.user_class]
 
 
 def _env(run: LocustRun, errors_file: Path) -> dict[str, str]:
-    env = dict(os.environ, PERFCORE_SEED=str(run.seed), PERFCORE_ERRORS_FILE=str(errors_file),
-               PERFCORE_USERS=str(run.users), PERFCORE_DURATION_S=str(run.duration_s))
+    env = dict(
+        os.environ,
+        PERFCORE_SEED=str(run.seed),
+        PERFCORE_ERRORS_FILE=str(errors_file),
+        PERFCORE_USERS=str(run.users),
+        PERFCORE_DURATION_S=str(run.duration_s),
+    )
     env.pop("PERFCORE_SHAPE", None)
     if run.shape:
         env["PERFCORE_SHAPE"] = run.shape
@@ -115,13 +150,20 @@ def _progress_line(prefix: Path) -> tuple[int, int] | None:
     with contextlib.suppress(OSError, ValueError, IndexError):
         lines = Path(f"{prefix}_stats_history.csv").read_text().strip().splitlines()
         header, last = lines[0].split(","), lines[-1].split(",")
-        return (int(last[header.index("Total Request Count")]),
-                int(last[header.index("Total Failure Count")]))
+        return (
+            int(last[header.index("Total Request Count")]),
+            int(last[header.index("Total Failure Count")]),
+        )
     return None
 
 
-def _supervise(popen: subprocess.Popen[bytes], run: LocustRun, prefix: Path,
-               alive: Callable[[], bool], progress: Callable[[str], None] | None) -> str:
+def _supervise(
+    popen: subprocess.Popen[bytes],
+    run: LocustRun,
+    prefix: Path,
+    alive: Callable[[], bool],
+    progress: Callable[[str], None] | None,
+) -> str:
     start = time.monotonic()
     hard_limit = run.duration_s + 30.0
     while popen.poll() is None:
@@ -146,8 +188,13 @@ def _stop(popen: subprocess.Popen[bytes], grace_s: float = 10.0) -> None:
     stop_tree(popen, grace_s)
 
 
-def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lambda: True,
-               progress: Callable[[str], None] | None = None) -> LocustOutcome:
+def run_locust(
+    run: LocustRun,
+    workdir: Path,
+    *,
+    alive: Callable[[], bool] = lambda: True,
+    progress: Callable[[str], None] | None = None,
+) -> LocustOutcome:
     """Run Locust to completion and parse what it wrote; never hangs (hard limit)."""
     if not run.allow_remote:
         require_loopback(run.host)
@@ -158,8 +205,13 @@ def run_locust(run: LocustRun, workdir: Path, *, alive: Callable[[], bool] = lam
         stale.unlink(missing_ok=True)
     started = time.monotonic()
     with open(f"{prefix}.log", "wb") as log:
-        popen = subprocess.Popen(_argv(run, prefix), stdout=log, stderr=subprocess.STDOUT,
-                                 env=_env(run, errors_file), start_new_session=True)
+        popen = subprocess.Popen(
+            _argv(run, prefix),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=_env(run, errors_file),
+            start_new_session=True,
+        )
         try:
             stopped = _supervise(popen, run, prefix, alive, progress)
         finally:
@@ -180,8 +232,9 @@ def error_kind(message: str) -> str:
     return name or "unknown"
 
 
-def _parse(prefix: Path, errors_file: Path, exit_code: int, elapsed_s: float,
-           stopped: str) -> LocustOutcome:
+def _parse(
+    prefix: Path, errors_file: Path, exit_code: int, elapsed_s: float, stopped: str
+) -> LocustOutcome:
     try:
         entries: list[dict[str, Any]] = json.loads(Path(f"{prefix}.json").read_text())
     except (OSError, ValueError):
@@ -200,9 +253,13 @@ def _parse(prefix: Path, errors_file: Path, exit_code: int, elapsed_s: float,
     return LocustOutcome(
         requests=sum(int(e["num_requests"]) for e in entries),
         failures=sum(int(e["num_failures"]) for e in entries),
-        errors=dict(errors), latency_ms=dict(latency),
+        errors=dict(errors),
+        latency_ms=dict(latency),
         per_second=tuple(per_second[s] for s in range(seconds[0], seconds[-1] + 1))
-        if seconds else (),
+        if seconds
+        else (),
         elapsed_s=elapsed_s,
         cache_hits=sum(int(e["num_requests"]) for e in entries if e["method"] == "CACHE"),
-        exit_code=exit_code, stopped_early=stopped)
+        exit_code=exit_code,
+        stopped_early=stopped,
+    )

@@ -52,9 +52,16 @@ class StepSettings:
 class ServerTarget:
     """Server processes on loopback, reconfigured by ``apply`` and loaded by ``run``."""
 
-    def __init__(self, model_dir: str | None, workdir: Path, steps: StepSettings, *,
-                 alerts: AlertManager | None = None, kind: Literal["local", "cloud"] = "local",
-                 progress: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: str | None,
+        workdir: Path,
+        steps: StepSettings,
+        *,
+        alerts: AlertManager | None = None,
+        kind: Literal["local", "cloud"] = "local",
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.kind: Literal["local", "cloud"] = kind
         self.model_dir = model_dir
         self.workdir = workdir
@@ -69,8 +76,9 @@ class ServerTarget:
     def __enter__(self) -> ServerTarget:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -85,10 +93,14 @@ class ServerTarget:
         if settings == self.live and all(p.alive() for p in self._procs):
             return
         self.close()
-        config = ServerConfig(batch_rows=settings.batch_rows,
-                              batch_wait_ms=settings.batch_wait_ms)
-        spec = ServerSpec(kind=self.kind, model_dir=self.model_dir, config=config, port=0,
-                          precision=settings.precision)
+        config = ServerConfig(batch_rows=settings.batch_rows, batch_wait_ms=settings.batch_wait_ms)
+        spec = ServerSpec(
+            kind=self.kind,
+            model_dir=self.model_dir,
+            config=config,
+            port=0,
+            precision=settings.precision,
+        )
         self._procs = start_workers(spec, self.workdir, settings.workers)
         require_loopback(self._procs[0].url)
         self.live = settings
@@ -103,10 +115,16 @@ class ServerTarget:
             raise ConfigError("no configuration applied before a load step")
         rate = min(rate, self.steps.max_rate)
         s = self.steps
-        cfg = OpenLoopConfig(url=f"{self._procs[0].url}/predict", bodies=self._bodies,
-                             rate=rate, duration_s=s.duration_s,
-                             max_requests=int(rate * s.duration_s) + 1,
-                             connections=s.connections, timeout_s=s.timeout_s, seed=s.seed)
+        cfg = OpenLoopConfig(
+            url=f"{self._procs[0].url}/predict",
+            bodies=self._bodies,
+            rate=rate,
+            duration_s=s.duration_s,
+            max_requests=int(rate * s.duration_s) + 1,
+            connections=s.connections,
+            timeout_s=s.timeout_s,
+            seed=s.seed,
+        )
         rep = run_open_loop(cfg)
         errors = sum(rep.errors.values())
         hist = rep.corrected
@@ -117,10 +135,11 @@ class ServerTarget:
         if self.alerts is not None:
             self.alerts.observe_load(p99, errors / max(rep.sent, 1), rep.ok / s.duration_s)
         if self.progress is not None:
-            self.progress(f"  {self.live.label():<24} {rate:8.0f}/s  p99 "
-                          f"{'-' if p99 is None else f'{p99 * 1e3:.1f} ms':>9}  "
-                          f"achieved {achieved:.0f}/s  errors {errors}")
+            self.progress(
+                f"  {self.live.label():<24} {rate:8.0f}/s  p99 "
+                f"{'-' if p99 is None else f'{p99 * 1e3:.1f} ms':>9}  "
+                f"achieved {achieved:.0f}/s  errors {errors}"
+            )
         if not all(p.alive() for p in self._procs):
             self.close()  # a dead worker: the next apply starts fresh ones
         return step
-

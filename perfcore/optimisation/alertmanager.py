@@ -30,10 +30,15 @@ _log = logging.getLogger("perfcore.alerts")
 class AlertManager:
     """Judges metric streams with rules and delivers notifications to channels."""
 
-    def __init__(self, rules: Iterable[Rule], channels: Iterable[Channel], *,
-                 policy: AlertPolicy | None = None,
-                 escalation_channels: Iterable[Channel] = (),
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rules: Iterable[Rule],
+        channels: Iterable[Channel],
+        *,
+        policy: AlertPolicy | None = None,
+        escalation_channels: Iterable[Channel] = (),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rules = tuple(rules)
         names = [r.name for r in self.rules]
         if len(set(names)) != len(names):
@@ -144,9 +149,16 @@ class AlertManager:
             self.stats.counts["cooldown"] += 1
             return None
         escalated = state.repeats >= self.policy.escalate_after
-        note = Notification(rule.name, rule.metric, value,
-                            "critical" if escalated else rule.severity, reason, now,
-                            state.repeats, escalated)
+        note = Notification(
+            rule.name,
+            rule.metric,
+            value,
+            "critical" if escalated else rule.severity,
+            reason,
+            now,
+            state.repeats,
+            escalated,
+        )
         state.last_notified = now
         self.stats.counts["notified"] += 1
         if escalated:
@@ -174,8 +186,13 @@ class AlertManager:
         if item.attempts >= self.policy.max_attempts:
             self.dead.append(item)
             self.stats.counts["dropped"] += 1
-            _log.warning("alert %s to %s given up after %d attempts: %s",
-                         item.notification.rule, item.channel.name, item.attempts, item.error)
+            _log.warning(
+                "alert %s to %s given up after %d attempts: %s",
+                item.notification.rule,
+                item.channel.name,
+                item.attempts,
+                item.error,
+            )
             return
         delay = min(self.policy.backoff_s * 2 ** (item.attempts - 1), self.policy.max_backoff_s)
         self.pending.append(replace(item, due=now + delay))

@@ -35,8 +35,15 @@ from typing import Any, Literal
 from perfcore.errors import ConfigError
 from perfcore.optimisation.channels import Channel
 
-__all__ = ["AlertPolicy", "AlertStats", "Notification", "RateOfChangeRule", "Rule",
-           "ThresholdRule", "ZScoreRule"]
+__all__ = [
+    "AlertPolicy",
+    "AlertStats",
+    "Notification",
+    "RateOfChangeRule",
+    "Rule",
+    "ThresholdRule",
+    "ZScoreRule",
+]
 
 Severity = Literal["info", "warning", "critical"]
 History = Sequence[tuple[float, float]]  # (t, value), oldest first, newest last
@@ -129,7 +136,7 @@ class ZScoreRule:
         """Why the newest value is an anomaly, or None (also while the window fills)."""
         if len(history) <= self.window_size:
             return None
-        past = [v for _, v in history[-self.window_size - 1:-1]]
+        past = [v for _, v in history[-self.window_size - 1 : -1]]
         mean, sd = statistics.fmean(past), statistics.pstdev(past)
         value = history[-1][1]
         if sd == 0:
@@ -207,5 +214,9 @@ class AlertStats:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (what the report's alert section reads)."""
-        return {"counts": dict(self.counts), "fired": dict(self.fired),
-                "delivered": dict(self.delivered), "failed": dict(self.failed)}
+        return {
+            "counts": dict(self.counts),
+            "fired": dict(self.fired),
+            "delivered": dict(self.delivered),
+            "failed": dict(self.failed),
+        }

@@ -21,8 +21,17 @@ from dataclasses import dataclass
 
 from perfcore.errors import ConfigError
 
-__all__ = ["SLO", "STRATEGIES", "Capacity", "Probe", "StepResult", "Strategy", "find_capacity",
-           "judge_step", "probe_rate"]
+__all__ = [
+    "SLO",
+    "STRATEGIES",
+    "Capacity",
+    "Probe",
+    "StepResult",
+    "Strategy",
+    "find_capacity",
+    "judge_step",
+    "probe_rate",
+]
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,7 @@ class SLO:
 
     def __post_init__(self) -> None:
         if self.p99_s <= 0 or not 0 < self.rate_tolerance < 1 or self.min_requests < 1:
-            raise ConfigError("SLO p99 must be > 0, rate tolerance in (0, 1), "
-                              "min requests >= 1")
+            raise ConfigError("SLO p99 must be > 0, rate tolerance in (0, 1), min requests >= 1")
 
 
 @dataclass(frozen=True)
@@ -74,8 +82,7 @@ def judge_step(step: StepResult, slo: SLO) -> str:
     if step.errors:
         return f"invalid: {step.errors} errors"
     if abs(step.achieved_rate - step.target_rate) > slo.rate_tolerance * step.target_rate:
-        return (f"invalid: achieved {step.achieved_rate:.0f}/s, target "
-                f"{step.target_rate:.0f}/s")
+        return f"invalid: achieved {step.achieved_rate:.0f}/s, target {step.target_rate:.0f}/s"
     if step.p99_s is None or step.p99_s > slo.p99_s:
         p99 = "none" if step.p99_s is None else f"{step.p99_s * 1e3:.1f} ms"
         return f"p99 {p99} > {slo.p99_s * 1e3:g} ms"
@@ -109,12 +116,21 @@ class Capacity:
         return any(p.passed for p in self.probes) and any(not p.passed for p in self.probes)
 
 
-def find_capacity(run: Callable[[float], StepResult], start_rate: float, slo: SLO,
-                  strategy: Strategy, *, max_steps: int = 8, precision: float = 0.05,
-                  min_rate: float = 1.0, max_rate: float = 1e6,
-                  should_stop: Callable[[], bool] = lambda: False,
-                  known_pass: float | None = None,
-                  known_fail: float | None = None, retry_failed: int = 0) -> Capacity:
+def find_capacity(
+    run: Callable[[float], StepResult],
+    start_rate: float,
+    slo: SLO,
+    strategy: Strategy,
+    *,
+    max_steps: int = 8,
+    precision: float = 0.05,
+    min_rate: float = 1.0,
+    max_rate: float = 1e6,
+    should_stop: Callable[[], bool] = lambda: False,
+    known_pass: float | None = None,
+    known_fail: float | None = None,
+    retry_failed: int = 0,
+) -> Capacity:
     """Bracket and bisect the capacity; at most ``max_steps`` rates, each run by ``run``.
 
     ``known_pass`` / ``known_fail`` are rates already measured (by the caller's own
@@ -141,8 +157,9 @@ def find_capacity(run: Callable[[float], StepResult], start_rate: float, slo: SL
     return Capacity(lo or 0.0, tuple(probes))
 
 
-def probe_rate(run: Callable[[float], StepResult], rate: float, slo: SLO, retries: int,
-               probes: list[Probe]) -> Probe:
+def probe_rate(
+    run: Callable[[float], StepResult], rate: float, slo: SLO, retries: int, probes: list[Probe]
+) -> Probe:
     """Run ``rate`` (again on failure, up to ``retries`` times); appends to ``probes``."""
     for _ in range(retries + 1):
         step = run(rate)
@@ -153,8 +170,7 @@ def probe_rate(run: Callable[[float], StepResult], rate: float, slo: SLO, retrie
     return probe
 
 
-def _next_rate(lo: float | None, hi: float | None, factor: float,
-               precision: float) -> float | None:
+def _next_rate(lo: float | None, hi: float | None, factor: float, precision: float) -> float | None:
     if hi is None:
         assert lo is not None
         return lo * factor

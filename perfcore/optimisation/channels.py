@@ -49,8 +49,13 @@ class LogChannel:
     def send(self, payload: dict[str, Any]) -> None:
         """Log the notification's message."""
         level = logging.ERROR if payload.get("severity") == "critical" else logging.WARNING
-        logging.getLogger(self.logger).log(level, "alert %s [%s]: %s", payload.get("rule"),
-                                           payload.get("severity"), payload.get("message"))
+        logging.getLogger(self.logger).log(
+            level,
+            "alert %s [%s]: %s",
+            payload.get("rule"),
+            payload.get("severity"),
+            payload.get("message"),
+        )
 
 
 @dataclass(frozen=True)
@@ -100,9 +105,14 @@ class CommandChannel:
     def send(self, payload: dict[str, Any]) -> None:
         """Run the command once; a non-zero exit, a time-out or a missing program fails."""
         try:
-            done = subprocess.run(list(self.argv), input=json.dumps(payload).encode(),
-                                  capture_output=True, timeout=self.timeout_s, check=False,
-                                  shell=False)
+            done = subprocess.run(
+                list(self.argv),
+                input=json.dumps(payload).encode(),
+                capture_output=True,
+                timeout=self.timeout_s,
+                check=False,
+                shell=False,
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise DeliveryError(f"command hook {self.argv[0]}: {type(exc).__name__}") from None
         if done.returncode != 0:

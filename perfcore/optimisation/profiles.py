@@ -41,20 +41,32 @@ class ServerSettings:
     precision: str = "float64"
 
     def __post_init__(self) -> None:
-        if isinstance(self.workers, bool) or not isinstance(self.workers, int) \
-                or not 1 <= self.workers <= 64:
+        if (
+            isinstance(self.workers, bool)
+            or not isinstance(self.workers, int)
+            or not 1 <= self.workers <= 64
+        ):
             raise ConfigError(f"workers must be a whole number in 1..64, got {self.workers!r}")
-        if isinstance(self.batch_rows, bool) or not isinstance(self.batch_rows, int) \
-                or not 0 <= self.batch_rows <= 4096:
-            raise ConfigError(f"batch_rows must be a whole number in 0..4096, "
-                              f"got {self.batch_rows!r}")
-        if isinstance(self.batch_wait_ms, bool) or not isinstance(self.batch_wait_ms, int | float) \
-                or not 0 <= self.batch_wait_ms <= 1000:
-            raise ConfigError(f"batch_wait_ms must be a number in 0..1000, "
-                              f"got {self.batch_wait_ms!r}")
+        if (
+            isinstance(self.batch_rows, bool)
+            or not isinstance(self.batch_rows, int)
+            or not 0 <= self.batch_rows <= 4096
+        ):
+            raise ConfigError(
+                f"batch_rows must be a whole number in 0..4096, got {self.batch_rows!r}"
+            )
+        if (
+            isinstance(self.batch_wait_ms, bool)
+            or not isinstance(self.batch_wait_ms, int | float)
+            or not 0 <= self.batch_wait_ms <= 1000
+        ):
+            raise ConfigError(
+                f"batch_wait_ms must be a number in 0..1000, got {self.batch_wait_ms!r}"
+            )
         if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, "
-                              f"got {self.precision!r}")
+            raise ConfigError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
 
     def label(self) -> str:
         """A short label such as ``w2 b16/2ms float32``."""
@@ -77,30 +89,51 @@ _KEYS = frozenset({*_SETTING_KEYS, "extends", "description"})
 
 BUILTIN_PROFILES: dict[str, dict[str, Any]] = {
     # No batching: a request is answered as soon as it is parsed.
-    "latency": {"description": "lowest latency: no micro-batching, full precision",
-                "workers": 1, "batch_rows": 0, "batch_wait_ms": 0.0, "precision": "float64"},
+    "latency": {
+        "description": "lowest latency: no micro-batching, full precision",
+        "workers": 1,
+        "batch_rows": 0,
+        "batch_wait_ms": 0.0,
+        "precision": "float64",
+    },
     # Small batches that wait at most 1 ms: little added latency, fewer model calls.
-    "balanced": {"description": "short micro-batches (8 rows, 1 ms), float32",
-                 "workers": 1, "batch_rows": 8, "batch_wait_ms": 1.0, "precision": "float32"},
+    "balanced": {
+        "description": "short micro-batches (8 rows, 1 ms), float32",
+        "workers": 1,
+        "batch_rows": 8,
+        "batch_wait_ms": 1.0,
+        "precision": "float32",
+    },
     # Larger batches on two workers: the most requests per second at some latency cost.
-    "throughput": {"description": "larger micro-batches (32 rows, 2 ms), two workers, float32",
-                   "workers": 2, "batch_rows": 32, "batch_wait_ms": 2.0, "precision": "float32"},
+    "throughput": {
+        "description": "larger micro-batches (32 rows, 2 ms), two workers, float32",
+        "workers": 2,
+        "batch_rows": 32,
+        "batch_wait_ms": 2.0,
+        "precision": "float32",
+    },
 }
 
 
 def _check_table(name: str, table: Any) -> dict[str, Any]:
     if not _NAME.match(name):
-        raise ConfigError(f"[tool.perfcore.profiles]: bad profile name {name!r} "
-                          "(lower-case letters, digits, - and _, starting with a letter)")
+        raise ConfigError(
+            f"[tool.perfcore.profiles]: bad profile name {name!r} "
+            "(lower-case letters, digits, - and _, starting with a letter)"
+        )
     if name in BUILTIN_PROFILES:
-        raise ConfigError(f"[tool.perfcore.profiles.{name}]: {name!r} is built in; "
-                          f"make a new profile with extends = {name!r}")
+        raise ConfigError(
+            f"[tool.perfcore.profiles.{name}]: {name!r} is built in; "
+            f"make a new profile with extends = {name!r}"
+        )
     if not isinstance(table, Mapping):
         raise ConfigError(f"[tool.perfcore.profiles]: {name} must be a table")
     unknown = sorted(set(table) - _KEYS)
     if unknown:
-        raise ConfigError(f"[tool.perfcore.profiles.{name}]: unknown key(s) {', '.join(unknown)}"
-                          f"; known: {', '.join(sorted(_KEYS))}")
+        raise ConfigError(
+            f"[tool.perfcore.profiles.{name}]: unknown key(s) {', '.join(unknown)}"
+            f"; known: {', '.join(sorted(_KEYS))}"
+        )
     if "extends" in table and not isinstance(table["extends"], str):
         raise ConfigError(f"[tool.perfcore.profiles.{name}]: extends must be a profile name")
     return dict(table)
@@ -111,11 +144,13 @@ def _resolve_one(name: str, tables: Mapping[str, Mapping[str, Any]]) -> Profile:
     current: str | None = name
     while current is not None:
         if current in chain:
-            raise ConfigError(f"[tool.perfcore.profiles]: extends cycle "
-                              f"{' -> '.join([*chain, current])}")
+            raise ConfigError(
+                f"[tool.perfcore.profiles]: extends cycle {' -> '.join([*chain, current])}"
+            )
         if current not in tables:
-            raise ConfigError(f"[tool.perfcore.profiles.{chain[-1]}]: extends unknown "
-                              f"profile {current!r}")
+            raise ConfigError(
+                f"[tool.perfcore.profiles.{chain[-1]}]: extends unknown profile {current!r}"
+            )
         chain.append(current)
         parent = tables[current].get("extends")
         current = str(parent) if parent is not None else None

@@ -31,8 +31,15 @@ from perfcore.optimisation.capacity import (
 from perfcore.optimisation.precision import PRECISIONS
 from perfcore.optimisation.profiles import ServerSettings
 
-__all__ = ["DEFAULT_LADDERS", "LoadTarget", "Trial", "TuneLimits", "TuneResult", "neighbours",
-           "tune"]
+__all__ = [
+    "DEFAULT_LADDERS",
+    "LoadTarget",
+    "Trial",
+    "TuneLimits",
+    "TuneResult",
+    "neighbours",
+    "tune",
+]
 
 DEFAULT_LADDERS: dict[str, tuple[Any, ...]] = {
     "workers": (1, 2, 4, 8),
@@ -95,8 +102,9 @@ class TuneResult:
         return sum(len(t.capacity.probes) for t in self.trials)
 
 
-def neighbours(settings: ServerSettings, strategy: Strategy,
-               ladders: Mapping[str, Sequence[Any]]) -> Iterator[ServerSettings]:
+def neighbours(
+    settings: ServerSettings, strategy: Strategy, ladders: Mapping[str, Sequence[Any]]
+) -> Iterator[ServerSettings]:
     """Configurations one setting away, moved at most ``strategy.notches`` rungs."""
     for key, ladder in ladders.items():
         current = getattr(settings, key)
@@ -120,19 +128,35 @@ class _Walk:
     min_gain: float
 
     def search(self, start_rate: float, **known: float) -> Capacity:
-        return find_capacity(self.target.run, start_rate, self.slo, self.strategy,
-                             max_steps=self.limits.max_steps, precision=self.limits.precision,
-                             should_stop=self.spent, retry_failed=self.limits.retry_failed,
-                             **known)
+        return find_capacity(
+            self.target.run,
+            start_rate,
+            self.slo,
+            self.strategy,
+            max_steps=self.limits.max_steps,
+            precision=self.limits.precision,
+            should_stop=self.spent,
+            retry_failed=self.limits.retry_failed,
+            **known,
+        )
 
 
-def tune(target: LoadTarget, start: ServerSettings, slo: SLO, strategy: Strategy,
-         limits: TuneLimits, *, ladders: Mapping[str, Sequence[Any]] = DEFAULT_LADDERS,
-         min_gain: float = 0.05, clock: Callable[[], float] = time.monotonic) -> TuneResult:
+def tune(
+    target: LoadTarget,
+    start: ServerSettings,
+    slo: SLO,
+    strategy: Strategy,
+    limits: TuneLimits,
+    *,
+    ladders: Mapping[str, Sequence[Any]] = DEFAULT_LADDERS,
+    min_gain: float = 0.05,
+    clock: Callable[[], float] = time.monotonic,
+) -> TuneResult:
     """Hill-climb over ``ladders`` from ``start``; returns the best configuration found."""
     t0 = clock()
-    walk = _Walk(target, slo, strategy, limits,
-                 lambda: clock() - t0 >= limits.time_budget_s, min_gain)
+    walk = _Walk(
+        target, slo, strategy, limits, lambda: clock() - t0 >= limits.time_budget_s, min_gain
+    )
     current = start
     target.apply(current)
     cap = walk.search(limits.start_rate)
@@ -145,8 +169,11 @@ def tune(target: LoadTarget, start: ServerSettings, slo: SLO, strategy: Strategy
             if cand in tried:
                 continue
             if len(trials) >= limits.max_configs or walk.spent():
-                return _result(trials, clock() - t0, "time budget spent" if walk.spent()
-                               else "max configurations tried")
+                return _result(
+                    trials,
+                    clock() - t0,
+                    "time budget spent" if walk.spent() else "max configurations tried",
+                )
             tried.add(cand)
             trial = _try(walk, current, cap, cand)
             trials.append(replace(trial, elapsed_s=clock() - t0))
@@ -172,8 +199,11 @@ def _try(walk: _Walk, current: ServerSettings, cap: Capacity, cand: ServerSettin
             below = walk.search(start_rate / factor, known_fail=start_rate)
             target.apply(current)
         return Trial(cand, Capacity(below.rate, (*tried, *below.probes)), False, True, note, 0.0)
-    rest = (walk.search(start_rate * factor, known_pass=start_rate) if not walk.spent()
-            else Capacity(0.0, ()))
+    rest = (
+        walk.search(start_rate * factor, known_pass=start_rate)
+        if not walk.spent()
+        else Capacity(0.0, ())
+    )
     rate = max(start_rate, rest.rate)
     capacity = Capacity(rate, (*tried, *rest.probes))
     if rate > cap.rate * (1 + walk.min_gain):

@@ -98,24 +98,34 @@ class VariantCheck:
         return self.metrics.ece - self.reference.ece
 
 
-def check_variant(reference: Predictor, variant: Predictor, data: EvaluationSet,
-                  tolerance: VariantTolerance, precision: str) -> VariantCheck:
+def check_variant(
+    reference: Predictor,
+    variant: Predictor,
+    data: EvaluationSet,
+    tolerance: VariantTolerance,
+    precision: str,
+) -> VariantCheck:
     """Judge ``variant`` against ``reference`` with the promotion gate."""
     ref = compute_metrics(reference.predict_proba(data.x), data.y)
     got = compute_metrics(variant.predict_proba(data.x), data.y)
-    thresholds = GateThresholds(min_accuracy=max(0.0, ref.accuracy - tolerance.max_accuracy_drop),
-                                max_ece=min(1.0, ref.ece + tolerance.max_ece_rise))
+    thresholds = GateThresholds(
+        min_accuracy=max(0.0, ref.accuracy - tolerance.max_accuracy_drop),
+        max_ece=min(1.0, ref.ece + tolerance.max_ece_rise),
+    )
     return VariantCheck(precision, ref, got, evaluate_gate(got, thresholds))
 
 
-def require_variant(reference: Predictor, precision: str, data: EvaluationSet,
-                    tolerance: VariantTolerance) -> tuple[Predictor, VariantCheck]:
+def require_variant(
+    reference: Predictor, precision: str, data: EvaluationSet, tolerance: VariantTolerance
+) -> tuple[Predictor, VariantCheck]:
     """The variant at ``precision`` if it passes the gate, else :class:`VariantRefusedError`."""
     variant = make_variant(reference, precision)
     check = check_variant(reference, variant, data, tolerance, precision)
     if not check.decision.passed:
-        raise VariantRefusedError(f"precision {precision} refused by the promotion gate: "
-                             f"{'; '.join(check.decision.violations)}")
+        raise VariantRefusedError(
+            f"precision {precision} refused by the promotion gate: "
+            f"{'; '.join(check.decision.violations)}"
+        )
     return variant, check
 
 
@@ -127,10 +137,12 @@ def evaluation_set(model_dir: Path) -> EvaluationSet:
     try:
         meta = json.loads(files[-1].read_text(encoding="utf-8"))
         params: dict[str, Any] = meta["params"]
-        config = TrainingConfig(dataset=str(params["dataset"]),
-                                num_samples=params.get("num_samples"),
-                                seed=int(params["seed"]),
-                                test_fraction=float(params["test_fraction"]))
+        config = TrainingConfig(
+            dataset=str(params["dataset"]),
+            num_samples=params.get("num_samples"),
+            seed=int(params["seed"]),
+            test_fraction=float(params["test_fraction"]),
+        )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{files[-1]}: metadata lacks the training parameters: {exc}") from None
     try:
@@ -138,16 +150,19 @@ def evaluation_set(model_dir: Path) -> EvaluationSet:
     except InputError as exc:
         # `perfcore retrain` trains on a temporary CSV of the remembered rows, gone after
         # the run: say why the gate cannot run rather than only that a file is missing.
-        raise InputError(f"{model_dir}: cannot rebuild the validation rows the precision gate "
-                         f"needs ({exc}); a model retrained by `perfcore retrain` was trained "
-                         "on temporary rows: serve it at float64") from None
+        raise InputError(
+            f"{model_dir}: cannot rebuild the validation rows the precision gate "
+            f"needs ({exc}); a model retrained by `perfcore retrain` was trained "
+            "on temporary rows: serve it at float64"
+        ) from None
     prepared = preprocess(frame, config)
     raw = prepared.X_test * prepared.scale + prepared.mean
     return EvaluationSet(raw, prepared.y_test, f"{config.dataset} validation split")
 
 
-def synthetic_evaluation_set(n_features: int = 16, seed: int = 0,
-                             rows: int = 2000) -> EvaluationSet:
+def synthetic_evaluation_set(
+    n_features: int = 16, seed: int = 0, rows: int = 2000
+) -> EvaluationSet:
     """Fresh rows for :func:`perfcore.serving.model.synthetic_predictor`'s model.
 
     Replays that function's generator (400 training rows, then the true weights) to
@@ -189,8 +204,9 @@ class VariantRow:
     peak_alloc_bytes: int
 
 
-def _latencies_us(predictor: Predictor, rows: FloatArray, calls: int,
-                  clock: Callable[[], int]) -> FloatArray:
+def _latencies_us(
+    predictor: Predictor, rows: FloatArray, calls: int, clock: Callable[[], int]
+) -> FloatArray:
     out = np.empty(calls)
     for i in range(calls):
         row = rows[i % len(rows)][None, :]
@@ -200,8 +216,9 @@ def _latencies_us(predictor: Predictor, rows: FloatArray, calls: int,
     return out
 
 
-def _throughput(predictor: Predictor, rows: FloatArray, batch: int, repeats: int,
-                clock: Callable[[], int]) -> float:
+def _throughput(
+    predictor: Predictor, rows: FloatArray, batch: int, repeats: int, clock: Callable[[], int]
+) -> float:
     block = np.resize(rows, (batch, rows.shape[1]))
     predictor.predict_proba(block)  # warm: first-call costs (BLAS set-up) are not throughput
     start = clock()
@@ -220,18 +237,33 @@ def _peak_alloc(predictor: Predictor, rows: FloatArray, batch: int) -> int:
         tracemalloc.stop()
 
 
-def measure_variants(reference: Predictor, data: EvaluationSet, tolerance: VariantTolerance,
-                     *, calls: int = 2000, batch: int = 256, repeats: int = 50,
-                     clock: Callable[[], int] = time.perf_counter_ns) -> list[VariantRow]:
+def measure_variants(
+    reference: Predictor,
+    data: EvaluationSet,
+    tolerance: VariantTolerance,
+    *,
+    calls: int = 2000,
+    batch: int = 256,
+    repeats: int = 50,
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> list[VariantRow]:
     """Every precision's accuracy/ECE change, single-row latency, batch throughput, memory."""
     rows: list[VariantRow] = []
     for precision in PRECISIONS:
         variant = make_variant(reference, precision)
         check = check_variant(reference, variant, data, tolerance, precision)
         lat = _latencies_us(variant, data.x, calls, clock)
-        rows.append(VariantRow(
-            precision, check.accuracy_delta, check.ece_delta, check.decision.passed,
-            float(np.percentile(lat, 50)), float(np.percentile(lat, 99)),
-            _throughput(variant, data.x, batch, repeats, clock), model_bytes(variant),
-            _peak_alloc(variant, data.x, batch)))
+        rows.append(
+            VariantRow(
+                precision,
+                check.accuracy_delta,
+                check.ece_delta,
+                check.decision.passed,
+                float(np.percentile(lat, 50)),
+                float(np.percentile(lat, 99)),
+                _throughput(variant, data.x, batch, repeats, clock),
+                model_bytes(variant),
+                _peak_alloc(variant, data.x, batch),
+            )
+        )
     return rows

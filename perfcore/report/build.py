@@ -153,11 +153,19 @@ def _finite(value: float | None) -> float | None:
 
 def _row(c: ComparisonLike) -> ResultRow:
     return ResultRow(
-        id=c.id, unit=c.unit, better=c.better, verdict=c.verdict,
-        baseline_median=_finite(c.baseline_median), current_median=_finite(c.current_median),
-        ratio=_finite(c.ratio), ci_low=_finite(c.ci_low), ci_high=_finite(c.ci_high),
-        p_value=_finite(c.p_value), p_adjusted=_finite(c.p_adjusted),
-        threshold=_finite(c.threshold), mdc=_finite(c.mdc),
+        id=c.id,
+        unit=c.unit,
+        better=c.better,
+        verdict=c.verdict,
+        baseline_median=_finite(c.baseline_median),
+        current_median=_finite(c.current_median),
+        ratio=_finite(c.ratio),
+        ci_low=_finite(c.ci_low),
+        ci_high=_finite(c.ci_high),
+        p_value=_finite(c.p_value),
+        p_adjusted=_finite(c.p_adjusted),
+        threshold=_finite(c.threshold),
+        mdc=_finite(c.mdc),
         baseline_samples=tuple(float(s) for s in c.baseline_samples),
         current_samples=tuple(float(s) for s in c.current_samples),
     )
@@ -172,23 +180,36 @@ def _sorted_rows(suite: SuiteLike) -> tuple[ResultRow, ...]:
 def _gate(suite: SuiteLike, decision: DecisionLike, allow_missing: bool) -> GateView:
     counts: dict[str, int] = dict.fromkeys(VERDICTS, 0)
     counts.update(suite.counts())
-    return GateView(passed=bool(decision.passed), exit_code=int(decision.exit_code),
-                    reasons=tuple(decision.reasons), counts=counts,
-                    alpha=_finite(suite.alpha), method=str(suite.method),
-                    allow_missing=allow_missing, confidence=_finite(suite.confidence))
+    return GateView(
+        passed=bool(decision.passed),
+        exit_code=int(decision.exit_code),
+        reasons=tuple(decision.reasons),
+        counts=counts,
+        alpha=_finite(suite.alpha),
+        method=str(suite.method),
+        allow_missing=allow_missing,
+        confidence=_finite(suite.confidence),
+    )
 
 
 def _environment(current: ResultSet, baseline: ResultSet | None) -> tuple[tuple[str, str], ...]:
     run, machine = current.run, current.run.machine
     items = [
-        ("machine id", machine.id), ("cpu", machine.cpu), ("cores", str(machine.cores)),
-        ("memory", f"{machine.ram_bytes / 1024**3:.1f} GiB"), ("os", machine.os),
-        ("python", machine.python), ("current run", run.created),
-        ("current commit", _commit_label(current)), ("source", run.source),
+        ("machine id", machine.id),
+        ("cpu", machine.cpu),
+        ("cores", str(machine.cores)),
+        ("memory", f"{machine.ram_bytes / 1024**3:.1f} GiB"),
+        ("os", machine.os),
+        ("python", machine.python),
+        ("current run", run.created),
+        ("current commit", _commit_label(current)),
+        ("source", run.source),
     ]
     if baseline is not None:
-        items += [("baseline run", baseline.run.created),
-                  ("baseline commit", _commit_label(baseline))]
+        items += [
+            ("baseline run", baseline.run.created),
+            ("baseline commit", _commit_label(baseline)),
+        ]
         if baseline.run.machine.id != machine.id:
             items.append(("baseline machine id", baseline.run.machine.id))
     items.append(("perfcore", package_version()))
@@ -203,30 +224,42 @@ def _commit_label(results: ResultSet) -> str:
     return label + (" (dirty)" if commit.dirty else "")
 
 
-def _history(runs: Sequence[ResultSet], change_points: Mapping[str, Sequence[ChangePointLike]],
-             wanted: Iterable[str]) -> tuple[HistorySeries, ...]:
+def _history(
+    runs: Sequence[ResultSet],
+    change_points: Mapping[str, Sequence[ChangePointLike]],
+    wanted: Iterable[str],
+) -> tuple[HistorySeries, ...]:
     units = {r.id: r.unit for run in runs for r in run.results}
     out = []
     for rid in sorted(set(wanted) & set(units)):
         # Positions in the series, as change point detection over series() counts them.
-        points = tuple(HistoryPoint(index=i, commit=p.commit[:12], created=p.created,
-                                    value=p.value) for i, p in enumerate(series(runs, rid)))
+        points = tuple(
+            HistoryPoint(index=i, commit=p.commit[:12], created=p.created, value=p.value)
+            for i, p in enumerate(series(runs, rid))
+        )
         if points:
             steps = tuple(_change_point(c) for c in change_points.get(rid, ()))
-            out.append(HistorySeries(id=rid, unit=units[rid], points=points,
-                                     change_points=steps))
+            out.append(HistorySeries(id=rid, unit=units[rid], points=points, change_points=steps))
     return tuple(out)
 
 
 def _change_point(c: ChangePointLike) -> ChangePointView:
-    return ChangePointView(index=int(c.index), label=str(c.label)[:12],
-                           before=float(c.before_mean), after=float(c.after_mean),
-                           relative_change=float(c.relative_change))
+    return ChangePointView(
+        index=int(c.index),
+        label=str(c.label)[:12],
+        before=float(c.before_mean),
+        after=float(c.after_mean),
+        relative_change=float(c.relative_change),
+    )
 
 
-def history_change_points(runs: Sequence[ResultSet], result_ids: Iterable[str], *,
-                          min_points: int = 8, rng: np.random.Generator | None = None,
-                          ) -> dict[str, tuple[ChangePoint, ...]]:
+def history_change_points(
+    runs: Sequence[ResultSet],
+    result_ids: Iterable[str],
+    *,
+    min_points: int = 8,
+    rng: np.random.Generator | None = None,
+) -> dict[str, tuple[ChangePoint, ...]]:
     """Change points of each result's history of medians (series with >= ``min_points``).
 
     Labels are commit ids, so a step names the commit where it began.
@@ -236,8 +269,9 @@ def history_change_points(runs: Sequence[ResultSet], result_ids: Iterable[str], 
     for rid in result_ids:
         points = series(runs, rid)
         if len(points) >= min_points:
-            steps = find_change_points([p.value for p in points], [p.commit for p in points],
-                                       rng=generator)
+            steps = find_change_points(
+                [p.value for p in points], [p.commit for p in points], rng=generator
+            )
             if steps:
                 found[rid] = steps
     return found
@@ -246,9 +280,14 @@ def history_change_points(runs: Sequence[ResultSet], result_ids: Iterable[str], 
 def _claim(c: ClaimLike) -> ClaimRow:
     unit = c.claim.unit
     measured = "—" if c.measured is None else f"{c.measured:.4g} {unit}".rstrip()
-    return ClaimRow(name=c.claim.name, description=c.claim.description,
-                    claimed=c.claim.range_text, measured=measured, status=str(c.status),
-                    note=c.note)
+    return ClaimRow(
+        name=c.claim.name,
+        description=c.claim.description,
+        claimed=c.claim.range_text,
+        measured=measured,
+        status=str(c.status),
+        note=c.note,
+    )
 
 
 def build_report_data(

@@ -42,8 +42,14 @@ TARGET_COLORS = {"local": "#2563eb", "cloud": "#d97706", "cloud_cached": "#05966
 CHART_CONFIG: Spec = {
     "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
     "view": {"stroke": None},
-    "axis": {"labelFontSize": 11, "titleFontSize": 11, "titleFontWeight": 500,
-             "gridColor": "#eef0f4", "domainColor": "#c5cad3", "tickColor": "#c5cad3"},
+    "axis": {
+        "labelFontSize": 11,
+        "titleFontSize": 11,
+        "titleFontWeight": 500,
+        "gridColor": "#eef0f4",
+        "domainColor": "#c5cad3",
+        "tickColor": "#c5cad3",
+    },
     "legend": {"labelFontSize": 11, "titleFontSize": 11, "orient": "bottom"},
     "title": {"fontSize": 13, "fontWeight": 600, "anchor": "start"},
 }
@@ -62,45 +68,95 @@ def _thin(samples: Sequence[float]) -> list[float]:
 
 def distribution_template() -> Spec:
     """Baseline vs current samples of one result: box plot over ticks (dataset ``s``)."""
-    color = {"field": "run", "type": "nominal", "legend": None,
-             "scale": {"domain": ["baseline", "current"],
-                       "range": [BASELINE_COLOR, CURRENT_COLOR]}}
+    color = {
+        "field": "run",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": ["baseline", "current"], "range": [BASELINE_COLOR, CURRENT_COLOR]},
+    }
     return {
-        "width": 340, "height": 64, "datasets": {"s": []}, "data": {"name": "s"},
+        "width": 340,
+        "height": 64,
+        "datasets": {"s": []},
+        "data": {"name": "s"},
         "encoding": {
-            "y": {"field": "run", "type": "nominal", "title": None,
-                  "sort": ["baseline", "current"]},
-            "x": {"field": "v", "type": "quantitative", "title": "",
-                  "scale": {"zero": False}},
+            "y": {
+                "field": "run",
+                "type": "nominal",
+                "title": None,
+                "sort": ["baseline", "current"],
+            },
+            "x": {"field": "v", "type": "quantitative", "title": "", "scale": {"zero": False}},
             "color": color,
         },
         "layer": [
             {"mark": {"type": "tick", "opacity": 0.45, "thickness": 1, "size": 14}},
-            {"mark": {"type": "boxplot", "extent": "min-max", "size": 10, "opacity": 0.55,
-                      "median": {"color": "#111827"}}},
+            {
+                "mark": {
+                    "type": "boxplot",
+                    "extent": "min-max",
+                    "size": 10,
+                    "opacity": 0.55,
+                    "median": {"color": "#111827"},
+                }
+            },
         ],
     }
 
 
 def history_template() -> Spec:
     """One result's medians over runs, change points as dashed rules (datasets ``p``, ``c``)."""
-    x = {"field": "i", "type": "quantitative", "title": "run",
-         "axis": {"format": "d", "tickMinStep": 1}}
+    x = {
+        "field": "i",
+        "type": "quantitative",
+        "title": "run",
+        "axis": {"format": "d", "tickMinStep": 1},
+    }
     return {
-        "width": 460, "height": 130, "datasets": {"p": [], "c": []},
+        "width": 460,
+        "height": 130,
+        "datasets": {"p": [], "c": []},
         "layer": [
-            {"data": {"name": "p"}, "mark": {"type": "line", "point": {"size": 18},
-                                             "color": CURRENT_COLOR, "strokeWidth": 1.5},
-             "encoding": {"x": x, "y": {"field": "v", "type": "quantitative", "title": "",
-                                        "scale": {"zero": False}},
-                          "tooltip": [{"field": "i", "title": "run"},
-                                      {"field": "commit"}, {"field": "created"},
-                                      {"field": "v", "title": "median", "format": ".4~g"}]}},
-            {"data": {"name": "c"}, "mark": {"type": "rule", "color": "#dc2626",
-                                             "strokeDash": [4, 3], "strokeWidth": 1.5},
-             "encoding": {"x": {"field": "i", "type": "quantitative"},
-                          "tooltip": [{"field": "label", "title": "starts at"},
-                                      {"field": "change", "format": "+.1%"}]}},
+            {
+                "data": {"name": "p"},
+                "mark": {
+                    "type": "line",
+                    "point": {"size": 18},
+                    "color": CURRENT_COLOR,
+                    "strokeWidth": 1.5,
+                },
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "v",
+                        "type": "quantitative",
+                        "title": "",
+                        "scale": {"zero": False},
+                    },
+                    "tooltip": [
+                        {"field": "i", "title": "run"},
+                        {"field": "commit"},
+                        {"field": "created"},
+                        {"field": "v", "title": "median", "format": ".4~g"},
+                    ],
+                },
+            },
+            {
+                "data": {"name": "c"},
+                "mark": {
+                    "type": "rule",
+                    "color": "#dc2626",
+                    "strokeDash": [4, 3],
+                    "strokeWidth": 1.5,
+                },
+                "encoding": {
+                    "x": {"field": "i", "type": "quantitative"},
+                    "tooltip": [
+                        {"field": "label", "title": "starts at"},
+                        {"field": "change", "format": "+.1%"},
+                    ],
+                },
+            },
         ],
     }
 
@@ -111,21 +167,42 @@ def training_spec(phases: Sequence[PhaseTiming]) -> Spec | None:
         return None
     order = [p for p in PHASES if any(t.phase == p for t in phases)]
     order += sorted({t.phase for t in phases} - set(order))
-    values = [{"model": t.model_type, "phase": t.phase, "s": _compact(t.seconds),
-               "o": order.index(t.phase)} for t in phases]
+    values = [
+        {
+            "model": t.model_type,
+            "phase": t.phase,
+            "s": _compact(t.seconds),
+            "o": order.index(t.phase),
+        }
+        for t in phases
+    ]
     return {
-        "title": "Training time by phase", "width": 460, "height": {"step": 30},
+        "title": "Training time by phase",
+        "width": 460,
+        "height": {"step": 30},
         "data": {"values": values},
         "mark": {"type": "bar", "height": {"band": 0.7}},
         "encoding": {
             "y": {"field": "model", "type": "nominal", "title": None},
-            "x": {"field": "s", "type": "quantitative", "title": "seconds (median)",
-                  "stack": "zero"},
-            "color": {"field": "phase", "type": "nominal", "sort": order,
-                      "scale": {"scheme": "tableau10"}, "title": "phase"},
+            "x": {
+                "field": "s",
+                "type": "quantitative",
+                "title": "seconds (median)",
+                "stack": "zero",
+            },
+            "color": {
+                "field": "phase",
+                "type": "nominal",
+                "sort": order,
+                "scale": {"scheme": "tableau10"},
+                "title": "phase",
+            },
             "order": {"field": "o", "type": "ordinal"},
-            "tooltip": [{"field": "model"}, {"field": "phase"},
-                        {"field": "s", "title": "seconds", "format": ".4~g"}],
+            "tooltip": [
+                {"field": "model"},
+                {"field": "phase"},
+                {"field": "s", "title": "seconds", "format": ".4~g"},
+            ],
         },
     }
 
@@ -134,32 +211,48 @@ def _target_color(targets: Sequence[str]) -> Spec:
     domain = sorted(set(targets))
     palette = ["#7c3aed", "#db2777", "#0891b2", "#65a30d"]
     rng = [TARGET_COLORS.get(t, palette[i % len(palette)]) for i, t in enumerate(domain)]
-    return {"field": "target", "type": "nominal", "title": "target",
-            "scale": {"domain": domain, "range": rng}}
+    return {
+        "field": "target",
+        "type": "nominal",
+        "title": "target",
+        "scale": {"domain": domain, "range": rng},
+    }
 
 
 def _spectrum_spec(points: Sequence[tuple[str, float, float]], unit: str) -> Spec | None:
     if not points:
         return None
     # x = 1 / (1 - q): each extra "nine" gets the same width on a log axis.
-    values = [{"target": t, "pct": p, "x": 100.0 / (100.0 - p), "v": _compact(v)}
-              for t, p, v in points]
+    values = [
+        {"target": t, "pct": p, "x": 100.0 / (100.0 - p), "v": _compact(v)} for t, p, v in points
+    ]
     xs = [100.0 / (100.0 - p) for _, p, _ in points]
     low, top = min(xs), max(xs)
     ticks = [t for t in (2, 10, 100, 1000, 10000, 100000) if low <= t <= max(top, 2)]
     return {
-        "title": "Latency percentile spectrum", "width": 320, "height": 200,
+        "title": "Latency percentile spectrum",
+        "width": 320,
+        "height": 200,
         "data": {"values": values},
         "mark": {"type": "line", "point": True, "interpolate": "monotone"},
         "encoding": {
-            "x": {"field": "x", "type": "quantitative", "title": "percentile",
-                  "scale": {"type": "log", "domain": [low / 1.25, top * 1.6]},
-                  "axis": {"values": ticks,
-                           "labelExpr": "format(100 - 100 / datum.value, '.4~f') + '%'"}},
+            "x": {
+                "field": "x",
+                "type": "quantitative",
+                "title": "percentile",
+                "scale": {"type": "log", "domain": [low / 1.25, top * 1.6]},
+                "axis": {
+                    "values": ticks,
+                    "labelExpr": "format(100 - 100 / datum.value, '.4~f') + '%'",
+                },
+            },
             "y": {"field": "v", "type": "quantitative", "title": f"latency ({unit})"},
             "color": _target_color([t for t, _, _ in points]),
-            "tooltip": [{"field": "target"}, {"field": "pct", "title": "percentile"},
-                        {"field": "v", "title": f"latency ({unit})", "format": ".4~g"}],
+            "tooltip": [
+                {"field": "target"},
+                {"field": "pct", "title": "percentile"},
+                {"field": "v", "title": f"latency ({unit})", "format": ".4~g"},
+            ],
         },
     }
 
@@ -178,23 +271,37 @@ def _metric_spec(points: Sequence[LoadPoint], title: str, y_title: str) -> Spec 
     key = _sweep_key(points[0])
     unit = points[0].unit
     if key is not None and all(_sweep_key(p) == key for p in points):
-        values = [{"target": p.target, "x": p.params[key], "v": _compact(p.value)}
-                  for p in points]
+        values = [{"target": p.target, "x": p.params[key], "v": _compact(p.value)} for p in points]
         mark: Spec = {"type": "line", "point": True}
-        x: Spec = {"field": "x", "type": "quantitative",
-                   "title": "concurrent users" if key == "users" else "arrival rate (req/s)"}
+        x: Spec = {
+            "field": "x",
+            "type": "quantitative",
+            "title": "concurrent users" if key == "users" else "arrival rate (req/s)",
+        }
     else:
         values = [{"target": p.target, "x": p.target, "v": _compact(p.value)} for p in points]
         mark = {"type": "bar", "width": {"band": 0.6}}
         x = {"field": "x", "type": "nominal", "title": None, "axis": {"labelAngle": 0}}
     return {
-        "title": title, "width": 300, "height": 180, "data": {"values": values},
+        "title": title,
+        "width": 300,
+        "height": 180,
+        "data": {"values": values},
         "mark": mark,
-        "encoding": {"x": x, "y": {"field": "v", "type": "quantitative",
-                                   "title": f"{y_title} ({unit})" if unit else y_title},
-                     "color": _target_color([p.target for p in points]),
-                     "tooltip": [{"field": "target"}, {"field": "x", "title": "at"},
-                                 {"field": "v", "title": y_title, "format": ".4~g"}]},
+        "encoding": {
+            "x": x,
+            "y": {
+                "field": "v",
+                "type": "quantitative",
+                "title": f"{y_title} ({unit})" if unit else y_title,
+            },
+            "color": _target_color([p.target for p in points]),
+            "tooltip": [
+                {"field": "target"},
+                {"field": "x", "title": "at"},
+                {"field": "v", "title": y_title, "format": ".4~g"},
+            ],
+        },
     }
 
 
@@ -211,8 +318,12 @@ def load_charts(data: ReportData) -> dict[str, Spec]:
 
 
 def _row_payload(row: ResultRow) -> Spec:
-    return {"id": row.id, "unit": row.unit, "b": _thin(row.baseline_samples),
-            "c": _thin(row.current_samples)}
+    return {
+        "id": row.id,
+        "unit": row.unit,
+        "b": _thin(row.baseline_samples),
+        "c": _thin(row.current_samples),
+    }
 
 
 def _history_payload(data: ReportData) -> Spec:
@@ -220,10 +331,14 @@ def _history_payload(data: ReportData) -> Spec:
     runs: dict[tuple[str, str], int] = {}
     series = []
     for hist in data.history:
-        points = [[_compact(p.value), runs.setdefault((p.commit, p.created), len(runs))]
-                  for p in hist.points]
-        steps = [{"i": c.index, "label": c.label, "change": _compact(c.relative_change)}
-                 for c in hist.change_points]
+        points = [
+            [_compact(p.value), runs.setdefault((p.commit, p.created), len(runs))]
+            for p in hist.points
+        ]
+        steps = [
+            {"i": c.index, "label": c.label, "change": _compact(c.relative_change)}
+            for c in hist.change_points
+        ]
         series.append({"id": hist.id, "unit": hist.unit, "p": points, "c": steps})
     return {"runs": [list(key) for key in runs], "series": series}
 

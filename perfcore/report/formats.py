@@ -38,11 +38,20 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 
 def _result_document(row: ResultRow) -> dict[str, Any]:
     return {
-        "id": row.id, "unit": row.unit, "better": row.better, "verdict": row.verdict,
-        "baseline_median": row.baseline_median, "current_median": row.current_median,
-        "ratio": row.ratio, "ci": [row.ci_low, row.ci_high], "p_value": row.p_value,
-        "p_adjusted": row.p_adjusted, "threshold": row.threshold, "mdc": row.mdc,
-        "baseline_n": len(row.baseline_samples), "current_n": len(row.current_samples),
+        "id": row.id,
+        "unit": row.unit,
+        "better": row.better,
+        "verdict": row.verdict,
+        "baseline_median": row.baseline_median,
+        "current_median": row.current_median,
+        "ratio": row.ratio,
+        "ci": [row.ci_low, row.ci_high],
+        "p_value": row.p_value,
+        "p_adjusted": row.p_adjusted,
+        "threshold": row.threshold,
+        "mdc": row.mdc,
+        "baseline_n": len(row.baseline_samples),
+        "current_n": len(row.current_samples),
     }
 
 
@@ -50,19 +59,28 @@ def verdict_document(data: ReportData) -> dict[str, Any]:
     """The verdict as a JSON-ready object (schema ``perfcore.verdict/1``)."""
     gate = data.gate
     return {
-        "schema": VERDICT_SCHEMA, "passed": gate.passed, "exit_code": gate.exit_code,
-        "reasons": list(gate.reasons), "counts": dict(gate.counts), "alpha": gate.alpha,
-        "method": gate.method, "generated": data.generated,
+        "schema": VERDICT_SCHEMA,
+        "passed": gate.passed,
+        "exit_code": gate.exit_code,
+        "reasons": list(gate.reasons),
+        "counts": dict(gate.counts),
+        "alpha": gate.alpha,
+        "method": gate.method,
+        "generated": data.generated,
         "environment": dict(data.environment),
         "results": [_result_document(r) for r in data.rows],
     } | ({"alerts": _alerts_document(data.alerts)} if data.alerts is not None else {})
 
 
 def _alerts_document(alerts: AlertsView) -> dict[str, Any]:
-    return {"source": alerts.source, "counts": dict(alerts.counts),
-            "fired": dict(alerts.rules),
-            "channels": {c: {"delivered": ok, "failed": bad} for c, ok, bad in alerts.channels},
-            "pending": alerts.pending, "dropped": alerts.dropped}
+    return {
+        "source": alerts.source,
+        "counts": dict(alerts.counts),
+        "fired": dict(alerts.rules),
+        "channels": {c: {"delivered": ok, "failed": bad} for c, ok, bad in alerts.channels},
+        "pending": alerts.pending,
+        "dropped": alerts.dropped,
+    }
 
 
 def verdict_json(data: ReportData) -> str:
@@ -79,8 +97,7 @@ def _details(row: ResultRow) -> str:
         f"verdict: {row.verdict}",
         f"baseline median: {fmt_value(row.baseline_median, row.unit)}"
         f" (n={len(row.baseline_samples)})",
-        f"current median: {fmt_value(row.current_median, row.unit)}"
-        f" (n={len(row.current_samples)})",
+        f"current median: {fmt_value(row.current_median, row.unit)} (n={len(row.current_samples)})",
         f"ratio: {fmt_ratio(row.ratio)} {fmt_interval(row.ci_low, row.ci_high)}".rstrip(),
         f"p-value: {fmt_p(row.p_value)} (adjusted {fmt_p(row.p_adjusted)})",
         f"minimum detectable change: {fmt_mdc(row.mdc)}",
@@ -90,8 +107,11 @@ def _details(row: ResultRow) -> str:
 
 def _testcase(suite: ET.Element, row: ResultRow, allow_missing: bool) -> None:
     classname, _, _ = row.id.partition(".")
-    case = ET.SubElement(suite, "testcase", {"classname": _xml_text(f"perfcore.{classname}"),
-                                             "name": _xml_text(row.id), "time": "0"})
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {"classname": _xml_text(f"perfcore.{classname}"), "name": _xml_text(row.id), "time": "0"},
+    )
     message = _xml_text(verdict_sentence(row.verdict, row.ratio, row.better))
     if row.verdict == "regressed" or (row.verdict == "missing" and not allow_missing):
         failure = ET.SubElement(case, "failure", {"message": message, "type": row.verdict})
@@ -111,8 +131,14 @@ def junit_xml(data: ReportData) -> str:
     failures = counts.get("regressed", 0) + (0 if allow_missing else counts.get("missing", 0))
     skipped = sum(counts.get(v, 0) for v in ("noisy", "new", "disturbed", "incomparable"))
     skipped += counts.get("missing", 0) if allow_missing else 0
-    attrs = {"name": "perfcore", "tests": str(len(data.rows)), "failures": str(failures),
-             "errors": "0", "skipped": str(skipped), "timestamp": data.generated}
+    attrs = {
+        "name": "perfcore",
+        "tests": str(len(data.rows)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(skipped),
+        "timestamp": data.generated,
+    }
     root = ET.Element("testsuites", {k: v for k, v in attrs.items() if k != "timestamp"})
     suite = ET.SubElement(root, "testsuite", attrs)
     props = ET.SubElement(suite, "properties")

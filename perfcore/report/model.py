@@ -81,8 +81,7 @@ class GateView:
     @property
     def state(self) -> str:
         """``pass``, ``fail`` or ``refused``: the banner's style."""
-        return {0: "pass", 1: "fail"}.get(self.exit_code, "refused") if not self.passed \
-            else "pass"
+        return {0: "pass", 1: "fail"}.get(self.exit_code, "refused") if not self.passed else "pass"
 
     @property
     def icon(self) -> str:
@@ -156,8 +155,9 @@ class LoadView:
     @property
     def empty(self) -> bool:
         """True when there is nothing to show."""
-        return not (self.spectrum or self.throughput or self.error_rates or self.costs
-                    or self.other)
+        return not (
+            self.spectrum or self.throughput or self.error_rates or self.costs or self.other
+        )
 
 
 @dataclass(frozen=True)
@@ -174,11 +174,18 @@ class ClaimRow:
 
 # The alert manager's totals (perfcore.optimisation.alertmanager) as the report names them.
 _ALERT_TOTALS = (
-    ("observed", "values observed"), ("fired", "fired"), ("notified", "notified"),
-    ("escalated", "escalated"), ("acknowledged", "acknowledged"),
-    ("quiet_acknowledged", "fired while acknowledged"), ("suppressed", "suppressed"),
-    ("cooldown", "held by cooldown"), ("resolved", "resolved"), ("delivered", "delivered"),
-    ("delivery_failed", "failed deliveries"), ("retried", "retried"),
+    ("observed", "values observed"),
+    ("fired", "fired"),
+    ("notified", "notified"),
+    ("escalated", "escalated"),
+    ("acknowledged", "acknowledged"),
+    ("quiet_acknowledged", "fired while acknowledged"),
+    ("suppressed", "suppressed"),
+    ("cooldown", "held by cooldown"),
+    ("resolved", "resolved"),
+    ("delivered", "delivered"),
+    ("delivery_failed", "failed deliveries"),
+    ("retried", "retried"),
     ("dropped", "dropped after retries"),
 )
 

@@ -70,9 +70,16 @@ def make_report(
     steps = history_change_points(history, ids, rng=rng) if history else {}
     measured = current.by_id() | (load.by_id() if load is not None else {})
     data = build_report_data(
-        suite, current=current, baseline=baseline, decision=decision,
-        allow_missing=judging.allow_missing, history=history, change_points=steps,
-        claims=judge_claims(claims, measured), load=load, asv_site=asv_site,
+        suite,
+        current=current,
+        baseline=baseline,
+        decision=decision,
+        allow_missing=judging.allow_missing,
+        history=history,
+        change_points=steps,
+        claims=judge_claims(claims, measured),
+        load=load,
+        asv_site=asv_site,
         alerts=alerts,
     )
     return Report(data=data, paths=render_report(data, out_dir), decision=decision)

@@ -75,7 +75,9 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("perfcore.report", "templates"),
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
     env.filters.update(value=fmt_value, ratio=fmt_ratio, p=fmt_p, mdc=fmt_mdc, md=_md_cell)
     env.globals.update(interval=fmt_interval, sentence=verdict_sentence, VERDICTS=VERDICTS)
@@ -112,22 +114,38 @@ def render_html(data: ReportData, out_dir: Path | None = None) -> str:
     payload = chart_payload(data)
     payload["historyDefault"] = _history_defaults(data)
     # Rows come regressed first, so the cap keeps what matters most.
-    changed = [(i, r) for i, r in enumerate(data.rows)
-               if r.verdict in ("regressed", "noisy", "improved")]
-    return _environment().get_template("report.html.j2").render(
-        data=data, gate=data.gate, blob=json_for_script(payload), assets=_static_assets(),
-        charts=payload["charts"], history_defaults=payload["historyDefault"],
-        asv_href=_asv_href(data, directory),
-        changed=changed[:MAX_DISTRIBUTIONS], changed_total=len(changed),
+    changed = [
+        (i, r) for i, r in enumerate(data.rows) if r.verdict in ("regressed", "noisy", "improved")
+    ]
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            data=data,
+            gate=data.gate,
+            blob=json_for_script(payload),
+            assets=_static_assets(),
+            charts=payload["charts"],
+            history_defaults=payload["historyDefault"],
+            asv_href=_asv_href(data, directory),
+            changed=changed[:MAX_DISTRIBUTIONS],
+            changed_total=len(changed),
+        )
     )
 
 
 def render_markdown(data: ReportData, report_link: str | None = None) -> str:
     """The Markdown summary for CI step summaries and pull-request comments."""
-    return _environment().get_template("summary.md.j2").render(
-        data=data, gate=data.gate, report_link=report_link,
-        changed=data.rows_with("regressed", "missing", "improved"),
-        noisy=data.rows_with("noisy"),
+    return (
+        _environment()
+        .get_template("summary.md.j2")
+        .render(
+            data=data,
+            gate=data.gate,
+            report_link=report_link,
+            changed=data.rows_with("regressed", "missing", "improved"),
+            noisy=data.rows_with("noisy"),
+        )
     )
 
 
@@ -136,8 +154,7 @@ def check_output_dir(path: Path) -> None:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:  # bytes that are not UTF-8: the report could not link or name it
-        raise InputError(f"output directory {str(path)!r}: its name is not valid UTF-8") \
-            from None
+        raise InputError(f"output directory {str(path)!r}: its name is not valid UTF-8") from None
     if path.exists() and not path.is_dir():
         raise InputError(f"output directory {path}: exists and is not a directory")
 
@@ -147,22 +164,28 @@ def _write_all(texts: dict[Path, str], directory: Path) -> None:
     # renames start only after every file is written, and an error unlinks every stage.
     try:
         with contextlib.ExitStack() as stack:
-            staged = [(stack.enter_context(atomic_open(path)), text)
-                      for path, text in texts.items()]
+            staged = [
+                (stack.enter_context(atomic_open(path)), text) for path, text in texts.items()
+            ]
             for handle, text in staged:
                 handle.write(text)
     except OSError as exc:
-        raise InputError(f"cannot write the report into {directory}: "
-                         f"{exc.strerror or exc}") from None
+        raise InputError(
+            f"cannot write the report into {directory}: {exc.strerror or exc}"
+        ) from None
 
 
 def render_report(data: ReportData, out_dir: str | os.PathLike[str]) -> ReportPaths:
     """Write index.html, summary.md, verdict.json and junit.xml into ``out_dir``, all or none."""
     directory = Path(out_dir)
     check_output_dir(directory)
-    paths = ReportPaths(directory=directory, html=directory / "index.html",
-                        markdown=directory / "summary.md", verdict=directory / "verdict.json",
-                        junit=directory / "junit.xml")
+    paths = ReportPaths(
+        directory=directory,
+        html=directory / "index.html",
+        markdown=directory / "summary.md",
+        verdict=directory / "verdict.json",
+        junit=directory / "junit.xml",
+    )
     texts = {
         paths.html: render_html(data, directory),
         paths.markdown: render_markdown(data, report_link=str(paths.html)),

@@ -29,8 +29,9 @@ def claims_text(claims: tuple[ClaimVerdict, ...]) -> str:
     return f"{confirmed}/{len(claims)} confirmed"
 
 
-def verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
-                  report: Path, elapsed: float) -> str:
+def verdict_line(
+    decision: GateDecision, suite: SuiteComparison, first: bool, report: Path, elapsed: float
+) -> str:
     """The line ``perfcore run`` ends with: PASS, FAIL or CANNOT JUDGE, counts, report path.
 
     ``first``: the run was recorded as this machine's first baseline (nothing judged).
@@ -45,8 +46,7 @@ def verdict_line(decision: GateDecision, suite: SuiteComparison, first: bool,
         reason = decision.reasons[0] if decision.reasons else "nothing compared"
         verdict = f"CANNOT JUDGE ({reason})"
     busy = _busiest(suite)
-    return (f"perfcore: {verdict}: {counts_text(suite)}{busy} in {elapsed:.0f}s; "
-            f"report: {report}")
+    return f"perfcore: {verdict}: {counts_text(suite)}{busy} in {elapsed:.0f}s; report: {report}"
 
 
 def _busiest(suite: SuiteComparison) -> str:

@@ -51,7 +51,7 @@ def training_phases(results: Iterable[Result]) -> tuple[PhaseTiming, ...]:
 def _split_load_id(result_id: str) -> tuple[str, str] | None:
     if not result_id.startswith("load."):
         return None
-    target, _, metric = result_id[len("load."):].partition(".")
+    target, _, metric = result_id[len("load.") :].partition(".")
     # A sweep may also encode its point in the id, e.g. "throughput[users=10]".
     metric = metric.split("[", 1)[0]
     return (target, metric) if target and metric else None
@@ -63,8 +63,11 @@ def _spectrum_of(result: Result, target: str) -> list[tuple[str, float, float]]:
         return []
     points: list[tuple[str, float, float]] = []
     for item in raw:
-        if (isinstance(item, list | tuple) and len(item) == 2
-                and all(isinstance(v, int | float) for v in item)):
+        if (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and all(isinstance(v, int | float) for v in item)
+        ):
             pct, value = float(item[0]), float(item[1])
             if 0 <= pct < 100 and math.isfinite(value):
                 points.append((target, pct, value))
@@ -76,8 +79,7 @@ def load_view(results: Iterable[Result]) -> LoadView:
     spectrum: list[tuple[str, float, float]] = []
     full: dict[str, list[tuple[str, float, float]]] = {}
     unit = ""
-    groups: dict[str, list[LoadPoint]] = {"throughput": [], "errors": [], "costs": [],
-                                          "other": []}
+    groups: dict[str, list[LoadPoint]] = {"throughput": [], "errors": [], "costs": [], "other": []}
     for result in results:
         split = _split_load_id(result.id)
         value = _median(result.samples)
@@ -91,17 +93,23 @@ def load_view(results: Iterable[Result]) -> LoadView:
             if extra := _spectrum_of(result, target):
                 full[target] = extra
             continue
-        point = LoadPoint(target=target, metric=metric, value=value, unit=result.unit,
-                          params=dict(result.params))
+        point = LoadPoint(
+            target=target, metric=metric, value=value, unit=result.unit, params=dict(result.params)
+        )
         groups[_group_of(metric)].append(point)
     # A recorded full spectrum is finer than the handful of named percentiles.
     spectrum = [p for p in spectrum if p[0] not in full]
     for points in full.values():
         spectrum.extend(points)
     spectrum.sort(key=lambda p: (p[0], p[1]))
-    return LoadView(spectrum=tuple(spectrum), latency_unit=unit,
-                    throughput=tuple(groups["throughput"]), error_rates=tuple(groups["errors"]),
-                    costs=tuple(groups["costs"]), other=tuple(groups["other"]))
+    return LoadView(
+        spectrum=tuple(spectrum),
+        latency_unit=unit,
+        throughput=tuple(groups["throughput"]),
+        error_rates=tuple(groups["errors"]),
+        costs=tuple(groups["costs"]),
+        other=tuple(groups["other"]),
+    )
 
 
 def _group_of(metric: str) -> str:

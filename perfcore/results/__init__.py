@@ -19,9 +19,13 @@ if TYPE_CHECKING:  # the same names, for type checkers
     from perfcore.results.environment import current_commit, current_machine, new_run_info
 
 # The environment probe needs psutil: imported on first use, not with the result model.
-__getattr__ = lazy_attributes(__name__, dict.fromkeys(
-    ("current_commit", "current_machine", "new_run_info"), "perfcore.results.environment"),
-    globals())
+__getattr__ = lazy_attributes(
+    __name__,
+    dict.fromkeys(
+        ("current_commit", "current_machine", "new_run_info"), "perfcore.results.environment"
+    ),
+    globals(),
+)
 
 __all__ = [
     "SCHEMA",

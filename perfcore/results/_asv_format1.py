@@ -20,9 +20,21 @@ from perfcore.errors import SchemaError
 __all__ = ["ASV_COLUMNS", "ASV_FORMAT", "upgrade_asv"]
 
 ASV_FORMAT = 2
-ASV_COLUMNS = ("result", "params", "version", "started_at", "duration", "stats_ci_99_a",
-               "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
-               "samples", "profile")
+ASV_COLUMNS = (
+    "result",
+    "params",
+    "version",
+    "started_at",
+    "duration",
+    "stats_ci_99_a",
+    "stats_ci_99_b",
+    "stats_q_25",
+    "stats_q_75",
+    "stats_number",
+    "stats_repeat",
+    "samples",
+    "profile",
+)
 
 
 def upgrade_asv(data: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -30,13 +42,19 @@ def upgrade_asv(data: dict[str, Any], path: Path) -> dict[str, Any]:
     version = data.get("version")
     if "result_columns" in data:
         if isinstance(version, int) and version > ASV_FORMAT:
-            raise SchemaError(f"{path}: asv results format {version} is newer than this "
-                              f"perfcore reads ({ASV_FORMAT})")
+            raise SchemaError(
+                f"{path}: asv results format {version} is newer than this "
+                f"perfcore reads ({ASV_FORMAT})"
+            )
         columns = data["result_columns"]
-        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns) \
-                or "result" not in columns:
-            raise SchemaError(f"{path}: asv result_columns is not a list of column names "
-                              "with a 'result' column")
+        if (
+            not isinstance(columns, list)
+            or not all(isinstance(c, str) for c in columns)
+            or "result" not in columns
+        ):
+            raise SchemaError(
+                f"{path}: asv result_columns is not a list of column names with a 'result' column"
+            )
         return data
     if version not in (1, None):
         raise SchemaError(f"{path}: unknown asv results format {version!r}")
@@ -53,6 +71,7 @@ def _stat(key: str) -> Callable[[Any], Any]:
             ci = entry.get("ci_99")
             return ci[0 if key == "a" else 1] if isinstance(ci, list) and len(ci) == 2 else None
         return entry.get(key)
+
     return get
 
 
@@ -79,8 +98,11 @@ def _dict(data: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 def _cell(column: str, value: Any, getter: Callable[[Any], Any] | None) -> Any:
     if getter is not None and value is not None:
-        value = [getter(z) if z is not None else None for z in value] \
-            if isinstance(value, list) else getter(value)
+        value = (
+            [getter(z) if z is not None else None for z in value]
+            if isinstance(value, list)
+            else getter(value)
+        )
     if column == "params" and value is None:
         return []
     if column != "params" and isinstance(value, list) and all(x is None for x in value):
@@ -100,9 +122,14 @@ def _to_format2(d: Mapping[str, Any]) -> dict[str, Any]:
         "profile": (_dict(d, "profiles"), None),
     }
     stats = {k: e["stats"] for k, e in entries.items()}
-    for column, key in (("stats_ci_99_a", "a"), ("stats_ci_99_b", "b"), ("stats_q_25", "q_25"),
-                        ("stats_q_75", "q_75"), ("stats_number", "number"),
-                        ("stats_repeat", "repeat")):
+    for column, key in (
+        ("stats_ci_99_a", "a"),
+        ("stats_ci_99_b", "b"),
+        ("stats_q_25", "q_25"),
+        ("stats_q_75", "q_75"),
+        ("stats_number", "number"),
+        ("stats_repeat", "repeat"),
+    ):
         per_column[column] = (stats, _stat(key))
     rows: dict[str, list[Any]] = {}
     for name in sorted(entries):
@@ -112,13 +139,19 @@ def _to_format2(d: Mapping[str, Any]) -> dict[str, Any]:
         rows[name] = row
     python = str(d.get("python", ""))
     requirements = _dict(d, "requirements")
-    return {"commit_hash": d.get("commit_hash"), "date": d.get("date"),
-            "env_name": d.get("env_name") or _env_name(python, requirements),
-            "params": _dict(d, "params"), "python": python, "requirements": requirements,
-            "env_vars": _dict(d, "env_vars"), "result_columns": list(ASV_COLUMNS),
-            "results": rows,
-            "durations": {k: v for k, v in _dict(d, "duration").items() if k.startswith("<")},
-            "version": ASV_FORMAT}
+    return {
+        "commit_hash": d.get("commit_hash"),
+        "date": d.get("date"),
+        "env_name": d.get("env_name") or _env_name(python, requirements),
+        "params": _dict(d, "params"),
+        "python": python,
+        "requirements": requirements,
+        "env_vars": _dict(d, "env_vars"),
+        "result_columns": list(ASV_COLUMNS),
+        "results": rows,
+        "durations": {k: v for k, v in _dict(d, "duration").items() if k.startswith("<")},
+        "version": ASV_FORMAT,
+    }
 
 
 def _env_name(python: str, requirements: Mapping[str, Any]) -> str:

@@ -33,16 +33,38 @@ UNKNOWN_MACHINE = Machine(id="unknown", cpu="", cores=0, ram_bytes=0, os="", pyt
 
 # unit as written by a tool -> (canonical unit, factor to multiply values by)
 _UNITS: dict[str, tuple[str, float]] = {
-    "s": ("s", 1.0), "sec": ("s", 1.0), "seconds": ("s", 1.0), "second": ("s", 1.0),
-    "ms": ("s", 1e-3), "us": ("s", 1e-6), "µs": ("s", 1e-6), "ns": ("s", 1e-9),
-    "bytes": ("bytes", 1.0), "b": ("bytes", 1.0), "kib": ("bytes", 1024.0),
-    "mib": ("bytes", 1024.0**2), "gib": ("bytes", 1024.0**3),
-    "req/s": ("req/s", 1.0), "rps": ("req/s", 1.0), "ops/s": ("ops/s", 1.0),
-    "ratio": ("ratio", 1.0), "%": ("ratio", 0.01), "percent": ("ratio", 0.01),
+    "s": ("s", 1.0),
+    "sec": ("s", 1.0),
+    "seconds": ("s", 1.0),
+    "second": ("s", 1.0),
+    "ms": ("s", 1e-3),
+    "us": ("s", 1e-6),
+    "µs": ("s", 1e-6),
+    "ns": ("s", 1e-9),
+    "bytes": ("bytes", 1.0),
+    "b": ("bytes", 1.0),
+    "kib": ("bytes", 1024.0),
+    "mib": ("bytes", 1024.0**2),
+    "gib": ("bytes", 1024.0**3),
+    "req/s": ("req/s", 1.0),
+    "rps": ("req/s", 1.0),
+    "ops/s": ("ops/s", 1.0),
+    "ratio": ("ratio", 1.0),
+    "%": ("ratio", 0.01),
+    "percent": ("ratio", 0.01),
 }
 # Units where more is better; everything else (time, bytes, latency, errors) is lower.
-_HIGHER = {"req/s", "ops/s", "items/s", "samples/s", "tokens/s", "speedup", "accuracy",
-           "hit_rate", "throughput"}
+_HIGHER = {
+    "req/s",
+    "ops/s",
+    "items/s",
+    "samples/s",
+    "tokens/s",
+    "speedup",
+    "accuracy",
+    "hit_rate",
+    "throughput",
+}
 
 
 def normalise_unit(unit: str) -> tuple[str, float]:
@@ -81,13 +103,22 @@ def _pb_machine(info: Mapping[str, Any]) -> Machine:
         if isinstance(info.get(name), Mapping):
             return Machine.from_dict(info[name])
     cpu = info.get("cpu", {}) if isinstance(info.get("cpu"), Mapping) else {}
-    key = {"node": info.get("node"), "cpu": cpu.get("brand_raw"), "count": cpu.get("count"),
-           "system": info.get("system"), "release": info.get("release"),
-           "python": info.get("python_version")}
-    return Machine(id=f"pb-{_digest(key)}", cpu=str(cpu.get("brand_raw", "")),
-                   cores=lenient_int(cpu.get("count")), ram_bytes=0,
-                   os=f"{info.get('system', '')} {info.get('release', '')}".strip(),
-                   python=str(info.get("python_version", "")))
+    key = {
+        "node": info.get("node"),
+        "cpu": cpu.get("brand_raw"),
+        "count": cpu.get("count"),
+        "system": info.get("system"),
+        "release": info.get("release"),
+        "python": info.get("python_version"),
+    }
+    return Machine(
+        id=f"pb-{_digest(key)}",
+        cpu=str(cpu.get("brand_raw", "")),
+        cores=lenient_int(cpu.get("count")),
+        ram_bytes=0,
+        os=f"{info.get('system', '')} {info.get('release', '')}".strip(),
+        python=str(info.get("python_version", "")),
+    )
 
 
 def pytest_benchmark_id(fullname: str, name: str) -> str:
@@ -118,8 +149,11 @@ def _pb_result(bench: Any) -> Result:
     rid = _pb_id(bench, extra_info)
     unit, factor = normalise_unit(str(extra_info.get("perfcore_unit", "s")))
     better = _direction(unit, extra_info.get("perfcore_better"))
-    extra: dict[str, Any] = {"source": "pytest-benchmark", "group": bench.get("group"),
-                             "iterations": stats.get("iterations")}
+    extra: dict[str, Any] = {
+        "source": "pytest-benchmark",
+        "group": bench.get("group"),
+        "iterations": stats.get("iterations"),
+    }
     if isinstance(bench.get("fullname"), str):
         extra["node"] = bench["fullname"]  # the pytest node id: how to run it again
     reading = extra_info.get("perfcore_disturbance")  # perfcore's pytest plugin
@@ -136,8 +170,14 @@ def _pb_result(bench: Any) -> Result:
         samples = [median]
         extra["samples_from"] = "summary"
         extra["summary"] = {"median": median * factor, "iqr": iqr * factor, "n": n}
-    return Result(id=rid, unit=unit, better=better, samples=tuple(s * factor for s in samples),
-                  params=dict(params), extra=extra)
+    return Result(
+        id=rid,
+        unit=unit,
+        better=better,
+        samples=tuple(s * factor for s in samples),
+        params=dict(params),
+        extra=extra,
+    )
 
 
 def _pb_known_id(bench: Any) -> str | None:
@@ -163,8 +203,12 @@ def from_pytest_benchmark(data: Mapping[str, Any]) -> ResultSet:
     commit = data.get("commit_info")
     commit_id = commit.get("id") if isinstance(commit, Mapping) else None
     created = data.get("datetime")
-    run = _run(_pb_machine(info), created if isinstance(created, str) else utc_now_iso(),
-               "pytest-benchmark", commit_id if isinstance(commit_id, str) else "")
+    run = _run(
+        _pb_machine(info),
+        created if isinstance(created, str) else utc_now_iso(),
+        "pytest-benchmark",
+        commit_id if isinstance(commit_id, str) else "",
+    )
     results = []
     for index, bench in enumerate(benches):
         try:
@@ -174,4 +218,3 @@ def from_pytest_benchmark(data: Mapping[str, Any]) -> ResultSet:
     if not results:
         raise SchemaError("no usable benchmark in the pytest-benchmark file")
     return ResultSet(run=run, results=tuple(results))
-

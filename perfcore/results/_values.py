@@ -43,8 +43,10 @@ def usable_numbers(values: Any, what: str) -> list[float]:
     numbers = [n for v in values if (n := finite(v)) is not None]
     if len(numbers) < len(values):
         bad = next(v for v in values if finite(v) is None)
-        skip(f"{what}: {len(values) - len(numbers)} value(s) that are not finite numbers "
-             f"skipped (first: {bad!r:.40})")
+        skip(
+            f"{what}: {len(values) - len(numbers)} value(s) that are not finite numbers "
+            f"skipped (first: {bad!r:.40})"
+        )
     return numbers
 
 

@@ -40,8 +40,13 @@ from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo, 
 __all__ = ["from_asv_file", "is_asv_tree", "looks_like_asv", "read_asv_dir", "read_asv_runs"]
 
 _DEFAULT_UNITS = {"time": "seconds", "memory": "bytes", "peakmemory": "bytes"}
-_PREFIX_KIND = {"time": "time", "timeraw": "time", "mem": "memory", "peakmem": "peakmemory",
-                "track": "track"}
+_PREFIX_KIND = {
+    "time": "time",
+    "timeraw": "time",
+    "mem": "memory",
+    "peakmem": "peakmemory",
+    "track": "track",
+}
 
 
 def _skip(message: str) -> None:
@@ -55,8 +60,11 @@ def is_asv_tree(directory: Path) -> bool:
 
 def looks_like_asv(data: Any) -> bool:
     """Whether a parsed JSON document is an asv result file (format 1 or 2)."""
-    return isinstance(data, dict) and "commit_hash" in data and (
-        "result_columns" in data or isinstance(data.get("results"), dict))
+    return (
+        isinstance(data, dict)
+        and "commit_hash" in data
+        and ("result_columns" in data or isinstance(data.get("results"), dict))
+    )
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -71,8 +79,9 @@ def _load(path: Path) -> dict[str, Any]:
 
 def read_asv_runs(directory: Path) -> list[ResultSet]:
     """Every run (one commit in one environment) under an asv results root or machine dir."""
-    files = sorted(p for p in directory.rglob("*.json")
-                   if p.name not in ("benchmarks.json", "machine.json"))
+    files = sorted(
+        p for p in directory.rglob("*.json") if p.name not in ("benchmarks.json", "machine.json")
+    )
     if not files:
         raise SchemaError(f"{directory}: asv results directory holds no result files")
     return [from_asv_file(_load(p), p) for p in files]
@@ -83,16 +92,20 @@ def read_asv_dir(directory: Path) -> ResultSet:
     runs = read_asv_runs(directory)
     commits = sorted({r.run.commit.id for r in runs})
     if len(commits) > 1:
-        raise SchemaError(f"{directory}: asv results of {len(commits)} commits; "
-                          "name one result file")
+        raise SchemaError(
+            f"{directory}: asv results of {len(commits)} commits; name one result file"
+        )
     machines = sorted({r.run.machine.id for r in runs})
     if len(machines) > 1:
-        raise SchemaError(f"{directory}: asv results of machines {', '.join(machines)}; "
-                          "name one machine's directory")
+        raise SchemaError(
+            f"{directory}: asv results of machines {', '.join(machines)}; "
+            "name one machine's directory"
+        )
     if len(runs) == 1:
         return runs[0]
-    results = [dataclasses.replace(r, id=f"{r.id}@{r.extra['env']}")
-               for run in runs for r in run.results]
+    results = [
+        dataclasses.replace(r, id=f"{r.id}@{r.extra['env']}") for run in runs for r in run.results
+    ]
     return ResultSet(run=runs[0].run, results=tuple(results))
 
 
@@ -126,9 +139,14 @@ def _machine(data: Mapping[str, Any]) -> Machine:
         text = str(value).strip()
         return int(text) if text.isdigit() and len(text) < 20 else 0
 
-    return Machine(id=str(params.get("machine") or "unknown"), cpu=str(params.get("cpu", "")),
-                   cores=count(params.get("num_cpu")), ram_bytes=count(params.get("ram")),
-                   os=str(params.get("os", "")), python=str(data.get("python", "")))
+    return Machine(
+        id=str(params.get("machine") or "unknown"),
+        cpu=str(params.get("cpu", "")),
+        cores=count(params.get("num_cpu")),
+        ram_bytes=count(params.get("ram")),
+        os=str(params.get("os", "")),
+        python=str(data.get("python", "")),
+    )
 
 
 def _created(date: Any) -> str:
@@ -144,8 +162,12 @@ def from_asv_file(data: Mapping[str, Any], path: Path) -> ResultSet:
     """One asv result file (format 1 is converted first, as ``asv update`` does)."""
     data = upgrade_asv(dict(data), path)
     columns = data["result_columns"]
-    run = RunInfo(created=_created(data.get("date")), machine=_machine(data),
-                  commit=Commit(id=str(data.get("commit_hash") or "")), source="asv")
+    run = RunInfo(
+        created=_created(data.get("date")),
+        machine=_machine(data),
+        commit=Commit(id=str(data.get("commit_hash") or "")),
+        source="asv",
+    )
     meta = _benchmarks_meta(path)
     env = str(data.get("env_name") or "")
     results: list[Result] = []
@@ -168,8 +190,10 @@ def _combos(param_lists: Any, count: int) -> list[str]:
         return [""]
     axes = [entry if isinstance(entry, list) else [entry] for entry in param_lists]
     # lazily: a broken file's product of parameter lists can be astronomically long
-    return [", ".join(str(v) for v in combo)
-            for combo in itertools.islice(itertools.product(*axes), count)]
+    return [
+        ", ".join(str(v) for v in combo)
+        for combo in itertools.islice(itertools.product(*axes), count)
+    ]
 
 
 def _params_problem(param_lists: Any, count: int) -> str:
@@ -177,8 +201,9 @@ def _params_problem(param_lists: Any, count: int) -> str:
     if param_lists in (None, []):
         return "" if count == 1 else f"{count} results but no parameters"
     if not isinstance(param_lists, list) or not all(
-        isinstance(axis, list) and axis and all(
-            isinstance(v, str | int | float) and not isinstance(v, bool) for v in axis)
+        isinstance(axis, list)
+        and axis
+        and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in axis)
         for axis in param_lists
     ):
         return f"params must be one list of values per parameter, got {param_lists!r:.60}"
@@ -200,8 +225,7 @@ def _column(rec: Mapping[str, Any], key: str, j: int) -> Any:
     return column[j] if isinstance(column, list) and j < len(column) else None
 
 
-def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any],
-             env: str) -> list[Result]:
+def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any], env: str) -> list[Result]:
     values = rec.get("result")
     values = values if isinstance(values, list) else [values]
     kind, raw_unit = _kind_and_unit(name, meta)
@@ -229,13 +253,29 @@ def _results(name: str, rec: Mapping[str, Any], meta: Mapping[str, Any],
         if version is not None:
             extra["version"] = str(version)
         samples = _values(rec, j, kind, raw=raw, value=value, factor=factor, extra=extra)
-        out.append(Result(id=rid, unit=unit, better=better, samples=samples,
-                          params={"combo": combo} if combo else {}, extra=extra))
+        out.append(
+            Result(
+                id=rid,
+                unit=unit,
+                better=better,
+                samples=samples,
+                params={"combo": combo} if combo else {},
+                extra=extra,
+            )
+        )
     return out
 
 
-def _values(rec: Mapping[str, Any], j: int, kind: str, *, raw: Any, value: float,
-            factor: float, extra: dict[str, Any]) -> tuple[float, ...]:
+def _values(
+    rec: Mapping[str, Any],
+    j: int,
+    kind: str,
+    *,
+    raw: Any,
+    value: float,
+    factor: float,
+    extra: dict[str, Any],
+) -> tuple[float, ...]:
     """The samples of one result; marks in ``extra`` say what they are."""
     raw_samples = _column(rec, "samples", j)
     if kind == "time" and isinstance(raw_samples, list):
@@ -254,8 +294,7 @@ def _values(rec: Mapping[str, Any], j: int, kind: str, *, raw: Any, value: float
     return (value * factor,)
 
 
-def _summary(rec: Mapping[str, Any], j: int, median: float,
-             factor: float) -> dict[str, Any] | None:
+def _summary(rec: Mapping[str, Any], j: int, median: float, factor: float) -> dict[str, Any] | None:
     q25, q75 = _number(_column(rec, "stats_q_25", j)), _number(_column(rec, "stats_q_75", j))
     repeat = _number(_column(rec, "stats_repeat", j))
     if q25 is None or q75 is None or not repeat or repeat < 1:
@@ -268,4 +307,3 @@ def _summary(rec: Mapping[str, Any], j: int, median: float,
     if number is not None:
         out["number"] = int(number)
     return out
-

@@ -67,41 +67,55 @@ def check_baseline(results: ResultSet) -> None:
         raise BaselineError("refusing to store an empty run as a baseline")
     machine = results.run.machine.id
     if machine == UNKNOWN_MACHINE.id:
-        raise BaselineError("refusing a baseline whose machine is unknown: baselines are "
-                            "kept per machine")
+        raise BaselineError(
+            "refusing a baseline whose machine is unknown: baselines are kept per machine"
+        )
     safe_name(machine, "machine id", BaselineError)
     for result in results.results:
         _check_result(result)
     if not any(r.samples and min(r.samples) > 0 for r in results.results):
-        raise BaselineError("refusing a baseline with no result the gate can judge "
-                            "(every result lacks positive samples)")
+        raise BaselineError(
+            "refusing a baseline with no result the gate can judge "
+            "(every result lacks positive samples)"
+        )
 
 
 def _check_result(result: Result) -> None:
     if any(not math.isfinite(s) or s < 0 for s in result.samples):
-        raise BaselineError(f"refusing a baseline: result {result.id} has a negative or "
-                            "non-finite sample")
+        raise BaselineError(
+            f"refusing a baseline: result {result.id} has a negative or non-finite sample"
+        )
     if result.unit == "s" and result.samples and max(result.samples) == 0:
         raise BaselineError(f"refusing a baseline: result {result.id} has only zero durations")
     # The gate reads these two extras and stops (exit 2) when they are malformed.
     rounds = result.extra.get("rounds")
     if rounds is not None and (
-            not isinstance(rounds, list) or len(rounds) != len(result.samples)
-            or not all(isinstance(r, int) and not isinstance(r, bool) for r in rounds)):
-        raise BaselineError(f"refusing a baseline: result {result.id}: extra.rounds must "
-                            "label every sample with an integer")
+        not isinstance(rounds, list)
+        or len(rounds) != len(result.samples)
+        or not all(isinstance(r, int) and not isinstance(r, bool) for r in rounds)
+    ):
+        raise BaselineError(
+            f"refusing a baseline: result {result.id}: extra.rounds must "
+            "label every sample with an integer"
+        )
     if result.extra.get("samples_from") == "summary" and not _whole_summary(
-            result.extra.get("summary")):
-        raise BaselineError(f"refusing a baseline: result {result.id}: summary statistics "
-                            "incomplete (median > 0, iqr >= 0, n >= 1)")
+        result.extra.get("summary")
+    ):
+        raise BaselineError(
+            f"refusing a baseline: result {result.id}: summary statistics "
+            "incomplete (median > 0, iqr >= 0, n >= 1)"
+        )
 
 
 def _whole_summary(summary: object) -> bool:
     if not isinstance(summary, dict):
         return False
     values = [summary.get(key) for key in ("median", "iqr", "n")]
-    numbers = [float(v) for v in values
-               if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)]
+    numbers = [
+        float(v)
+        for v in values
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    ]
     if len(numbers) != len(values):
         return False
     median, iqr, n = numbers
@@ -164,17 +178,23 @@ class BaselineStore:
         if not self.root.is_dir():
             return ()
         infos = []
-        for directory in sorted(p for p in self.root.iterdir()
-                                if p.is_dir() and is_safe_name(p.name)):
+        for directory in sorted(
+            p for p in self.root.iterdir() if p.is_dir() and is_safe_name(p.name)
+        ):
             path = directory / _BASELINE
             if not path.is_file():
                 continue
             baseline = load_results(path)
-            infos.append(BaselineInfo(
-                machine=_machine_of(directory, baseline), created=baseline.run.created,
-                commit=baseline.run.commit.id, result_count=len(baseline.results),
-                archived=len(self.archived(directory.name)), path=path,
-            ))
+            infos.append(
+                BaselineInfo(
+                    machine=_machine_of(directory, baseline),
+                    created=baseline.run.created,
+                    commit=baseline.run.commit.id,
+                    result_count=len(baseline.results),
+                    archived=len(self.archived(directory.name)),
+                    path=path,
+                )
+            )
         return tuple(infos)
 
 

@@ -81,9 +81,14 @@ def _claim(index: int, table: Any) -> Claim:
         if not isinstance(table[key], str) or not table[key].strip():
             raise SchemaError(f"claim {label!r}: {key} must be a non-empty string")
     name = str(table["name"])
-    return Claim(name=name, description=str(table["description"]), result=str(table["result"]),
-                 unit=str(table["unit"]), min=_bound(name, "min", table.get("min")),
-                 max=_bound(name, "max", table.get("max")))
+    return Claim(
+        name=name,
+        description=str(table["description"]),
+        result=str(table["result"]),
+        unit=str(table["unit"]),
+        min=_bound(name, "min", table.get("min")),
+        max=_bound(name, "max", table.get("max")),
+    )
 
 
 def parse_claims(text: str) -> tuple[Claim, ...]:

@@ -52,8 +52,9 @@ def current_machine() -> Machine:
 
 def _git(args: list[str], cwd: Path) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                              timeout=10, check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return done.stdout.strip() if done.returncode == 0 else ""
@@ -72,5 +73,6 @@ def current_commit(cwd: Path | None = None) -> Commit:
 
 def new_run_info(source: Source = "perfcore", cwd: Path | None = None) -> RunInfo:
     """Run metadata for a measurement made now, here."""
-    return RunInfo(created=utc_now_iso(), machine=current_machine(),
-                   commit=current_commit(cwd), source=source)
+    return RunInfo(
+        created=utc_now_iso(), machine=current_machine(), commit=current_commit(cwd), source=source
+    )

@@ -26,8 +26,15 @@ from perfcore._names import safe_name
 from perfcore.errors import InputError, SchemaError
 from perfcore.results.model import ResultSet, load_results
 
-__all__ = ["HistoryPoint", "append_run", "history_dir", "list_runs", "load_history",
-           "result_ids", "series"]
+__all__ = [
+    "HistoryPoint",
+    "append_run",
+    "history_dir",
+    "list_runs",
+    "load_history",
+    "result_ids",
+    "series",
+]
 
 _HEX = re.compile(r"[0-9a-f]{7,64}")
 
@@ -106,7 +113,12 @@ def series(runs: Sequence[ResultSet], result_id: str) -> tuple[HistoryPoint, ...
         result = run.by_id().get(result_id)
         if result is None or not result.samples:
             continue
-        points.append(HistoryPoint(created=run.run.created, commit=run.run.commit.id,
-                                   value=float(statistics.median(result.samples)),
-                                   samples=len(result.samples)))
+        points.append(
+            HistoryPoint(
+                created=run.run.created,
+                commit=run.run.commit.id,
+                value=float(statistics.median(result.samples)),
+                samples=len(result.samples),
+            )
+        )
     return tuple(points)

@@ -36,8 +36,15 @@ __all__ = ["from_locust_json", "locust_percentile", "read_locust_csv"]
 
 _UNKNOWN = Machine(id="unknown", cpu="", cores=0, ram_bytes=0, os="", python="")
 # canonical metric -> the *_stats.csv column holding its whole-run value (ms for latencies)
-_CSV_LATENCY = {"p50": "50%", "p90": "90%", "p95": "95%", "p99": "99%", "p99.9": "99.9%",
-                "avg": "Average Response Time", "max": "Max Response Time"}
+_CSV_LATENCY = {
+    "p50": "50%",
+    "p90": "90%",
+    "p95": "95%",
+    "p99": "99%",
+    "p99.9": "99.9%",
+    "avg": "Average Response Time",
+    "max": "Max Response Time",
+}
 _JSON_PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95, "p99": 0.99, "p99.9": 0.999}
 
 
@@ -52,8 +59,13 @@ def _slug(name: str) -> str:
 def _result(name: str, metric: str, value: float, extra: Mapping[str, Any]) -> Result:
     meta = METRICS[metric]
     info = {"source": "locust", "samples_from": "single", "value": value, **extra}
-    return Result(id=f"load.{_slug(name)}.{metric}", unit=meta.unit, better=meta.better,
-                  samples=(value,), extra=info)
+    return Result(
+        id=f"load.{_slug(name)}.{metric}",
+        unit=meta.unit,
+        better=meta.better,
+        samples=(value,),
+        extra=info,
+    )
 
 
 def _run() -> RunInfo:
@@ -108,8 +120,9 @@ def read_locust_csv(path: Path) -> ResultSet:
     rows = _csv_rows(stats_path)
     if "Request Count" not in rows[0] or "Name" not in rows[0]:
         raise SchemaError(f"{stats_path}: not a Locust *_stats.csv file")
-    history = _history_rows(stats_path.with_name(
-        stats_path.name.removesuffix("_stats.csv") + "_stats_history.csv"))
+    history = _history_rows(
+        stats_path.with_name(stats_path.name.removesuffix("_stats.csv") + "_stats_history.csv")
+    )
     results: list[Result] = []
     seen: set[str] = set()
     for row in rows:
@@ -138,8 +151,9 @@ def _history_rows(path: Path) -> list[dict[str, str]]:
         return []
 
 
-def _row_totals(row: Mapping[str, str], name: str,
-                history: Sequence[Mapping[str, str]]) -> list[Result]:
+def _row_totals(
+    row: Mapping[str, str], name: str, history: Sequence[Mapping[str, str]]
+) -> list[Result]:
     requests, failures = _num(row, "Request Count"), _num(row, "Failure Count")
     if requests is None or requests <= 0:
         return []  # a name with no request holds no measurement
@@ -147,8 +161,9 @@ def _row_totals(row: Mapping[str, str], name: str,
     out = []
     rps = _num(row, "Requests/s")
     if rps is not None:
-        out.append(_result(name, "throughput", rps,
-                           {**counts, **_history(history, "Requests/s", 1)}))
+        out.append(
+            _result(name, "throughput", rps, {**counts, **_history(history, "Requests/s", 1)})
+        )
     for metric, column in _CSV_LATENCY.items():
         value = _num(row, column)
         if value is not None:
@@ -164,9 +179,13 @@ def _history(rows: Sequence[Mapping[str, str]], column: str, scale: int) -> dict
     if not rows:
         return {}
     values = [None if (v := _num(r, column)) is None else v / scale for r in rows]
-    return {"history": {"timestamp": [_whole(_num(r, "Timestamp")) for r in rows],
-                        "user_count": [_whole(_num(r, "User Count")) for r in rows],
-                        "value": values}}
+    return {
+        "history": {
+            "timestamp": [_whole(_num(r, "Timestamp")) for r in rows],
+            "user_count": [_whole(_num(r, "User Count")) for r in rows],
+            "value": values,
+        }
+    }
 
 
 def _whole(value: float | None) -> float | int | None:
@@ -186,26 +205,33 @@ def _histogram(raw: Any, name: str) -> dict[int, int]:
         except (TypeError, ValueError, OverflowError):
             bad += 1
     if bad:
-        _skip(f"{name}: response_times: {bad} entr{'y' if bad == 1 else 'ies'} not a number; "
-              "skipped")
+        _skip(
+            f"{name}: response_times: {bad} entr{'y' if bad == 1 else 'ies'} not a number; skipped"
+        )
     return out
 
 
 def _entry(raw: Any) -> dict[str, Any] | None:
     """One ``--json`` entry with its counts and histograms checked, or None (skipped)."""
     try:
-        entry: dict[str, Any] = {"name": str(raw["name"]), "method": str(raw.get("method")),
-            "requests": int(raw["num_requests"]), "failures": int(raw["num_failures"]),
+        entry: dict[str, Any] = {
+            "name": str(raw["name"]),
+            "method": str(raw.get("method")),
+            "requests": int(raw["num_requests"]),
+            "failures": int(raw["num_failures"]),
             "none": int(raw.get("num_none_requests") or 0),
             "histogram": _histogram(raw["response_times"], str(raw["name"])),
             "per_second": {int(float(k)): int(v) for k, v in raw["num_reqs_per_sec"].items()},
-            "start": float(raw["start_time"]), "last": float(raw["last_request_timestamp"]),
+            "start": float(raw["start_time"]),
+            "last": float(raw["last_request_timestamp"]),
             "total_ms": float(raw.get("total_response_time") or 0.0),
-            "max_ms": float(raw.get("max_response_time") or 0.0)}
+            "max_ms": float(raw.get("max_response_time") or 0.0),
+        }
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
         return None
     counts_ok = min(entry["requests"], entry["failures"], entry["none"]) >= 0 and all(
-        v >= 0 for v in (*entry["histogram"].values(), *entry["per_second"].values()))
+        v >= 0 for v in (*entry["histogram"].values(), *entry["per_second"].values())
+    )
     times_ok = all(math.isfinite(entry[k]) for k in ("start", "last", "total_ms", "max_ms"))
     return entry if counts_ok and times_ok else None
 
@@ -239,8 +265,7 @@ def _per_second(counts: Mapping[int, int], start: float, last: float) -> dict[st
         _skip(f"Locust JSON: per-second counts span {last_s - first_s} s; series left out")
         return {}
     seconds = list(range(first_s, last_s + 1))
-    return {"history": {"timestamp": seconds,
-                        "value": [float(counts.get(s, 0)) for s in seconds]}}
+    return {"history": {"timestamp": seconds, "value": [float(counts.get(s, 0)) for s in seconds]}}
 
 
 def _json_results(e: Mapping[str, Any], run_span: tuple[float, float]) -> list[Result]:
@@ -249,8 +274,11 @@ def _json_results(e: Mapping[str, Any], run_span: tuple[float, float]) -> list[R
     per_second = _per_second(e["per_second"], start, last)
     out = []
     if last > start:  # Locust's total_rps: requests over the run's start to last request
-        out.append(_result(e["name"], "throughput", e["requests"] / (last - start),
-                           {**counts, **per_second}))
+        out.append(
+            _result(
+                e["name"], "throughput", e["requests"] / (last - start), {**counts, **per_second}
+            )
+        )
     timed = e["requests"] - e["none"]
     if e["histogram"] and timed > 0:
         for metric, q in _JSON_PERCENTILES.items():
@@ -269,8 +297,10 @@ def from_locust_json(data: Any) -> ResultSet:
         raise SchemaError("Locust JSON: expected a list of entries")
     entries = [e for raw in data if (e := _entry(raw)) is not None]
     if len(entries) < len(data):
-        _skip(f"Locust JSON: {len(data) - len(entries)} entr(y/ies) without usable counts, "
-              "histograms or times skipped")
+        _skip(
+            f"Locust JSON: {len(data) - len(entries)} entr(y/ies) without usable counts, "
+            "histograms or times skipped"
+        )
     entries = [e for e in entries if e["requests"] > 0]
     seen: set[str] = set()
     for e in entries:  # a name under two methods: the second is named by its method (as in CSV)

@@ -30,21 +30,35 @@ class MetricName:
 
 _PERCENTILES = ("p50", "p90", "p95", "p99", "p99.9")
 
-METRICS: dict[str, MetricName] = {m.name: m for m in (
-    MetricName("throughput", "req/s", "higher",
-               ("rps", "requests_per_s", "total_rps"),
-               "requests per second over the whole run"),
-    MetricName("error_rate", "ratio", "lower",
-               ("errors", "failure_rate", "fail_ratio", "failure_ratio"),
-               "failed requests / all requests"),
-    MetricName("p50", "s", "lower", ("median", "med"), "50th percentile of response time"),
-    *(MetricName(p, "s", "lower", (), f"{p[1:]}th percentile of response time")
-      for p in _PERCENTILES[1:]),
-    MetricName("avg", "s", "lower", ("mean", "average"), "mean response time"),
-    MetricName("max", "s", "lower", ("maximum",), "slowest response"),
-    MetricName("cost_per_1k", "currency", "lower", ("cost_per_1000",),
-               "cost of 1,000 requests"),
-)}
+METRICS: dict[str, MetricName] = {
+    m.name: m
+    for m in (
+        MetricName(
+            "throughput",
+            "req/s",
+            "higher",
+            ("rps", "requests_per_s", "total_rps"),
+            "requests per second over the whole run",
+        ),
+        MetricName(
+            "error_rate",
+            "ratio",
+            "lower",
+            ("errors", "failure_rate", "fail_ratio", "failure_ratio"),
+            "failed requests / all requests",
+        ),
+        MetricName("p50", "s", "lower", ("median", "med"), "50th percentile of response time"),
+        *(
+            MetricName(p, "s", "lower", (), f"{p[1:]}th percentile of response time")
+            for p in _PERCENTILES[1:]
+        ),
+        MetricName("avg", "s", "lower", ("mean", "average"), "mean response time"),
+        MetricName("max", "s", "lower", ("maximum",), "slowest response"),
+        MetricName(
+            "cost_per_1k", "currency", "lower", ("cost_per_1000",), "cost of 1,000 requests"
+        ),
+    )
+}
 
 _ALIASES: dict[str, str] = {
     alias: m.name for m in METRICS.values() for alias in (m.name, *m.aliases)
@@ -76,7 +90,7 @@ def split_load_id(result_id: str) -> tuple[str, str] | None:
     """
     if not result_id.startswith("load."):
         return None
-    parts = result_id[len("load."):].split(".")
+    parts = result_id[len("load.") :].split(".")
     for cut in range(1, len(parts)):
         metric = canonical_metric(".".join(parts[cut:]))
         if metric is not None:

@@ -91,15 +91,24 @@ class Machine:
         keys = {"id", "cpu", "cores", "ram_bytes", "os", "python"}
         _strict_keys("run.machine", data, keys, set())
         return cls(
-            id=str(data["id"]), cpu=str(data["cpu"]), cores=_count("cores", data["cores"]),
-            ram_bytes=_count("ram_bytes", data["ram_bytes"]), os=str(data["os"]),
+            id=str(data["id"]),
+            cpu=str(data["cpu"]),
+            cores=_count("cores", data["cores"]),
+            ram_bytes=_count("ram_bytes", data["ram_bytes"]),
+            os=str(data["os"]),
             python=str(data["python"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": self.id, "cpu": self.cpu, "cores": self.cores,
-                "ram_bytes": self.ram_bytes, "os": self.os, "python": self.python}
+        return {
+            "id": self.id,
+            "cpu": self.cpu,
+            "cores": self.cores,
+            "ram_bytes": self.ram_bytes,
+            "os": self.os,
+            "python": self.python,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,11 @@ class Commit:
     def from_dict(cls, data: Mapping[str, Any]) -> Commit:
         """Build from a JSON object; unknown keys are errors."""
         _strict_keys("run.commit", data, {"id"}, {"branch", "dirty"})
-        return cls(id=str(data["id"]), branch=str(data.get("branch", "")),
-                   dirty=bool(data.get("dirty", False)))
+        return cls(
+            id=str(data["id"]),
+            branch=str(data.get("branch", "")),
+            dirty=bool(data.get("dirty", False)),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -138,13 +150,21 @@ class RunInfo:
         source = data["source"]
         if source not in _SOURCES:
             raise SchemaError(f"run.source: unknown source {source!r}")
-        return cls(created=str(data["created"]), machine=Machine.from_dict(data["machine"]),
-                   commit=Commit.from_dict(data.get("commit", {"id": ""})), source=source)
+        return cls(
+            created=str(data["created"]),
+            machine=Machine.from_dict(data["machine"]),
+            commit=Commit.from_dict(data.get("commit", {"id": ""})),
+            source=source,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"created": self.created, "machine": self.machine.to_dict(),
-                "commit": self.commit.to_dict(), "source": self.source}
+        return {
+            "created": self.created,
+            "machine": self.machine.to_dict(),
+            "commit": self.commit.to_dict(),
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -175,16 +195,25 @@ class Result:
             raise SchemaError(f"result {rid!r:.80}: id and unit must be strings")
         if not isinstance(samples, list):
             raise SchemaError(f"result {rid:.80}: samples must be a list of numbers")
-        return cls(id=rid, unit=data["unit"], better=data["better"],
-                   samples=tuple(_sample(rid, s) for s in samples),
-                   params=_mapping(f"result {rid:.80}: params", data.get("params", {})),
-                   extra=_mapping(f"result {rid:.80}: extra", data.get("extra", {})))
+        return cls(
+            id=rid,
+            unit=data["unit"],
+            better=data["better"],
+            samples=tuple(_sample(rid, s) for s in samples),
+            params=_mapping(f"result {rid:.80}: params", data.get("params", {})),
+            extra=_mapping(f"result {rid:.80}: extra", data.get("extra", {})),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": self.id, "unit": self.unit, "better": self.better,
-                "samples": list(self.samples), "params": dict(self.params),
-                "extra": dict(self.extra)}
+        return {
+            "id": self.id,
+            "unit": self.unit,
+            "better": self.better,
+            "samples": list(self.samples),
+            "params": dict(self.params),
+            "extra": dict(self.extra),
+        }
 
 
 @dataclass(frozen=True)
@@ -211,8 +240,11 @@ class ResultSet:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, schema tag first."""
-        return {"schema": SCHEMA, "run": self.run.to_dict(),
-                "results": [r.to_dict() for r in self.results]}
+        return {
+            "schema": SCHEMA,
+            "run": self.run.to_dict(),
+            "results": [r.to_dict() for r in self.results],
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> ResultSet:
@@ -223,8 +255,10 @@ class ResultSet:
         _strict_keys("document", data, {"schema", "run", "results"}, set())
         if not isinstance(data["results"], list):
             raise SchemaError("results: expected a list")
-        return cls(run=RunInfo.from_dict(data["run"]),
-                   results=tuple(Result.from_dict(r) for r in data["results"]))
+        return cls(
+            run=RunInfo.from_dict(data["run"]),
+            results=tuple(Result.from_dict(r) for r in data["results"]),
+        )
 
     def save(self, path: str | Path) -> None:
         """Write atomically as JSON."""

@@ -23,8 +23,15 @@ from perfcore._jsonio import read_json_file
 from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
-__all__ = ["NOISE_SCHEMA", "BenchmarkNoise", "NoiseModel", "load_noise", "noise_path",
-           "parse_noise", "save_noise"]
+__all__ = [
+    "NOISE_SCHEMA",
+    "BenchmarkNoise",
+    "NoiseModel",
+    "load_noise",
+    "noise_path",
+    "parse_noise",
+    "save_noise",
+]
 
 NOISE_SCHEMA = "perfcore.noise/1"
 
@@ -70,18 +77,29 @@ class NoiseModel:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, schema tag first."""
-        return {"schema": NOISE_SCHEMA, "machine": self.machine, "created": self.created,
-                "benchmarks": {rid: {"cv_within": b.cv_within,
-                                     "sd_between_log": b.sd_between_log, "runs": b.runs}
-                               for rid, b in sorted(self.benchmarks.items())}}
+        return {
+            "schema": NOISE_SCHEMA,
+            "machine": self.machine,
+            "created": self.created,
+            "benchmarks": {
+                rid: {"cv_within": b.cv_within, "sd_between_log": b.sd_between_log, "runs": b.runs}
+                for rid, b in sorted(self.benchmarks.items())
+            },
+        }
 
     @classmethod
-    def from_estimates(cls, machine: str, created: str,
-                       estimates: Iterable[NoiseEstimateLike]) -> NoiseModel:
+    def from_estimates(
+        cls, machine: str, created: str, estimates: Iterable[NoiseEstimateLike]
+    ) -> NoiseModel:
         """Build from :func:`perfcore.analysis.noise.estimate_suite`'s output."""
-        return cls(machine=machine, created=created, benchmarks={
-            e.result_id: BenchmarkNoise(e.cv_within, e.sd_between_log, e.runs)
-            for e in estimates})
+        return cls(
+            machine=machine,
+            created=created,
+            benchmarks={
+                e.result_id: BenchmarkNoise(e.cv_within, e.sd_between_log, e.runs)
+                for e in estimates
+            },
+        )
 
 
 def noise_path(baselines_dir: Path, machine_id: str) -> Path:
@@ -90,8 +108,12 @@ def noise_path(baselines_dir: Path, machine_id: str) -> Path:
 
 
 def _number(rid: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value < 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
         raise SchemaError(f"noise of {rid}: {key} must be a non-negative number")
     return float(value)
 
@@ -103,8 +125,11 @@ def _benchmark(rid: str, data: Any) -> BenchmarkNoise:
     runs = data["runs"]
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
         raise SchemaError(f"noise of {rid}: runs must be an integer >= 2")
-    return BenchmarkNoise(_number(rid, "cv_within", data["cv_within"]),
-                          _number(rid, "sd_between_log", data["sd_between_log"]), runs)
+    return BenchmarkNoise(
+        _number(rid, "cv_within", data["cv_within"]),
+        _number(rid, "sd_between_log", data["sd_between_log"]),
+        runs,
+    )
 
 
 def parse_noise(data: Any) -> NoiseModel:
@@ -115,8 +140,11 @@ def parse_noise(data: Any) -> NoiseModel:
         raise SchemaError("noise document: expected keys schema, machine, created, benchmarks")
     if not isinstance(data["benchmarks"], dict):
         raise SchemaError("noise document: benchmarks must be an object")
-    return NoiseModel(machine=str(data["machine"]), created=str(data["created"]),
-                      benchmarks={rid: _benchmark(rid, b) for rid, b in data["benchmarks"].items()})
+    return NoiseModel(
+        machine=str(data["machine"]),
+        created=str(data["created"]),
+        benchmarks={rid: _benchmark(rid, b) for rid, b in data["benchmarks"].items()},
+    )
 
 
 def load_noise(path: str | Path) -> NoiseModel:

@@ -29,8 +29,14 @@ from perfcore._jsonio import read_json_file
 from perfcore._names import safe_name
 from perfcore.errors import SchemaError
 
-__all__ = ["INTERLEAVE_MODES", "PAIRED_NOISE_SCHEMA", "PairedNoise", "load_paired_noise",
-           "paired_noise_path", "save_paired_noise"]
+__all__ = [
+    "INTERLEAVE_MODES",
+    "PAIRED_NOISE_SCHEMA",
+    "PairedNoise",
+    "load_paired_noise",
+    "paired_noise_path",
+    "save_paired_noise",
+]
 
 PAIRED_NOISE_SCHEMA = "perfcore.paired-noise/1"
 INTERLEAVE_MODES = ("rounds", "runs")
@@ -46,9 +52,14 @@ class PairedNoise:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, schema tag first."""
-        return {"schema": PAIRED_NOISE_SCHEMA, "machine": self.machine, "updated": self.updated,
-                "benchmarks": {rid: {"var": v, "df": d}
-                               for rid, (v, d) in sorted(self.benchmarks.items())}}
+        return {
+            "schema": PAIRED_NOISE_SCHEMA,
+            "machine": self.machine,
+            "updated": self.updated,
+            "benchmarks": {
+                rid: {"var": v, "df": d} for rid, (v, d) in sorted(self.benchmarks.items())
+            },
+        }
 
 
 def paired_noise_path(baselines_dir: Path, machine_id: str, interleave: str = "rounds") -> Path:
@@ -70,8 +81,12 @@ def _entry(rid: str, data: Any) -> tuple[float, float]:
     values = []
     for key in ("var", "df"):
         value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) \
-                or not math.isfinite(value) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 0
+        ):
             raise SchemaError(f"paired noise of {rid}: {key} must be a non-negative number")
         values.append(float(value))
     return values[0], values[1]
@@ -85,8 +100,9 @@ def load_paired_noise(path: str | Path, machine: str) -> PairedNoise:
     data = read_json_file(target)
     if not isinstance(data, dict) or data.get("schema") != PAIRED_NOISE_SCHEMA:
         raise SchemaError(f"{target}: not a {PAIRED_NOISE_SCHEMA} document")
-    if set(data) != {"schema", "machine", "updated", "benchmarks"} \
-            or not isinstance(data["benchmarks"], dict):
+    if set(data) != {"schema", "machine", "updated", "benchmarks"} or not isinstance(
+        data["benchmarks"], dict
+    ):
         raise SchemaError(f"{target}: expected keys schema, machine, updated, benchmarks")
     if data["machine"] != machine:
         raise SchemaError(f"{target}: learnt on machine {data['machine']}, this is {machine}")

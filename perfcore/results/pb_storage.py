@@ -20,8 +20,14 @@ from pathlib import Path
 from perfcore.errors import SchemaError
 from perfcore.results.model import Result, ResultSet
 
-__all__ = ["SavedRuns", "is_storage", "machine_folder", "read_saved_runs", "run_medians",
-           "this_machine_folder_name"]
+__all__ = [
+    "SavedRuns",
+    "is_storage",
+    "machine_folder",
+    "read_saved_runs",
+    "run_medians",
+    "this_machine_folder_name",
+]
 
 _RUN_FILE = re.compile(r"^(\d{4})_.*\.json$")
 
@@ -29,8 +35,10 @@ _RUN_FILE = re.compile(r"^(\d{4})_.*\.json$")
 def this_machine_folder_name() -> str:
     """The folder pytest-benchmark saves this interpreter's runs in (its ``get_machine_id``)."""
     version = ".".join(platform.python_version_tuple()[:2])
-    return (f"{platform.system()}-{platform.python_implementation()}-{version}-"
-            f"{platform.architecture()[0]}")
+    return (
+        f"{platform.system()}-{platform.python_implementation()}-{version}-"
+        f"{platform.architecture()[0]}"
+    )
 
 
 def _run_files(folder: Path) -> list[Path]:
@@ -66,8 +74,10 @@ def machine_folder(directory: Path) -> Path:
     if mine in folders:
         return mine
     names = ", ".join(p.name for p in folders)
-    raise SchemaError(f"{directory}: saved runs of several machines ({names}) and none of this "
-                      "one: name the machine's folder")
+    raise SchemaError(
+        f"{directory}: saved runs of several machines ({names}) and none of this "
+        "one: name the machine's folder"
+    )
 
 
 @dataclass(frozen=True)
@@ -84,8 +94,9 @@ class SavedRuns:
         return self.runs[-1]
 
 
-def read_saved_runs(directory: Path, read: Callable[[Path], ResultSet], *,
-                    exclude: Path | None = None) -> SavedRuns:
+def read_saved_runs(
+    directory: Path, read: Callable[[Path], ResultSet], *, exclude: Path | None = None
+) -> SavedRuns:
     """Read every saved run of the machine folder under ``directory`` with ``read``.
 
     ``exclude``: the run being judged, when it was saved into the same folder

@@ -68,8 +68,15 @@ def _read_file(path: Path) -> ResultSet:
 # What a parser raises when a file's values have the wrong type or shape (a string where
 # a number is expected, a list where an object is): each means a malformed file, never a bug
 # worth a traceback, so it becomes a SchemaError naming the file.
-_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
-                 RecursionError)
+_SHAPE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 
 
 @contextlib.contextmanager
@@ -79,8 +86,9 @@ def _malformed(path: Path) -> Iterator[None]:
             yield
         except SchemaError as exc:
             message = str(exc)
-            raise SchemaError(message if message.startswith(str(path)) else f"{path}: {message}")\
-                from None
+            raise SchemaError(
+                message if message.startswith(str(path)) else f"{path}: {message}"
+            ) from None
         except _SHAPE_ERRORS as exc:
             raise SchemaError(f"{path}: malformed file ({_describe(exc)})") from None
 
@@ -124,8 +132,10 @@ def _from_document(data: Any, path: Path) -> ResultSet:
         return _foreign.from_pytest_benchmark(data)
     if asv_reader.looks_like_asv(data):
         return asv_reader.from_asv_file(data, path)
-    if isinstance(data, list) and data and all(
-        isinstance(e, dict) and "num_requests" in e for e in data
+    if (
+        isinstance(data, list)
+        and data
+        and all(isinstance(e, dict) and "num_requests" in e for e in data)
     ):
         return locust_reader.from_locust_json(data)
     if isinstance(data, list) and not data:
@@ -152,8 +162,11 @@ def _result_files(directory: Path) -> list[Path]:
     # the --json-file of the same run (<prefix>.json) is the same run, not a second one.
     csv_sets = [p for p in files if p.name.endswith("_stats.csv")]
     prefixes = {p.name.removesuffix("_stats.csv") for p in csv_sets}
-    out = [p for p in files if p.suffix == ".json" and p.name != "noise.json"
-           and p.stem not in prefixes]
+    out = [
+        p
+        for p in files
+        if p.suffix == ".json" and p.name != "noise.json" and p.stem not in prefixes
+    ]
     return sorted(out + csv_sets)
 
 
@@ -167,8 +180,9 @@ def read_noting_skips(path: str | Path) -> tuple[ResultSet, frozenset[str]]:
     finally:  # outside the recording block, so the warnings reach the user
         for item in caught:
             warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
-    skipped = frozenset(w.message.result_id for w in caught
-                        if isinstance(w.message, SkippedResultWarning))
+    skipped = frozenset(
+        w.message.result_id for w in caught if isinstance(w.message, SkippedResultWarning)
+    )
     return results, skipped
 
 
@@ -211,13 +225,19 @@ def _merge_one(results: list[Result]) -> Result:
         samples.extend(result.samples)
     extra = {k: v for k, v in first.extra.items() if k != "rounds"}
     extra["rounds"] = labels
-    readings = [d for r in results for d in (r.extra.get("disturbance") or [])
-                if isinstance(d, dict)]
+    readings = [
+        d for r in results for d in (r.extra.get("disturbance") or []) if isinstance(d, dict)
+    ]
     if readings:
         extra["disturbance"] = readings
-    return Result(id=first.id, unit=first.unit, better=first.better, samples=tuple(samples),
-                  params=first.params, extra=extra)
-
+    return Result(
+        id=first.id,
+        unit=first.unit,
+        better=first.better,
+        samples=tuple(samples),
+        params=first.params,
+        extra=extra,
+    )
 
 
 def noise_file_for(baseline: Path) -> Path:

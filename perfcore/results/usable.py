@@ -34,8 +34,10 @@ def check_not_lost(baseline: ResultSet, skipped: frozenset[str], side: str) -> N
     skip it: that is unreadable input (exit 2), not a missing benchmark (exit 1)."""
     for result in baseline.results:
         if any(result.id == s or result.id.startswith(f"{s}(") for s in skipped):
-            raise InputError(f"{side}: result {result.id!r:.80} could not be read (see the "
-                             "warning above); it is not judged missing")
+            raise InputError(
+                f"{side}: result {result.id!r:.80} could not be read (see the "
+                "warning above); it is not judged missing"
+            )
 
 
 def check_judgeable(results: ResultSet, side: str) -> None:
@@ -45,5 +47,4 @@ def check_judgeable(results: ResultSet, side: str) -> None:
     for result in results.results:
         problem = _problem(result)
         if problem is not None:
-            raise InputError(f"{side}: result {result.id!r:.80} {problem}; "
-                             "it cannot be judged")
+            raise InputError(f"{side}: result {result.id!r:.80} {problem}; it cannot be judged")

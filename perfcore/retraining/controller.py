@@ -53,17 +53,24 @@ class _Probation:
 class RetrainingController:
     """Feeds a monitor and acts on its triggers; ``trainer=None`` decides without training."""
 
-    def __init__(self, settings: RetrainingSettings, *, n_features: int | None = None,
-                 store: ModelStore | None = None, trainer: Trainer | None = None,
-                 clock: Clock = time.time,
-                 resources: Callable[[], Resources] = system_resources,
-                 ledger: CostLedger | None = None) -> None:
+    def __init__(
+        self,
+        settings: RetrainingSettings,
+        *,
+        n_features: int | None = None,
+        store: ModelStore | None = None,
+        trainer: Trainer | None = None,
+        clock: Clock = time.time,
+        resources: Callable[[], Resources] = system_resources,
+        ledger: CostLedger | None = None,
+    ) -> None:
         self.settings = settings
         self.monitor = OutcomeMonitor(settings, n_features)
         # Spending lives in the store's ledger file when there is a store, so the limits
         # hold across runs; a dry run passes a ledger that reads it without booking.
         self.ledger = ledger or CostLedger(
-            settings, clock, path=store.ledger_path if store is not None else None)
+            settings, clock, path=store.ledger_path if store is not None else None
+        )
         self.store = store
         self.trainer = trainer
         self.clock = clock
@@ -75,17 +82,25 @@ class RetrainingController:
         self.quiet_total = 0
         self.last_refusal: Decision | None = None
 
-    def observe(self, prediction: int, label: int,
-                features: Sequence[float] | None = None) -> list[Decision]:
+    def observe(
+        self, prediction: int, label: int, features: Sequence[float] | None = None
+    ) -> list[Decision]:
         """One labelled outcome."""
         first = self.monitor.events
         signals = self.monitor.observe(prediction, label, features)
-        decisions = (self._probation_check(np.array([prediction == label]), first)
-                     if self.probation is not None else [])
+        decisions = (
+            self._probation_check(np.array([prediction == label]), first)
+            if self.probation is not None
+            else []
+        )
         return self._act(signals + self._schedule(), decisions)
 
-    def observe_batch(self, predictions: NDArray[np.int64], labels: NDArray[np.int64],
-                      features: NDArray[np.float64] | None = None) -> list[Decision]:
+    def observe_batch(
+        self,
+        predictions: NDArray[np.int64],
+        labels: NDArray[np.int64],
+        features: NDArray[np.float64] | None = None,
+    ) -> list[Decision]:
         """Many outcomes in stream order; returns what was decided."""
         first = self.monitor.events
         signals = self.monitor.observe_batch(predictions, labels, features)
@@ -124,12 +139,20 @@ class RetrainingController:
         now = self.clock()
         s = self.settings
         if self.last_retrain is not None and now - self.last_retrain < s.cooldown_s:
-            return Decision(signal.event, signal.kind, "cooldown", f"{signal.detail}; within "
-                            f"the {s.cooldown_hours:g} h cooldown")
+            return Decision(
+                signal.event,
+                signal.kind,
+                "cooldown",
+                f"{signal.detail}; within the {s.cooldown_hours:g} h cooldown",
+            )
         free = self.resources()
         if free.available_mb < s.min_memory_mb or free.cpu_percent > s.max_cpu_percent:
-            return Decision(signal.event, signal.kind, "resources",
-                            f"{free.available_mb:.0f} MB free, CPU {free.cpu_percent:.0f}% busy")
+            return Decision(
+                signal.event,
+                signal.kind,
+                "resources",
+                f"{free.available_mb:.0f} MB free, CPU {free.cpu_percent:.0f}% busy",
+            )
         rows, labels, correct = self.monitor.history()
         estimate = estimate_cost(s.model_type, max(1, len(labels)))
         spend = self.ledger.try_spend(estimate, self._expected_gain(correct))
@@ -137,41 +160,56 @@ class RetrainingController:
             return Decision(signal.event, signal.kind, "cost", spend.reason)
         self.last_retrain = now
         if self.trainer is None or self.store is None or rows is None:
-            return Decision(signal.event, signal.kind, "would-retrain",
-                            f"{signal.detail}; est. ${estimate.dollars:.2f}, {spend.reason}")
+            return Decision(
+                signal.event,
+                signal.kind,
+                "would-retrain",
+                f"{signal.detail}; est. ${estimate.dollars:.2f}, {spend.reason}",
+            )
         return self._retrain(signal, rows, labels, correct)
 
     def _expected_gain(self, correct: NDArray[np.bool_]) -> float:
         reference = self.monitor.reference
-        recent = correct[-self.settings.window:]
+        recent = correct[-self.settings.window :]
         if reference is None or not len(recent):
             return self.settings.min_expected_gain
         return max(reference - float(recent.mean()), self.settings.min_expected_gain)
 
-    def _retrain(self, signal: Signal, rows: NDArray[np.float64], labels: NDArray[np.int8],
-                 correct: NDArray[np.bool_]) -> Decision:
+    def _retrain(
+        self,
+        signal: Signal,
+        rows: NDArray[np.float64],
+        labels: NDArray[np.int8],
+        correct: NDArray[np.bool_],
+    ) -> Decision:
         assert self.trainer is not None
         assert self.store is not None
         cut = len(labels) - self.settings.shadow_events
         candidate = self.trainer(rows[:cut], labels[:cut])
-        stored = self.store.add(candidate.model_file, candidate.metadata_file,
-                                note=f"retrained on trigger {signal.kind}")
+        stored = self.store.add(
+            candidate.model_file,
+            candidate.metadata_file,
+            note=f"retrained on trigger {signal.kind}",
+        )
         # Shadow mode: the candidate predicts the held-out latest events the live model served.
         candidate_acc = float((candidate.predict(rows[cut:]) == labels[cut:]).mean())
         live_acc = float(correct[cut:].mean())
         summary = f"candidate {candidate_acc:.4f} vs live {live_acc:.4f} on {len(labels) - cut}"
         if candidate_acc < live_acc * (1 + self.settings.min_improvement):
             self.store.apply_retention()
-            return Decision(signal.event, signal.kind, "rejected", f"{summary} shadow events",
-                            stored.version)
+            return Decision(
+                signal.event, signal.kind, "rejected", f"{summary} shadow events", stored.version
+            )
         previous = self.store.current()
         self.store.promote(stored.version, reason=f"trigger {signal.kind}: {summary}")
         self.store.apply_retention()
         self.monitor.reset(candidate_acc)
-        self.probation = _Probation(stored.version, previous, candidate_acc,
-                                    self.settings.probation_events)
-        return Decision(signal.event, signal.kind, "promoted", f"{summary} shadow events",
-                        stored.version)
+        self.probation = _Probation(
+            stored.version, previous, candidate_acc, self.settings.probation_events
+        )
+        return Decision(
+            signal.event, signal.kind, "promoted", f"{summary} shadow events", stored.version
+        )
 
     def _probation_check(self, correct: NDArray[np.bool_], first: int) -> list[Decision]:
         from scipy.stats import binom
@@ -181,7 +219,7 @@ class RetrainingController:
         while p is not None and done < len(correct):
             take = min(window - p.n, len(correct) - done, p.left)
             p.n += take
-            p.k += int(correct[done:done + take].sum())
+            p.k += int(correct[done : done + take].sum())
             p.left -= take
             done += take
             if p.n == window:
@@ -196,8 +234,10 @@ class RetrainingController:
     def _roll_back(self, p: _Probation, event: int) -> Decision:
         self.probation = None
         accuracy = p.k / p.n
-        reason = (f"accuracy {accuracy:.4f} after promotion, {self.settings.rollback_drop:.0%} or "
-                  f"more below the shadow {p.reference:.4f}")
+        reason = (
+            f"accuracy {accuracy:.4f} after promotion, {self.settings.rollback_drop:.0%} or "
+            f"more below the shadow {p.reference:.4f}"
+        )
         if p.previous is None or self.store is None:
             return Decision(event, "probation", "no-rollback-target", reason, p.version)
         self.store.rollback(p.previous, reason=f"automatic: {reason}")

@@ -37,7 +37,8 @@ _BASE: dict[str, tuple[float, float]] = {
 _MAX_BUCKET = 30  # 2^30 rows; beyond that the table has no entry
 _TABLE: dict[tuple[str, int], tuple[float, float]] = {
     (model, bucket): (dollars * 2 ** max(0, bucket - 10), seconds * 2 ** max(0, bucket - 10))
-    for model, (dollars, seconds) in _BASE.items() for bucket in range(_MAX_BUCKET + 1)
+    for model, (dollars, seconds) in _BASE.items()
+    for bucket in range(_MAX_BUCKET + 1)
 }
 _DAY = 86_400.0
 
@@ -78,8 +79,14 @@ class CostLedger:
     ``book=False`` (a dry run) the file is read but this run's bookings stay in memory.
     """
 
-    def __init__(self, settings: RetrainingSettings, clock: Clock = time.time, *,
-                 path: Path | None = None, book: bool = True) -> None:
+    def __init__(
+        self,
+        settings: RetrainingSettings,
+        clock: Clock = time.time,
+        *,
+        path: Path | None = None,
+        book: bool = True,
+    ) -> None:
         self.settings = settings
         self.clock = clock
         self.path = path
@@ -117,11 +124,18 @@ class CostLedger:
         roi = self.roi(estimate, expected_gain)
         today, month = self.spent_today(), self.spent_this_month()
         if today + estimate.dollars > s.daily_limit:
-            return SpendDecision(False, f"daily limit: ${today:.2f} spent + ${estimate.dollars:.2f}"
-                                 f" > ${s.daily_limit:.2f}", roi)
+            return SpendDecision(
+                False,
+                f"daily limit: ${today:.2f} spent + ${estimate.dollars:.2f} > ${s.daily_limit:.2f}",
+                roi,
+            )
         if month + estimate.dollars > s.monthly_limit:
-            return SpendDecision(False, f"monthly limit: ${month:.2f} spent + "
-                                 f"${estimate.dollars:.2f} > ${s.monthly_limit:.2f}", roi)
+            return SpendDecision(
+                False,
+                f"monthly limit: ${month:.2f} spent + "
+                f"${estimate.dollars:.2f} > ${s.monthly_limit:.2f}",
+                roi,
+            )
         if roi < s.min_roi:
             return SpendDecision(False, f"ROI {roi:.0%} below the minimum {s.min_roi:.0%}", roi)
         return SpendDecision(True, f"ROI {roi:.0%}, ${today:.2f} spent today", roi)

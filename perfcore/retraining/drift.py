@@ -43,8 +43,9 @@ def holm_reject(p_values: FloatArray, alpha: float) -> NDArray[np.bool_]:
     return reject
 
 
-def ks_two_sample(reference_sorted: FloatArray, window: FloatArray) -> tuple[FloatArray,
-                                                                            FloatArray]:
+def ks_two_sample(
+    reference_sorted: FloatArray, window: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Two-sided two-sample KS statistics and asymptotic p-values, one per feature.
 
     ``reference_sorted`` is (features, rows), each row sorted: the reference is fixed, so
@@ -59,8 +60,10 @@ def ks_two_sample(reference_sorted: FloatArray, window: FloatArray) -> tuple[Flo
     stats = np.empty(len(ordered))
     for j, (ref, win) in enumerate(zip(reference_sorted, ordered, strict=True)):
         points = np.concatenate((ref, win))
-        gap = (np.searchsorted(ref, points, side="right") / n_ref
-               - np.searchsorted(win, points, side="right") / n_win)
+        gap = (
+            np.searchsorted(ref, points, side="right") / n_ref
+            - np.searchsorted(win, points, side="right") / n_win
+        )
         stats[j] = np.abs(gap).max()
     p_values = np.clip(kstwo.sf(stats, round(n_ref * n_win / (n_ref + n_win))), 0.0, 1.0)
     return stats, np.asarray(p_values, dtype=np.float64)
@@ -69,8 +72,9 @@ def ks_two_sample(reference_sorted: FloatArray, window: FloatArray) -> tuple[Flo
 class FeatureDrift:
     """Collects a reference window, then tests every full window of new rows against it."""
 
-    def __init__(self, n_features: int, reference_rows: int, window_rows: int,
-                 alpha: float) -> None:
+    def __init__(
+        self, n_features: int, reference_rows: int, window_rows: int, alpha: float
+    ) -> None:
         self.n_features = n_features
         self.alpha = alpha
         self._reference = np.empty((reference_rows, n_features))
@@ -93,8 +97,10 @@ class FeatureDrift:
     def add(self, rows: FloatArray) -> list[tuple[int, DriftResult]]:
         """Add rows; returns (offset of the row that completed a window, result) per evaluation."""
         if rows.ndim != 2 or rows.shape[1] != self.n_features:
-            raise InputError(f"expected {self.n_features} features per event, got "
-                             f"{rows.shape[-1] if rows.ndim else 0}")
+            raise InputError(
+                f"expected {self.n_features} features per event, got "
+                f"{rows.shape[-1] if rows.ndim else 0}"
+            )
         results: list[tuple[int, DriftResult]] = []
         done = 0
         while done < len(rows):
@@ -102,7 +108,7 @@ class FeatureDrift:
                 done += self._fill_reference(rows[done:])
                 continue
             take = min(len(self._window) - self._win_fill, len(rows) - done)
-            self._window[self._win_fill:self._win_fill + take] = rows[done:done + take]
+            self._window[self._win_fill : self._win_fill + take] = rows[done : done + take]
             self._win_fill += take
             done += take
             if self._win_fill == len(self._window):
@@ -125,18 +131,21 @@ class FeatureDrift:
 
     def _fill_reference(self, rows: FloatArray) -> int:
         take = min(len(self._reference) - self._ref_fill, len(rows))
-        self._reference[self._ref_fill:self._ref_fill + take] = rows[:take]
+        self._reference[self._ref_fill : self._ref_fill + take] = rows[:take]
         self._ref_fill += take
         return take
 
     def evaluate(self) -> DriftResult:
         """KS test of each feature's full window against the reference, Holm-corrected."""
-        return self._test(self._window[:self._win_fill])
+        return self._test(self._window[: self._win_fill])
 
     def _test(self, window: FloatArray) -> DriftResult:
         if self._ref_sorted is None:
             self._ref_sorted = np.sort(self._reference.T, axis=1)
         stats, p_values = ks_two_sample(self._ref_sorted, window)
         reject = holm_reject(p_values, self.alpha)
-        return DriftResult(tuple(int(i) for i in np.flatnonzero(reject)),
-                           tuple(float(s) for s in stats), tuple(float(p) for p in p_values))
+        return DriftResult(
+            tuple(int(i) for i in np.flatnonzero(reject)),
+            tuple(float(s) for s in stats),
+            tuple(float(p) for p in p_values),
+        )

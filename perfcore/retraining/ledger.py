@@ -34,8 +34,10 @@ Entry = tuple[float, float]
 
 
 def _bad(path: Path, why: str) -> InputError:
-    return InputError(f"{path}: corrupt cost ledger ({why}); repair or remove it "
-                      "(removing it forgets this month's spending)")
+    return InputError(
+        f"{path}: corrupt cost ledger ({why}); repair or remove it "
+        "(removing it forgets this month's spending)"
+    )
 
 
 def _number(value: Any) -> float | None:
@@ -47,7 +49,7 @@ def _number(value: Any) -> float | None:
 
 def _entry(path: Path, index: int, item: Any) -> Entry:
     if not isinstance(item, dict) or set(item) != {"at", "dollars"}:
-        raise _bad(path, f"entry {index} is not {{\"at\": ..., \"dollars\": ...}}")
+        raise _bad(path, f'entry {index} is not {{"at": ..., "dollars": ...}}')
     at, dollars = _number(item["at"]), _number(item["dollars"])
     if at is None or at < 0 or dollars is None or dollars < 0:
         raise _bad(path, f"entry {index} needs a finite time >= 0 and dollars >= 0")
@@ -98,7 +100,9 @@ def append_entry(path: Path, entry: Entry, keep_from: float) -> None:
     kept = [e for e in read_entries(path) if e[0] >= keep_from]
     kept = [*kept, entry][-_MAX_ENTRIES:]
     try:
-        atomic_write_json(path, {"schema": SCHEMA, "entries": [
-            {"at": at, "dollars": dollars} for at, dollars in kept]})
+        atomic_write_json(
+            path,
+            {"schema": SCHEMA, "entries": [{"at": at, "dollars": dollars} for at, dollars in kept]},
+        )
     except OSError as exc:
         raise InputError(f"{path}: cannot write the cost ledger: {exc.strerror}") from None

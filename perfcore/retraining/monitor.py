@@ -81,8 +81,7 @@ class OutcomeMonitor:
         self._win_n = self._win_k = 0
         self._recent = np.zeros(settings.recent_windows)
         self._recent_fill = 0
-        self._k_floor = floor_count(settings.window, settings.accuracy_floor,
-                                    settings.floor_alpha)
+        self._k_floor = floor_count(settings.window, settings.accuracy_floor, settings.floor_alpha)
         self._ref_n = self._ref_k = 0
         self.reference: float | None = None
         self._inc = (0.0, 0.0)
@@ -91,8 +90,13 @@ class OutcomeMonitor:
         self._correct = np.zeros(size, dtype=np.bool_)
         self._rows = np.zeros((size, n_features)) if n_features else None
         self._hist_fill = self._hist_pos = 0
-        self.drift = (FeatureDrift(n_features, settings.drift_reference, settings.drift_window,
-                                   settings.drift_alpha) if n_features else None)
+        self.drift = (
+            FeatureDrift(
+                n_features, settings.drift_reference, settings.drift_window, settings.drift_alpha
+            )
+            if n_features
+            else None
+        )
         self.set_reference(settings.reference_accuracy)
 
     def set_reference(self, accuracy: float | None) -> None:
@@ -114,8 +118,9 @@ class OutcomeMonitor:
         if self.drift is not None:
             self.drift.reset()
 
-    def observe(self, prediction: int, label: int,
-                features: Sequence[float] | None = None) -> list[Signal]:
+    def observe(
+        self, prediction: int, label: int, features: Sequence[float] | None = None
+    ) -> list[Signal]:
         """One event; returns the triggers it completes (usually none).
 
         A scalar path with the same arithmetic as :meth:`observe_batch`: numpy's per-call
@@ -151,8 +156,7 @@ class OutcomeMonitor:
         if self.drift is None or self._rows is None:
             raise InputError("this monitor was built without features; events must not carry any")
         if len(features) != self.n_features:
-            raise InputError(f"expected {self.n_features} features per event, got "
-                             f"{len(features)}")
+            raise InputError(f"expected {self.n_features} features per event, got {len(features)}")
         self._rows[pos] = features
         if not np.isfinite(self._rows[pos]).all():
             raise InputError("features must be finite numbers")
@@ -161,8 +165,12 @@ class OutcomeMonitor:
             return []
         return [self._drift_signal(self.events, result.drifted)]
 
-    def observe_batch(self, predictions: NDArray[np.int64], labels: NDArray[np.int64],
-                      features: FloatArray | None = None) -> list[Signal]:
+    def observe_batch(
+        self,
+        predictions: NDArray[np.int64],
+        labels: NDArray[np.int64],
+        features: FloatArray | None = None,
+    ) -> list[Signal]:
         """Many events in stream order; the same triggers as one ``observe`` per event."""
         n = len(labels)
         if len(predictions) != n or (features is not None and len(features) != n):
@@ -184,7 +192,7 @@ class OutcomeMonitor:
             take = min(self.settings.window - self._win_n, len(correct) - done)
             if self.reference is None:
                 take = min(take, self.settings.reference_events - self._ref_n)
-            part = correct[done:done + take]
+            part = correct[done : done + take]
             signals += self._drop(part, first + done)
             self._win_n += take
             self._win_k += int(part.sum())
@@ -207,13 +215,21 @@ class OutcomeMonitor:
     def _drop_signal(self, event: int) -> Signal:
         assert self.reference is not None
         p1 = self.reference * (1 - self.settings.relative_drop)
-        return Signal("drop", event, f"CUSUM crossed {self.settings.cusum_boundary:g}: "
-                      f"accuracy below {self.reference:.4f} toward {p1:.4f}")
+        return Signal(
+            "drop",
+            event,
+            f"CUSUM crossed {self.settings.cusum_boundary:g}: "
+            f"accuracy below {self.reference:.4f} toward {p1:.4f}",
+        )
 
     def _drift_signal(self, event: int, drifted: tuple[int, ...]) -> Signal:
         assert self.drift is not None
-        return Signal("drift", event, f"features {', '.join(str(i) for i in drifted)} drifted "
-                      f"(KS, Holm at {self.drift.alpha:g})")
+        return Signal(
+            "drift",
+            event,
+            f"features {', '.join(str(i) for i in drifted)} drifted "
+            f"(KS, Holm at {self.drift.alpha:g})",
+        )
 
     def _close_window(self, event: int) -> list[Signal]:
         n, k = self._win_n, self._win_k
@@ -221,18 +237,30 @@ class OutcomeMonitor:
         accuracy = k / n
         signals: list[Signal] = []
         if k <= self._k_floor:
-            signals.append(Signal("floor", event, f"window accuracy {accuracy:.4f} below the "
-                                  f"floor {self.settings.accuracy_floor} (binomial test)"))
+            signals.append(
+                Signal(
+                    "floor",
+                    event,
+                    f"window accuracy {accuracy:.4f} below the "
+                    f"floor {self.settings.accuracy_floor} (binomial test)",
+                )
+            )
         fill = self._recent_fill
-        mean = (float(self._recent[:fill].mean()) if fill >= 3 else self.reference)
+        mean = float(self._recent[:fill].mean()) if fill >= 3 else self.reference
         if mean is not None:
             # The next window's spread about a mean of `fill` windows: sqrt(1 + 1/fill) sigma.
             spread = math.sqrt(1 + 1 / fill) if fill >= 3 else 1.0
             sigma = spread * math.sqrt(max(mean * (1 - mean), 1e-12) / n)
             if accuracy < mean - self.settings.emergency_sigma * sigma:
-                signals.append(Signal("emergency", event, f"window accuracy {accuracy:.4f} is "
-                                      f"{(mean - accuracy) / sigma:.1f} sigma below the recent "
-                                      f"mean {mean:.4f}"))
+                signals.append(
+                    Signal(
+                        "emergency",
+                        event,
+                        f"window accuracy {accuracy:.4f} is "
+                        f"{(mean - accuracy) / sigma:.1f} sigma below the recent "
+                        f"mean {mean:.4f}",
+                    )
+                )
         self._recent = np.roll(self._recent, -1) if fill == len(self._recent) else self._recent
         self._recent[min(fill, len(self._recent) - 1)] = accuracy
         self._recent_fill = min(fill + 1, len(self._recent))
@@ -244,11 +272,15 @@ class OutcomeMonitor:
         rows = np.asarray(features, dtype=np.float64)
         if not np.isfinite(rows).all():
             raise InputError("features must be finite numbers")
-        return [self._drift_signal(first + offset + 1, result.drifted)
-                for offset, result in self.drift.add(rows) if result.drifted]
+        return [
+            self._drift_signal(first + offset + 1, result.drifted)
+            for offset, result in self.drift.add(rows)
+            if result.drifted
+        ]
 
-    def _remember(self, labels: NDArray[np.int64], correct: NDArray[np.bool_],
-                  features: FloatArray | None) -> None:
+    def _remember(
+        self, labels: NDArray[np.int64], correct: NDArray[np.bool_], features: FloatArray | None
+    ) -> None:
         size = len(self._labels)
         n = min(len(labels), size)
         idx = (self._hist_pos + np.arange(n)) % size

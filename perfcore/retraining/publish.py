@@ -19,8 +19,11 @@ def publish(store: ModelStore, result: TrainingResult) -> StoredVersion | None:
     """Store a model that passed its promotion gate as the next version and make it current."""
     if not result.promoted:
         return None
-    stored = store.add(result.model_path, result.metadata_path,
-                       note=f"perfcore train ({result.config.model_type} on {result.dataset})")
+    stored = store.add(
+        result.model_path,
+        result.metadata_path,
+        note=f"perfcore train ({result.config.model_type} on {result.dataset})",
+    )
     store.promote(stored.version, reason="passed the promotion gate")
     store.apply_retention()
     return stored
@@ -35,5 +38,6 @@ def ensure_current(store: ModelStore) -> None:
     with tempfile.TemporaryDirectory(prefix="perfcore-train-") as work:
         result = train(TrainingConfig(output_dir=Path(work)))
         if publish(store, result) is None:
-            raise InputError(f"the trained model failed its promotion gate: "
-                             f"{'; '.join(result.gate.violations)}")
+            raise InputError(
+                f"the trained model failed its promotion gate: {'; '.join(result.gate.violations)}"
+            )

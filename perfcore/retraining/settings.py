@@ -68,8 +68,9 @@ class RetrainingSettings:
         _check_fractions(self)
         _check_positive(self)
         if self.reference_accuracy is not None and not 0 < self.reference_accuracy < 1:
-            raise ConfigError(f"retraining.reference_accuracy must lie in (0, 1), got "
-                              f"{self.reference_accuracy}")
+            raise ConfigError(
+                f"retraining.reference_accuracy must lie in (0, 1), got {self.reference_accuracy}"
+            )
         if self.schedule_s is not None and not self.schedule_s > 0:
             raise ConfigError(f"retraining.schedule_s must be positive, got {self.schedule_s}")
         if self.monthly_limit < self.daily_limit:
@@ -88,8 +89,9 @@ class RetrainingSettings:
         known = {f.name: f for f in fields(cls)}
         unknown = sorted(set(raw) - set(known))
         if unknown:
-            raise ConfigError(f"[tool.perfcore.retraining]: unknown setting(s): "
-                              f"{', '.join(unknown)}")
+            raise ConfigError(
+                f"[tool.perfcore.retraining]: unknown setting(s): {', '.join(unknown)}"
+            )
         values: dict[str, Any] = {}
         for name, value in raw.items():
             values[name] = _coerce(name, value, str(known[name].type))
@@ -114,12 +116,35 @@ def _coerce(name: str, value: Any, type_text: str) -> Any:
     return float(value)
 
 
-_FRACTIONS = ("relative_drop", "accuracy_floor", "floor_alpha", "drift_alpha",
-              "min_improvement", "rollback_drop", "rollback_alpha", "min_expected_gain")
-_POSITIVE = ("reference_events", "cusum_boundary", "window", "emergency_sigma",
-             "recent_windows", "drift_reference", "drift_window", "history", "max_versions",
-             "max_age_days", "shadow_events", "probation_events", "predictions_per_day",
-             "benefit_days", "value_per_correct", "daily_limit", "monthly_limit")
+_FRACTIONS = (
+    "relative_drop",
+    "accuracy_floor",
+    "floor_alpha",
+    "drift_alpha",
+    "min_improvement",
+    "rollback_drop",
+    "rollback_alpha",
+    "min_expected_gain",
+)
+_POSITIVE = (
+    "reference_events",
+    "cusum_boundary",
+    "window",
+    "emergency_sigma",
+    "recent_windows",
+    "drift_reference",
+    "drift_window",
+    "history",
+    "max_versions",
+    "max_age_days",
+    "shadow_events",
+    "probation_events",
+    "predictions_per_day",
+    "benefit_days",
+    "value_per_correct",
+    "daily_limit",
+    "monthly_limit",
+)
 
 
 def _check_fractions(s: RetrainingSettings) -> None:
@@ -138,5 +163,6 @@ def _check_positive(s: RetrainingSettings) -> None:
         if getattr(s, name) < 0:
             raise ConfigError(f"retraining.{name} must not be negative, got {getattr(s, name)}")
     if not 0 < s.max_cpu_percent <= 100:
-        raise ConfigError(f"retraining.max_cpu_percent must lie in (0, 100], got "
-                          f"{s.max_cpu_percent}")
+        raise ConfigError(
+            f"retraining.max_cpu_percent must lie in (0, 100], got {s.max_cpu_percent}"
+        )

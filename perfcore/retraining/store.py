@@ -81,8 +81,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 class ModelStore:
     """Versions, the current pointer, retention, promotion and rollback."""
 
-    def __init__(self, root: Path, settings: RetrainingSettings | None = None,
-                 clock: Clock = time.time) -> None:
+    def __init__(
+        self, root: Path, settings: RetrainingSettings | None = None, clock: Clock = time.time
+    ) -> None:
         self.root = root
         self.settings = settings or RetrainingSettings()
         self.clock = clock
@@ -112,8 +113,9 @@ class ModelStore:
     def versions(self) -> list[StoredVersion]:
         """Every stored version, oldest (lowest) first."""
         folder = self.root / "versions"
-        names = [p.name for p in folder.iterdir() if _VERSION.match(p.name)] if folder.is_dir() \
-            else []
+        names = (
+            [p.name for p in folder.iterdir() if _VERSION.match(p.name)] if folder.is_dir() else []
+        )
         return [self.get(name) for name in sorted(names, key=parse_version)]
 
     def current(self) -> str | None:
@@ -168,8 +170,15 @@ class ModelStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        self._log({"action": action, "version": version, "previous": previous,
-                   "at": self.clock(), "reason": reason})
+        self._log(
+            {
+                "action": action,
+                "version": version,
+                "previous": previous,
+                "at": self.clock(),
+                "reason": reason,
+            }
+        )
 
     def rollback(self, version: str, *, reason: str = "manual") -> None:
         """Make an earlier (or any stored) version current again."""
@@ -185,8 +194,9 @@ class ModelStore:
 
     def _log(self, entry: dict[str, Any]) -> None:
         entries = [*self.log(), entry][-_LOG_LIMIT:]
-        atomic_write_json(self.root / "log.json", {"schema": "perfcore.model-log/1",
-                                                   "entries": entries})
+        atomic_write_json(
+            self.root / "log.json", {"schema": "perfcore.model-log/1", "entries": entries}
+        )
 
     def apply_retention(self) -> list[str]:
         """Delete versions beyond max_versions or older than max_age_days; returns them.

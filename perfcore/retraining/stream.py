@@ -75,8 +75,9 @@ def generate(spec: StreamSpec, chunk: int = 100_000) -> Iterator[Batch]:
         x = rng.normal(size=(len(index), spec.n_features)) if spec.n_features else None
         if x is not None and spec.drift_at is not None:
             x[index >= spec.drift_at, 0] += spec.drift
-        labels = ((x @ weights[:spec.n_features] > 0) if x is not None
-                  else rng.random(len(index)) < 0.5).astype(np.int64)
+        labels = (
+            (x @ weights[: spec.n_features] > 0) if x is not None else rng.random(len(index)) < 0.5
+        ).astype(np.int64)
         right = rng.random(len(index)) < p
         predictions = np.where(right, labels, 1 - labels)
         yield Batch(predictions, labels, x, spec.start + index / spec.rate)
@@ -86,8 +87,10 @@ def to_jsonl(batches: Iterable[Batch]) -> Iterator[str]:
     """Each event as one JSON line."""
     for b in batches:
         for i in range(len(b.labels)):
-            event: dict[str, object] = {"prediction": int(b.predictions[i]),
-                                        "label": int(b.labels[i])}
+            event: dict[str, object] = {
+                "prediction": int(b.predictions[i]),
+                "label": int(b.labels[i]),
+            }
             if b.features is not None:
                 event["features"] = [round(float(v), 6) for v in b.features[i]]
             if b.times is not None:
@@ -101,8 +104,9 @@ def _class(value: object, name: str, line: int) -> int:
     return value
 
 
-def _event(text: str, line: int, width: int | None,
-           last_t: float | None) -> tuple[int, int, list[float] | None, float | None]:
+def _event(
+    text: str, line: int, width: int | None, last_t: float | None
+) -> tuple[int, int, list[float] | None, float | None]:
     try:
         event = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -114,19 +118,31 @@ def _event(text: str, line: int, width: int | None,
     if "prediction" not in event or "label" not in event:
         raise InputError(f"line {line}: an event needs 'prediction' and 'label'")
     features = event.get("features")
-    if features is not None and (not isinstance(features, list) or not all(
+    if features is not None and (
+        not isinstance(features, list)
+        or not all(
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in features)):
+            for v in features
+        )
+    ):
         raise InputError(f"line {line}: features must be a list of finite numbers")
     got = 0 if features is None else len(features)
     if width is not None and got != width:
         raise InputError(f"line {line}: {got} features, earlier lines had {width}")
     t = event.get("t")
-    if t is not None and (isinstance(t, bool) or not isinstance(t, int | float)
-                          or not math.isfinite(t) or (last_t is not None and t < last_t)):
+    if t is not None and (
+        isinstance(t, bool)
+        or not isinstance(t, int | float)
+        or not math.isfinite(t)
+        or (last_t is not None and t < last_t)
+    ):
         raise InputError(f"line {line}: t must be a finite time, never decreasing, got {t!r}")
-    return (_class(event["prediction"], "prediction", line), _class(event["label"], "label", line),
-            features, None if t is None else float(t))
+    return (
+        _class(event["prediction"], "prediction", line),
+        _class(event["label"], "label", line),
+        features,
+        None if t is None else float(t),
+    )
 
 
 def read_jsonl(lines: Iterable[str], chunk: int = 1000) -> Iterator[Batch]:
@@ -155,7 +171,8 @@ def read_jsonl(lines: Iterable[str], chunk: int = 1000) -> Iterator[Batch]:
 
 
 def _batch(events: list[tuple[int, int, list[float] | None, float | None]]) -> Batch:
-    features = (np.array([e[2] for e in events], dtype=float) if events[0][2] else None)
+    features = np.array([e[2] for e in events], dtype=float) if events[0][2] else None
     times = None if events[0][3] is None else np.array([e[3] for e in events], dtype=float)
-    return Batch(np.array([e[0] for e in events]), np.array([e[1] for e in events]),
-                 features, times)
+    return Batch(
+        np.array([e[0] for e in events]), np.array([e[1] for e in events]), features, times
+    )

@@ -40,8 +40,9 @@ class Trainer(Protocol):
         ...
 
 
-def predictor_for(model_file: Path, metadata: dict[str, Any]) -> Callable[[FloatArray],
-                                                                          NDArray[np.int64]]:
+def predictor_for(
+    model_file: Path, metadata: dict[str, Any]
+) -> Callable[[FloatArray], NDArray[np.int64]]:
     """Class predictions of a stored model, standardised as its training pipeline did."""
     from perfcore.training.promotion import load_model
 
@@ -75,12 +76,20 @@ class PipelineTrainer:
         with data.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow([*(f"f{i}" for i in range(rows.shape[1])), "label"])
-            writer.writerows([*map(float, row), int(y)] for row, y in zip(rows, labels,
-                                                                         strict=True))
+            writer.writerows(
+                [*map(float, row), int(y)] for row, y in zip(rows, labels, strict=True)
+            )
         # The shadow comparison decides promotion; the training gate only records its view.
-        result = train(TrainingConfig(model_type=self.model_type, dataset=str(data),
-                                      seed=self.seed, output_dir=work / "out",
-                                      gate=GateThresholds(min_accuracy=0.0, max_ece=1.0)))
+        result = train(
+            TrainingConfig(
+                model_type=self.model_type,
+                dataset=str(data),
+                seed=self.seed,
+                output_dir=work / "out",
+                gate=GateThresholds(min_accuracy=0.0, max_ece=1.0),
+            )
+        )
         metadata = json.loads(result.metadata_path.read_text(encoding="utf-8"))
-        return Candidate(result.model_path, result.metadata_path,
-                         predictor_for(result.model_path, metadata))
+        return Candidate(
+            result.model_path, result.metadata_path, predictor_for(result.model_path, metadata)
+        )

@@ -132,15 +132,24 @@ def _error(message: str) -> bytes:
 class _PredictEndpoint:
     """POST /predict as a bare ASGI callable."""
 
-    def __init__(self, predictor: Predictor, config: ServerConfig, metrics: ServerMetrics,
-                 service: ServiceModel | None, clock: Clock) -> None:
+    def __init__(
+        self,
+        predictor: Predictor,
+        config: ServerConfig,
+        metrics: ServerMetrics,
+        service: ServiceModel | None,
+        clock: Clock,
+    ) -> None:
         self.predictor = predictor
         self.config = config
         self.metrics = metrics
         self.service = service
         self.clock = clock
-        self.batcher = (MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
-                        if config.batch_rows > 0 else None)
+        self.batcher = (
+            MicroBatcher(predictor, config.batch_rows, config.batch_wait_ms / 1000)
+            if config.batch_rows > 0
+            else None
+        )
         self.deadline = BodyDeadline(config.body_timeout_s)
         self._started_ns: int | None = None
         self._stalled = config.stall_at_s is None
@@ -157,8 +166,9 @@ class _PredictEndpoint:
         await _send_json(send, status, payload)
         self.metrics.record(status, self.clock() - start)
 
-    async def _answer(self, receive: Receive, admission: Admission | None,
-                      start: int) -> tuple[int, bytes]:
+    async def _answer(
+        self, receive: Receive, admission: Admission | None, start: int
+    ) -> tuple[int, bytes]:
         try:
             # A client that stalls mid-body must not hold a request (or, on SIGTERM, the
             # process) open for ever.
@@ -183,8 +193,9 @@ class _PredictEndpoint:
         if not np.isfinite(probs).all():
             return 422, _error("features too large for the model (non-finite scores)")
         result = probs[0] if parsed.single else probs
-        return 200, orjson.dumps({"probabilities": result, "model_version": version},
-                                 option=_NUMPY, default=_as_list)
+        return 200, orjson.dumps(
+            {"probabilities": result, "model_version": version}, option=_NUMPY, default=_as_list
+        )
 
     def _blame(self, exc: Exception) -> tuple[int, bytes]:
         """422 when the model scores a neutral row but not these finite ones (they overflow
@@ -193,8 +204,7 @@ class _PredictEndpoint:
             self.predictor.predict_proba(np.zeros((1, self.predictor.n_features)))
         except Exception:
             return 500, _error(f"model failed: {type(exc).__name__}")
-        return 422, _error(f"features outside the range the model can score "
-                           f"({type(exc).__name__})")
+        return 422, _error(f"features outside the range the model can score ({type(exc).__name__})")
 
     async def _infer(self, rows: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.batcher is not None:
@@ -251,9 +261,13 @@ class _FastFront:
         await self.app(scope, receive, send)
 
 
-def create_app(predictor: Predictor, config: ServerConfig | None = None, *,
-               service: ServiceModel | None = None,
-               clock: Clock = time.perf_counter_ns) -> ASGIApp:
+def create_app(
+    predictor: Predictor,
+    config: ServerConfig | None = None,
+    *,
+    service: ServiceModel | None = None,
+    clock: Clock = time.perf_counter_ns,
+) -> ASGIApp:
     """The ASGI app serving ``predictor``; ``service`` adds the cloud's behaviour."""
     cfg = config or ServerConfig()
     kind = "cloud" if service is not None else "local"
@@ -261,20 +275,30 @@ def create_app(predictor: Predictor, config: ServerConfig | None = None, *,
     predict = _PredictEndpoint(predictor, cfg, metrics, service, clock)
 
     async def health(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "kind": kind, "model_version": predictor.version,
-                             "n_features": predictor.n_features})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "kind": kind,
+                "model_version": predictor.version,
+                "n_features": predictor.n_features,
+            }
+        )
 
     async def metrics_view(_: Request) -> JSONResponse:
         data = metrics.snapshot()
         if predict.batcher is not None:
-            data["batching"] = {"batches": predict.batcher.stats.batches,
-                                "rows": predict.batcher.stats.rows}
+            data["batching"] = {
+                "batches": predict.batcher.stats.batches,
+                "rows": predict.batcher.stats.rows,
+            }
         if service is not None:
             data["cloud"] = service.snapshot()
         return JSONResponse(data)
 
-    routes = [Route("/predict", predict, methods=["POST"]),
-              Route("/noop", _constant, methods=["POST"]),
-              Route("/health", health, methods=["GET"]),
-              Route("/metrics", metrics_view, methods=["GET"])]
+    routes = [
+        Route("/predict", predict, methods=["POST"]),
+        Route("/noop", _constant, methods=["POST"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics_view, methods=["GET"]),
+    ]
     return _FastFront({"/predict": predict, "/noop": _constant}, Starlette(routes=routes))

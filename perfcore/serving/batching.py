@@ -79,8 +79,9 @@ class MicroBatcher:
             _settle(waiter, probs[start:end])
             start = end
 
-    def _one_by_one(self, rows: list[NDArray[np.float64]],
-                    waiters: list[asyncio.Future[NDArray[np.float64]]]) -> None:
+    def _one_by_one(
+        self, rows: list[NDArray[np.float64]], waiters: list[asyncio.Future[NDArray[np.float64]]]
+    ) -> None:
         """Predict each request of a failed batch alone: only its own failure reaches it."""
         for part, waiter in zip(rows, waiters, strict=True):
             try:
@@ -93,8 +94,9 @@ class MicroBatcher:
             _settle(waiter, probs)
 
 
-def _settle(waiter: asyncio.Future[NDArray[np.float64]],
-            outcome: NDArray[np.float64] | Exception) -> None:
+def _settle(
+    waiter: asyncio.Future[NDArray[np.float64]], outcome: NDArray[np.float64] | Exception
+) -> None:
     if waiter.done():  # its client went away
         return
     if isinstance(outcome, Exception):

@@ -43,9 +43,17 @@ class CloudModel:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        numbers = (self.rtt_median_s, self.rtt_sigma, self.jitter_s, self.timeout_s,
-                   self.rate_limit_rps, self.error_rate, self.cold_start_s,
-                   self.idle_before_cold_s, self.price_per_1k)
+        numbers = (
+            self.rtt_median_s,
+            self.rtt_sigma,
+            self.jitter_s,
+            self.timeout_s,
+            self.rate_limit_rps,
+            self.error_rate,
+            self.cold_start_s,
+            self.idle_before_cold_s,
+            self.price_per_1k,
+        )
         if not all(math.isfinite(x) and x >= 0 for x in numbers):
             raise ValueError("cloud model parameters must be finite and >= 0")
         if self.timeout_s <= 0:
@@ -99,8 +107,11 @@ class CloudSimulator:
     model: CloudModel = field(default_factory=CloudModel)
     clock: Callable[[], float] = time.monotonic
     rng: np.random.Generator | None = None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ("billed", "rate_limited", "cold_starts", "timeouts", "injected_errors"), 0))
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("billed", "rate_limited", "cold_starts", "timeouts", "injected_errors"), 0
+        )
+    )
     _bucket: TokenBucket = field(init=False)
     _last_request: float | None = field(init=False, default=None)
 

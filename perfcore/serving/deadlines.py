@@ -22,8 +22,7 @@ T = TypeVar("T")
 class BodyDeadline:
     """Runs reads under a shared deadline of ``timeout_s`` each."""
 
-    def __init__(self, timeout_s: float,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, timeout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.timeout_s = timeout_s
         self.clock = clock
         self._open: dict[asyncio.Task[Any], float] = {}

@@ -39,15 +39,19 @@ class ServerMetrics:
         hist = self.latency_us
         count = int(hist.get_total_count())
         pcts = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p99.9": 99.9}
-        latency = {name: int(hist.get_value_at_percentile(p)) if count else 0
-                   for name, p in pcts.items()}
-        latency.update(count=count, max=int(hist.get_max_value()) if count else 0,
-                       sum=self.latency_sum_us)
+        latency = {
+            name: int(hist.get_value_at_percentile(p)) if count else 0 for name, p in pcts.items()
+        }
+        latency.update(
+            count=count, max=int(hist.get_max_value()) if count else 0, sum=self.latency_sum_us
+        )
         return {
             "kind": self.kind,
             "model_version": self.model_version,
-            "requests": {"total": sum(self.by_status.values()),
-                         "by_status": {str(k): v for k, v in sorted(self.by_status.items())}},
+            "requests": {
+                "total": sum(self.by_status.values()),
+                "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            },
             "latency_us": latency,
             "histogram": hist.encode().decode("ascii") if count else "",
         }

@@ -158,8 +158,9 @@ def _linear_parts(estimator: Any) -> tuple[FloatArray, FloatArray] | None:
     return coef, intercept
 
 
-def _fold(coef: FloatArray, intercept: FloatArray, mean: FloatArray,
-          scale: FloatArray) -> tuple[FloatArray, FloatArray]:
+def _fold(
+    coef: FloatArray, intercept: FloatArray, mean: FloatArray, scale: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """Fold ``(x - mean) / scale`` into the weights: one matrix product per request."""
     folded = coef / scale
     return folded, intercept - folded @ mean
@@ -173,9 +174,14 @@ def _n_features(estimator: Any) -> int:
     raise InputError("the model does not record its feature count (n_features_in_)")
 
 
-def predictor_from_estimator(estimator: Any, version: str, *, fast: bool = True,
-                             mean: FloatArray | None = None,
-                             scale: FloatArray | None = None) -> Predictor:
+def predictor_from_estimator(
+    estimator: Any,
+    version: str,
+    *,
+    fast: bool = True,
+    mean: FloatArray | None = None,
+    scale: FloatArray | None = None,
+) -> Predictor:
     """Wrap a fitted classifier; logistic models get the numpy fast path when ``fast``.
 
     ``mean`` and ``scale`` are the training pipeline's standardisation, applied first.
@@ -186,10 +192,12 @@ def predictor_from_estimator(estimator: Any, version: str, *, fast: bool = True,
         coef, intercept = parts
         if mean is not None and scale is not None:
             coef, intercept = _fold(coef, intercept, mean, scale)
-        return LinearPredictor(coef=coef, intercept=intercept, n_features=n_features,
-                               version=version)
-    return EstimatorPredictor(estimator=estimator, n_features=n_features, version=version,
-                              mean=mean, scale=scale)
+        return LinearPredictor(
+            coef=coef, intercept=intercept, n_features=n_features, version=version
+        )
+    return EstimatorPredictor(
+        estimator=estimator, n_features=n_features, version=version, mean=mean, scale=scale
+    )
 
 
 def _metadata(model_file: Path) -> dict[str, Any]:
@@ -221,8 +229,7 @@ def load_predictor(model_dir: Path, *, fast: bool = True) -> Predictor:
     except Exception as exc:  # skops raises many types on corrupt files
         raise InputError(f"{model_file}: cannot load model: {exc}") from None
     meta = _metadata(model_file)
-    version = str(meta.get("version") or str(meta.get("model_sha256", ""))[:12]
-                  or model_file.stem)
+    version = str(meta.get("version") or str(meta.get("model_sha256", ""))[:12] or model_file.stem)
     pre = meta.get("preprocessing") or {}
     mean = np.asarray(pre["mean"], dtype=np.float64) if "mean" in pre else None
     scale = np.asarray(pre["scale"], dtype=np.float64) if "scale" in pre else None
@@ -249,8 +256,10 @@ def ensure_model(model_dir: Path) -> None:
     if any(model_dir.glob("*.skops")):
         return
     if model_dir.parts[-2:] != ("models", "current"):
-        raise InputError(f"{model_dir}: no promoted model there; train one into "
-                         "<dir>/models/current or pass --synthetic-model")
+        raise InputError(
+            f"{model_dir}: no promoted model there; train one into "
+            "<dir>/models/current or pass --synthetic-model"
+        )
     from perfcore.training import TrainingConfig, train
 
     result = train(TrainingConfig(output_dir=model_dir.parent.parent))

@@ -52,12 +52,17 @@ Granularity = Literal["input-channel", "channel", "tensor"]
 GRANULARITIES: tuple[Granularity, ...] = ("input-channel", "channel", "tensor")
 PRECISIONS: tuple[Precision, ...] = ("float64", "float32", "float16", "int8")
 _DTYPES: dict[str, type[np.floating[Any]]] = {
-    "float64": np.float64, "float32": np.float32, "float16": np.float16, "int8": np.float32}
+    "float64": np.float64,
+    "float32": np.float32,
+    "float16": np.float16,
+    "int8": np.float32,
+}
 FloatArray = NDArray[np.float64]
 
 
-def quantise_int8(weight: FloatArray, granularity: Granularity = "channel"
-                  ) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
+def quantise_int8(
+    weight: FloatArray, granularity: Granularity = "channel"
+) -> tuple[NDArray[np.int8], NDArray[np.float32]]:
     """Symmetric INT8 of a (in, out) matrix: ``weight ~= q * scale``, ``|error| <= scale / 2``.
 
     ``channel`` gives one scale per output column, ``tensor`` one for the matrix.
@@ -70,8 +75,9 @@ def quantise_int8(weight: FloatArray, granularity: Granularity = "channel"
     return q, scale.astype(np.float32)
 
 
-def quantise_int8_rows(weight: FloatArray
-                       ) -> tuple[NDArray[np.int8], NDArray[np.float32], NDArray[np.float32]]:
+def quantise_int8_rows(
+    weight: FloatArray,
+) -> tuple[NDArray[np.int8], NDArray[np.float32], NDArray[np.float32]]:
     """``weight ~= diag(rows) @ q * cols``: a scale per input row, then per output column."""
     w = np.asarray(weight, dtype=np.float64)
     peak = np.abs(w).max(axis=1)
@@ -148,18 +154,22 @@ def _float_layers(predictor: Predictor) -> tuple[list[tuple[FloatArray, FloatArr
                 w1 = w1 / predictor.scale[:, None]
                 b1 = b1 - predictor.mean @ w1
             return [(w1, b1), (w2, b2)], "softmax"
-    raise InputError(f"precision variants need a logistic or MLP model "
-                     f"(simple_transformer); this one is {type(predictor).__name__}")
+    raise InputError(
+        f"precision variants need a logistic or MLP model "
+        f"(simple_transformer); this one is {type(predictor).__name__}"
+    )
 
 
-def make_variant(predictor: Predictor, precision: str,
-                 granularity: Granularity = "input-channel") -> Predictor:
+def make_variant(
+    predictor: Predictor, precision: str, granularity: Granularity = "input-channel"
+) -> Predictor:
     """``predictor`` at ``precision`` (``float64`` returns it unchanged)."""
     if precision not in PRECISIONS:
         raise InputError(f"unknown precision {precision!r}; choose from {', '.join(PRECISIONS)}")
     if granularity not in GRANULARITIES:
-        raise InputError(f"unknown INT8 granularity {granularity!r}; choose from "
-                         f"{', '.join(GRANULARITIES)}")
+        raise InputError(
+            f"unknown INT8 granularity {granularity!r}; choose from {', '.join(GRANULARITIES)}"
+        )
     if precision == "float64":
         return predictor
     parts, output = _float_layers(predictor)
@@ -174,9 +184,14 @@ def make_variant(predictor: Predictor, precision: str,
             layers.append(DenseLayer(q, bias.astype(np.float32), scale))
         else:
             layers.append(DenseLayer(weight.astype(dtype), bias.astype(dtype)))
-    return VariantPredictor(tuple(layers), "logistic" if output == "logistic" else "softmax",
-                            dtype, predictor.n_features, f"{predictor.version}+{precision}",
-                            precision)
+    return VariantPredictor(
+        tuple(layers),
+        "logistic" if output == "logistic" else "softmax",
+        dtype,
+        predictor.n_features,
+        f"{predictor.version}+{precision}",
+        precision,
+    )
 
 
 def model_bytes(predictor: Predictor) -> int | None:

@@ -82,8 +82,12 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
 
@@ -108,8 +112,9 @@ def _wait_healthy(proc: ServerProcess, timeout_s: float) -> None:
     raise ServiceError(f"{proc.spec.kind} server not healthy after {timeout_s:.0f} s")
 
 
-def start_server(spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 60.0,
-                 cpu: int | None = None) -> ServerProcess:
+def start_server(
+    spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 60.0, cpu: int | None = None
+) -> ServerProcess:
     """Start ``spec`` on a free port (``spec.port`` 0) and wait for /health to answer."""
     sock = _listening_socket(spec.host, spec.port)
     port = sock.getsockname()[1]
@@ -120,11 +125,17 @@ def start_server(spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 
     if cpu is not None:
         argv = ["taskset", "-c", str(cpu), *argv]
     with open(log_path, "wb") as log:
-        popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                 pass_fds=(sock.fileno(),), start_new_session=True)
+        popen = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+            start_new_session=True,
+        )
     sock.close()
-    proc = ServerProcess(url=f"http://{spec.host}:{port}", spec=spec, popen=popen,
-                         log_path=log_path)
+    proc = ServerProcess(
+        url=f"http://{spec.host}:{port}", spec=spec, popen=popen, log_path=log_path
+    )
     try:
         _wait_healthy(proc, startup_timeout_s)
     except BaseException:  # Ctrl-C or SIGTERM while it starts: nobody else holds it yet
@@ -133,8 +144,9 @@ def start_server(spec: ServerSpec, log_dir: Path, *, startup_timeout_s: float = 
     return proc
 
 
-def start_workers(spec: ServerSpec, log_dir: Path, workers: int, *,
-                  startup_timeout_s: float = 60.0) -> list[ServerProcess]:
+def start_workers(
+    spec: ServerSpec, log_dir: Path, workers: int, *, startup_timeout_s: float = 60.0
+) -> list[ServerProcess]:
     """Start ``workers`` server processes that accept on one shared listening socket.
 
     The kernel hands each new connection to one of them, so N workers serve one URL.
@@ -151,10 +163,18 @@ def start_workers(spec: ServerSpec, log_dir: Path, workers: int, *,
         for i in range(workers):
             log_path = log_dir / f"server-{spec.kind}-{port}-w{i}.log"
             with open(log_path, "wb") as log:
-                popen = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                         pass_fds=(sock.fileno(),), start_new_session=True)
-            procs.append(ServerProcess(url=f"http://{spec.host}:{port}", spec=spec,
-                                       popen=popen, log_path=log_path))
+                popen = subprocess.Popen(
+                    argv,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    pass_fds=(sock.fileno(),),
+                    start_new_session=True,
+                )
+            procs.append(
+                ServerProcess(
+                    url=f"http://{spec.host}:{port}", spec=spec, popen=popen, log_path=log_path
+                )
+            )
         sock.close()
         for proc in procs:
             _wait_healthy(proc, startup_timeout_s)

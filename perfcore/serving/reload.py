@@ -36,8 +36,14 @@ def _fingerprint(model_dir: Path) -> Fingerprint:
 class ReloadingPredictor:
     """Delegates to the model in ``model_dir``, reloading it when the directory changes."""
 
-    def __init__(self, model_dir: Path, *, fast: bool = True, interval_s: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        fast: bool = True,
+        interval_s: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._dir = model_dir
         self._fast = fast
         self._interval = interval_s

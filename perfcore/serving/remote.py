@@ -49,8 +49,12 @@ class RemoteClient:
         key = os.environ.get(self.key_env)
         if key:
             headers["authorization"] = f"Bearer {key}"
-        self._client = httpx.Client(base_url=self.url.rstrip("/"), headers=headers,
-                                    timeout=self.timeout_s, transport=self.transport)
+        self._client = httpx.Client(
+            base_url=self.url.rstrip("/"),
+            headers=headers,
+            timeout=self.timeout_s,
+            transport=self.transport,
+        )
 
     def post(self, body: bytes) -> RemoteReply:
         """Send one raw JSON body to /predict."""

@@ -44,8 +44,13 @@ class ServerSpec:
         """Inverse of :meth:`to_json`; unknown keys are errors."""
         try:
             data: dict[str, Any] = json.loads(text)
-            return cls(**{**data, "config": ServerConfig(**data.get("config", {})),
-                          "cloud": CloudModel(**data.get("cloud", {}))})
+            return cls(
+                **{
+                    **data,
+                    "config": ServerConfig(**data.get("config", {})),
+                    "cloud": CloudModel(**data.get("cloud", {})),
+                }
+            )
         except (TypeError, ValueError) as exc:
             raise InputError(f"invalid server spec: {exc}") from None
 
@@ -57,8 +62,9 @@ def _predictor(spec: ServerSpec) -> Predictor:
         # A precision variant is gated once, at start: it is not swapped under reload.
         from perfcore.serving.reload import ReloadingPredictor
 
-        return ReloadingPredictor(Path(spec.model_dir), fast=spec.fast_path,
-                                  interval_s=spec.reload_ms / 1000)
+        return ReloadingPredictor(
+            Path(spec.model_dir), fast=spec.fast_path, interval_s=spec.reload_ms / 1000
+        )
     else:
         predictor = load_predictor(Path(spec.model_dir), fast=spec.fast_path)
     if spec.precision == "float64":
@@ -95,8 +101,9 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_server(spec: ServerSpec, *, fd: int | None = None,
-               announce: Callable[[int], None] | None = None) -> None:
+def run_server(
+    spec: ServerSpec, *, fd: int | None = None, announce: Callable[[int], None] | None = None
+) -> None:
     """Serve until SIGTERM/SIGINT; ``fd`` is an already-bound listening socket to adopt.
 
     The model is loaded and the port bound before ``announce(port)`` is called, so
@@ -109,11 +116,21 @@ def run_server(spec: ServerSpec, *, fd: int | None = None,
     loop, http = _fast_options()
     # timeout_graceful_shutdown: on SIGTERM, a request whose client stalls mid-body is
     # cancelled after this long instead of keeping the process alive.
-    config = uvicorn.Config(app, host=spec.host, port=spec.port, lifespan="off",
-                            log_level="warning", access_log=False, backlog=4096,
-                            loop=loop, http=http, timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
-                            # Loopback only: no proxy in front to trust, no banner to send.
-                            proxy_headers=False, server_header=False)
+    config = uvicorn.Config(
+        app,
+        host=spec.host,
+        port=spec.port,
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        backlog=4096,
+        loop=loop,
+        http=http,
+        timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
+        # Loopback only: no proxy in front to trust, no banner to send.
+        proxy_headers=False,
+        server_header=False,
+    )
     server = uvicorn.Server(config)
     if announce is not None:
         announce(int(sock.getsockname()[1]))

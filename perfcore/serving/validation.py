@@ -40,8 +40,11 @@ class ParsedRows:
 
 def _row_ok(row: Any, n_features: int) -> bool:
     # `type(v) in` refuses bool (a subclass of int) and strings that numpy would coerce.
-    return (type(row) is list and len(row) == n_features
-            and all(type(v) is float or type(v) is int for v in row))
+    return (
+        type(row) is list
+        and len(row) == n_features
+        and all(type(v) is float or type(v) is int for v in row)
+    )
 
 
 def _reject_non_finite(matrix: NDArray[np.float64]) -> None:
@@ -93,7 +96,8 @@ def parse_rows(body: bytes, n_features: int, max_batch: int) -> ParsedRows:
             raise BadRequestError(422, "'instances' must be a non-empty list of rows")
         if len(rows) > max_batch:
             raise BadRequestError(
-                413, f"batch of {len(rows)} rows exceeds the maximum of {max_batch}")
+                413, f"batch of {len(rows)} rows exceeds the maximum of {max_batch}"
+            )
         for i, row in enumerate(rows):
             if not _row_ok(row, n_features):
                 raise BadRequestError(422, f"instances[{i}] must be a list of {n_features} numbers")

@@ -46,14 +46,25 @@ if TYPE_CHECKING:  # the same names, for type checkers
 _MODULES = {
     "perfcore.training.data": ("Dataset", "DatasetError", "load_dataset"),
     "perfcore.training.metrics": ("Metrics", "compute_metrics", "expected_calibration_error"),
-    "perfcore.training.pipeline": ("Prepared", "TrainingConfig", "fit", "load_data",
-                                   "preprocess", "validate"),
-    "perfcore.training.promotion": ("GateThresholds", "PromotionDecision", "evaluate_gate",
-                                    "load_model"),
+    "perfcore.training.pipeline": (
+        "Prepared",
+        "TrainingConfig",
+        "fit",
+        "load_data",
+        "preprocess",
+        "validate",
+    ),
+    "perfcore.training.promotion": (
+        "GateThresholds",
+        "PromotionDecision",
+        "evaluate_gate",
+        "load_model",
+    ),
     "perfcore.training.runner": ("TrainingResult", "train"),
 }
 __getattr__ = lazy_attributes(
-    __name__, {name: module for module, names in _MODULES.items() for name in names}, globals())
+    __name__, {name: module for module, names in _MODULES.items() for name in names}, globals()
+)
 
 __all__ = [
     "MODEL_TYPES",

@@ -93,8 +93,9 @@ def _utc_now() -> str:
 class AuditLog:
     """An append-only JSON-lines log with a signed Merkle root sidecar."""
 
-    def __init__(self, path: Path, clock: Callable[[], str] = _utc_now,
-                 key: AuditKey | None = None) -> None:
+    def __init__(
+        self, path: Path, clock: Callable[[], str] = _utc_now, key: AuditKey | None = None
+    ) -> None:
         self.path = path
         self._clock = clock
         # No key given: the configured one, created on first use (see audit_key).
@@ -115,8 +116,13 @@ class AuditLog:
             handle.seek(0)
             lines = _split(handle.read())
             prev = hashlib.sha256(lines[-1]).hexdigest() if lines else _GENESIS
-            record = {"seq": len(lines), "time": self._clock(), "event": event,
-                      "data": dict(data), "prev": prev}
+            record = {
+                "seq": len(lines),
+                "time": self._clock(),
+                "event": event,
+                "data": dict(data),
+                "prev": prev,
+            }
             line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
             handle.write(line + b"\n")
             handle.flush()
@@ -124,9 +130,16 @@ class AuditLog:
             count, root = len(lines) + 1, merkle_root([*lines, line])
             # Still under the lock: a later appender's sidecar can never be overwritten
             # by this older one.
-            atomic_write_json(self.root_path, {
-                "schema": ROOT_SCHEMA, "count": count, "root": root,
-                "key_id": self._key.key_id, "hmac": self._key.sign(_signed_message(count, root))})
+            atomic_write_json(
+                self.root_path,
+                {
+                    "schema": ROOT_SCHEMA,
+                    "count": count,
+                    "root": root,
+                    "key_id": self._key.key_id,
+                    "hmac": self._key.sign(_signed_message(count, root)),
+                },
+            )
         return root
 
 
@@ -155,11 +168,15 @@ def _check_line(number: int, line: bytes, prev: str) -> list[str]:
         return [f"line {number}: not a JSON object (edited)"]
     problems = []
     if record.get("seq") != number - 1:
-        problems.append(f"line {number}: seq {record.get('seq')!r} where {number - 1} was "
-                        "expected (a line was removed or reordered)")
+        problems.append(
+            f"line {number}: seq {record.get('seq')!r} where {number - 1} was "
+            "expected (a line was removed or reordered)"
+        )
     if record.get("prev") != prev:
-        problems.append(f"line {number}: hash chain broken (this or the previous line "
-                        "was edited, removed or moved)")
+        problems.append(
+            f"line {number}: hash chain broken (this or the previous line "
+            "was edited, removed or moved)"
+        )
     return problems
 
 
@@ -179,12 +196,18 @@ def _read_root(path: Path) -> _Sidecar | str:
             return _Sidecar(int(doc["count"]), str(doc["root"]), None, None)
         if doc.get("schema") != ROOT_SCHEMA:
             return f"{path.name} has an unknown schema"
-        return _Sidecar(int(doc["count"]), str(doc["root"]), str(doc["key_id"]),
-                        str(doc["hmac"]))
+        return _Sidecar(int(doc["count"]), str(doc["root"]), str(doc["key_id"]), str(doc["hmac"]))
     except FileNotFoundError:
         return f"{path.name} is missing: the log cannot be proven whole"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError,
-            RecursionError):
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        OverflowError,
+        RecursionError,
+    ):
         return f"{path.name} is unreadable or malformed"
 
 
@@ -194,8 +217,10 @@ def _signature_problems(sidecar: _Sidecar, key: AuditKey) -> list[str]:
     if key.matches(_signed_message(sidecar.count, sidecar.root), sidecar.signature):
         return []
     if sidecar.key_id != key.key_id:
-        return [f"the root signature does not verify: it names key {sidecar.key_id}, "
-                f"verifying with key {key.key_id} (forged, or signed with another key)"]
+        return [
+            f"the root signature does not verify: it names key {sidecar.key_id}, "
+            f"verifying with key {key.key_id} (forged, or signed with another key)"
+        ]
     return ["the root signature does not verify (the log and its root were rewritten)"]
 
 
@@ -219,9 +244,11 @@ def verify_audit_log(path: Path, key: AuditKey | None = None) -> AuditVerificati
         if recorded.count != len(lines):
             problems.append(f"log has {len(lines)} lines, the root records {recorded.count}")
         if recorded.root != root:
-            problems.append(f"Merkle root {root[:16]}... does not match the recorded "
-                            f"{recorded.root[:16]}...")
+            problems.append(
+                f"Merkle root {root[:16]}... does not match the recorded {recorded.root[:16]}..."
+            )
         if key is not None:
             problems.extend(_signature_problems(recorded, key))
-    return AuditVerification(path, len(lines), root, tuple(problems),
-                             signature_checked=key is not None)
+    return AuditVerification(
+        path, len(lines), root, tuple(problems), signature_checked=key is not None
+    )

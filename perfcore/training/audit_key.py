@@ -63,8 +63,9 @@ def default_key_file(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(config) / "perfcore" / "audit.key"
 
 
-def load_key(key_file: Path | None = None, *, create: bool = False,
-             environ: Mapping[str, str] = os.environ) -> AuditKey | None:
+def load_key(
+    key_file: Path | None = None, *, create: bool = False, environ: Mapping[str, str] = os.environ
+) -> AuditKey | None:
     """The audit key (see the module docstring for the order); None when a reader finds none."""
     if key_file is not None:
         return _from_file(key_file, create=create)
@@ -82,8 +83,9 @@ def load_key(key_file: Path | None = None, *, create: bool = False,
 
 def _checked(secret: bytes, source: str) -> bytes:
     if not _MIN_BYTES <= len(secret) <= _MAX_BYTES:
-        raise InputError(f"audit key from {source} must be {_MIN_BYTES}-{_MAX_BYTES} bytes, "
-                         f"not {len(secret)}")
+        raise InputError(
+            f"audit key from {source} must be {_MIN_BYTES}-{_MAX_BYTES} bytes, not {len(secret)}"
+        )
     return secret
 
 
@@ -95,8 +97,10 @@ def _from_file(path: Path, *, create: bool) -> AuditKey:
         if not stat.S_ISREG(info.st_mode):
             raise InputError(f"audit key file {path} is not a regular file")
         if info.st_mode & 0o077:
-            raise InputError(f"audit key file {path} is readable or writable by others "
-                             f"(mode {stat.S_IMODE(info.st_mode):o}); run chmod 600 on it")
+            raise InputError(
+                f"audit key file {path} is readable or writable by others "
+                f"(mode {stat.S_IMODE(info.st_mode):o}); run chmod 600 on it"
+            )
         with path.open("rb") as handle:
             secret = handle.read(_MAX_BYTES + 1).strip()
     except FileNotFoundError:
@@ -124,5 +128,6 @@ def _create(path: Path) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
     except OSError as exc:
-        raise InputError(f"cannot create audit key file {path}: {exc.strerror}; set "
-                         f"{ENV_KEY} or pass a key file") from None
+        raise InputError(
+            f"cannot create audit key file {path}: {exc.strerror}; set {ENV_KEY} or pass a key file"
+        ) from None

@@ -8,5 +8,9 @@ MODEL_TYPES = ("heuristic", "logistic", "anomaly", "correlation", "simple_transf
 # Model types whose training loops over epochs and mini-batches (--epochs, --batch-size).
 ITERATIVE_MODEL_TYPES = ("simple_transformer",)
 # The four phases of a training run and their tiers (how heavy each is expected to be).
-PHASE_TIERS = {"data_loading": "fast", "preprocessing": "standard",
-               "training": "advanced", "validation": "standard"}
+PHASE_TIERS = {
+    "data_loading": "fast",
+    "preprocessing": "standard",
+    "training": "advanced",
+    "validation": "standard",
+}

@@ -75,11 +75,13 @@ class Dataset:
 def _binary_labels(raw: npt.NDArray[np.generic], where: str) -> IntArray:
     classes = np.unique(raw)
     if classes.size < 2:
-        raise DatasetError(f"{where}: the label has a single class ({classes[0]!r}); "
-                           "training needs two")
+        raise DatasetError(
+            f"{where}: the label has a single class ({classes[0]!r}); training needs two"
+        )
     if classes.size > 2:
-        raise DatasetError(f"{where}: the label has {classes.size} classes; the models are "
-                           "binary classifiers")
+        raise DatasetError(
+            f"{where}: the label has {classes.size} classes; the models are binary classifiers"
+        )
     return np.asarray(raw == classes[1], dtype=np.int64)
 
 
@@ -97,11 +99,17 @@ def _synthetic(num_samples: int | None, seed: int, notes: tuple[str, ...] = ()) 
     n = num_samples or DEFAULT_SYNTHETIC_SAMPLES
     if n < 20:
         raise DatasetError(f"synthetic data needs at least 20 samples, got {n}")
-    X, y = make_classification(n_samples=n, n_features=20, n_informative=8, n_redundant=4,
-                               class_sep=1.5, flip_y=0.01, random_state=seed)
+    X, y = make_classification(
+        n_samples=n,
+        n_features=20,
+        n_informative=8,
+        n_redundant=4,
+        class_sep=1.5,
+        flip_y=0.01,
+        random_state=seed,
+    )
     names = tuple(f"f{i}" for i in range(X.shape[1]))
-    return Dataset("synthetic", "synthetic", X.astype(np.float64), y.astype(np.int64),
-                   names, notes)
+    return Dataset("synthetic", "synthetic", X.astype(np.float64), y.astype(np.int64), names, notes)
 
 
 def _builtin(name: str, num_samples: int | None, seed: int) -> Dataset:
@@ -126,8 +134,10 @@ def _fetched(name: str, num_samples: int | None, seed: int) -> Dataset:
     try:
         bunch = getattr(datasets, f"fetch_{name}")(download_if_missing=False)
     except OSError:
-        note = (f"dataset {name!r} is not available offline; "
-                "falling back to synthetic data (make_classification)")
+        note = (
+            f"dataset {name!r} is not available offline; "
+            "falling back to synthetic data (make_classification)"
+        )
         log.warning(note)
         return _synthetic(num_samples, seed, (note,))
     target = (np.asarray(bunch.target) == np.bincount(bunch.target).argmax()).astype(np.int64)
@@ -151,8 +161,9 @@ def _read_csv_rows(path: Path) -> tuple[list[str], list[list[str]]]:
         raise DatasetError(f"{path}: CSV needs at least one feature column and a label column")
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
-            raise DatasetError(f"{path}: line {number} has {len(row)} fields, "
-                               f"the header has {len(header)}")
+            raise DatasetError(
+                f"{path}: line {number} has {len(row)} fields, the header has {len(header)}"
+            )
     return header, rows[1:]
 
 
@@ -174,8 +185,10 @@ def _load_csv(path: Path, num_samples: int | None, seed: int) -> Dataset:
             try:
                 X[r, c] = float(row[i])
             except ValueError:
-                raise DatasetError(f"{path}: line {r + 2}, column {header[i]!r}: "
-                                   f"non-numeric feature value {row[i]!r}") from None
+                raise DatasetError(
+                    f"{path}: line {r + 2}, column {header[i]!r}: "
+                    f"non-numeric feature value {row[i]!r}"
+                ) from None
     if not np.isfinite(X).all():
         raise DatasetError(f"{path}: features contain NaN or infinite values")
     y = _binary_labels(np.array([row[label].strip() for row in rows]), str(path))

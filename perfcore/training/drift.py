@@ -98,11 +98,14 @@ class DriftReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"schema": REPORT_SCHEMA, "has_drift": self.has_drift,
-                "drifted_cohorts": list(self.drifted),
-                "cohorts": [asdict(c) for c in self.cohorts],
-                "deltas": [asdict(c) for c in self.comparisons],
-                "recommendations": list(self.recommendations)}
+        return {
+            "schema": REPORT_SCHEMA,
+            "has_drift": self.has_drift,
+            "drifted_cohorts": list(self.drifted),
+            "cohorts": [asdict(c) for c in self.cohorts],
+            "deltas": [asdict(c) for c in self.comparisons],
+            "recommendations": list(self.recommendations),
+        }
 
 
 def record_cohort(directory: Path, metrics: CohortMetrics) -> Path:
@@ -128,31 +131,43 @@ def load_cohorts(directory: Path) -> tuple[CohortMetrics, ...]:
     return tuple(sorted(cohorts, key=lambda c: (c.created, c.cohort_id)))
 
 
-def _recommend(cohort: CohortMetrics, delta: dict[str, float], limits: DriftThresholds,
-               reference: str) -> list[str]:
+def _recommend(
+    cohort: CohortMetrics, delta: dict[str, float], limits: DriftThresholds, reference: str
+) -> list[str]:
     notes = []
     name = f"{cohort.cohort_id} ({cohort.model_type})"
     if delta["accuracy"] < -limits.accuracy:
-        notes.append(f"{name}: accuracy fell {-delta['accuracy']:.3f} against {reference}; "
-                     "retrain on data that includes this cohort")
+        notes.append(
+            f"{name}: accuracy fell {-delta['accuracy']:.3f} against {reference}; "
+            "retrain on data that includes this cohort"
+        )
     if delta["ece"] > limits.ece:
-        notes.append(f"{name}: calibration worsened (ECE +{delta['ece']:.3f}); "
-                     "recalibrate on this cohort's data")
+        notes.append(
+            f"{name}: calibration worsened (ECE +{delta['ece']:.3f}); "
+            "recalibrate on this cohort's data"
+        )
     for metric in ("precision", "recall"):
         if abs(delta[metric]) > getattr(limits, metric):
-            notes.append(f"{name}: {metric} moved {delta[metric]:+.3f}; review the decision "
-                         "threshold for this cohort")
+            notes.append(
+                f"{name}: {metric} moved {delta[metric]:+.3f}; review the decision "
+                "threshold for this cohort"
+            )
     if delta["gate_violations"] > 0:
-        notes.append(f"{name}: fails the promotion gate where {reference} passed; "
-                     "do not promote a model trained on it without review")
+        notes.append(
+            f"{name}: fails the promotion gate where {reference} passed; "
+            "do not promote a model trained on it without review"
+        )
     if delta["accuracy"] > limits.accuracy:
-        notes.append(f"{name}: accuracy rose {delta['accuracy']:.3f}; check whether "
-                     "this cohort is easier rather than the model better")
+        notes.append(
+            f"{name}: accuracy rose {delta['accuracy']:.3f}; check whether "
+            "this cohort is easier rather than the model better"
+        )
     return notes
 
 
-def build_drift_report(cohorts: Sequence[CohortMetrics],
-                       limits: DriftThresholds | None = None) -> DriftReport:
+def build_drift_report(
+    cohorts: Sequence[CohortMetrics], limits: DriftThresholds | None = None
+) -> DriftReport:
     """Compare each cohort with the first cohort of its model type; pure, no I/O."""
     if not cohorts:
         raise InputError("no cohorts recorded")
@@ -167,14 +182,17 @@ def build_drift_report(cohorts: Sequence[CohortMetrics],
             continue
         delta = {m: getattr(cohort, m) - getattr(reference, m) for m in _METRICS}
         delta["gate_violations"] = float(cohort.gate_violations - reference.gate_violations)
-        comparisons.append(CohortDelta(cohort.cohort_id, cohort.model_type,
-                                       reference.cohort_id, delta))
+        comparisons.append(
+            CohortDelta(cohort.cohort_id, cohort.model_type, reference.cohort_id, delta)
+        )
         notes = _recommend(cohort, delta, bounds, reference.cohort_id)
         if notes:
             drifted.append(f"{cohort.model_type}:{cohort.cohort_id}")
             recommendations.extend(notes)
     if not drifted:
-        recommendations.append("no drift beyond the thresholds; nothing to do" if comparisons
-                               else "one cohort per model type so far; run another to compare")
-    return DriftReport(tuple(cohorts), tuple(comparisons), tuple(drifted),
-                       tuple(recommendations))
+        recommendations.append(
+            "no drift beyond the thresholds; nothing to do"
+            if comparisons
+            else "one cohort per model type so far; run another to compare"
+        )
+    return DriftReport(tuple(cohorts), tuple(comparisons), tuple(drifted), tuple(recommendations))

@@ -18,8 +18,9 @@ __all__ = ["Metrics", "compute_metrics", "expected_calibration_error"]
 ECE_BINS = 10
 
 
-def expected_calibration_error(proba: npt.ArrayLike, y: npt.ArrayLike,
-                               bins: int = ECE_BINS) -> float:
+def expected_calibration_error(
+    proba: npt.ArrayLike, y: npt.ArrayLike, bins: int = ECE_BINS
+) -> float:
     """ECE of class probabilities ``proba`` (n x k) against integer labels ``y``."""
     p = np.asarray(proba, dtype=np.float64)
     labels = np.asarray(y)
@@ -50,8 +51,15 @@ class Metrics:
 
     def to_dict(self) -> dict[str, float | int | None]:
         """JSON-ready form."""
-        return {"accuracy": self.accuracy, "precision": self.precision, "recall": self.recall,
-                "f1": self.f1, "ece": self.ece, "roc_auc": self.roc_auc, "samples": self.samples}
+        return {
+            "accuracy": self.accuracy,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "ece": self.ece,
+            "roc_auc": self.roc_auc,
+            "samples": self.samples,
+        }
 
 
 def compute_metrics(proba: npt.ArrayLike, y: npt.ArrayLike) -> Metrics:
@@ -69,6 +77,12 @@ def compute_metrics(proba: npt.ArrayLike, y: npt.ArrayLike) -> Metrics:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     both = np.unique(labels).size == 2
     auc = float(roc_auc_score(labels, p[:, 1])) if both else None
-    return Metrics(accuracy=float(np.mean(predicted == labels)), precision=precision,
-                   recall=recall, f1=f1, ece=expected_calibration_error(p, labels),
-                   roc_auc=auc, samples=int(labels.shape[0]))
+    return Metrics(
+        accuracy=float(np.mean(predicted == labels)),
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        ece=expected_calibration_error(p, labels),
+        roc_auc=auc,
+        samples=int(labels.shape[0]),
+    )

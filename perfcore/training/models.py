@@ -101,8 +101,9 @@ class HeuristicModel(_Binary):
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """The rule in words."""
         names = [feature_names[i] if feature_names else f"x{i}" for i in self.features_]
-        terms = ", ".join(f"{'+' if s >= 0 else '-'}{n}" for s, n in
-                          zip(self.signs_, names, strict=True))
+        terms = ", ".join(
+            f"{'+' if s >= 0 else '-'}{n}" for s, n in zip(self.signs_, names, strict=True)
+        )
         threshold = -self.calibrator_.intercept_[0] / self.calibrator_.coef_[0, 0]
         return f"class 1 when mean z-score of ({terms}) > {threshold:.3f}"
 
@@ -131,7 +132,8 @@ class LogisticModel(_Binary):
         top = np.argsort(-np.abs(coef))[:3]
         names = [feature_names[i] if feature_names else f"x{i}" for i in top]
         return "logistic; largest weights: " + ", ".join(
-            f"{n}={coef[i]:+.2f}" for n, i in zip(names, top, strict=True))
+            f"{n}={coef[i]:+.2f}" for n, i in zip(names, top, strict=True)
+        )
 
 
 class AnomalyModel(_Binary):
@@ -147,8 +149,10 @@ class AnomalyModel(_Binary):
     def fit(self, X: FloatArray, y: npt.NDArray[Any]) -> AnomalyModel:
         """Fit a forest on each class, then the calibrator on the pair of scores."""
         self.forests_ = [
-            IsolationForest(n_estimators=self.n_estimators, random_state=self.seed + c)
-            .fit(X[y == c]) for c in (0, 1)
+            IsolationForest(n_estimators=self.n_estimators, random_state=self.seed + c).fit(
+                X[y == c]
+            )
+            for c in (0, 1)
         ]
         self.calibrator_ = _platt(self._scores(X), y, self.seed)
         self.classes_ = np.array([0, 1])
@@ -161,8 +165,10 @@ class AnomalyModel(_Binary):
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """What the calibrator learnt."""
         w = self.calibrator_.coef_[0]
-        return (f"IsolationForest per class ({self.n_estimators} trees); calibrator weights "
-                f"normality under class 0 {w[0]:+.2f}, under class 1 {w[1]:+.2f}")
+        return (
+            f"IsolationForest per class ({self.n_estimators} trees); calibrator weights "
+            f"normality under class 0 {w[0]:+.2f}, under class 1 {w[1]:+.2f}"
+        )
 
 
 class CorrelationModel(_Binary):
@@ -199,8 +205,16 @@ class CorrelationModel(_Binary):
 class SimpleTransformerModel(_Binary):
     """A small MLP trained with Adam on mini-batches; ``epochs`` and ``batch_size`` matter."""
 
-    def __init__(self, *, hidden: int = 16, epochs: int = 20, batch_size: int = 32,
-                 learning_rate: float = 0.01, l2: float = 1e-3, seed: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        hidden: int = 16,
+        epochs: int = 20,
+        batch_size: int = 32,
+        learning_rate: float = 0.01,
+        l2: float = 1e-3,
+        seed: int = 0,
+    ) -> None:
         self.hidden = hidden
         self.epochs = epochs
         self.batch_size = batch_size
@@ -231,7 +245,7 @@ class SimpleTransformerModel(_Binary):
         for _ in range(self.epochs):
             order = rng.permutation(len(X))
             for start in range(0, len(X), self.batch_size):
-                batch = order[start:start + self.batch_size]
+                batch = order[start : start + self.batch_size]
                 adam.step(self._gradients(X[batch], onehot[batch]))
                 self.steps_ += 1
             _, proba = self._forward(X)
@@ -253,16 +267,23 @@ class SimpleTransformerModel(_Binary):
 
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """Size and training history."""
-        return (f"MLP {self.w1_.shape[0]}-{self.hidden}-2, {self.epochs} epochs x "
-                f"batch {self.batch_size} ({self.steps_} steps), final loss "
-                f"{self.loss_curve_[-1]:.4f}")
+        return (
+            f"MLP {self.w1_.shape[0]}-{self.hidden}-2, {self.epochs} epochs x "
+            f"batch {self.batch_size} ({self.steps_} steps), final loss "
+            f"{self.loss_curve_[-1]:.4f}"
+        )
 
 
 class _Adam:
     """Adam over a list of arrays, updated in place."""
 
-    def __init__(self, params: list[FloatArray], lr: float,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+    def __init__(
+        self,
+        params: list[FloatArray],
+        lr: float,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
         self.params = params
         self.lr, self.b1, self.b2, self.eps = lr, betas[0], betas[1], eps
         self.m = [np.zeros_like(p) for p in params]

@@ -59,8 +59,9 @@ def _read_baselines(path: Path) -> dict[str, dict[str, float]]:
             raise SchemaError(f"{path}: not a {_BASELINE_SCHEMA} document")
         return {k: {p: float(s) for p, s in v.items()} for k, v in doc["baselines"].items()}
     except (OSError, ValueError, KeyError, AttributeError, TypeError) as exc:
-        raise SchemaError(f"{path}: unreadable phase baseline ({exc}); delete it to "
-                          "record a new one") from None
+        raise SchemaError(
+            f"{path}: unreadable phase baseline ({exc}); delete it to record a new one"
+        ) from None
 
 
 def load_phase_baseline(output_dir: Path, key: str) -> dict[str, float] | None:
@@ -80,8 +81,9 @@ def _share(stat: PhaseStats, total_ns: int) -> float:
     return 100.0 * stat.wall_ns / total_ns if total_ns else 0.0
 
 
-def suggestions(phases: Sequence[PhaseStats], opt: Optimisation, baseline_recorded: bool,
-                iterative: bool) -> tuple[str, ...]:
+def suggestions(
+    phases: Sequence[PhaseStats], opt: Optimisation, baseline_recorded: bool, iterative: bool
+) -> tuple[str, ...]:
     """Plain-language advice from the phase breakdown and the baseline comparison."""
     total = sum(p.wall_ns for p in phases)
     notes: list[str] = []
@@ -89,29 +91,40 @@ def suggestions(phases: Sequence[PhaseStats], opt: Optimisation, baseline_record
         top = max(phases, key=lambda p: p.wall_ns)
         share = _share(top, total)
         verb = "dominates" if share >= DOMINANT_SHARE else "is the largest"
-        notes.append(f"{top.name} ({top.tier}) {verb} at {share:.0f}% of phase time; "
-                     "optimise it first")
+        notes.append(
+            f"{top.name} ({top.tier}) {verb} at {share:.0f}% of phase time; optimise it first"
+        )
         if top.name == "training" and iterative:
-            notes.append("training is iterative: fewer --epochs or a larger --batch-size "
-                         "cut its time (check accuracy and ECE still pass the gate)")
+            notes.append(
+                "training is iterative: fewer --epochs or a larger --batch-size "
+                "cut its time (check accuracy and ECE still pass the gate)"
+            )
         if top.name == "data_loading":
             notes.append("data loading dominates: cache the parsed dataset or load fewer rows")
         waiting = [p for p in phases if p.wall_ns and p.cpu_ns < 0.5 * p.wall_ns]
-        notes.extend(f"{p.name} used CPU for only {100 * p.cpu_ns / p.wall_ns:.0f}% of its "
-                     "wall time: it waits (I/O or contention)" for p in waiting)
+        notes.extend(
+            f"{p.name} used CPU for only {100 * p.cpu_ns / p.wall_ns:.0f}% of its "
+            "wall time: it waits (I/O or contention)"
+            for p in waiting
+        )
     if baseline_recorded:
-        notes.append("no baseline was stored: this run is now the baseline; "
-                     "the next run is compared with it")
+        notes.append(
+            "no baseline was stored: this run is now the baseline; the next run is compared with it"
+        )
         return tuple(notes)
     slower = [n for n, r in opt.phase_reduction_pct.items() if r < -10.0]
-    notes.extend(f"{n} is {-opt.phase_reduction_pct[n]:.0f}% slower than its baseline"
-                 for n in slower)
+    notes.extend(
+        f"{n} is {-opt.phase_reduction_pct[n]:.0f}% slower than its baseline" for n in slower
+    )
     if opt.meeting_target:
-        notes.append(f"target met: {opt.reduction_pct:.1f}% reduction >= "
-                     f"{opt.target_reduction_pct:.1f}%")
+        notes.append(
+            f"target met: {opt.reduction_pct:.1f}% reduction >= {opt.target_reduction_pct:.1f}%"
+        )
     else:
-        notes.append(f"target not met: {opt.reduction_pct:.1f}% reduction against a target "
-                     f"of {opt.target_reduction_pct:.1f}%")
+        notes.append(
+            f"target not met: {opt.reduction_pct:.1f}% reduction against a target "
+            f"of {opt.target_reduction_pct:.1f}%"
+        )
     return tuple(notes)
 
 
@@ -120,11 +133,26 @@ def format_phase_table(phases: Sequence[PhaseStats], run_wall_s: float) -> str:
     total = sum(p.wall_ns for p in phases)
     header = ("phase", "tier", "wall ms", "cpu ms", "calls", "share %")
     rows = [header] + [
-        (p.name, p.tier, f"{p.wall_ns / 1e6:.2f}", f"{p.cpu_ns / 1e6:.2f}", str(p.calls),
-         f"{_share(p, total):.1f}") for p in phases
+        (
+            p.name,
+            p.tier,
+            f"{p.wall_ns / 1e6:.2f}",
+            f"{p.cpu_ns / 1e6:.2f}",
+            str(p.calls),
+            f"{_share(p, total):.1f}",
+        )
+        for p in phases
     ]
-    rows.append(("total (phases)", "", f"{total / 1e6:.2f}",
-                 f"{sum(p.cpu_ns for p in phases) / 1e6:.2f}", "", "100.0"))
+    rows.append(
+        (
+            "total (phases)",
+            "",
+            f"{total / 1e6:.2f}",
+            f"{sum(p.cpu_ns for p in phases) / 1e6:.2f}",
+            "",
+            "100.0",
+        )
+    )
     rows.append(("run", "", f"{run_wall_s * 1e3:.2f}", "", "", ""))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = []
@@ -135,9 +163,13 @@ def format_phase_table(phases: Sequence[PhaseStats], run_wall_s: float) -> str:
     return "\n".join(lines)
 
 
-def report_document(action: Mapping[str, Any], phases: Sequence[PhaseStats],
-                    opt: Optimisation, baseline_recorded: bool,
-                    notes: Sequence[str]) -> dict[str, Any]:
+def report_document(
+    action: Mapping[str, Any],
+    phases: Sequence[PhaseStats],
+    opt: Optimisation,
+    baseline_recorded: bool,
+    notes: Sequence[str],
+) -> dict[str, Any]:
     """The JSON performance report."""
     total = sum(p.wall_ns for p in phases)
     return {

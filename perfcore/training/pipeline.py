@@ -68,8 +68,9 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         if self.model_type not in MODEL_TYPES:
-            raise InputError(f"unknown model type {self.model_type!r}; "
-                             f"choose from {', '.join(MODEL_TYPES)}")
+            raise InputError(
+                f"unknown model type {self.model_type!r}; choose from {', '.join(MODEL_TYPES)}"
+            )
         for name in ("num_samples", "epochs", "batch_size"):
             value = getattr(self, name)
             if value is not None and value <= 0:
@@ -77,8 +78,10 @@ class TrainingConfig:
         if not 0.0 < self.test_fraction < 1.0:
             raise InputError(f"test fraction must lie in (0, 1), got {self.test_fraction}")
         if not 0.0 <= self.performance_target_reduction < 100.0:
-            raise InputError("--performance-target-reduction must lie in [0, 100), got "
-                             f"{self.performance_target_reduction}")
+            raise InputError(
+                "--performance-target-reduction must lie in [0, 100), got "
+                f"{self.performance_target_reduction}"
+            )
         from perfcore.training.drift import check_cohort_id
 
         check_cohort_id(self.cohort_id)
@@ -95,9 +98,13 @@ class TrainingConfig:
 
     def params(self) -> dict[str, Any]:
         """The parameters that shaped the model, for metadata and audit."""
-        params: dict[str, Any] = {"model_type": self.model_type, "dataset": self.dataset,
-                                  "num_samples": self.num_samples, "seed": self.seed,
-                                  "test_fraction": self.test_fraction}
+        params: dict[str, Any] = {
+            "model_type": self.model_type,
+            "dataset": self.dataset,
+            "num_samples": self.num_samples,
+            "seed": self.seed,
+            "test_fraction": self.test_fraction,
+        }
         if self.model_type in ITERATIVE_MODEL_TYPES:
             params |= {"epochs": self.epochs, "batch_size": self.batch_size}
         return params
@@ -120,8 +127,13 @@ def warm_imports() -> None:
     """Import the phases' heavy modules, so phase times measure work, not first imports."""
     import importlib
 
-    for module in ("sklearn.datasets", "sklearn.metrics", "sklearn.model_selection",
-                   "skops.io", "perfcore.training.models"):
+    for module in (
+        "sklearn.datasets",
+        "sklearn.metrics",
+        "sklearn.model_selection",
+        "skops.io",
+        "perfcore.training.models",
+    ):
         importlib.import_module(module)
 
 
@@ -136,28 +148,42 @@ def preprocess(dataset: Dataset, config: TrainingConfig) -> Prepared:
 
     counts = np.bincount(dataset.y, minlength=2)
     if counts.min() < 2:
-        raise DatasetError(f"{dataset.name}: each class needs at least 2 samples to split, "
-                           f"got {counts.tolist()}")
+        raise DatasetError(
+            f"{dataset.name}: each class needs at least 2 samples to split, got {counts.tolist()}"
+        )
     try:
         X_train, X_test, y_train, y_test = train_test_split(
-            dataset.X, dataset.y, test_size=config.test_fraction, stratify=dataset.y,
-            random_state=config.seed)
+            dataset.X,
+            dataset.y,
+            test_size=config.test_fraction,
+            stratify=dataset.y,
+            random_state=config.seed,
+        )
     except ValueError as exc:
-        raise DatasetError(f"{dataset.name}: cannot split {len(dataset.y)} samples: "
-                           f"{exc}") from None
+        raise DatasetError(
+            f"{dataset.name}: cannot split {len(dataset.y)} samples: {exc}"
+        ) from None
     mean = X_train.mean(axis=0)
     scale = X_train.std(axis=0)
     scale[scale == 0.0] = 1.0  # a constant feature stays constant (zero), not NaN
-    return Prepared((X_train - mean) / scale, (X_test - mean) / scale, y_train, y_test,
-                    dataset.feature_names, mean, scale)
+    return Prepared(
+        (X_train - mean) / scale,
+        (X_test - mean) / scale,
+        y_train,
+        y_test,
+        dataset.feature_names,
+        mean,
+        scale,
+    )
 
 
 def fit(prepared: Prepared, config: TrainingConfig) -> Any:
     """Phase training: build the configured model and fit it on the training split."""
     from perfcore.training.models import build_model
 
-    model = build_model(config.model_type, epochs=config.epochs,
-                        batch_size=config.batch_size, seed=config.seed)
+    model = build_model(
+        config.model_type, epochs=config.epochs, batch_size=config.batch_size, seed=config.seed
+    )
     return model.fit(prepared.X_train, prepared.y_train)
 
 
@@ -203,8 +229,15 @@ def run_phases(config: TrainingConfig, tracker: PhaseTracker | None = None) -> T
         model = fit(prepared, config)
     with tracker.phase("validation"):
         metrics = validate(model, prepared)
-    return Trained(dataset, prepared, model, metrics, evaluate_gate(metrics, config.gate),
-                   tracker.stats(), tracker)
+    return Trained(
+        dataset,
+        prepared,
+        model,
+        metrics,
+        evaluate_gate(metrics, config.gate),
+        tracker.stats(),
+        tracker,
+    )
 
 
 def preflight(config: TrainingConfig) -> None:

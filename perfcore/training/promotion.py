@@ -57,9 +57,12 @@ class PromotionDecision:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"passed": self.passed, "violations": list(self.violations),
-                "min_accuracy": self.thresholds.min_accuracy,
-                "max_ece": self.thresholds.max_ece}
+        return {
+            "passed": self.passed,
+            "violations": list(self.violations),
+            "min_accuracy": self.thresholds.min_accuracy,
+            "max_ece": self.thresholds.max_ece,
+        }
 
 
 def evaluate_gate(metrics: Metrics, thresholds: GateThresholds) -> PromotionDecision:
@@ -82,8 +85,13 @@ class PersistedModel:
     promoted: bool
 
 
-def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
-                  model_type: str, decision: PromotionDecision) -> PersistedModel:
+def persist_model(
+    model: object,
+    metadata: Mapping[str, Any],
+    output_dir: Path,
+    model_type: str,
+    decision: PromotionDecision,
+) -> PersistedModel:
     """Write the model (skops) and its metadata JSON under current/ or candidates/."""
     import skops.io as sio
 
@@ -93,8 +101,13 @@ def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
     model_type = safe_name(model_type, "model type")
     model_path = folder / f"{model_type}.skops"
     metadata_path = folder / f"{model_type}.json"
-    document = {"schema": METADATA_SCHEMA, **metadata, "gate": decision.to_dict(),
-                "model_file": model_path.name, "model_sha256": digest}
+    document = {
+        "schema": METADATA_SCHEMA,
+        **metadata,
+        "gate": decision.to_dict(),
+        "model_file": model_path.name,
+        "model_sha256": digest,
+    }
     atomic_write_bytes(model_path, blob)
     try:
         atomic_write_json(metadata_path, document)
@@ -108,14 +121,16 @@ def persist_model(model: object, metadata: Mapping[str, Any], output_dir: Path,
 # list: the five model classes and the tree of the IsolationForest inside AnomalyModel.
 # A prefix rule ("numpy.", "sklearn.") would trust functions such as
 # numpy.testing._private.utils.runstring, which skops calls while loading.
-TRUSTED_TYPES = frozenset({
-    "perfcore.training.models.AnomalyModel",
-    "perfcore.training.models.CorrelationModel",
-    "perfcore.training.models.HeuristicModel",
-    "perfcore.training.models.LogisticModel",
-    "perfcore.training.models.SimpleTransformerModel",
-    "sklearn.tree._tree.Tree",
-})
+TRUSTED_TYPES = frozenset(
+    {
+        "perfcore.training.models.AnomalyModel",
+        "perfcore.training.models.CorrelationModel",
+        "perfcore.training.models.HeuristicModel",
+        "perfcore.training.models.LogisticModel",
+        "perfcore.training.models.SimpleTransformerModel",
+        "sklearn.tree._tree.Tree",
+    }
+)
 
 
 def load_model(path: Path) -> Any:

@@ -66,19 +66,31 @@ class TrainingResult:
         return self.gate.passed
 
 
-def _metadata(config: TrainingConfig, trained: Trained, description: str,
-              created: str) -> dict[str, Any]:
+def _metadata(
+    config: TrainingConfig, trained: Trained, description: str, created: str
+) -> dict[str, Any]:
     from perfcore._version import package_version
 
     data = trained.dataset
-    return {"created": created, "perfcore": package_version(), "model_type": config.model_type,
-            "description": description, "params": config.params(),
-            "metrics": trained.metrics.to_dict(),
-            "dataset": {"name": data.name, "source": data.source,
-                        "fingerprint": data.fingerprint, "samples": len(data.y),
-                        "features": len(data.feature_names)},
-            "preprocessing": {"mean": trained.prepared.mean.tolist(),
-                              "scale": trained.prepared.scale.tolist()}}
+    return {
+        "created": created,
+        "perfcore": package_version(),
+        "model_type": config.model_type,
+        "description": description,
+        "params": config.params(),
+        "metrics": trained.metrics.to_dict(),
+        "dataset": {
+            "name": data.name,
+            "source": data.source,
+            "fingerprint": data.fingerprint,
+            "samples": len(data.y),
+            "features": len(data.feature_names),
+        },
+        "preprocessing": {
+            "mean": trained.prepared.mean.tolist(),
+            "scale": trained.prepared.scale.tolist(),
+        },
+    }
 
 
 def _audit(config: TrainingConfig, trained: Trained, saved: PersistedModel) -> str:
@@ -88,23 +100,40 @@ def _audit(config: TrainingConfig, trained: Trained, saved: PersistedModel) -> s
     log = AuditLog(config.resolved_audit_path, key=load_key(config.audit_key_file, create=True))
     data = trained.dataset
     log.append("run_started", config.params())
-    log.append("data_loaded", {"dataset": data.name, "source": data.source,
-                               "fingerprint": data.fingerprint, "samples": len(data.y)})
+    log.append(
+        "data_loaded",
+        {
+            "dataset": data.name,
+            "source": data.source,
+            "fingerprint": data.fingerprint,
+            "samples": len(data.y),
+        },
+    )
     log.append("model_trained", {"model_type": config.model_type})
     log.append("validated", trained.metrics.to_dict())
     log.append("gate_evaluated", trained.decision.to_dict())
-    return log.append("model_persisted", {"path": str(saved.model_path),
-                                          "sha256": saved.sha256, "promoted": saved.promoted})
+    return log.append(
+        "model_persisted",
+        {"path": str(saved.model_path), "sha256": saved.sha256, "promoted": saved.promoted},
+    )
 
 
 def _drift(config: TrainingConfig, trained: Trained, created: str) -> tuple[DriftReport, Path]:
     from perfcore._atomic import atomic_write_json
 
     m = trained.metrics
-    cohort = CohortMetrics(cohort_id=config.cohort_id, model_type=config.model_type,
-                           dataset=trained.dataset.name, created=created, samples=m.samples,
-                           accuracy=m.accuracy, precision=m.precision, recall=m.recall,
-                           ece=m.ece, gate_violations=len(trained.decision.violations))
+    cohort = CohortMetrics(
+        cohort_id=config.cohort_id,
+        model_type=config.model_type,
+        dataset=trained.dataset.name,
+        created=created,
+        samples=m.samples,
+        accuracy=m.accuracy,
+        precision=m.precision,
+        recall=m.recall,
+        ece=m.ece,
+        gate_violations=len(trained.decision.violations),
+    )
     directory = config.resolved_drift_dir
     record_cohort(directory, cohort)
     report = build_drift_report(load_cohorts(directory))
@@ -121,8 +150,9 @@ def _baseline_key(config: TrainingConfig) -> str:
     return "/".join(shape)
 
 
-def _performance(config: TrainingConfig, trained: Trained, baseline: dict[str, float] | None,
-                 run_wall_s: float) -> perfreport.PhaseReport:
+def _performance(
+    config: TrainingConfig, trained: Trained, baseline: dict[str, float] | None, run_wall_s: float
+) -> perfreport.PhaseReport:
     key = _baseline_key(config)
     recorded = baseline is None
     if baseline is None:
@@ -130,23 +160,35 @@ def _performance(config: TrainingConfig, trained: Trained, baseline: dict[str, f
         perfreport.store_phase_baseline(config.output_dir, key, baseline)
     trained.tracker.set_baseline(baseline)
     opt = trained.tracker.optimisation(config.performance_target_reduction)
-    notes = perfreport.suggestions(trained.phases, opt, recorded,
-                                   config.model_type in ITERATIVE_MODEL_TYPES)
+    notes = perfreport.suggestions(
+        trained.phases, opt, recorded, config.model_type in ITERATIVE_MODEL_TYPES
+    )
     m = trained.metrics
-    action = {"name": "train", "model_type": config.model_type, "dataset": trained.dataset.name,
-              "samples": len(trained.dataset.y), "run_wall_s": run_wall_s,
-              "phase_wall_s": sum(p.wall_s for p in trained.phases),
-              "phase_cpu_s": sum(p.cpu_s for p in trained.phases),
-              "samples_per_s": len(trained.dataset.y) / run_wall_s if run_wall_s else None,
-              "accuracy": m.accuracy, "ece": m.ece, "gate_passed": trained.decision.passed}
+    action = {
+        "name": "train",
+        "model_type": config.model_type,
+        "dataset": trained.dataset.name,
+        "samples": len(trained.dataset.y),
+        "run_wall_s": run_wall_s,
+        "phase_wall_s": sum(p.wall_s for p in trained.phases),
+        "phase_cpu_s": sum(p.cpu_s for p in trained.phases),
+        "samples_per_s": len(trained.dataset.y) / run_wall_s if run_wall_s else None,
+        "accuracy": m.accuracy,
+        "ece": m.ece,
+        "gate_passed": trained.decision.passed,
+    }
     document = perfreport.report_document(action, trained.phases, opt, recorded, notes)
     report_path = perfreport.write_report(config.output_dir, document)
     return perfreport.PhaseReport(trained.phases, run_wall_s, opt, recorded, notes, report_path)
 
 
-def train(config: TrainingConfig, *, clock: Clock = time.perf_counter_ns,
-          cpu_clock: Clock = time.process_time_ns,
-          now: Callable[[], str] = _utc_now) -> TrainingResult:
+def train(
+    config: TrainingConfig,
+    *,
+    clock: Clock = time.perf_counter_ns,
+    cpu_clock: Clock = time.process_time_ns,
+    now: Callable[[], str] = _utc_now,
+) -> TrainingResult:
     """Run the four timed phases, judge the gate, persist, and audit/drift/report as asked."""
     warm_imports()
     start = clock()
@@ -158,19 +200,39 @@ def train(config: TrainingConfig, *, clock: Clock = time.perf_counter_ns,
     trained = run_phases(config, tracker)
     created = now()
     description = trained.model.describe(trained.dataset.feature_names)
-    saved = persist_model(trained.model, _metadata(config, trained, description, created),
-                          config.output_dir, config.model_type, trained.decision)
+    saved = persist_model(
+        trained.model,
+        _metadata(config, trained, description, created),
+        config.output_dir,
+        config.model_type,
+        trained.decision,
+    )
     audit_root = _audit(config, trained, saved) if config.enable_audit else None
-    drift, drift_path = _drift(config, trained, created) if config.enable_drift_tracking \
-        else (None, None)
+    drift, drift_path = (
+        _drift(config, trained, created) if config.enable_drift_tracking else (None, None)
+    )
     run_wall_s = (clock() - start) / 1e9
-    performance = (_performance(config, trained, baseline, run_wall_s)
-                   if config.enable_performance_optimization else None)
+    performance = (
+        _performance(config, trained, baseline, run_wall_s)
+        if config.enable_performance_optimization
+        else None
+    )
     return TrainingResult(
-        config=config, dataset=trained.dataset.name, dataset_source=trained.dataset.source,
-        dataset_fingerprint=trained.dataset.fingerprint, description=description,
-        metrics=trained.metrics, gate=trained.decision, model_path=saved.model_path,
-        metadata_path=saved.metadata_path, phases=trained.phases, run_wall_s=run_wall_s,
-        notes=trained.dataset.notes, performance=performance,
+        config=config,
+        dataset=trained.dataset.name,
+        dataset_source=trained.dataset.source,
+        dataset_fingerprint=trained.dataset.fingerprint,
+        description=description,
+        metrics=trained.metrics,
+        gate=trained.decision,
+        model_path=saved.model_path,
+        metadata_path=saved.metadata_path,
+        phases=trained.phases,
+        run_wall_s=run_wall_s,
+        notes=trained.dataset.notes,
+        performance=performance,
         audit_path=config.resolved_audit_path if config.enable_audit else None,
-        audit_root=audit_root, drift=drift, drift_report_path=drift_path)
+        audit_root=audit_root,
+        drift=drift,
+        drift_report_path=drift_path,
+    )

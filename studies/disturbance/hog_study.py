@@ -26,15 +26,24 @@ HOG = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() <
 
 
 def _suite(out: Path, env: dict[str, str]) -> None:
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(SUITE),
-            f"--benchmark-json={out}", "--benchmark-max-time=0.5", "-o", "addopts="]
-    subprocess.run(argv, check=True, capture_output=True, env={**os.environ, **env},
-                   timeout=600)
+    argv = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        str(SUITE),
+        f"--benchmark-json={out}",
+        "--benchmark-max-time=0.5",
+        "-o",
+        "addopts=",
+    ]
+    subprocess.run(argv, check=True, capture_output=True, env={**os.environ, **env}, timeout=600)
 
 
 def _with_hog(out: Path, env: dict[str, str]) -> None:
-    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=300)],
-                           start_new_session=True)
+    hog = subprocess.Popen([sys.executable, "-c", HOG.format(seconds=300)], start_new_session=True)
     try:
         _suite(out, env)
     finally:
@@ -43,9 +52,13 @@ def _with_hog(out: Path, env: dict[str, str]) -> None:
 
 
 def _gate(base: Path, curr: Path) -> tuple[int, str]:
-    proc = subprocess.run([sys.executable, "-m", "perfcore", "gate", "--baseline", str(base),
-                           "--current", str(curr)], capture_output=True, text=True,
-                          check=False, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfcore", "gate", "--baseline", str(base), "--current", str(curr)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     return proc.returncode, (proc.stdout + proc.stderr).strip()
 
 
@@ -60,10 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         quiet, busy, slowed = (folder / f"{n}.json" for n in ("quiet", "busy", "slowed"))
         _suite(quiet, {})
         _with_hog(busy, {})
-        _with_hog(slowed, {"PERFCORE_STUDY_SLOWDOWN": str(args.factor),
-                           "PERFCORE_STUDY_SLOWED": args.slowed})
-        for name, path in (("hog, no change", busy),
-                           (f"hog, {args.slowed} x{args.factor}", slowed)):
+        _with_hog(
+            slowed,
+            {"PERFCORE_STUDY_SLOWDOWN": str(args.factor), "PERFCORE_STUDY_SLOWED": args.slowed},
+        )
+        for name, path in (
+            ("hog, no change", busy),
+            (f"hog, {args.slowed} x{args.factor}", slowed),
+        ):
             code, text = _gate(quiet, path)
             print(f"== {name}: exit {code}\n{text}\n")
     return 0

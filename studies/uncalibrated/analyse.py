@@ -57,8 +57,7 @@ def _perfcore_alarms(base: Path, curr: Path, rule: str = "") -> set[str]:
         REFUSED[rule] += 1
     if decision.exit_code != 1:
         return set()
-    return {c.id.split("[")[-1].rstrip("]") for c in suite.comparisons
-            if c.verdict == "regressed"}
+    return {c.id.split("[")[-1].rstrip("]") for c in suite.comparisons if c.verdict == "regressed"}
 
 
 def _by_name(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -97,9 +96,9 @@ def _pairs(aa: list[Path], slowed: list[Path] | None) -> Iterator[tuple[Path, Pa
 
 
 def _tally(aa: list[Path], slowed: list[Path] | None, tmp: Path) -> dict[str, Any]:
-    counts: dict[str, Counter[str]] = {k: Counter() for k in
-                                       ("perfcore_samples", "perfcore_summary",
-                                        "pb_median5", "asv_1.1")}
+    counts: dict[str, Counter[str]] = {
+        k: Counter() for k in ("perfcore_samples", "perfcore_summary", "pb_median5", "asv_1.1")
+    }
     n_pairs = 0
     names: set[str] = set()
     for base, curr in _pairs(aa, slowed):
@@ -115,11 +114,13 @@ def _tally(aa: list[Path], slowed: list[Path] | None, tmp: Path) -> dict[str, An
         counts["asv_1.1"].update(_asv_rule(bdoc, cdoc))
     refused = dict(REFUSED)
     REFUSED.clear()
-    return {"pairs": n_pairs, "benchmarks": sorted(names), "refused_pairs": refused,
-            "rate": {rule: {n: c[n] / n_pairs for n in sorted(names)}
-                     for rule, c in counts.items()},
-            "overall": {rule: sum(c.values()) / (n_pairs * len(names))
-                        for rule, c in counts.items()}}
+    return {
+        "pairs": n_pairs,
+        "benchmarks": sorted(names),
+        "refused_pairs": refused,
+        "rate": {rule: {n: c[n] / n_pairs for n in sorted(names)} for rule, c in counts.items()},
+        "overall": {rule: sum(c.values()) / (n_pairs * len(names)) for rule, c in counts.items()},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,9 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         for rule, rate in t["overall"].items():
             worst = max(t["rate"][rule].values())
             refused = t["refused_pairs"].get(rule, 0) / t["pairs"]
-            print(f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})"
-                  + (f"  refused (exit 2) {refused:6.1%} of pairs" if rule.startswith("perfcore")
-                     else ""))
+            print(
+                f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})"
+                + (
+                    f"  refused (exit 2) {refused:6.1%} of pairs"
+                    if rule.startswith("perfcore")
+                    else ""
+                )
+            )
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
     return 0

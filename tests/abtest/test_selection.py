@@ -39,7 +39,7 @@ class Box:
         return LIMIT
 '''
 
-BENCH = '''from pkg.core import Box, leaf
+BENCH = """from pkg.core import Box, leaf
 
 
 def test_put(benchmark):
@@ -52,7 +52,7 @@ def test_take(benchmark):
 
 def test_leaf(benchmark):
     benchmark(leaf, 2)
-'''
+"""
 
 # Which benchmark executes which function, by construction of PACKAGE and BENCH.
 EXECUTES = {
@@ -96,20 +96,27 @@ def _selected(root: Path, cov: CoverageMap) -> set[str] | None:
 def test_the_map_records_what_each_benchmark_executes(repo: tuple[Path, CoverageMap]) -> None:
     """Recorded under coverage, each benchmark lists the package functions it ran."""
     _, cov = repo
-    ran = {node.split("::")[-1]: files.get("pkg/core.py", frozenset())
-           for node, files in cov.benchmarks.items()}
+    ran = {
+        node.split("::")[-1]: files.get("pkg/core.py", frozenset())
+        for node, files in cov.benchmarks.items()
+    }
     for function, benchmarks in EXECUTES.items():
         assert {b for b, fs in ran.items() if function in fs} == benchmarks
 
 
 @pytest.mark.parametrize("function", sorted(EXECUTES))
 def test_no_benchmark_executing_a_changed_function_is_skipped(
-    repo: tuple[Path, CoverageMap], function: str,
+    repo: tuple[Path, CoverageMap],
+    function: str,
 ) -> None:
     """Editing a function's body selects every benchmark that executes it."""
     root, cov = repo
-    anchors = {"leaf": "return x + 1", "shared": "return leaf(x) * 2",
-               "Box.put": "return shared(x)", "Box.take": "return LIMIT"}
+    anchors = {
+        "leaf": "return x + 1",
+        "shared": "return leaf(x) * 2",
+        "Box.put": "return shared(x)",
+        "Box.take": "return LIMIT",
+    }
     try:
         _edit(root, anchors[function], anchors[function] + " or None")
         selected = _selected(root, cov)
@@ -173,8 +180,9 @@ def test_a_map_of_another_suite_selects_everything(repo: tuple[Path, CoverageMap
     assert "another suite" in chosen.reason
 
 
-def test_the_map_round_trips_through_its_file(repo: tuple[Path, CoverageMap],
-                                              tmp_path: Path) -> None:
+def test_the_map_round_trips_through_its_file(
+    repo: tuple[Path, CoverageMap], tmp_path: Path
+) -> None:
     """A saved map reads back equal."""
     _, cov = repo
     save_map(tmp_path / "map.json", cov)

@@ -36,8 +36,13 @@ def test_two_shifts_are_both_found_with_means_of_their_own_segments() -> None:
 def test_pure_noise_rarely_yields_a_change_point() -> None:
     """On 40 stationary series, false change points stay near the 5% significance level."""
     hits = sum(
-        bool(e_divisive(np.random.default_rng(seed).normal(5, 1, 40), permutations=99,
-                        rng=np.random.default_rng(seed + 1000)))
+        bool(
+            e_divisive(
+                np.random.default_rng(seed).normal(5, 1, 40),
+                permutations=99,
+                rng=np.random.default_rng(seed + 1000),
+            )
+        )
         for seed in range(40)
     )
     assert hits <= 6

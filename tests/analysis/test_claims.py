@@ -11,8 +11,9 @@ def _result(rid: str, samples: tuple[float, ...], unit: str = "ratio") -> Result
     return Result(id=rid, unit=unit, better="higher", samples=samples)
 
 
-CACHE = Claim("cache-reduction", "cache cuts calls by 70-90%", "cache.reduction", "ratio",
-              min=0.70, max=0.90)
+CACHE = Claim(
+    "cache-reduction", "cache cuts calls by 70-90%", "cache.reduction", "ratio", min=0.70, max=0.90
+)
 
 
 def test_value_inside_range_is_confirmed() -> None:

@@ -15,8 +15,13 @@ RUN = RunInfo(created="2026-01-01T00:00:00+00:00", machine=Machine("m", "cpu", 2
 
 def _result(rid: str, samples: np.ndarray, better: str = "lower", rounds: int = 0) -> Result:
     extra = {"rounds": [i * rounds // len(samples) for i in range(len(samples))]} if rounds else {}
-    return Result(id=rid, unit="s", better=better,  # type: ignore[arg-type]
-                  samples=tuple(float(s) for s in samples), extra=extra)
+    return Result(
+        id=rid,
+        unit="s",
+        better=better,  # type: ignore[arg-type]
+        samples=tuple(float(s) for s in samples),
+        extra=extra,
+    )
 
 
 def _set(*results: Result) -> ResultSet:
@@ -51,8 +56,12 @@ def test_known_slowdown_is_regressed() -> None:
 def test_speedup_is_improved() -> None:
     """A 20% speedup is improved, not regressed."""
     rng = np.random.default_rng(2)
-    assert _verdict(_result("x", _noise(rng)), _result("x", _noise(rng, scale=0.8)),
-                    between_run_sd=QUIET) == "improved"
+    assert (
+        _verdict(
+            _result("x", _noise(rng)), _result("x", _noise(rng, scale=0.8)), between_run_sd=QUIET
+        )
+        == "improved"
+    )
 
 
 def test_higher_is_better_flips_direction() -> None:
@@ -67,8 +76,7 @@ def test_significant_change_inside_threshold_is_unchanged() -> None:
     """A real 2% change with a 5% threshold is unchanged, however significant."""
     rng = np.random.default_rng(4)
     base, curr = _noise(rng, 4000, sd=0.01), _noise(rng, 4000, scale=1.02, sd=0.01)
-    suite = compare_suites(_set(_result("x", base)), _set(_result("x", curr)),
-                           between_run_sd=QUIET)
+    suite = compare_suites(_set(_result("x", base)), _set(_result("x", curr)), between_run_sd=QUIET)
     (c,) = suite.comparisons
     assert c.p_adjusted is not None
     assert c.p_adjusted < 0.01
@@ -78,22 +86,31 @@ def test_significant_change_inside_threshold_is_unchanged() -> None:
 def test_large_change_hidden_in_noise_is_noisy() -> None:
     """A 10% shift under 30% between-run noise cannot be decided: noisy."""
     rng = np.random.default_rng(5)
-    assert _verdict(_result("x", _noise(rng)), _result("x", _noise(rng, scale=1.1)),
-                    between_run_sd={"x": 0.3}) == "noisy"
+    assert (
+        _verdict(
+            _result("x", _noise(rng)),
+            _result("x", _noise(rng, scale=1.1)),
+            between_run_sd={"x": 0.3},
+        )
+        == "noisy"
+    )
 
 
 def test_default_between_run_noise_keeps_small_shift_undecided() -> None:
     """Without calibration or rounds, a 7% within-run-significant shift is noisy, not regressed."""
     rng = np.random.default_rng(6)
-    assert _verdict(_result("x", _noise(rng, 2000)), _result("x", _noise(rng, 2000, 1.07))) \
-        == "noisy"
+    assert (
+        _verdict(_result("x", _noise(rng, 2000)), _result("x", _noise(rng, 2000, 1.07))) == "noisy"
+    )
 
 
 def test_new_and_missing() -> None:
     """Results on one side only are new or missing, with no ratio."""
     rng = np.random.default_rng(7)
-    suite = compare_suites(_set(_result("a", _noise(rng)), _result("gone", _noise(rng))),
-                           _set(_result("a", _noise(rng)), _result("fresh", _noise(rng))))
+    suite = compare_suites(
+        _set(_result("a", _noise(rng)), _result("gone", _noise(rng))),
+        _set(_result("a", _noise(rng)), _result("fresh", _noise(rng))),
+    )
     verdicts = {c.id: c.verdict for c in suite.comparisons}
     assert verdicts["gone"] == "missing"
     assert verdicts["fresh"] == "new"
@@ -111,9 +128,11 @@ def test_rounds_make_the_run_the_unit() -> None:
     (c,) = compare_suites(_set(base), _set(curr)).comparisons
     assert c.basis.startswith("rounds 5/5")
     assert c.verdict == "noisy"
-    naive = compare_suites(_set(Result("x", "s", "lower", base.samples)),
-                           _set(Result("x", "s", "lower", curr.samples)),
-                           default_between_run_sd=0.0).comparisons[0]
+    naive = compare_suites(
+        _set(Result("x", "s", "lower", base.samples)),
+        _set(Result("x", "s", "lower", curr.samples)),
+        default_between_run_sd=0.0,
+    ).comparisons[0]
     assert naive.verdict == "regressed"
 
 
@@ -121,8 +140,9 @@ def test_rounds_find_a_real_slowdown() -> None:
     """Interleaved rounds with modest drift find a 20% slowdown."""
     rng = np.random.default_rng(9)
     base = _result("x", _noise(rng, 600) * np.exp(np.repeat(rng.normal(0, 0.02, 6), 100)), rounds=6)
-    curr = _result("x", _noise(rng, 600, 1.2) * np.exp(np.repeat(rng.normal(0, 0.02, 6), 100)),
-                   rounds=6)
+    curr = _result(
+        "x", _noise(rng, 600, 1.2) * np.exp(np.repeat(rng.normal(0, 0.02, 6), 100)), rounds=6
+    )
     assert _verdict(base, curr) == "regressed"
 
 
@@ -131,8 +151,9 @@ def test_no_change_rarely_flagged() -> None:
     rng = np.random.default_rng(10)
     base = [_result(f"b{i}", _noise(rng, 200, np.exp(rng.normal(0, 0.03)))) for i in range(200)]
     curr = [_result(f"b{i}", _noise(rng, 200, np.exp(rng.normal(0, 0.03)))) for i in range(200)]
-    suite = compare_suites(_set(*base), _set(*curr),
-                           between_run_sd={f"b{i}": 0.035 for i in range(200)})
+    suite = compare_suites(
+        _set(*base), _set(*curr), between_run_sd={f"b{i}": 0.035 for i in range(200)}
+    )
     counts = suite.counts()
     assert counts["regressed"] + counts["improved"] <= 2
 
@@ -141,8 +162,12 @@ def test_per_benchmark_threshold_override() -> None:
     """A benchmark with a 30% threshold is not regressed by a 20% slowdown."""
     rng = np.random.default_rng(11)
     settings = Settings(thresholds={"x*": 0.3})
-    c = compare_suites(_set(_result("x", _noise(rng))), _set(_result("x", _noise(rng, scale=1.2))),
-                       settings=settings, between_run_sd=QUIET).comparisons[0]
+    c = compare_suites(
+        _set(_result("x", _noise(rng))),
+        _set(_result("x", _noise(rng, scale=1.2))),
+        settings=settings,
+        between_run_sd=QUIET,
+    ).comparisons[0]
     assert c.threshold == 0.3
     assert c.verdict == "unchanged"
 
@@ -183,8 +208,11 @@ def test_decide_gate_exit_codes() -> None:
     same = _noise(rng)
     ok = compare_suites(_set(_result("x", same)), _set(_result("x", same)))
     assert decide_gate(ok, allow_missing=False).exit_code == 0
-    bad = compare_suites(_set(_result("x", _noise(rng))),
-                         _set(_result("x", _noise(rng, scale=1.5))), between_run_sd=QUIET)
+    bad = compare_suites(
+        _set(_result("x", _noise(rng))),
+        _set(_result("x", _noise(rng, scale=1.5))),
+        between_run_sd=QUIET,
+    )
     decision = decide_gate(bad, allow_missing=False)
     assert (decision.passed, decision.exit_code) == (False, 1)
     assert "x regressed" in decision.reasons[0]
@@ -208,8 +236,9 @@ def test_calibration_degrees_of_freedom_widen_the_interval() -> None:
     rng = np.random.default_rng(22)
     base, curr = _result("x", _noise(rng)), _result("x", _noise(rng, scale=1.03))
     known = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.02}).comparisons[0]
-    learnt = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.02},
-                            between_run_df={"x": 3.0}).comparisons[0]
+    learnt = compare_suites(
+        _set(base), _set(curr), between_run_sd={"x": 0.02}, between_run_df={"x": 3.0}
+    ).comparisons[0]
     assert learnt.ci_low is not None
     assert known.ci_low is not None
     assert learnt.ci_high is not None
@@ -221,8 +250,13 @@ def test_baseline_of_several_runs_narrows_the_interval() -> None:
     """A baseline merged from 8 runs carries 1/8 of a run's drift against a single current run."""
     rng = np.random.default_rng(23)
     single = _result("x", _noise(rng, sd=0.01))
-    merged = _result("x", np.concatenate([_noise(rng, n=50, scale=float(np.exp(d)), sd=0.01)
-                                          for d in rng.normal(0, 0.03, 8)]), rounds=8)
+    merged = _result(
+        "x",
+        np.concatenate(
+            [_noise(rng, n=50, scale=float(np.exp(d)), sd=0.01) for d in rng.normal(0, 0.03, 8)]
+        ),
+        rounds=8,
+    )
     curr = _result("x", _noise(rng, sd=0.01))
     sd = {"x": 0.03}
     one = compare_suites(_set(single), _set(curr), between_run_sd=sd).comparisons[0]
@@ -239,11 +273,19 @@ def test_few_samples_against_a_merged_baseline_can_be_flagged() -> None:
     """3 samples a run, a 15-run baseline, 47 results: a 10% drop of one is still found."""
     values = (0.866, 0.8556, 0.8604)
     rounds = {"rounds": [i // 3 for i in range(45)]}
-    base = [Result(id=f"r{k}", unit="ratio", better="higher", samples=values * 15,
-                   extra=rounds) for k in range(47)]
-    curr = [Result(id=f"r{k}", unit="ratio", better="higher",
-                   samples=tuple(v / (1.1 if k == 0 else 1.0) for v in values))
-            for k in range(47)]
+    base = [
+        Result(id=f"r{k}", unit="ratio", better="higher", samples=values * 15, extra=rounds)
+        for k in range(47)
+    ]
+    curr = [
+        Result(
+            id=f"r{k}",
+            unit="ratio",
+            better="higher",
+            samples=tuple(v / (1.1 if k == 0 else 1.0) for v in values),
+        )
+        for k in range(47)
+    ]
     sd = {f"r{k}": 0.005 for k in range(47)}
     suite = compare_suites(_set(*base), _set(*curr), between_run_sd=sd)
     assert [c.id for c in suite.regressions()] == ["r0"]
@@ -252,8 +294,9 @@ def test_few_samples_against_a_merged_baseline_can_be_flagged() -> None:
 def _passes(rng: np.random.Generator, scale: float, passes: int, sd: float = 0.03) -> Result:
     """One run of ``passes`` passes: each pass's level moves by ``sd`` (log), 10 rounds each."""
     levels = np.exp(rng.normal(0, sd, passes))
-    return _result("x", np.concatenate([_noise(rng, 10, scale * lv, sd=0.01) for lv in levels]),
-                   rounds=passes)
+    return _result(
+        "x", np.concatenate([_noise(rng, 10, scale * lv, sd=0.01) for lv in levels]), rounds=passes
+    )
 
 
 def test_passes_with_calibrated_noise_borrow_its_degrees_of_freedom() -> None:
@@ -262,8 +305,9 @@ def test_passes_with_calibrated_noise_borrow_its_degrees_of_freedom() -> None:
     rng = np.random.default_rng(31)
     base, curr = _passes(rng, 1.0, 9), _passes(rng, 1.15, 3)
     alone = compare_suites(_set(base), _set(curr)).comparisons[0]
-    calibrated = compare_suites(_set(base), _set(curr), between_run_sd={"x": 0.03},
-                                between_run_df={"x": 19.0}).comparisons[0]
+    calibrated = compare_suites(
+        _set(base), _set(curr), between_run_sd={"x": 0.03}, between_run_df={"x": 19.0}
+    ).comparisons[0]
     assert None not in (alone.ci_low, alone.ci_high, calibrated.ci_low, calibrated.ci_high)
     assert calibrated.ci_high / calibrated.ci_low < alone.ci_high / alone.ci_low  # type: ignore[operator]
     assert calibrated.verdict == "regressed"
@@ -276,8 +320,12 @@ def test_passes_with_calibrated_noise_rarely_flag_no_change() -> None:
     base = [replace_id(_passes(rng, 1.0, 9), f"b{i}") for i in range(200)]
     curr = [replace_id(_passes(rng, 1.0, 3), f"b{i}") for i in range(200)]
     ids = [f"b{i}" for i in range(200)]
-    suite = compare_suites(_set(*base), _set(*curr), between_run_sd=dict.fromkeys(ids, 0.03),
-                           between_run_df=dict.fromkeys(ids, 19.0))
+    suite = compare_suites(
+        _set(*base),
+        _set(*curr),
+        between_run_sd=dict.fromkeys(ids, 0.03),
+        between_run_df=dict.fromkeys(ids, 19.0),
+    )
     counts = suite.counts()
     assert counts["regressed"] + counts["improved"] <= 2
 
@@ -289,8 +337,9 @@ def replace_id(result: Result, rid: str) -> Result:
     return replace(result, id=rid)
 
 
-def _drifting_rounds(rng: np.random.Generator, ratio: float, rounds: int = 6,
-                     per: int = 10) -> tuple[Result, Result]:
+def _drifting_rounds(
+    rng: np.random.Generator, ratio: float, rounds: int = 6, per: int = 10
+) -> tuple[Result, Result]:
     """Interleaved rounds whose machine drifts 15% between rounds, both sides alike."""
     drift = np.repeat(rng.normal(0, 0.15, rounds), per)
     base = np.exp(drift + rng.normal(0, 0.01, rounds * per))
@@ -319,13 +368,16 @@ def test_paired_prior_is_used_and_named() -> None:
     for seed in range(20):
         base, curr = _drifting_rounds(np.random.default_rng(seed), 1.0)
         plain = compare_suites(_set(base), _set(curr), paired=True).comparisons[0]
-        learnt = compare_suites(_set(base), _set(curr), paired=True,
-                                paired_prior={"x": (true_var, 100.0)}).comparisons[0]
+        learnt = compare_suites(
+            _set(base), _set(curr), paired=True, paired_prior={"x": (true_var, 100.0)}
+        ).comparisons[0]
         assert "learnt" in learnt.basis
         assert learnt.verdict == "unchanged"
         assert None not in (learnt.ci_low, learnt.ci_high, plain.ci_low, plain.ci_high)
-        widths.append(np.log(learnt.ci_high / learnt.ci_low)  # type: ignore[operator]
-                      / np.log(plain.ci_high / plain.ci_low))  # type: ignore[operator]
+        widths.append(
+            np.log(learnt.ci_high / learnt.ci_low)  # type: ignore[operator]
+            / np.log(plain.ci_high / plain.ci_low)
+        )  # type: ignore[operator]
     assert np.median(widths) < 0.8
 
 
@@ -336,8 +388,11 @@ def test_confirm_regressions_decides_on_both_runs() -> None:
 
     rng = np.random.default_rng(12)
     base = _set(_result("a", _noise(rng)), _result("b", _noise(rng)), _result("c", _noise(rng)))
-    curr = _set(_result("a", _noise(rng, scale=1.3)), _result("b", _noise(rng, scale=1.3)),
-                _result("c", _noise(rng, scale=1.3)))
+    curr = _set(
+        _result("a", _noise(rng, scale=1.3)),
+        _result("b", _noise(rng, scale=1.3)),
+        _result("c", _noise(rng, scale=1.3)),
+    )
     sd = {"a": 0.002, "b": 0.002, "c": 0.002}
     first = compare_suites(base, curr, between_run_sd=sd)
     assert [c.verdict for c in first.comparisons] == ["regressed"] * 3
@@ -357,8 +412,9 @@ def test_a_regression_the_rerun_alone_does_not_repeat_is_noisy() -> None:
     than the threshold leaves the result noisy, not regressed."""
     rng = np.random.default_rng(13)
     base = _set(_result("b", _noise(rng)))
-    first = compare_suites(base, _set(_result("b", _noise(rng, scale=1.3))),
-                           between_run_sd={"b": 0.002})
+    first = compare_suites(
+        base, _set(_result("b", _noise(rng, scale=1.3))), between_run_sd={"b": 0.002}
+    )
     alone = compare_suites(base, _set(_result("b", _noise(rng))), between_run_sd={"b": 0.002})
     (out,) = confirm_regressions(first, first, alone).comparisons
     assert out.verdict == "noisy"
@@ -444,10 +500,12 @@ def test_a_rerun_slower_only_within_its_noise_does_not_confirm() -> None:
     rng = np.random.default_rng(43)
     base = _set(_result("b", _noise(rng, sd=0.005)))
     sd = {"b": 0.03}
-    first = compare_suites(base, _set(_result("b", _noise(rng, scale=1.3, sd=0.005))),
-                           between_run_sd=sd)
-    alone = compare_suites(base, _set(_result("b", _noise(rng, scale=1.07, sd=0.005))),
-                           between_run_sd=sd)
+    first = compare_suites(
+        base, _set(_result("b", _noise(rng, scale=1.3, sd=0.005))), between_run_sd=sd
+    )
+    alone = compare_suites(
+        base, _set(_result("b", _noise(rng, scale=1.07, sd=0.005))), between_run_sd=sd
+    )
     (rerun,) = alone.comparisons
     assert rerun.ratio is not None
     assert rerun.ratio > 1.05
@@ -463,12 +521,13 @@ def test_mann_whitney_can_be_left_out() -> None:
 
     def run(low: int, high: int) -> ResultSet:
         samples = [1.0 + 1e-4 * i for i in range(low)] + [2.0 + 1e-4 * i for i in range(high)]
-        return ResultSet(run=RunInfo(created="t", machine=machine), results=(
-            Result(id="a", unit="s", better="lower", samples=tuple(samples)),))
+        return ResultSet(
+            run=RunInfo(created="t", machine=machine),
+            results=(Result(id="a", unit="s", better="lower", samples=tuple(samples)),),
+        )
 
     base, curr = run(10, 11), run(11, 10)  # the median jumps, the ranks barely move
     with_u = compare_suites(base, curr, default_between_run_sd=1e-4).by_id()["a"]
-    alone = compare_suites(base, curr, default_between_run_sd=1e-4,
-                           mann_whitney=False).by_id()["a"]
+    alone = compare_suites(base, curr, default_between_run_sd=1e-4, mann_whitney=False).by_id()["a"]
     assert with_u.verdict == "noisy"
     assert alone.verdict == "improved"

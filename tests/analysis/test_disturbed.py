@@ -13,31 +13,49 @@ MACHINE = Machine(id="m1", cpu="cpu", cores=2, ram_bytes=1, os="linux", python="
 
 
 def _reading(foreign: float, own: float = 1.0) -> dict[str, Any]:
-    return {"wall_s": 1.0, "own_cores": own, "foreign_cores": foreign, "steal_cores": 0.0,
-            "cores": 2, "freq_mhz": None}
+    return {
+        "wall_s": 1.0,
+        "own_cores": own,
+        "foreign_cores": foreign,
+        "steal_cores": 0.0,
+        "cores": 2,
+        "freq_mhz": None,
+    }
 
 
 def _run(values: dict[str, float], foreign: float, seed: int, own: float = 1.0) -> ResultSet:
     rng = np.random.default_rng(seed)
     results = tuple(
-        Result(id=rid, unit="s", better="lower",
-               samples=tuple(float(v) for v in median * np.exp(rng.normal(0, 0.01, 40))),
-               extra={"disturbance": [_reading(foreign, own)]})
-        for rid, median in values.items())
-    return ResultSet(run=RunInfo(created="2026-12-03T00:00:00+00:00", machine=MACHINE,
-                                 commit=Commit(id="c"), source="perfcore"), results=results)
+        Result(
+            id=rid,
+            unit="s",
+            better="lower",
+            samples=tuple(float(v) for v in median * np.exp(rng.normal(0, 0.01, 40))),
+            extra={"disturbance": [_reading(foreign, own)]},
+        )
+        for rid, median in values.items()
+    )
+    return ResultSet(
+        run=RunInfo(
+            created="2026-12-03T00:00:00+00:00",
+            machine=MACHINE,
+            commit=Commit(id="c"),
+            source="perfcore",
+        ),
+        results=results,
+    )
 
 
 BASE = {"a": 1.0, "b": 2.0, "c": 3.0}
 # Calibrated between-run noise of 1% per benchmark (as perfcore calibrate would learn).
 CALIBRATED = JudgeSettings(shift_guard=False).with_noise(
-    dict.fromkeys(BASE, 0.01), dict.fromkeys(BASE, 20.0), "test")
+    dict.fromkeys(BASE, 0.01), dict.fromkeys(BASE, 20.0), "test"
+)
 
 
 def test_a_busy_slowdown_within_what_the_load_explains_is_disturbed() -> None:
     """8% slower while a core of foreign load ran: disturbed, and the gate refuses (2)."""
-    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 1.0, 2),
-                            CALIBRATED)
+    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 1.0, 2), CALIBRATED)
     assert suite.by_id()["a"].verdict == "disturbed"
     assert decision.exit_code == 2
     assert "machine busy" in decision.reasons[0]
@@ -46,32 +64,35 @@ def test_a_busy_slowdown_within_what_the_load_explains_is_disturbed() -> None:
 
 def test_a_slowdown_beyond_what_the_load_explains_is_still_caught() -> None:
     """30% slower beside a one-core hog (which explains 15%): regressed, exit 1."""
-    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.30}, 1.0, 2),
-                            CALIBRATED)
+    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.30}, 1.0, 2), CALIBRATED)
     assert suite.by_id()["a"].verdict == "regressed"
     assert decision.exit_code == 1
 
 
 def test_a_quiet_machine_changes_nothing() -> None:
     """Without foreign load an 8% slowdown is an ordinary regression."""
-    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 0.01, 2),
-                            CALIBRATED)
+    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 0.01, 2), CALIBRATED)
     assert suite.by_id()["a"].verdict == "regressed"
     assert decision.exit_code == 1
 
 
 def test_a_quiet_rerun_that_confirms_the_slowdown_is_a_regression() -> None:
     """Busy first run, quiet re-run still 8% slower: the re-measurement decides, regressed."""
-    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.08}, 1.0, 2), CALIBRATED,
-                            rerun=_run({**BASE, "a": 1.08}, 0.0, 3))
+    suite, decision = judge(
+        _run(BASE, 0.0, 1),
+        _run({**BASE, "a": 1.08}, 1.0, 2),
+        CALIBRATED,
+        rerun=_run({**BASE, "a": 1.08}, 0.0, 3),
+    )
     assert suite.by_id()["a"].verdict == "regressed"
     assert decision.exit_code == 1
 
 
 def test_starved_work_is_never_a_regression() -> None:
     """Serial work that got a third of a core beside 1.7 foreign cores: even 5x is disturbed."""
-    suite, decision = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 5.0}, 1.7, 2, own=0.3),
-                            CALIBRATED)
+    suite, decision = judge(
+        _run(BASE, 0.0, 1), _run({**BASE, "a": 5.0}, 1.7, 2, own=0.3), CALIBRATED
+    )
     assert suite.by_id()["a"].verdict == "disturbed"
     assert "starved" in suite.by_id()["a"].basis
     assert decision.exit_code == 2

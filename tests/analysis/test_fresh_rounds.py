@@ -21,8 +21,9 @@ SDS = np.linspace(0.02, 0.08, 20)
 Sides = tuple[ResultSet, ResultSet]
 
 
-def _suite(rng: np.random.Generator, rounds: int, slow: Mapping[int, float] | None = None,
-           per: int = 10) -> Sides:
+def _suite(
+    rng: np.random.Generator, rounds: int, slow: Mapping[int, float] | None = None, per: int = 10
+) -> Sides:
     """Paired rounds in turns: a 15% drift both sides share, a per-process effect of
     ``SDS[j]`` on the difference, 1% sample noise; ``slow[j]`` scales the current side."""
     sides: tuple[list[Result], list[Result]] = ([], [])
@@ -33,16 +34,25 @@ def _suite(rng: np.random.Generator, rounds: int, slow: Mapping[int, float] | No
             effect = np.repeat(rng.normal(0, sd / np.sqrt(2), rounds), per)
             factor = (slow or {}).get(j, 1.0) if k else 1.0
             x = factor * np.exp(drift + effect + rng.normal(0, 0.01, rounds * per))
-            side.append(Result(id=f"b{j:02d}", unit="s", better="lower",
-                               samples=tuple(float(v) for v in x),
-                               extra={"rounds": labels, "turns": True}))
+            side.append(
+                Result(
+                    id=f"b{j:02d}",
+                    unit="s",
+                    better="lower",
+                    samples=tuple(float(v) for v in x),
+                    extra={"rounds": labels, "turns": True},
+                )
+            )
     return ResultSet(run=RUN, results=tuple(sides[0])), ResultSet(run=RUN, results=tuple(sides[1]))
 
 
-def _two_stages(rng: np.random.Generator, cfg: Settings, slow: Mapping[int, float] | None = None,
-                fresh_slow: Mapping[int, float] | None = None,
-                prior: Mapping[str, tuple[float, float]] | None = None,
-                ) -> tuple[SuiteComparison, SuiteComparison]:
+def _two_stages(
+    rng: np.random.Generator,
+    cfg: Settings,
+    slow: Mapping[int, float] | None = None,
+    fresh_slow: Mapping[int, float] | None = None,
+    prior: Mapping[str, tuple[float, float]] | None = None,
+) -> tuple[SuiteComparison, SuiteComparison]:
     """(first stage alone, after the fresh rounds) for one simulated gate; the fresh
     rounds are slowed by ``fresh_slow`` where given, else like the first ones."""
     first = _suite(rng, 5, slow)
@@ -82,8 +92,7 @@ def test_fresh_rounds_find_a_slowdown_the_first_rounds_alone_miss() -> None:
 def test_a_disturbed_first_round_is_not_confirmed() -> None:
     """A benchmark 20% slower through the first rounds only (a passing disturbance)
     regresses on them; clean fresh rounds do not confirm it, and the verdict says so."""
-    first, after = _two_stages(np.random.default_rng(3), Settings(), slow={0: 1.2},
-                               fresh_slow={})
+    first, after = _two_stages(np.random.default_rng(3), Settings(), slow={0: 1.2}, fresh_slow={})
     assert [c.id for c in first.regressions()] == ["b00"]
     assert not after.regressions()
     assert after.by_id()["b00"].verdict == "noisy"
@@ -103,8 +112,13 @@ def test_confirmed_regression_names_both_stages() -> None:
 
 def _steady(rid: str, factor: float, rng: np.random.Generator) -> Result:
     labels = [i // 10 for i in range(50)]
-    return Result(id=rid, unit="s", better="lower", extra={"rounds": labels, "turns": True},
-                  samples=tuple(float(v) for v in factor * np.exp(rng.normal(0, 0.02, 50))))
+    return Result(
+        id=rid,
+        unit="s",
+        better="lower",
+        extra={"rounds": labels, "turns": True},
+        samples=tuple(float(v) for v in factor * np.exp(rng.normal(0, 0.02, 50))),
+    )
 
 
 def test_screen_reads_the_point_ratio_against_half_the_threshold() -> None:
@@ -114,8 +128,9 @@ def test_screen_reads_the_point_ratio_against_half_the_threshold() -> None:
     factors = {"b00": 1.04, "b01": 1.01, "b02": 1 / 1.04}
     base = ResultSet(run=RUN, results=tuple(_steady(r, 1.0, rng) for r in factors))
     curr = ResultSet(run=RUN, results=tuple(_steady(r, f, rng) for r, f in factors.items()))
-    suite = compare_suites(base, curr, paired=True,
-                           paired_prior=dict.fromkeys(factors, (0.2**2, 10.0)))
+    suite = compare_suites(
+        base, curr, paired=True, paired_prior=dict.fromkeys(factors, (0.2**2, 10.0))
+    )
     assert suite.by_id()["b00"].verdict != "regressed"
     assert screen_slower(suite) == ["b00"]
 

@@ -88,8 +88,7 @@ def test_pools_variances_weighted_by_df() -> None:
 
 def test_pool_cap_keeps_newest_weight() -> None:
     """Past the df cap, older rounds give way so a changed machine is followed."""
-    pool = pool_spread(pool_spread({}, {"a": (1.0, 10.0)}, max_df=12), {"a": (3.0, 4.0)},
-                       max_df=12)
+    pool = pool_spread(pool_spread({}, {"a": (1.0, 10.0)}, max_df=12), {"a": (3.0, 4.0)}, max_df=12)
     assert pool["a"] == pytest.approx(((1.0 * 8 + 3.0 * 4) / 12, 12.0))
 
 

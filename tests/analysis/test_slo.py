@@ -32,8 +32,20 @@ def test_parse_normalises_units(text: str, metric: str, op: str, threshold: floa
 
 
 @pytest.mark.parametrize(
-    "text", ["", "p99", "p99<", "p99<<20ms", "latency<20ms", "p99<20parsecs",
-             "throughput>5000ms", "error_rate<1ms", "p0<1ms", "p100<1ms", "p99=20ms"],
+    "text",
+    [
+        "",
+        "p99",
+        "p99<",
+        "p99<<20ms",
+        "latency<20ms",
+        "p99<20parsecs",
+        "throughput>5000ms",
+        "error_rate<1ms",
+        "p0<1ms",
+        "p100<1ms",
+        "p99=20ms",
+    ],
 )
 def test_malformed_text_is_an_input_error(text: str) -> None:
     """Anything outside the grammar is refused with InputError (exit 2)."""
@@ -70,16 +82,28 @@ def _load_results() -> ResultSet:
     machine = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
 
     def r(rid: str, unit: str, value: float, **extra: object) -> Result:
-        return Result(id=rid, unit=unit, better="lower", samples=(value, value * 3),
-                      extra={"value": value, **extra})
+        return Result(
+            id=rid,
+            unit=unit,
+            better="lower",
+            samples=(value, value * 3),
+            extra={"value": value, **extra},
+        )
 
-    return ResultSet(run=RunInfo(created="t", machine=machine), results=(
-        r("load.local.p99", "ms", 12.0), r("load.local.error_rate", "%", 0.5),
-        r("load.local.throughput", "req/s", 5100.0), r("load.cloud.p99", "s", 0.2),
-        r("load.local.p50_uncorrected", "s", 0.001), r("load.cloud.p99.9", "s", 0.3),
-        Result(id="load.local.max", unit="s", better="lower", samples=(),
-               extra={"valid": False}),
-    ))
+    return ResultSet(
+        run=RunInfo(created="t", machine=machine),
+        results=(
+            r("load.local.p99", "ms", 12.0),
+            r("load.local.error_rate", "%", 0.5),
+            r("load.local.throughput", "req/s", 5100.0),
+            r("load.cloud.p99", "s", 0.2),
+            r("load.local.p50_uncorrected", "s", 0.001),
+            r("load.cloud.p99.9", "s", 0.3),
+            Result(
+                id="load.local.max", unit="s", better="lower", samples=(), extra={"valid": False}
+            ),
+        ),
+    )
 
 
 def test_metrics_from_results_normalises_and_skips_invalid() -> None:

@@ -43,13 +43,16 @@ def test_rounds_interval_covers_with_drift_between_rounds() -> None:
 def test_within_run_interval_undercovers_drift_without_between_sd() -> None:
     """Ignoring between-run drift makes the interval far too narrow (why the floor exists)."""
     rng = np.random.default_rng(3)
-    base = [stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
-            for _ in range(200)]
-    curr = [stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
-            for _ in range(200)]
+    base = [
+        stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
+        for _ in range(200)
+    ]
+    curr = [
+        stats.estimate_side(_lognormal(rng, 500, 0.1) * np.exp(rng.normal(0, 0.05)))
+        for _ in range(200)
+    ]
     naive = stats.compare_arrays(base, curr, np.zeros(200), confidence=0.95, mdc_alpha=0.05)
-    folded = stats.compare_arrays(base, curr, np.full(200, 0.05), confidence=0.95,
-                                  mdc_alpha=0.05)
+    folded = stats.compare_arrays(base, curr, np.full(200, 0.05), confidence=0.95, mdc_alpha=0.05)
     naive_cov = np.mean((naive.ci_low <= 1) & (naive.ci_high >= 1))
     folded_cov = np.mean((folded.ci_low <= 1) & (folded.ci_high >= 1))
     assert naive_cov < 0.6
@@ -96,8 +99,9 @@ def test_mdc_grows_with_noise() -> None:
     rng = np.random.default_rng(9)
     quiet = stats.estimate_side(_lognormal(rng, 100, 0.02))
     loud = stats.estimate_side(_lognormal(rng, 100, 0.2))
-    res = stats.compare_arrays([quiet, loud], [quiet, loud], np.zeros(2), confidence=0.99,
-                               mdc_alpha=0.01)
+    res = stats.compare_arrays(
+        [quiet, loud], [quiet, loud], np.zeros(2), confidence=0.99, mdc_alpha=0.01
+    )
     assert res.mdc80[0] < res.mdc80[1]
     assert np.all(res.mdc95 > res.mdc80)
 
@@ -116,8 +120,9 @@ def test_round_medians_match_numpy() -> None:
 
 
 # ------------------------------------------------------------------ paired rounds
-def _paired_suite(rng: np.random.Generator, benchmarks: int, rounds: int, ratio: float,
-                  sds: np.ndarray) -> list[np.ndarray]:
+def _paired_suite(
+    rng: np.random.Generator, benchmarks: int, rounds: int, ratio: float, sds: np.ndarray
+) -> list[np.ndarray]:
     """Per-benchmark round differences: a drift shared by both sides of a round (10%
     SD, which pairing must cancel) plus each side's own round noise."""
     out = []
@@ -153,8 +158,9 @@ def test_paired_interval_covers_true_ratio_with_suite_prior() -> None:
     diffs = _paired_suite(rng, 200, 5, 1.07, sds)
     var = np.array([d.var(ddof=1) for d in diffs])
     s0, d0 = stats.squeeze_var(var, np.full(200, 4.0))
-    res = stats.compare_paired(diffs, np.full(200, s0), np.full(200, d0), confidence=0.95,
-                               mdc_alpha=0.05)
+    res = stats.compare_paired(
+        diffs, np.full(200, s0), np.full(200, d0), confidence=0.95, mdc_alpha=0.05
+    )
     coverage = np.mean((res.ci_low <= 1.07) & (res.ci_high >= 1.07))
     assert 0.90 <= coverage <= 0.99
 
@@ -164,15 +170,15 @@ def test_pairing_cancels_shared_drift() -> None:
     rng = np.random.default_rng(9)
     diffs = _paired_suite(rng, 50, 6, 1.10, np.full(50, 0.01))
     known = np.full(50, 2 * 0.01**2)
-    paired = stats.compare_paired(diffs, known, np.full(50, np.inf), confidence=0.99,
-                                  mdc_alpha=0.01 / 50)
+    paired = stats.compare_paired(
+        diffs, known, np.full(50, np.inf), confidence=0.99, mdc_alpha=0.01 / 50
+    )
     assert np.mean(stats.holm(paired.p_value) < 0.01) > 0.95
     # The same rounds judged as independent samples (the drift stays in the variance).
     labels = np.arange(6)
     base = [stats.estimate_side(np.exp(rng.normal(0, 0.1, 6)), labels) for _ in range(50)]
     curr = [stats.estimate_side(1.10 * np.exp(rng.normal(0, 0.1, 6)), labels) for _ in range(50)]
-    unpaired = stats.compare_arrays(base, curr, np.zeros(50), confidence=0.99,
-                                    mdc_alpha=0.01 / 50)
+    unpaired = stats.compare_arrays(base, curr, np.zeros(50), confidence=0.99, mdc_alpha=0.01 / 50)
     assert np.mean(stats.holm(unpaired.p_value) < 0.01) < 0.2
 
 
@@ -182,8 +188,9 @@ def test_paired_differences_need_matching_rounds() -> None:
     assert stats.paired_differences(one, [0, 0, 1, 1], one, [0, 0, 2, 2]) is None
     assert stats.paired_differences(one, [0, 0, 0, 0], one, [0, 0, 0, 0]) is None
     assert stats.paired_differences(-one, [0, 0, 1, 1], one, [0, 0, 1, 1]) is None
-    d = stats.paired_differences([1.0, 1.0, 2.0, 2.0], [0, 0, 1, 1],
-                                 [2.0, 2.0, 2.0, 2.0], [0, 0, 1, 1])
+    d = stats.paired_differences(
+        [1.0, 1.0, 2.0, 2.0], [0, 0, 1, 1], [2.0, 2.0, 2.0, 2.0], [0, 0, 1, 1]
+    )
     assert d is not None
     np.testing.assert_allclose(d, [np.log(2), 0.0], atol=1e-12)
 
@@ -199,16 +206,17 @@ def test_robust_pairs_ignore_one_disturbed_round() -> None:
     assert stats.holm(plain.p_value)[0] < 0.01
     shifted = [d + (0.0953 if i == 1 else 0.0) for i, d in enumerate(diffs)]
     for guard in ("spread", "drop"):
-        robust = stats.compare_paired(diffs, prior, prior_df, confidence=0.99,
-                                      mdc_alpha=0.01 / 40, guard=guard)
+        robust = stats.compare_paired(
+            diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40, guard=guard
+        )
         assert stats.holm(robust.p_value)[0] > 0.01
         # A real 10% shift in every round is still found.
-        again = stats.compare_paired(shifted, prior, prior_df, confidence=0.99,
-                                     mdc_alpha=0.01 / 40, guard=guard)
+        again = stats.compare_paired(
+            shifted, prior, prior_df, confidence=0.99, mdc_alpha=0.01 / 40, guard=guard
+        )
         assert stats.holm(again.p_value)[1] < 0.01
     with pytest.raises(ValueError, match="guard"):
-        stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01,
-                             guard="other")
+        stats.compare_paired(diffs, prior, prior_df, confidence=0.99, mdc_alpha=0.01, guard="other")
 
 
 def _turns_on_flipping_host(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -218,7 +226,7 @@ def _turns_on_flipping_host(rng: np.random.Generator, n: int) -> tuple[np.ndarra
     i = 0
     while i < 2 * n:
         block = int(rng.integers(2, 10))
-        speed[i:i + block] = rng.choice([1.0, 1.7])
+        speed[i : i + block] = rng.choice([1.0, 1.7])
         i += block
     first = np.arange(n) % 2 == 0  # A takes the first turn of even pairs, B of odd ones
     a = np.where(first, speed[0::2], speed[1::2])
@@ -248,8 +256,7 @@ def test_lockstep_falls_back_where_a_round_has_unequal_counts() -> None:
     """A round whose sides time different numbers of samples is a difference of medians."""
     base = [1.0, 2.0, 3.0, 1.0, 1.0]
     curr = [3.0, 2.0, 1.0, 2.0, 2.0, 2.0]
-    d = stats.paired_differences(base, [0, 0, 0, 1, 1], curr, [0, 0, 0, 1, 1, 1],
-                                 lockstep=True)
+    d = stats.paired_differences(base, [0, 0, 0, 1, 1], curr, [0, 0, 0, 1, 1, 1], lockstep=True)
     assert d is not None
     assert d[0] == pytest.approx(np.median(np.log([3.0, 1.0, 1 / 3])))
     assert d[1] == pytest.approx(np.log(2.0))

@@ -41,7 +41,8 @@ def test_the_fixture_runs_hold_no_raw_samples() -> None:
 
 
 def test_a_doubled_median_in_a_summary_only_run_fails_the_gate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """One file against one file, summaries only: a doubled median is regressed (exit 1)."""
     doc = json.loads(RUNS[-1].read_text())
@@ -53,7 +54,8 @@ def test_a_doubled_median_in_a_summary_only_run_fails_the_gate(
 
 
 def test_a_doubled_median_against_the_storage_folder_fails(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Against the storage layout (latest run, the rest as noise), a doubled median fails.
 
@@ -78,7 +80,8 @@ def _folder_of(tmp_path: Path, runs: list[Path]) -> Path:
 
 
 def test_thirty_saved_no_change_runs_raise_no_false_alarm(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Each saved run judged against the runs saved before it (3 or more): never exit 1."""
     codes = []
@@ -113,7 +116,8 @@ def _asv_doubled(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_a_doubled_median_in_an_asv_summary_fails_the_gate(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """asv without --record-samples (its default): a doubled median is regressed (exit 1)."""
     base, curr = _asv_doubled(tmp_path)

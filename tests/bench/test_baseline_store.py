@@ -12,8 +12,9 @@ from perfcore.errors import BaselineError
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo, load_results
 
-MACHINE = Machine(id="abc123def456", cpu="Test CPU", cores=2, ram_bytes=8 << 30,
-                  os="Linux Test", python="3.11")
+MACHINE = Machine(
+    id="abc123def456", cpu="Test CPU", cores=2, ram_bytes=8 << 30, os="Linux Test", python="3.11"
+)
 
 
 def _run(created: str, commit: str, value: float = 1.0, machine: Machine = MACHINE) -> ResultSet:
@@ -54,7 +55,8 @@ def test_baseline_of_another_machine_is_refused(tmp_path: Path) -> None:
     """A baseline.json recorded on another machine is not used for this one."""
     other = Machine(id="fff000fff000", cpu="Other", cores=4, ram_bytes=1, os="x", python="3.12")
     _run("2026-01-01T00:00:00+00:00", "", machine=other).save(
-        tmp_path / MACHINE.id / "baseline.json")
+        tmp_path / MACHINE.id / "baseline.json"
+    )
     with pytest.raises(BaselineError, match="fff000fff000"):
         BaselineStore(tmp_path).load(MACHINE.id)
 
@@ -80,7 +82,11 @@ def test_list_summarises_each_machine(tmp_path: Path) -> None:
     store.save(_run("2026-01-02T00:00:00+00:00", "b" * 40))
     (info,) = store.list()
     assert (info.machine.id, info.commit, info.result_count, info.archived) == (
-        MACHINE.id, "b" * 40, 1, 1)
+        MACHINE.id,
+        "b" * 40,
+        1,
+        1,
+    )
 
 
 def test_cli_save_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

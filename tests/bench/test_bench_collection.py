@@ -12,9 +12,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _collect(*extra: str) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "bench/", "--collect-only", "-q", "-p",
-         "no:cacheprovider", *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=240, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "bench/",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return [line for line in done.stdout.splitlines() if "::" in line]
 
@@ -23,8 +37,14 @@ def test_pytest_collects_every_suite() -> None:
     """`pytest bench/ --collect-only` lists benchmarks of every area, each phase x model type."""
     ids = _collect()
     files = {line.split("::")[0] for line in ids}
-    assert files >= {"bench/test_training.py", "bench/test_cache.py", "bench/test_validator.py",
-                     "bench/test_batch.py", "bench/test_instrument.py", "bench/test_ratios.py"}
+    assert files >= {
+        "bench/test_training.py",
+        "bench/test_cache.py",
+        "bench/test_validator.py",
+        "bench/test_batch.py",
+        "bench/test_instrument.py",
+        "bench/test_ratios.py",
+    }
     phases = [line for line in ids if "test_training.py::test_phase[" in line]
     assert len(phases) == 20  # 5 model types x 4 phases
 
@@ -46,9 +66,14 @@ def test_asv_config_points_at_the_suite() -> None:
 
 def test_no_folder_of_bench_shadows_the_asv_package() -> None:
     """With bench/ first on sys.path (as pytest puts it), ``import asv`` is the installed tool."""
-    done = subprocess.run([sys.executable, "-c", "import asv; print(asv.__file__)"],
-                          cwd=ROOT / "bench", capture_output=True, text=True, timeout=60,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", "import asv; print(asv.__file__)"],
+        cwd=ROOT / "bench",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert Path(done.stdout.strip()).parent.name == "asv"
     assert ROOT / "bench" not in Path(done.stdout.strip()).parents
 
@@ -60,10 +85,19 @@ def test_asv_discovers_every_module_of_the_suite(tmp_path: Path) -> None:
     config = json.loads((ROOT / "asv.conf.json").read_text())
     out = tmp_path / "discovered.json"
     script = Path(asv.__file__).parent / "benchmark.py"
-    subprocess.run([sys.executable, str(script), "discover", str(ROOT / config["benchmark_dir"]),
-                    str(out)], cwd=ROOT, capture_output=True, text=True, timeout=240, check=True)
+    subprocess.run(
+        [sys.executable, str(script), "discover", str(ROOT / config["benchmark_dir"]), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
     text = out.read_text()
-    rows = json.loads(text) if text.lstrip().startswith("[") else [
-        json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = (
+        json.loads(text)
+        if text.lstrip().startswith("[")
+        else [json.loads(line) for line in text.splitlines() if line.strip()]
+    )
     modules = {row["name"].split(".")[0] for row in rows}
     assert modules == {"components", "precision", "ratios", "retraining", "training"}

@@ -28,7 +28,8 @@ def test_interleaved_ratios_alternate_order(benchutil: ModuleType) -> None:
     """Sides alternate AB, BA, AB... and each ratio pairs the right slow and fast times."""
     order: list[str] = []
     ratios, slow, fast = benchutil.interleaved_ratios(
-        lambda: order.append("slow"), lambda: order.append("fast"), 3)
+        lambda: order.append("slow"), lambda: order.append("fast"), 3
+    )
     assert order == ["slow", "fast", "fast", "slow", "slow", "fast"]
     assert len(ratios) == len(slow) == len(fast) == 3
     assert all(r == pytest.approx(s / f) for r, s, f in zip(ratios, slow, fast, strict=True))
@@ -36,12 +37,15 @@ def test_interleaved_ratios_alternate_order(benchutil: ModuleType) -> None:
 
 def test_record_per_op_divides_round_times(benchutil: ModuleType) -> None:
     """Per-op samples are round times divided by the operations per round."""
-    bench = SimpleNamespace(stats=SimpleNamespace(stats=SimpleNamespace(data=[2.0, 4.0])),
-                            extra_info={})
+    bench = SimpleNamespace(
+        stats=SimpleNamespace(stats=SimpleNamespace(data=[2.0, 4.0])), extra_info={}
+    )
     benchutil.record_per_op(bench, 1000)
     assert bench.extra_info["perfcore_samples"] == [0.002, 0.004]
     assert (bench.extra_info["perfcore_unit"], bench.extra_info["perfcore_better"]) == (
-        "s", "lower")
+        "s",
+        "lower",
+    )
 
 
 def test_quick_profile_lowers_rounds_only(benchutil: ModuleType) -> None:

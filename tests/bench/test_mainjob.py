@@ -27,8 +27,10 @@ def _set(*results: Result) -> ResultSet:
 
 
 def _bench(centre: float = 1.0, seed: int = 0) -> ResultSet:
-    return _set(Result("cache.exact_hit", "s", "lower", _samples(centre * 1e-6, seed)),
-                Result("training.linear.training", "s", "lower", _samples(centre, seed + 1)))
+    return _set(
+        Result("cache.exact_hit", "s", "lower", _samples(centre * 1e-6, seed)),
+        Result("training.linear.training", "s", "lower", _samples(centre, seed + 1)),
+    )
 
 
 def _load() -> ResultSet:
@@ -77,11 +79,13 @@ def test_first_run_records_baseline_and_says_so(tmp_path: Path) -> None:
 
 def test_results_are_merged_into_one_run(tmp_path: Path) -> None:
     """results.json holds the benchmark and load results under this machine's run info."""
-    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=io.StringIO())
     merged = load_results(outcome.results)
     assert {r.id for r in merged.results} == {
-        "cache.exact_hit", "training.linear.training", "load.local.throughput"}
+        "cache.exact_hit",
+        "training.linear.training",
+        "load.local.throughput",
+    }
     assert merged.run.machine == current_machine()
     assert merged.run.source == "perfcore"
 
@@ -89,8 +93,9 @@ def test_results_are_merged_into_one_run(tmp_path: Path) -> None:
 def test_unchanged_second_run_passes(tmp_path: Path) -> None:
     """A second run measuring the same numbers passes against the stored baseline."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=0)).stages(), stream=io.StringIO())
-    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=10)).stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path), stages=Recorder(_bench(seed=10)).stages(), stream=io.StringIO()
+    )
     assert (outcome.exit_code, outcome.first_baseline) == (0, False)
     assert outcome.verdict_line.startswith("perfcore: PASS")
 
@@ -98,8 +103,9 @@ def test_unchanged_second_run_passes(tmp_path: Path) -> None:
 def test_regression_exits_1(tmp_path: Path) -> None:
     """A run twice as slow as the baseline fails with exit 1 and says FAIL."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
-    outcome = run_main_job(_job(tmp_path), stages=Recorder(_bench(2.0, seed=3)).stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path), stages=Recorder(_bench(2.0, seed=3)).stages(), stream=io.StringIO()
+    )
     assert outcome.exit_code == 1
     assert "FAIL" in outcome.verdict_line
     assert "regressed" in outcome.verdict_line
@@ -109,8 +115,9 @@ def test_no_load_skips_the_stage_and_its_baseline(tmp_path: Path) -> None:
     """Without the load test, load results in the baseline are not reported missing."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=io.StringIO())
     recorder = Recorder(_bench(seed=5))
-    outcome = run_main_job(_job(tmp_path, load=False), stages=recorder.stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path, load=False), stages=recorder.stages(), stream=io.StringIO()
+    )
     assert recorder.calls == ["bench", "render"]
     assert outcome.exit_code == 0
 
@@ -118,8 +125,9 @@ def test_no_load_skips_the_stage_and_its_baseline(tmp_path: Path) -> None:
 def test_each_run_is_appended_to_history(tmp_path: Path) -> None:
     """Every run adds one file to this machine's history."""
     for seed in (0, 1):
-        run_main_job(_job(tmp_path), stages=Recorder(_bench(seed=seed)).stages(),
-                     stream=io.StringIO())
+        run_main_job(
+            _job(tmp_path), stages=Recorder(_bench(seed=seed)).stages(), stream=io.StringIO()
+        )
     folder = tmp_path / "reports/history" / current_machine().id
     assert len(list(folder.glob("*.json"))) == 2
 
@@ -165,8 +173,11 @@ def test_partial_run_is_judged_on_what_it_measured(tmp_path: Path) -> None:
     """A -k run compares only its own results, and is kept out of the history."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench()).stages(), stream=io.StringIO())
     only_cache = _set(Result("cache.exact_hit", "s", "lower", _samples(1e-6, 9)))
-    outcome = run_main_job(_job(tmp_path, pytest_args=("-k", "cache"), load=False),
-                           stages=Recorder(only_cache).stages(), stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path, pytest_args=("-k", "cache"), load=False),
+        stages=Recorder(only_cache).stages(),
+        stream=io.StringIO(),
+    )
     assert outcome.exit_code == 0
     assert "missing" not in outcome.verdict_line
     folder = tmp_path / "reports/history" / current_machine().id
@@ -175,8 +186,11 @@ def test_partial_run_is_judged_on_what_it_measured(tmp_path: Path) -> None:
 
 def test_partial_run_never_becomes_the_first_baseline(tmp_path: Path) -> None:
     """Without a baseline, a -k run records none and exits 2 (nothing to compare)."""
-    outcome = run_main_job(_job(tmp_path, pytest_args=("-k", "cache")),
-                           stages=Recorder(_bench()).stages(), stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path, pytest_args=("-k", "cache")),
+        stages=Recorder(_bench()).stages(),
+        stream=io.StringIO(),
+    )
     assert outcome.exit_code == 2
     assert not (tmp_path / "reports/baselines").exists()
 
@@ -192,9 +206,14 @@ def test_broken_claims_file_fails_before_measuring(tmp_path: Path) -> None:
 
 
 def _noded(results: ResultSet) -> ResultSet:
-    return _set(*(Result(r.id, r.unit, r.better, r.samples,
-                         extra={"node": f"bench/test_x.py::test_{r.id}"})
-                  for r in results.results))
+    return _set(
+        *(
+            Result(
+                r.id, r.unit, r.better, r.samples, extra={"node": f"bench/test_x.py::test_{r.id}"}
+            )
+            for r in results.results
+        )
+    )
 
 
 class Answers(Recorder):
@@ -219,10 +238,14 @@ def test_regressions_are_confirmed_by_a_rerun(tmp_path: Path, rerun: float, code
     stream = io.StringIO()
     outcome = run_main_job(_job(tmp_path), stages=stages.stages(), stream=stream)
     assert outcome.exit_code == code
-    assert stages.args[1] == ("bench/test_x.py::test_cache.exact_hit",
-                              "bench/test_x.py::test_training.linear.training")
-    assert ("confirm: re-running 2 benchmark(s) slower than their threshold (2 regressed "
-            "on this run alone)") in stream.getvalue()
+    assert stages.args[1] == (
+        "bench/test_x.py::test_cache.exact_hit",
+        "bench/test_x.py::test_training.linear.training",
+    )
+    assert (
+        "confirm: re-running 2 benchmark(s) slower than their threshold (2 regressed "
+        "on this run alone)"
+    ) in stream.getvalue()
     assert f"confirm: {2 if code else 0} regression(s) on both runs together" in stream.getvalue()
 
 
@@ -230,8 +253,9 @@ def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
     """With confirmation off the first regression fails the job without a re-run."""
     run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
     stages = Answers(_noded(_bench(2.0, seed=3)))
-    outcome = run_main_job(_job(tmp_path, confirm=False), stages=stages.stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(
+        _job(tmp_path, confirm=False), stages=stages.stages(), stream=io.StringIO()
+    )
     assert outcome.exit_code == 1
     assert len(stages.args) == 1
 
@@ -248,7 +272,8 @@ def test_passes_run_the_suite_in_separate_processes_and_merge(tmp_path: Path) ->
         "def test_tiny(benchmark):\n"
         "    benchmark.extra_info['perfcore_passes_seen'] = os.environ['PERFCORE_BENCH_PASSES']\n"
         "    benchmark.extra_info['perfcore_pid'] = os.getpid()\n"
-        "    benchmark.pedantic(lambda: sum(range(200)), rounds=3, iterations=1)\n")
+        "    benchmark.pedantic(lambda: sum(range(200)), rounds=3, iterations=1)\n"
+    )
     out = tmp_path / "out"
     out.mkdir()
     stream = io.StringIO()
@@ -282,17 +307,25 @@ def test_quick_runs_one_pass_and_full_runs_three(tmp_path: Path) -> None:
 
 
 def _ten(centre: float, seed: int) -> ResultSet:
-    return _noded(_set(*(Result(f"training.m{k}.training", "s", "lower",
-                                _samples(centre * (1 + k), seed + k)) for k in range(10))))
+    return _noded(
+        _set(
+            *(
+                Result(
+                    f"training.m{k}.training", "s", "lower", _samples(centre * (1 + k), seed + k)
+                )
+                for k in range(10)
+            )
+        )
+    )
 
 
 def test_a_machine_shift_is_refused_without_a_rerun(tmp_path: Path) -> None:
     """Ten timed benchmarks 30% slower together: exit 2 with the reason, nothing re-run."""
-    run_main_job(_job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(),
-                 stream=io.StringIO())
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
     stages = Answers(_ten(1.3, 50))
-    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(),
-                           stream=io.StringIO())
+    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(), stream=io.StringIO())
     assert outcome.exit_code == 2
     assert "machine's speed changed" in outcome.verdict_line
     assert len(stages.args) == 1

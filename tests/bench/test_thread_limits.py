@@ -8,7 +8,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
-_PROBE = '''
+_PROBE = """
 from threadpoolctl import threadpool_info
 
 
@@ -18,7 +18,7 @@ def test_pools_loaded_by_a_test_module_run_one_thread():
     pools = threadpool_info()
     assert {p["user_api"] for p in pools} >= {"openmp", "blas"}
     assert [p["num_threads"] for p in pools] == [1] * len(pools), pools
-'''
+"""
 
 
 def test_lazily_loaded_pools_are_limited(tmp_path: Path) -> None:
@@ -27,10 +27,19 @@ def test_lazily_loaded_pools_are_limited(tmp_path: Path) -> None:
     for name in ("conftest.py", "benchutil.py"):
         shutil.copy(BENCH / name, tmp_path / name)
     (tmp_path / "test_probe.py").write_text(_PROBE)
-    env = {k: v for k, v in os.environ.items()
-           if not k.endswith("_NUM_THREADS") and k != "VECLIB_MAXIMUM_THREADS"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           str(tmp_path)], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.endswith("_NUM_THREADS") and k != "VECLIB_MAXIMUM_THREADS"
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 passed" in done.stdout

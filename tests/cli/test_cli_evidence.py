@@ -25,11 +25,19 @@ def _timing(rid: str, level: float, seed: int, n: int = 20) -> Result:
     return Result(id=rid, unit="s", better="lower", samples=samples)
 
 
-def test_calibrate_from_files_writes_noise_json(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_from_files_writes_noise_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """calibrate --from prints a table and writes <baselines>/<machine>/noise.json."""
-    files = [_write(tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c",
-                    [_timing("bench.a", 1.0 + 0.01 * i, i)]) for i in range(4)]
+    files = [
+        _write(
+            tmp_path / f"r{i}.json",
+            f"2026-01-0{i + 1}T00:00:00+00:00",
+            "c",
+            [_timing("bench.a", 1.0 + 0.01 * i, i)],
+        )
+        for i in range(4)
+    ]
     code = main(["calibrate", "--from", *map(str, files), "--baselines-dir", str(tmp_path / "b")])
     assert code == 0
     assert "bench.a" in capsys.readouterr().out
@@ -41,14 +49,23 @@ def test_calibrate_from_files_writes_noise_json(tmp_path: Path,
 def test_calibrate_counts_each_pass_of_a_run_as_a_unit(tmp_path: Path) -> None:
     """Two runs of three passes (perfcore run --passes 3) teach the noise of one pass,
     from six units."""
+
     def passes(rid: str, seed: int) -> Result:
         parts = [_timing(rid, 1.0 + 0.02 * k, seed * 10 + k) for k in range(3)]
-        return Result(id=rid, unit="s", better="lower",
-                      samples=tuple(x for p in parts for x in p.samples),
-                      extra={"rounds": [k for k, p in enumerate(parts) for _ in p.samples]})
+        return Result(
+            id=rid,
+            unit="s",
+            better="lower",
+            samples=tuple(x for p in parts for x in p.samples),
+            extra={"rounds": [k for k, p in enumerate(parts) for _ in p.samples]},
+        )
 
-    files = [_write(tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c",
-                    [passes("bench.a", i)]) for i in range(2)]
+    files = [
+        _write(
+            tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c", [passes("bench.a", i)]
+        )
+        for i in range(2)
+    ]
     code = main(["calibrate", "--from", *map(str, files), "--baselines-dir", str(tmp_path / "b")])
     assert code == 0
     model = load_noise(tmp_path / "b" / "m1" / "noise.json")
@@ -60,18 +77,34 @@ def test_calibrate_save_baseline_stores_runs_as_rounds(tmp_path: Path) -> None:
     """calibrate --save-baseline stores the runs merged, one round label per run."""
     from perfcore.results.baselines import BaselineStore
 
-    files = [_write(tmp_path / f"r{i}.json", f"2026-01-0{i + 1}T00:00:00+00:00", "c",
-                    [_timing("bench.a", 1.0 + 0.01 * i, i)]) for i in range(3)]
-    code = main(["calibrate", "--from", *map(str, files), "--baselines-dir", str(tmp_path / "b"),
-                 "--save-baseline"])
+    files = [
+        _write(
+            tmp_path / f"r{i}.json",
+            f"2026-01-0{i + 1}T00:00:00+00:00",
+            "c",
+            [_timing("bench.a", 1.0 + 0.01 * i, i)],
+        )
+        for i in range(3)
+    ]
+    code = main(
+        [
+            "calibrate",
+            "--from",
+            *map(str, files),
+            "--baselines-dir",
+            str(tmp_path / "b"),
+            "--save-baseline",
+        ]
+    )
     assert code == 0
     (stored,) = BaselineStore(tmp_path / "b").load("m1").results
     assert sorted(set(stored.extra["rounds"])) == [0, 1, 2]
     assert len(stored.samples) == 3 * len(_timing("bench.a", 1.0, 0).samples)
 
 
-def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_calibrate_paired_from_kept_rounds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """calibrate --paired-from learns each interleave mode's file from kept gate rounds."""
     from perfcore.results.paired_noise import load_paired_noise
 
@@ -80,23 +113,33 @@ def test_calibrate_paired_from_kept_rounds(tmp_path: Path,
         folder = tmp_path / f"gate-{g}"
         for i in range(4):
             for side, shift in (("A", 0.0), ("B", 0.01)):
-                _write(folder / f"{side}-{i:02d}.json", "2026-01-01T00:00:00+00:00", "c",
-                       [_timing("bench.a", 1.0 + shift, 10 * g + 2 * i + (side == "B"))])
+                _write(
+                    folder / f"{side}-{i:02d}.json",
+                    "2026-01-01T00:00:00+00:00",
+                    "c",
+                    [_timing("bench.a", 1.0 + shift, 10 * g + 2 * i + (side == "B"))],
+                )
         (folder / "interleave").write_text("rounds\n")
         folders.append(folder)
-    code = main(["calibrate", "--paired-from", *map(str, folders),
-                 "--baselines-dir", str(tmp_path / "b")])
+    code = main(
+        ["calibrate", "--paired-from", *map(str, folders), "--baselines-dir", str(tmp_path / "b")]
+    )
     assert code == 0
     assert "bench.a" in capsys.readouterr().out
     var, df = load_paired_noise(tmp_path / "b" / "m1" / "paired-noise.json", "m1").benchmarks[
-        "bench.a"]
+        "bench.a"
+    ]
     assert df == 6.0
     assert 0 < var < 0.01**2  # medians of 20 samples at 2% spread
     assert not (tmp_path / "b" / "m1" / "paired-noise-runs.json").exists()
     (folders[1] / "interleave").unlink()  # kept before the marker: alternating whole runs
     assert main(["calibrate", "--paired-from", *map(str, folders), "--no-write"]) == 2
-    assert main(["calibrate", "--paired-from", str(folders[1]),
-                 "--baselines-dir", str(tmp_path / "b")]) == 0
+    assert (
+        main(
+            ["calibrate", "--paired-from", str(folders[1]), "--baselines-dir", str(tmp_path / "b")]
+        )
+        == 0
+    )
     assert (tmp_path / "b" / "m1" / "paired-noise-runs.json").is_file()
     incomplete = tmp_path / "half"
     _write(incomplete / "A-00.json", "2026-01-01T00:00:00+00:00", "c", [_timing("x", 1, 0)])
@@ -115,13 +158,30 @@ def test_history_add_show_and_changes(tmp_path: Path, capsys: pytest.CaptureFixt
     hist = tmp_path / "hist"
     for i in range(12):
         level = 1.0 if i < 6 else 1.2
-        path = _write(tmp_path / f"r{i}.json", f"2026-01-{i + 1:02d}T00:00:00+00:00",
-                      f"c{i:02d}", [_timing("bench.a", level * (1 + 0.005 * (i % 3)), i)])
+        path = _write(
+            tmp_path / f"r{i}.json",
+            f"2026-01-{i + 1:02d}T00:00:00+00:00",
+            f"c{i:02d}",
+            [_timing("bench.a", level * (1 + 0.005 * (i % 3)), i)],
+        )
         assert main(["history", "add", str(path), "--history-dir", str(hist)]) == 0
     assert len(list((hist / "m1").glob("*.json"))) == 12
     capsys.readouterr()
-    assert main(["history", "show", "--history-dir", str(hist), "--machine", "m1",
-                 "--result", "bench.a"]) == 0
+    assert (
+        main(
+            [
+                "history",
+                "show",
+                "--history-dir",
+                str(hist),
+                "--machine",
+                "m1",
+                "--result",
+                "bench.a",
+            ]
+        )
+        == 0
+    )
     assert len(capsys.readouterr().out.splitlines()) == 12
     assert main(["history", "changes", "--history-dir", str(hist), "--machine", "m1"]) == 0
     out = capsys.readouterr().out
@@ -144,9 +204,11 @@ def test_claims_ledger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
         '[[claim]]\nname="fast"\ndescription="d"\nresult="bench.a"\nunit="ms"\nmax=500\n'
         '[[claim]]\nname="big"\ndescription="d"\nresult="bench.a"\nunit="ms"\nmin=5000\n'
         '[[claim]]\nname="absent"\ndescription="d"\nresult="nope"\nunit="s"\nmin=1\n',
-        encoding="utf-8")
-    results = _write(tmp_path / "r.json", "2026-01-01T00:00:00+00:00", "c",
-                     [_timing("bench.a", 0.25, 1)])
+        encoding="utf-8",
+    )
+    results = _write(
+        tmp_path / "r.json", "2026-01-01T00:00:00+00:00", "c", [_timing("bench.a", 0.25, 1)]
+    )
     assert main(["claims", "--claims-file", str(claims), "--results", str(results)]) == 0
     out = capsys.readouterr().out
     assert "1 confirmed, 1 refuted, 1 not measured" in out
@@ -156,19 +218,33 @@ def test_claims_ledger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 def test_claims_bad_file_is_exit_2(tmp_path: Path) -> None:
     """A claims file with an unknown key is a usage error."""
     claims = tmp_path / "claims.toml"
-    claims.write_text('[[claim]]\nname="x"\ndescription="d"\nresult="r"\nunit="s"\nmaxx=1\n',
-                      encoding="utf-8")
+    claims.write_text(
+        '[[claim]]\nname="x"\ndescription="d"\nresult="r"\nunit="s"\nmaxx=1\n', encoding="utf-8"
+    )
     assert main(["claims", "--claims-file", str(claims)]) == 2
 
 
 def _load_file(tmp_path: Path, p99: float) -> Path:
     def one(metric: str, unit: str, better: str, value: float) -> Result:
-        return Result(id=f"load.local.{metric}", unit=unit, better=better,  # type: ignore[arg-type]
-                      samples=(value,), extra={"value": value, "valid": True})
+        return Result(
+            id=f"load.local.{metric}",
+            unit=unit,
+            better=better,  # type: ignore[arg-type]
+            samples=(value,),
+            extra={"value": value, "valid": True},
+        )
 
-    return _write(tmp_path / "load.json", "2026-01-01T00:00:00+00:00", "c", [
-        one("p99", "s", "lower", p99), one("p50", "s", "lower", 0.002),
-        one("throughput", "req/s", "higher", 6000.0), one("error_rate", "ratio", "lower", 0.0)])
+    return _write(
+        tmp_path / "load.json",
+        "2026-01-01T00:00:00+00:00",
+        "c",
+        [
+            one("p99", "s", "lower", p99),
+            one("p50", "s", "lower", 0.002),
+            one("throughput", "req/s", "higher", 6000.0),
+            one("error_rate", "ratio", "lower", 0.0),
+        ],
+    )
 
 
 def test_slo_pass_miss_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,9 +270,19 @@ def test_noise_file_rejects_unknown_keys(tmp_path: Path) -> None:
     from perfcore.errors import SchemaError
 
     path = tmp_path / "noise.json"
-    path.write_text(json.dumps({"schema": "perfcore.noise/1", "machine": "m", "created": "t",
-                                "benchmarks": {"a": {"cv_within": 0.1, "sd_between_log": 0.1,
-                                                     "runs": 3, "extra": 1}}}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "schema": "perfcore.noise/1",
+                "machine": "m",
+                "created": "t",
+                "benchmarks": {
+                    "a": {"cv_within": 0.1, "sd_between_log": 0.1, "runs": 3, "extra": 1}
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     with pytest.raises(SchemaError):
         load_noise(path)
 
@@ -208,7 +294,8 @@ def test_calibrate_runs_the_suite(tmp_path: Path, capsys: pytest.CaptureFixture[
     (suite / "test_tiny.py").write_text(
         "def test_tiny(benchmark):\n"
         "    benchmark.pedantic(sum, args=(range(1000),), rounds=5, iterations=10)\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     code = main(["calibrate", "--runs", "2", "--bench-dir", str(suite), "--no-write"])
     assert code == 0
     assert "tiny" in capsys.readouterr().out
@@ -218,9 +305,19 @@ def test_calibrate_failing_suite_is_an_error(tmp_path: Path) -> None:
     """A benchmark run that fails stops calibration with a non-zero exit, nothing written."""
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "test_bad.py").write_text("def test_bad(benchmark):\n    assert False\n",
-                                       encoding="utf-8")
-    code = main(["calibrate", "--runs", "2", "--bench-dir", str(suite),
-                 "--baselines-dir", str(tmp_path / "b")])
+    (suite / "test_bad.py").write_text(
+        "def test_bad(benchmark):\n    assert False\n", encoding="utf-8"
+    )
+    code = main(
+        [
+            "calibrate",
+            "--runs",
+            "2",
+            "--bench-dir",
+            str(suite),
+            "--baselines-dir",
+            str(tmp_path / "b"),
+        ]
+    )
     assert code == 2
     assert not (tmp_path / "b").exists()

@@ -14,13 +14,21 @@ from perfcore.cli import EXIT_INTERNAL, main
 MACHINE = {"id": "m1", "cpu": "cpu", "cores": 2, "ram_bytes": 1, "os": "os", "python": "3.11"}
 
 
-def _doc(results: dict[str, list[Any]], machine: dict[str, Any] | None = None,
-         unit: str = "s") -> dict[str, Any]:
-    return {"schema": "perfcore.results/1",
-            "run": {"created": "2026-01-01T00:00:00+00:00", "machine": machine or MACHINE,
-                    "source": "perfcore"},
-            "results": [{"id": rid, "unit": unit, "better": "lower", "samples": samples}
-                        for rid, samples in results.items()]}
+def _doc(
+    results: dict[str, list[Any]], machine: dict[str, Any] | None = None, unit: str = "s"
+) -> dict[str, Any]:
+    return {
+        "schema": "perfcore.results/1",
+        "run": {
+            "created": "2026-01-01T00:00:00+00:00",
+            "machine": machine or MACHINE,
+            "source": "perfcore",
+        },
+        "results": [
+            {"id": rid, "unit": unit, "better": "lower", "samples": samples}
+            for rid, samples in results.items()
+        ],
+    }
 
 
 def _write(path: Path, doc: object) -> Path:
@@ -57,8 +65,9 @@ def test_deep_nesting_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     _one_error_line(capsys, "deep.json", "nested too deeply")
 
 
-def test_string_where_object_expected_is_exit_2(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_string_where_object_expected_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A pytest-benchmark machine_info that is a string is exit 2 naming the file."""
     doc = {"machine_info": "oops", "benchmarks": [{"name": "test_a", "stats": {"data": [1.0]}}]}
     bad = _write(tmp_path / "pb.json", doc)
@@ -66,37 +75,44 @@ def test_string_where_object_expected_is_exit_2(tmp_path: Path,
     _one_error_line(capsys, "pb.json", "machine_info")
 
 
-@pytest.mark.parametrize(("samples", "problem"), [
-    ([], "no samples"),
-    ([-1.0, -1.1, -0.9], "negative"),
-    ([0, 0, 0, 0], "all zero"),
-])
-def test_gate_refuses_unjudgeable_durations(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                            samples: list[float], problem: str) -> None:
+@pytest.mark.parametrize(
+    ("samples", "problem"),
+    [
+        ([], "no samples"),
+        ([-1.0, -1.1, -0.9], "negative"),
+        ([0, 0, 0, 0], "all zero"),
+    ],
+)
+def test_gate_refuses_unjudgeable_durations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], samples: list[float], problem: str
+) -> None:
     """The gate exits 2 naming the problem on empty, negative or all-zero durations."""
     bad = _write(tmp_path / "bad.json", _doc({"a": samples}))
     assert main(["gate", "--baseline", str(bad), "--current", str(bad)]) == 2
     _one_error_line(capsys, "bad.json", "'a'", problem)
 
 
-def test_gate_refuses_non_finite_durations(tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_refuses_non_finite_durations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Infinity and NaN samples are exit 2 naming the result."""
     bad = _write(tmp_path / "inf.json", json.dumps(_doc({"a": [1.0, float("inf")]})))
     assert main(["gate", "--baseline", str(bad), "--current", str(bad)]) == 2
     _one_error_line(capsys, "inf.json", "finite")
 
 
-def test_gate_refuses_a_file_without_results(tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_refuses_a_file_without_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A run with no results at all is exit 2, never PASS."""
     empty = _write(tmp_path / "empty.json", _doc({}))
     assert main(["gate", "--baseline", str(empty), "--current", str(empty)]) == 2
     _one_error_line(capsys, "no results")
 
 
-def test_compare_refuses_results_of_two_machines(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_refuses_results_of_two_machines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """compare of runs from different machines exits 2 (as gate does) unless allowed."""
     here = _write(tmp_path / "here.json", _doc(GOOD))
     there = _write(tmp_path / "there.json", _doc(GOOD, {**MACHINE, "id": "m2"}))
@@ -119,8 +135,9 @@ def test_compare_json_is_valid_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert single["ci_high"] is None
 
 
-def test_unexpected_exception_is_exit_3_one_line(monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_unexpected_exception_is_exit_3_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bug escaping a command is one 'internal error' line and exit 3, never exit 1."""
     import perfcore._cli.compare as compare_cli
 
@@ -141,12 +158,26 @@ def test_unexpected_exception_is_exit_3_one_line(monkeypatch: pytest.MonkeyPatch
 def _report(tmp_path: Path, out: Path) -> int:
     base = _write(tmp_path / "base.json", _doc(GOOD))
     (tmp_path / "claims.toml").write_text("")
-    return main(["report", "--baseline", str(base), "--current", str(base), "--out", str(out),
-                 "--claims", str(tmp_path / "claims.toml"), "--history", str(tmp_path / "h")])
+    return main(
+        [
+            "report",
+            "--baseline",
+            str(base),
+            "--current",
+            str(base),
+            "--out",
+            str(out),
+            "--claims",
+            str(tmp_path / "claims.toml"),
+            "--history",
+            str(tmp_path / "h"),
+        ]
+    )
 
 
-def test_report_into_a_path_under_a_file_is_exit_2(tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_into_a_path_under_a_file_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An output folder that cannot be created is exit 2 naming it, and nothing is written."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -155,8 +186,9 @@ def test_report_into_a_path_under_a_file_is_exit_2(tmp_path: Path,
     assert blocker.read_text() == "x"
 
 
-def test_report_into_a_non_utf8_folder_is_exit_2(tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_into_a_non_utf8_folder_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An output folder named with non-UTF-8 bytes is exit 2 and nothing is written."""
     out = Path(os.fsdecode(bytes(tmp_path) + b"/r\xe9port"))
     assert _report(tmp_path, out) == 2
@@ -164,9 +196,9 @@ def test_report_into_a_non_utf8_folder_is_exit_2(tmp_path: Path,
     assert not out.exists()
 
 
-def test_report_write_failure_leaves_the_old_report(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_write_failure_leaves_the_old_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A disk failure while writing the third file leaves every old file whole, no temp file."""
     out = tmp_path / "out"
     assert _report(tmp_path, out) == 0
@@ -188,8 +220,9 @@ def test_report_write_failure_leaves_the_old_report(tmp_path: Path,
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_baseline_save_refuses_what_the_gate_refuses(tmp_path: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_baseline_save_refuses_what_the_gate_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """baseline save of negative durations is exit 2 and stores nothing."""
     bad = _write(tmp_path / "neg.json", _doc({"a": [-1.0, -2.0]}))
     store = tmp_path / "store"
@@ -198,8 +231,9 @@ def test_baseline_save_refuses_what_the_gate_refuses(tmp_path: Path,
     assert not store.exists()
 
 
-def test_os_error_is_exit_2_one_line(monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_os_error_is_exit_2_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """An OSError reaching the command line (permissions, full disk) is exit 2, one line."""
     import perfcore._cli.compare as compare_cli
 
@@ -213,16 +247,24 @@ def test_os_error_is_exit_2_one_line(monkeypatch: pytest.MonkeyPatch,
 
 def _pb_run(data_b: list[Any]) -> dict[str, Any]:
     def bench(name: str, data: list[Any]) -> dict[str, Any]:
-        return {"name": name, "fullname": f"bench/test_x.py::{name}", "params": None,
-                "extra_info": {}, "stats": {"data": data}}
+        return {
+            "name": name,
+            "fullname": f"bench/test_x.py::{name}",
+            "params": None,
+            "extra_info": {},
+            "stats": {"data": data},
+        }
 
-    return {"machine_info": {"node": "n"}, "commit_info": {"id": "c"},
-            "benchmarks": [bench("test_a", [1.0, 1.1, 0.9, 1.0] * 5),
-                           bench("test_b", data_b)]}
+    return {
+        "machine_info": {"node": "n"},
+        "commit_info": {"id": "c"},
+        "benchmarks": [bench("test_a", [1.0, 1.1, 0.9, 1.0] * 5), bench("test_b", data_b)],
+    }
 
 
-def test_gate_unreadable_result_is_exit_2_not_missing(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_gate_unreadable_result_is_exit_2_not_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A current result the reader had to skip is exit 2, not 'missing' (exit 1)."""
     base = _write(tmp_path / "base.json", _pb_run([2.0, 2.1, 1.9, 2.0] * 5))
     current = _write(tmp_path / "cur.json", _pb_run(["x", "y"]))

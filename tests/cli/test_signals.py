@@ -35,8 +35,13 @@ def perfcore() -> Iterator[Spawn]:
     trees: list[psutil.Process] = []
 
     def spawn(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-        child = subprocess.Popen([sys.executable, "-m", "perfcore", *args], cwd=cwd,
-                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "perfcore", *args],
+            cwd=cwd,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         children.append(child)
         return child
 
@@ -88,8 +93,12 @@ def _listening(procs: list[psutil.Process]) -> set[int]:
     return ports
 
 
-def _signal_and_check(child: subprocess.Popen[str], sig: signal.Signals,
-                      started: list[psutil.Process], ports: set[int]) -> str:
+def _signal_and_check(
+    child: subprocess.Popen[str],
+    sig: signal.Signals,
+    started: list[psutil.Process],
+    ports: set[int],
+) -> str:
     """Signal the command; it exits by itself, its processes and ports are gone."""
     child.send_signal(sig)
     try:
@@ -113,15 +122,27 @@ def _signal_and_check(child: subprocess.Popen[str], sig: signal.Signals,
 @pytest.mark.load
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
 @pytest.mark.parametrize("mode", ["open-loop", "locust"])
-def test_load_leaves_no_server_or_locust(tmp_path: Path, perfcore: Spawn, sig: signal.Signals,
-                                        mode: str) -> None:
+def test_load_leaves_no_server_or_locust(
+    tmp_path: Path, perfcore: Spawn, sig: signal.Signals, mode: str
+) -> None:
     """A signal mid-run stops perfcore load, its server and its Locust child."""
     how = ("--rate", "100") if mode == "open-loop" else ("--users", "2")
-    child = perfcore("load", "--synthetic-model", "--targets", "local", "--duration", "120",
-                      *how, "--output", str(tmp_path / "load.json"))
+    child = perfcore(
+        "load",
+        "--synthetic-model",
+        "--targets",
+        "local",
+        "--duration",
+        "120",
+        *how,
+        "--output",
+        str(tmp_path / "load.json"),
+    )
     wanted = "perfcore.serving" if mode == "open-loop" else "locust"
-    _wait_for(lambda: wanted in _cmdlines(_tree(child.pid)) and bool(_listening(_tree(child.pid))),
-              f"the {wanted} child")
+    _wait_for(
+        lambda: wanted in _cmdlines(_tree(child.pid)) and bool(_listening(_tree(child.pid))),
+        f"the {wanted} child",
+    )
     time.sleep(1.0)  # into the run proper
     started = _tree(child.pid)
     _signal_and_check(child, sig, started, _listening(started))
@@ -131,14 +152,17 @@ def test_load_leaves_no_server_or_locust(tmp_path: Path, perfcore: Spawn, sig: s
 def _partial_request(port: int) -> socket.socket:
     """A client that sends the headers and half the body, then goes quiet."""
     client = socket.create_connection(("127.0.0.1", port))
-    client.sendall(b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
-                   b"Content-Length: 400\r\n\r\n{\"features\": [")
+    client.sendall(
+        b"POST /predict HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 400\r\n\r\n{"features": ['
+    )
     return client
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
-def test_serve_stops_despite_a_client_holding_a_partial_request(perfcore: Spawn,
-                                                                sig: signal.Signals) -> None:
+def test_serve_stops_despite_a_client_holding_a_partial_request(
+    perfcore: Spawn, sig: signal.Signals
+) -> None:
     """perfcore serve exits after a signal even while clients hold half-sent requests."""
     child = perfcore("serve", "--synthetic-model", "--port", "0")
     assert child.stdout is not None
@@ -159,24 +183,28 @@ def test_serve_announces_only_a_model_it_could_load(tmp_path: Path) -> None:
     model_dir = tmp_path / "models" / "current"
     model_dir.mkdir(parents=True)
     (model_dir / "model.skops").write_bytes(b"not a zip archive")
-    done = subprocess.run([sys.executable, "-m", "perfcore", "serve", "--model-dir",
-                           str(model_dir), "--port", "0"], capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "perfcore", "serve", "--model-dir", str(model_dir), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2, done.stderr
     assert "serving" not in done.stdout
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-_SLOW_BENCH = '''
+_SLOW_BENCH = """
 import time
 
 def test_slow(benchmark):
     benchmark.pedantic(time.sleep, args=(0.05,), rounds=2000, iterations=1)
-'''
-_CONFTEST = '''
+"""
+_CONFTEST = """
 def pytest_addoption(parser):
     parser.addoption("--quick", action="store_true")
-'''
+"""
 
 
 def _project(root: Path) -> Path:
@@ -192,8 +220,9 @@ def _pytest_running(pid: int, count: int = 1) -> bool:
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
-def test_run_leaves_no_benchmark_process(tmp_path: Path, perfcore: Spawn,
-                                         sig: signal.Signals) -> None:
+def test_run_leaves_no_benchmark_process(
+    tmp_path: Path, perfcore: Spawn, sig: signal.Signals
+) -> None:
     """A signal while perfcore run's suite runs stops the suite's process too."""
     root = _project(tmp_path / "project")
     child = perfcore("run", "--quick", "--no-load", "--out", str(tmp_path / "out"), cwd=root)
@@ -203,14 +232,20 @@ def test_run_leaves_no_benchmark_process(tmp_path: Path, perfcore: Spawn,
 
 
 def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
-                          cwd=repo, check=True, capture_output=True, text=True,
-                          timeout=60).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=lambda s: s.name)
-def test_gate_against_leaves_no_worktree_or_process(tmp_path: Path, perfcore: Spawn,
-                                                    sig: signal.Signals) -> None:
+def test_gate_against_leaves_no_worktree_or_process(
+    tmp_path: Path, perfcore: Spawn, sig: signal.Signals
+) -> None:
     """A signal during gate --against's rounds removes REF's worktree and its processes."""
     repo = _project(tmp_path / "repo")
     _git(repo, "init", "-q")

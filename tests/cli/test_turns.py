@@ -13,8 +13,9 @@ import pytest
 from perfcore._cli._turns import TurnScheduler, install_plugin, run_in_turns
 
 
-def _drive(scheduler: TurnScheduler, plan: dict[str, list[str]],
-           collected: bool = True) -> list[str]:
+def _drive(
+    scheduler: TurnScheduler, plan: dict[str, list[str]], collected: bool = True
+) -> list[str]:
     """Simulate workers that stop before each listed round (nodeid per round)."""
     position = dict.fromkeys(plan, 0)
     order = []
@@ -51,7 +52,7 @@ def test_rounds_of_one_benchmark_alternate_abba() -> None:
     plan = {"A": ["x"] * 4, "B": ["x"] * 4}
     timed = [name for name, _ in _rounds(_drive(TurnScheduler(["A", "B"]), plan), plan)]
     assert len(timed) == 8
-    pairs = [timed[i:i + 2] for i in range(0, 8, 2)]
+    pairs = [timed[i : i + 2] for i in range(0, 8, 2)]
     assert all(sorted(p) == ["A", "B"] for p in pairs), timed
     assert {p[0] for p in pairs} == {"A", "B"}, "each side goes first in some pairs"
 
@@ -69,7 +70,7 @@ def test_benchmarks_one_side_has_first_do_not_unpair_the_later_ones() -> None:
     plan = {"A": ["x"] + ["y"] * 4, "B": ["b1", "b2", "b3", "x", "y", "y", "y", "y"]}
     timed = _rounds(_drive(TurnScheduler(["A", "B"]), plan), plan)
     y = [name for name, bench in timed if bench == "y"]
-    assert all(sorted(y[i:i + 2]) == ["A", "B"] for i in range(0, 8, 2)), timed
+    assert all(sorted(y[i : i + 2]) == ["A", "B"] for i in range(0, 8, 2)), timed
 
 
 def test_benchmarks_of_one_side_only_do_not_stall_the_other() -> None:
@@ -89,7 +90,7 @@ def test_the_survivor_runs_on_when_one_worker_exits() -> None:
     assert order.count("A$") == 1
 
 
-_TRACED = '''
+_TRACED = """
 import os, time
 
 def _mark(tag):
@@ -106,7 +107,7 @@ def test_first(benchmark):
 
 def test_second(benchmark):
     benchmark.pedantic(_round, rounds=3)
-'''
+"""
 
 
 @pytest.mark.slow
@@ -119,18 +120,28 @@ def test_two_real_workers_take_turns_without_overlap(tmp_path: Path) -> None:
     specs = {}
     for side in "AB":
         env = {**os.environ, "SIDE": side, "TRACE": str(trace), "PYTHONPATH": str(plugin)}
-        argv = [sys.executable, "-m", "pytest", "-p", "perfcore_turns", "bench", "-q",
-                "-p", "no:cacheprovider", "-o", "addopts="]
+        argv = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "perfcore_turns",
+            "bench",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+        ]
         specs[side] = (argv, tmp_path, env, tmp_path / f"{side}.log")
     assert run_in_turns(specs, timeout_s=120) == {"A": 0, "B": 0}
     marks = [line.split() for line in trace.read_text().splitlines()]
     assert len(marks) == 2 * 2 * (5 + 3)
-    spans = [(marks[i][0], int(marks[i][2]), int(marks[i + 1][2]))
-             for i in range(0, len(marks), 2)]
+    spans = [(marks[i][0], int(marks[i][2]), int(marks[i + 1][2])) for i in range(0, len(marks), 2)]
     assert all(marks[i][0] == marks[i + 1][0] for i in range(0, len(marks), 2))
     assert all(a[2] <= b[1] for a, b in itertools.pairwise(spans)), "no overlap"
     sides = [s for s, _, _ in spans]
-    assert all(sorted(sides[i:i + 2]) == ["A", "B"] for i in range(0, len(sides), 2))
+    assert all(sorted(sides[i : i + 2]) == ["A", "B"] for i in range(0, len(sides), 2))
 
 
 def test_a_worker_that_fails_is_reported_not_waited_for(tmp_path: Path) -> None:
@@ -139,8 +150,13 @@ def test_a_worker_that_fails_is_reported_not_waited_for(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(plugin)}
     bad = [sys.executable, "-c", "raise SystemExit(3)"]
     good = [sys.executable, "-c", "print('ok')"]
-    status = run_in_turns({"A": (bad, tmp_path, env, tmp_path / "a.log"),
-                           "B": (good, tmp_path, env, tmp_path / "b.log")}, timeout_s=60)
+    status = run_in_turns(
+        {
+            "A": (bad, tmp_path, env, tmp_path / "a.log"),
+            "B": (good, tmp_path, env, tmp_path / "b.log"),
+        },
+        timeout_s=60,
+    )
     assert status == {"A": 3, "B": 0}
 
 
@@ -152,14 +168,33 @@ def test_kept_rounds_in_turns_are_judged_sample_by_sample(tmp_path: Path) -> Non
     from perfcore.analysis.compare import round_differences
 
     def bench_json(samples: list[float]) -> str:
-        return json.dumps({"machine_info": {}, "commit_info": {}, "datetime": "2026-01-01",
-                           "version": "5.1.0", "benchmarks": [{
-                               "name": "test_x", "fullname": "bench/test_k.py::test_x",
-                               "group": None, "params": None, "param": None,
-                               "extra_info": {}, "options": {},
-                               "stats": {"data": samples, "min": min(samples),
-                                         "max": max(samples), "mean": 1.0, "median": 1.0,
-                                         "rounds": len(samples)}}]})
+        return json.dumps(
+            {
+                "machine_info": {},
+                "commit_info": {},
+                "datetime": "2026-01-01",
+                "version": "5.1.0",
+                "benchmarks": [
+                    {
+                        "name": "test_x",
+                        "fullname": "bench/test_k.py::test_x",
+                        "group": None,
+                        "params": None,
+                        "param": None,
+                        "extra_info": {},
+                        "options": {},
+                        "stats": {
+                            "data": samples,
+                            "min": min(samples),
+                            "max": max(samples),
+                            "mean": 1.0,
+                            "median": 1.0,
+                            "rounds": len(samples),
+                        },
+                    }
+                ],
+            }
+        )
 
     # The host's speed at each turn: pairs share it, but the host sped down between A's
     # third sample and B's, so B's median lands on the slow speed and A's on the fast.
@@ -180,19 +215,20 @@ def test_kept_rounds_in_turns_are_judged_sample_by_sample(tmp_path: Path) -> Non
     assert "turns" not in ref.results[0].extra
 
 
-_HASHED = '''
+_HASHED = """
 import os
 
 def test_hash(benchmark):
     with open(os.environ["TRACE"], "a") as f:
         f.write(f"{hash('perfcore')}\\n")
     benchmark.pedantic(lambda: None, rounds=2)
-'''
+"""
 
 
 @pytest.mark.slow
-def test_both_sides_of_a_round_share_a_hash_seed(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_both_sides_of_a_round_share_a_hash_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """In turns, REF and the working tree hash strings alike; the next round differently."""
     import subprocess
 
@@ -202,8 +238,13 @@ def test_both_sides_of_a_round_share_a_hash_seed(tmp_path: Path,
     (repo / "bench").mkdir(parents=True)
     (repo / "bench" / "test_hash.py").write_text(_HASHED)
     for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "one"]):
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=repo,
-                       check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
     trace = tmp_path / "trace.txt"
     monkeypatch.setenv("TRACE", str(trace))
     monkeypatch.delenv("PYTHONHASHSEED", raising=False)

@@ -138,10 +138,14 @@ def test_load_drops_expired_entries(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["not json at all\n", '{"schema": "other/1", "entries": 0}\n',
-     '{"schema": "perfcore.llmcache/1", "entries": 2}\n'
-     '{"prompt": "a", "response": "b", "expires_at": null}\n',
-     '{"schema": "perfcore.llmcache/1", "entries": 1}\n{"prompt": 1}\n', ""],
+    [
+        "not json at all\n",
+        '{"schema": "other/1", "entries": 0}\n',
+        '{"schema": "perfcore.llmcache/1", "entries": 2}\n'
+        '{"prompt": "a", "response": "b", "expires_at": null}\n',
+        '{"schema": "perfcore.llmcache/1", "entries": 1}\n{"prompt": 1}\n',
+        "",
+    ],
 )
 def test_corrupt_file_warns_starts_empty_and_keeps_file(tmp_path: Path, content: str) -> None:
     """A corrupt cache file gives a warning, an empty cache, and is renamed aside."""
@@ -163,7 +167,8 @@ def test_save_without_path_is_config_error() -> None:
 
 
 def test_two_corruptions_in_one_second_keep_both_copies(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A second corrupt file quarantined in the same second does not replace the first."""
     monkeypatch.setattr(time, "strftime", lambda *_: "20260101T000000")
     path = tmp_path / "cache.jsonl"
@@ -196,8 +201,10 @@ def test_load_removes_a_killed_saves_old_temporaries(tmp_path: Path) -> None:
     cache.put("a", "b")
     cache.save()
     old = time.time() - 2 * 3600
-    leftovers = [tmp_path / ".cache.jsonl.x1y2z3_4.tmp",
-                 tmp_path / ".cache.jsonl.perfcore-0123456789ab.tmp"]
+    leftovers = [
+        tmp_path / ".cache.jsonl.x1y2z3_4.tmp",
+        tmp_path / ".cache.jsonl.perfcore-0123456789ab.tmp",
+    ]
     for leftover in leftovers:
         leftover.write_bytes(b"{" * 4096)
         os.utime(leftover, (old, old))
@@ -211,8 +218,11 @@ def test_sigkill_during_save_never_leaves_a_torn_file(tmp_path: Path) -> None:
     entries = 20_000
     rng = random.Random(7)
     for _ in range(5):
-        proc = subprocess.Popen([sys.executable, str(HERE / "cache_saver.py"), str(path),
-                                 str(entries)], stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(HERE / "cache_saver.py"), str(path), str(entries)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout is not None
         proc.stdout.readline()  # the first generation is on disk
         time.sleep(rng.uniform(0.0, 0.4))
@@ -307,7 +317,9 @@ def test_semantic_precision_on_labelled_workload(capsys: pytest.CaptureFixture[s
         rates[kind] = right / len(rows)
     false_rate = false_hits / len(data["distinct"])
     with capsys.disabled():
-        print(f"\nsemantic: false hits {false_rate:.2%} of {len(data['distinct'])} distinct; "
-              f"paraphrase hits surface {rates['surface']:.1%}, reworded {rates['reworded']:.1%}")
+        print(
+            f"\nsemantic: false hits {false_rate:.2%} of {len(data['distinct'])} distinct; "
+            f"paraphrase hits surface {rates['surface']:.1%}, reworded {rates['reworded']:.1%}"
+        )
     assert false_rate <= 0.01
     assert rates["surface"] >= 0.5  # semantic lookup must actually work

@@ -38,7 +38,11 @@ def test_outcomes_in_input_order(mode: str) -> None:
         report = validator.run(5)
     assert _statuses(report) == ["passed", "failed", "failed", "passed"]
     assert [r.name for r in report.results] == [
-        "sleeps_briefly", "returns_false", "raises", "passes"]
+        "sleeps_briefly",
+        "returns_false",
+        "raises",
+        "passes",
+    ]
     assert "ValueError: bad input 5" in report.results[2].detail
     assert not report.ok
 
@@ -70,8 +74,9 @@ def test_async_hung_validator_is_cancelled() -> None:
 def test_processes_leave_no_worker_after_close() -> None:
     """Hung workers are killed; after close no worker process of ours is alive."""
     me = psutil.Process()
-    validator = ParallelValidator([hangs, passes, hangs], mode="processes", max_workers=2,
-                                  timeout_s=TIMEOUT)
+    validator = ParallelValidator(
+        [hangs, passes, hangs], mode="processes", max_workers=2, timeout_s=TIMEOUT
+    )
     report = validator.run(1)
     pids = validator.worker_pids()
     assert _statuses(report) == ["timeout", "passed", "timeout"]
@@ -101,8 +106,9 @@ def test_unpicklable_validator_fails_cleanly_in_processes() -> None:
 def test_threads_mode_abandons_only_the_hung_thread() -> None:
     """After a run only the hung validator's daemon thread remains, and it is counted."""
     before = set(threading.enumerate())
-    validator = ParallelValidator([hangs, passes, sleeps_briefly], mode="threads",
-                                  timeout_s=TIMEOUT)
+    validator = ParallelValidator(
+        [hangs, passes, sleeps_briefly], mode="threads", timeout_s=TIMEOUT
+    )
     report = validator.run(1)
     time.sleep(0.1)  # let finished threads exit after reporting
     left = [t for t in set(threading.enumerate()) - before if t.name.startswith("perfcore-")]

@@ -40,13 +40,17 @@ def _sklearn_vectors(texts: list[str], settings: SemanticSettings) -> np.ndarray
     from perfcore.components.embedding import normalise
 
     common: dict[str, Any] = {"lowercase": False, "preprocessor": normalise}
-    chars = HashingVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams,
-                              **common).build_analyzer()
-    words = HashingVectorizer(analyzer="word", ngram_range=settings.word_ngrams,
-                              token_pattern=r"\w+", **common).build_analyzer()
+    chars = HashingVectorizer(
+        analyzer="char_wb", ngram_range=settings.char_ngrams, **common
+    ).build_analyzer()
+    words = HashingVectorizer(
+        analyzer="word", ngram_range=settings.word_ngrams, token_pattern=r"\w+", **common
+    ).build_analyzer()
     hasher = FeatureHasher(n_features=settings.n_features, input_type="pairs")
-    rows = [[(g, 1.0) for g in chars(t)] + [("w:" + w, settings.word_weight) for w in words(t)]
-            for t in texts]
+    rows = [
+        [(g, 1.0) for g in chars(t)] + [("w:" + w, settings.word_weight) for w in words(t)]
+        for t in texts
+    ]
     dense = hasher.transform(rows).toarray()
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
     norms[norms == 0.0] = 1.0
@@ -76,7 +80,7 @@ def test_graph_answers_the_labelled_workload_like_the_exact_scan() -> None:
     """With every group in a graph, each labelled query gets the exact scan's answer."""
     exact, graph = _answers(NEVER_GRAPH), _answers(ALWAYS_GRAPH)
     assert graph == exact
-    assert not any(exact[:len(_labelled()["distinct"])])  # 0 false hits on 360 distinct
+    assert not any(exact[: len(_labelled()["distinct"])])  # 0 false hits on 360 distinct
 
 
 def test_lookup_uses_graph_only_for_a_large_group() -> None:

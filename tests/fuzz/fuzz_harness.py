@@ -26,10 +26,17 @@ LOCUST = Path(__file__).parent.parent / "fixtures" / "locust"
 
 # CI runs a modest number per command; PERFCORE_FUZZ_EXAMPLES=1000 for the full run.
 EXAMPLES = int(os.environ.get("PERFCORE_FUZZ_EXAMPLES", "100"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
-                derandomize=EXAMPLES <= 200,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=EXAMPLES <= 200,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 TALLY: dict[str, Counter[str]] = {}
 
@@ -52,8 +59,13 @@ def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
-def run(command: str, argv: list[str], *, verdict: str | None = None,
-        written: Callable[[], list[Path]] | None = None) -> int:
+def run(
+    command: str,
+    argv: list[str],
+    *,
+    verdict: str | None = None,
+    written: Callable[[], list[Path]] | None = None,
+) -> int:
     """Run ``perfcore argv`` in-process; assert the contract; count the outcome.
 
     ``verdict`` is the stdout text that makes exit 1 legitimate (the command's measured
@@ -89,8 +101,13 @@ def _signature(exc: BaseException) -> str:
     return f"{type(exc).__name__} at {Path(where.filename).name}:{where.name}"
 
 
-def _check(code: int, stdout: str, stderr: str, verdict: str | None,
-           written: Callable[[], list[Path]] | None) -> None:
+def _check(
+    code: int,
+    stdout: str,
+    stderr: str,
+    verdict: str | None,
+    written: Callable[[], list[Path]] | None,
+) -> None:
     assert "Traceback" not in stderr + stdout, stderr
     assert code != 3, f"internal error: {stderr}"
     assert code in (0, 1, 2), code

@@ -13,15 +13,40 @@ from typing import Any
 from hypothesis import strategies as st
 
 # Values a careless tool or user puts where another type belongs.
-_AWKWARD = st.sampled_from(["two", "abc", "", "..", ".", "NaN", "1e999", "-1", "0", "lower",
-                            "higher", "s", "req/s", "\u00e9\u0000", "/../../x", "null"])
-_NUMBERS = st.one_of(st.integers(min_value=-(2**70), max_value=2**70),
-                     st.sampled_from([0, -1, 10**400, 0.0, -0.0, 1e308, -1e-9]),
-                     st.floats(allow_nan=True, allow_infinity=True))
+_AWKWARD = st.sampled_from(
+    [
+        "two",
+        "abc",
+        "",
+        "..",
+        ".",
+        "NaN",
+        "1e999",
+        "-1",
+        "0",
+        "lower",
+        "higher",
+        "s",
+        "req/s",
+        "\u00e9\u0000",
+        "/../../x",
+        "null",
+    ]
+)
+_NUMBERS = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.sampled_from([0, -1, 10**400, 0.0, -0.0, 1e308, -1e-9]),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
 LEAVES = st.one_of(st.none(), st.booleans(), _NUMBERS, st.text(max_size=12), _AWKWARD)
 JSON_VALUES = st.recursive(
-    LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.text(max_size=8) | _AWKWARD, inner, max_size=4), max_leaves=12)
+    LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | _AWKWARD, inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 def _path(data: st.DataObject, doc: Any) -> list[Any]:
@@ -29,8 +54,11 @@ def _path(data: st.DataObject, doc: Any) -> list[Any]:
     path: list[Any] = []
     node = doc
     while isinstance(node, dict | list) and node and data.draw(st.integers(0, 9)) < 8:
-        key = data.draw(st.sampled_from(sorted(node, key=str)) if isinstance(node, dict)
-                        else st.integers(0, len(node) - 1))
+        key = data.draw(
+            st.sampled_from(sorted(node, key=str))
+            if isinstance(node, dict)
+            else st.integers(0, len(node) - 1)
+        )
         path.append(key)
         node = node[key]
     return path
@@ -85,7 +113,7 @@ def mutate_bytes(data: st.DataObject, blob: bytes) -> bytes:
     if action == 0:
         return blob[:at]
     if action == 1:
-        return blob[:at] + bytes([data.draw(st.integers(0, 255))]) + blob[at + 1:]
+        return blob[:at] + bytes([data.draw(st.integers(0, 255))]) + blob[at + 1 :]
     if action == 2:
         return blob[:at] + data.draw(st.binary(min_size=1, max_size=16)) + blob[at:]
     end = data.draw(st.integers(at, min(len(blob), at + 64)))
@@ -123,7 +151,7 @@ def mutated_csv(data: st.DataObject, seed: bytes) -> bytes:
         if action == 0 and len(rows) > 1:
             del rows[r]
         elif action == 1:
-            rows[r] = rows[r][:data.draw(st.integers(0, len(rows[r])))]
+            rows[r] = rows[r][: data.draw(st.integers(0, len(rows[r])))]
         elif rows[r]:
             c = data.draw(st.integers(0, len(rows[r]) - 1))
             rows[r][c] = data.draw(st.text(max_size=10) | _AWKWARD | _NUMBERS.map(str))
@@ -136,15 +164,27 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") \
-            if math.isinf(value) else repr(value)
+        return (
+            "nan"
+            if math.isnan(value)
+            else ("inf" if value > 0 else "-inf")
+            if math.isinf(value)
+            else repr(value)
+        )
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value if v is not None) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(v)}"
-                               for k, v in value.items() if v is not None) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{json.dumps(str(k))} = {_toml_value(v)}"
+                for k, v in value.items()
+                if v is not None
+            )
+            + "}"
+        )
     return json.dumps(str(value))
 
 
@@ -157,8 +197,11 @@ def to_toml(doc: Any) -> str:
         if isinstance(value, list) and value and all(isinstance(t, dict) for t in value):
             for table in value:
                 lines.append(f"[[{json.dumps(str(key))}]]")
-                lines += [f"{json.dumps(str(k))} = {_toml_value(v)}"
-                          for k, v in table.items() if v is not None]
+                lines += [
+                    f"{json.dumps(str(k))} = {_toml_value(v)}"
+                    for k, v in table.items()
+                    if v is not None
+                ]
         elif value is not None:
             lines.insert(0, f"{json.dumps(str(key))} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"

@@ -25,8 +25,12 @@ from hypothesis import strategies as st
 pytestmark = pytest.mark.slow  # ~1-2 s a command per 10 examples on a shared 2-core machine
 
 FORMATS = ("perfcore", "pb_raw", "pb_saved", "asv", "locust_json", "locust_csv")
-_JSON_SEED = {"perfcore": "perfcore_results.json", "pb_raw": "pytest_benchmark_raw.json",
-              "pb_saved": "pytest_benchmark_saved.json", "locust_json": "run.json"}
+_JSON_SEED = {
+    "perfcore": "perfcore_results.json",
+    "pb_raw": "pytest_benchmark_raw.json",
+    "pb_saved": "pytest_benchmark_saved.json",
+    "locust_json": "run.json",
+}
 
 
 def write_results(data: st.DataObject, folder: Path, kind: str, *, mutate: bool = True) -> Path:
@@ -46,8 +50,10 @@ def write_results(data: st.DataObject, folder: Path, kind: str, *, mutate: bool 
         (machine / "machine.json").write_text('{"machine": "box", "version": 1}')
         mutate_units = mutate and data.draw(st.integers(0, 3)) == 0
         (folder / "results" / "benchmarks.json").write_bytes(
-            mutated_json(data, seed("asv_benchmarks.json")) if mutate_units
-            else seed("asv_benchmarks.json"))
+            mutated_json(data, seed("asv_benchmarks.json"))
+            if mutate_units
+            else seed("asv_benchmarks.json")
+        )
         (machine / "abcdef12-virtualenv-py3.11.json").write_bytes(json_bytes("asv_result.json"))
         return folder / "results"
     stats, history = seed("run_stats.csv"), seed("run_stats_history.csv")
@@ -55,7 +61,8 @@ def write_results(data: st.DataObject, folder: Path, kind: str, *, mutate: bool 
     path.write_bytes(mutated_csv(data, stats) if mutate else stats)
     if data.draw(st.booleans()):
         (folder / "run_stats_history.csv").write_bytes(
-            mutated_csv(data, history) if mutate else history)
+            mutated_csv(data, history) if mutate else history
+        )
     return path
 
 
@@ -63,8 +70,11 @@ def write_results(data: st.DataObject, folder: Path, kind: str, *, mutate: bool 
 def tally_of(request: pytest.FixtureRequest) -> Iterator[None]:
     """Writes the command's counts to PERFCORE_FUZZ_REPORT after the test."""
     yield
-    report_tally(request.node.callspec.params["command"] if hasattr(request.node, "callspec")
-                 else request.node.name.removeprefix("test_fuzz_"))
+    report_tally(
+        request.node.callspec.params["command"]
+        if hasattr(request.node, "callspec")
+        else request.node.name.removeprefix("test_fuzz_")
+    )
 
 
 def test_fuzz_compare(tally_of: None) -> None:
@@ -113,10 +123,24 @@ def test_fuzz_report(tally_of: None) -> None:
             claims = tmp / "claims.toml"
             claims.write_bytes(seed("claims.toml"))
             out = tmp / "out"
-            run("report", ["report", "--baseline", str(path), "--current", str(path),
-                           "--out", str(out), "--claims", str(claims),
-                           "--history", str(tmp / "h"), "--exit-code"],
-                written=lambda: files_under(out))
+            run(
+                "report",
+                [
+                    "report",
+                    "--baseline",
+                    str(path),
+                    "--current",
+                    str(path),
+                    "--out",
+                    str(out),
+                    "--claims",
+                    str(claims),
+                    "--history",
+                    str(tmp / "h"),
+                    "--exit-code",
+                ],
+                written=lambda: files_under(out),
+            )
 
     check()
 
@@ -134,12 +158,16 @@ def test_fuzz_baseline_save(tally_of: None) -> None:
                 path = write_results(data, tmp / "r", "perfcore", mutate=False)
                 (store / "64a545c22dbb").mkdir(parents=True)
                 (store / "64a545c22dbb" / "baseline.json").write_bytes(
-                    mutated_json(data, seed("perfcore_results.json")))
+                    mutated_json(data, seed("perfcore_results.json"))
+                )
             else:
                 path = write_results(data, tmp / "r", "perfcore")
             before = files_under(store)
-            run("baseline_save", ["baseline", "save", str(path), "--baselines-dir", str(store)],
-                written=lambda: [p for p in files_under(store) if p not in before])
+            run(
+                "baseline_save",
+                ["baseline", "save", str(path), "--baselines-dir", str(store)],
+                written=lambda: [p for p in files_under(store) if p not in before],
+            )
 
     check()
 
@@ -155,18 +183,34 @@ def test_fuzz_history(tally_of: None) -> None:
             action = data.draw(st.sampled_from(["add", "show", "changes"]))
             if action == "add":
                 path = write_results(data, tmp / "r", data.draw(st.sampled_from(FORMATS)))
-                run("history", ["history", "add", str(path), "--history-dir", str(root)],
-                    written=lambda: files_under(root))
+                run(
+                    "history",
+                    ["history", "add", str(path), "--history-dir", str(root)],
+                    written=lambda: files_under(root),
+                )
                 return
             folder = root / "64a545c22dbb"
             folder.mkdir(parents=True)
-            shutil.copy(write_results(data, tmp / "r", "perfcore", mutate=False),
-                        folder / "20260101T000000Z-nocommit.json")
+            shutil.copy(
+                write_results(data, tmp / "r", "perfcore", mutate=False),
+                folder / "20260101T000000Z-nocommit.json",
+            )
             (folder / "20260102T000000Z-nocommit.json").write_bytes(
-                mutated_json(data, seed("perfcore_results.json")))
+                mutated_json(data, seed("perfcore_results.json"))
+            )
             extra = ["--permutations", "19"] if action == "changes" else []
-            run("history", ["history", action, "--machine", "64a545c22dbb",
-                            "--history-dir", str(root), *extra])
+            run(
+                "history",
+                [
+                    "history",
+                    action,
+                    "--machine",
+                    "64a545c22dbb",
+                    "--history-dir",
+                    str(root),
+                    *extra,
+                ],
+            )
 
     check()
 
@@ -199,8 +243,20 @@ def test_fuzz_slo(tally_of: None) -> None:
         with workdir() as tmp:
             kind = data.draw(st.sampled_from(["locust_csv", "locust_json", "perfcore"]))
             path = write_results(data, tmp / "r", kind)
-            run("slo", ["slo", str(path), "--slo", "p99<20ms", "--slo", "error_rate<50%",
-                        "--slo", "throughput>1/s"], verdict="objective(s) missed")
+            run(
+                "slo",
+                [
+                    "slo",
+                    str(path),
+                    "--slo",
+                    "p99<20ms",
+                    "--slo",
+                    "error_rate<50%",
+                    "--slo",
+                    "throughput>1/s",
+                ],
+                verdict="objective(s) missed",
+            )
 
     check()
 
@@ -216,8 +272,11 @@ def test_fuzz_calibrate(tally_of: None) -> None:
             clean = write_results(data, tmp / "a", kind, mutate=False)
             mutated = write_results(data, tmp / "b", kind)
             store = tmp / "store"
-            run("calibrate", ["calibrate", "--from", str(clean), str(mutated),
-                              "--baselines-dir", str(store)], written=lambda: files_under(store))
+            run(
+                "calibrate",
+                ["calibrate", "--from", str(clean), str(mutated), "--baselines-dir", str(store)],
+                written=lambda: files_under(store),
+            )
 
     check()
 

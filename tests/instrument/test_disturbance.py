@@ -22,11 +22,19 @@ def _counter(values: list[float]) -> Callable[[], float]:
     return lambda: next(it)
 
 
-def _probe(busy: tuple[float, float], own: tuple[float, float],
-           steal: tuple[float, float] = (0.0, 0.0), wall: float = 2.0) -> Disturbance:
+def _probe(
+    busy: tuple[float, float],
+    own: tuple[float, float],
+    steal: tuple[float, float] = (0.0, 0.0),
+    wall: float = 2.0,
+) -> Disturbance:
     system = iter([(busy[0], steal[0]), (busy[1], steal[1])])
-    probe = DisturbanceProbe(clock=_counter([10.0, 10.0 + wall]), system=lambda: next(system),
-                             tree=_counter(list(own)), cores=2)
+    probe = DisturbanceProbe(
+        clock=_counter([10.0, 10.0 + wall]),
+        system=lambda: next(system),
+        tree=_counter(list(own)),
+        cores=2,
+    )
     probe.start()
     return probe.stop()
 
@@ -61,23 +69,35 @@ def test_a_waited_child_counts_as_own_cpu() -> None:
     """CPU burnt by a child process is ours, not foreign (a worker pool is the work)."""
     probe = DisturbanceProbe()
     probe.start()
-    subprocess.run([sys.executable, "-c",
-                    "import time\nt=time.process_time()\n"
-                    "while time.process_time()-t<0.4: pass"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time\nt=time.process_time()\nwhile time.process_time()-t<0.4: pass",
+        ],
+        check=True,
+    )
     d = probe.stop()
     assert d.own_cores * d.wall_s >= 0.35
 
 
 def test_round_trip_through_a_dict() -> None:
     """The stored form reads back to the same readings."""
-    d = Disturbance(wall_s=1.5, own_cores=1.0, foreign_cores=0.61, steal_cores=0.0, cores=2,
-                    freq_mhz=None)
+    d = Disturbance(
+        wall_s=1.5, own_cores=1.0, foreign_cores=0.61, steal_cores=0.0, cores=2, freq_mhz=None
+    )
     assert Disturbance.from_dict(d.to_dict()) == d
 
 
 def _d(own: float, foreign: float, cores: int = 2) -> Disturbance:
-    return Disturbance(wall_s=1.0, own_cores=own, foreign_cores=foreign, steal_cores=0.0,
-                       cores=cores, freq_mhz=None)
+    return Disturbance(
+        wall_s=1.0,
+        own_cores=own,
+        foreign_cores=foreign,
+        steal_cores=0.0,
+        cores=cores,
+        freq_mhz=None,
+    )
 
 
 def test_a_serial_benchmark_beside_a_one_core_hog_explains_only_interference() -> None:
@@ -109,12 +129,28 @@ def test_the_pytest_plugin_records_each_benchmark(tmp_path: pytest.TempPathFacto
 
     folder = Path(str(tmp_path))
     (folder / "test_b.py").write_text(
-        "def test_b(benchmark):\n    benchmark(sum, range(100))\n", encoding="utf-8")
+        "def test_b(benchmark):\n    benchmark(sum, range(100))\n", encoding="utf-8"
+    )
     out = folder / "out.json"
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    str(folder / "test_b.py"), f"--benchmark-json={out}",
-                    "--benchmark-max-time=0.01", "-o", "addopts="],
-                   check=True, capture_output=True, cwd=folder, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(folder / "test_b.py"),
+            f"--benchmark-json={out}",
+            "--benchmark-max-time=0.01",
+            "-o",
+            "addopts=",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=folder,
+        timeout=120,
+    )
     reading = json.loads(out.read_text())["benchmarks"][0]["extra_info"]["perfcore_disturbance"]
     assert Disturbance.from_dict(reading).cores >= 1
 

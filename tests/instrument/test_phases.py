@@ -37,7 +37,12 @@ def test_phase_accumulates_wall_cpu_and_calls(clocks: tuple[FakeClock, FakeClock
             cpu.now += cpu_step
     (stats,) = tracker.stats()
     assert (stats.name, stats.tier, stats.wall_ns, stats.cpu_ns, stats.calls) == (
-        "training", "advanced", 150, 50, 2)
+        "training",
+        "advanced",
+        150,
+        50,
+        2,
+    )
 
 
 def test_enter_exit_pair_matches_context_manager(clocks: tuple[FakeClock, FakeClock]) -> None:

@@ -50,8 +50,9 @@ def test_buffer_is_bounded() -> None:
 def _alerting_monitor(rule: AlertRule) -> tuple[ResourceMonitor, FakeClock, list[Alert]]:
     clock = FakeClock()
     received: list[Alert] = []
-    monitor = ResourceMonitor(1.0, rules=[rule], callbacks=[received.append], gpu=False,
-                              clock=clock)
+    monitor = ResourceMonitor(
+        1.0, rules=[rule], callbacks=[received.append], gpu=False, clock=clock
+    )
     return monitor, clock, received
 
 

@@ -10,12 +10,28 @@ import pytest
 pytestmark = pytest.mark.load
 
 
-def _load(tmp_path: Path, *args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess,
-                                                                      dict]:
+def _load(
+    tmp_path: Path, *args: str, timeout: float = 120
+) -> tuple[subprocess.CompletedProcess, dict]:
     out = tmp_path / "load.json"
-    done = subprocess.run([sys.executable, "-m", "perfcore", "load", "--synthetic-model",
-                           "--targets", "local", "--output", str(out), *args],
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "perfcore",
+            "load",
+            "--synthetic-model",
+            "--targets",
+            "local",
+            "--output",
+            str(out),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     data = json.loads(out.read_text()) if out.exists() else {}
     return done, {r["id"]: r for r in data.get("results", [])}
 
@@ -60,8 +76,9 @@ def test_too_short_run_is_invalid_not_a_number(tmp_path: Path) -> None:
 
 def test_server_killed_mid_run_counts_errors_and_fails(tmp_path: Path) -> None:
     """The server dies 1.5 s into a 20 s Locust run: errors counted, exit 1, no hang."""
-    done, results = _load(tmp_path, "--users", "2", "--duration", "20", "--crash-at", "1.5",
-                          timeout=90)
+    done, results = _load(
+        tmp_path, "--users", "2", "--duration", "20", "--crash-at", "1.5", timeout=90
+    )
     assert done.returncode == 1
     assert "died" in done.stderr
     rate = results["load.local.error_rate"]
@@ -71,8 +88,9 @@ def test_server_killed_mid_run_counts_errors_and_fails(tmp_path: Path) -> None:
 
 def test_distributed_two_workers_complete(tmp_path: Path) -> None:
     """Locust with a master and two worker processes completes and reports valid results."""
-    done, results = _load(tmp_path, "--users", "4", "--duration", "3", "--processes", "2",
-                          "--min-duration", "1")
+    done, results = _load(
+        tmp_path, "--users", "4", "--duration", "3", "--processes", "2", "--min-duration", "1"
+    )
     assert done.returncode == 0, done.stderr + done.stdout
     throughput = results["load.local.throughput"]
     assert throughput["extra"]["valid"] is True

@@ -19,8 +19,7 @@ BODY = (b'{"features": [' + b", ".join([b"0.5"] * 16) + b"]}",)
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with start_server(ServerSpec(model_dir=None, port=0),
-                      tmp_path_factory.mktemp("logs")) as proc:
+    with start_server(ServerSpec(model_dir=None, port=0), tmp_path_factory.mktemp("logs")) as proc:
         yield proc
 
 
@@ -45,8 +44,11 @@ def test_bad_rate_is_a_config_error() -> None:
 
 def test_open_loop_sends_every_scheduled_request(server) -> None:
     """At a modest rate every scheduled request is sent and answered, timed both ways."""
-    report = run_open_loop(OpenLoopConfig(url=f"{server.url}/predict", bodies=BODY, rate=400,
-                                          duration_s=1.0, connections=8))
+    report = run_open_loop(
+        OpenLoopConfig(
+            url=f"{server.url}/predict", bodies=BODY, rate=400, duration_s=1.0, connections=8
+        )
+    )
     assert report.scheduled == 400
     assert report.ok == report.sent == 400
     assert report.corrected.get_total_count() == report.uncorrected.get_total_count() == 400
@@ -55,19 +57,29 @@ def test_open_loop_sends_every_scheduled_request(server) -> None:
 
 def test_max_requests_bounds_a_closed_loop_run(server) -> None:
     """A closed-loop run stops at the request bound long before its duration."""
-    report = run_open_loop(OpenLoopConfig(url=f"{server.url}/predict", bodies=BODY, rate=None,
-                                          duration_s=30.0, max_requests=300, connections=4))
+    report = run_open_loop(
+        OpenLoopConfig(
+            url=f"{server.url}/predict",
+            bodies=BODY,
+            rate=None,
+            duration_s=30.0,
+            max_requests=300,
+            connections=4,
+        )
+    )
     assert 300 <= report.sent <= 304
     assert report.elapsed_s < 30
 
 
 def test_stall_shows_in_corrected_not_uncorrected_latency(tmp_path) -> None:
     """A 0.5 s server stall: many corrected latencies exceed 0.3 s, only a few uncorrected."""
-    spec = ServerSpec(model_dir=None, port=0,
-                      config=ServerConfig(stall_at_s=0.4, stall_for_s=0.5))
+    spec = ServerSpec(model_dir=None, port=0, config=ServerConfig(stall_at_s=0.4, stall_for_s=0.5))
     with start_server(spec, tmp_path) as proc:
-        report = run_open_loop(OpenLoopConfig(url=f"{proc.url}/predict", bodies=BODY, rate=200,
-                                              duration_s=1.5, connections=4))
+        report = run_open_loop(
+            OpenLoopConfig(
+                url=f"{proc.url}/predict", bodies=BODY, rate=200, duration_s=1.5, connections=4
+            )
+        )
     slow = 300_000  # µs
     corrected_slow = sum(1 for v in _values(report.corrected) if v >= slow)
     uncorrected_slow = sum(1 for v in _values(report.uncorrected) if v >= slow)
@@ -84,8 +96,9 @@ def test_dead_server_counts_errors_and_stops(tmp_path) -> None:
     """Against a port with no server, every request is an error and the run still ends."""
     with start_server(ServerSpec(model_dir=None, port=0), tmp_path) as proc:
         url = f"{proc.url}/predict"
-    report = run_open_loop(OpenLoopConfig(url=url, bodies=BODY, rate=200, duration_s=0.5,
-                                          connections=4, timeout_s=1.0))
+    report = run_open_loop(
+        OpenLoopConfig(url=url, bodies=BODY, rate=200, duration_s=0.5, connections=4, timeout_s=1.0)
+    )
     assert report.ok == 0
     assert sum(report.errors.values()) == report.scheduled == 100
 
@@ -99,8 +112,14 @@ def test_nan_and_absurd_rates_are_config_errors() -> None:
 
 def test_dispatcher_queue_stays_bounded_far_behind_schedule() -> None:
     """Every arrival already due: the dispatcher queues QUEUE_BOUND of them, then waits."""
-    cfg = OpenLoopConfig(url="http://127.0.0.1:1/predict", bodies=BODY, rate=MAX_RATE,
-                         duration_s=60, max_requests=3 * QUEUE_BOUND, connections=1)
+    cfg = OpenLoopConfig(
+        url="http://127.0.0.1:1/predict",
+        bodies=BODY,
+        rate=MAX_RATE,
+        duration_s=60,
+        max_requests=3 * QUEUE_BOUND,
+        connections=1,
+    )
 
     async def go() -> tuple[int, bool]:
         gen = _Generator(cfg, clock=lambda: 10**18)  # far past every scheduled instant
@@ -123,8 +142,11 @@ def test_hard_limit_stops_a_run_whose_server_never_answers() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/predict"
-        report = run_open_loop(OpenLoopConfig(url=url, bodies=BODY, rate=MAX_RATE,
-                                              duration_s=0.5, connections=2, timeout_s=0.3))
+        report = run_open_loop(
+            OpenLoopConfig(
+                url=url, bodies=BODY, rate=MAX_RATE, duration_s=0.5, connections=2, timeout_s=0.3
+            )
+        )
     assert report.ok == 0
     assert report.scheduled == int(MAX_RATE * 0.5)
     assert report.errors["not_sent"] > report.scheduled // 2

@@ -12,8 +12,9 @@ class _StopError(Exception):
     pass
 
 
-def test_local_target_trains_a_model_before_serving(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_local_target_trains_a_model_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """On a fresh checkout (no models/current) the model is ensured before the server starts."""
     calls: list[str] = []
     monkeypatch.setattr(orchestrate, "ensure_model", lambda d: calls.append(f"ensure {d}"))
@@ -30,8 +31,7 @@ def test_local_target_trains_a_model_before_serving(tmp_path: Path,
     assert calls == [f"ensure {model_dir}", "start"]
 
 
-def test_synthetic_model_needs_no_training(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_synthetic_model_needs_no_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With no model directory (a synthetic model) nothing is trained."""
     calls: list[str] = []
     monkeypatch.setattr(orchestrate, "ensure_model", lambda d: calls.append("ensure"))

@@ -14,10 +14,19 @@ from perfcore.load.runner import error_kind, require_loopback
 
 
 def _measurement(**kw) -> LoadMeasurement:
-    base = {"label": "cloud", "target": "cloud", "mode": "closed", "requests": 1000, "ok": 990,
-                "errors": {"http_503": 10}, "duration_s": 10.0,
-                "latency_s": {"p50": 0.04, "p99": 0.09, "avg": 0.045}, "server_mean_s": 0.001,
-                "cost_per_1k": 0.2, "window_throughput": (99.0, 100.0, 98.0)}
+    base = {
+        "label": "cloud",
+        "target": "cloud",
+        "mode": "closed",
+        "requests": 1000,
+        "ok": 990,
+        "errors": {"http_503": 10},
+        "duration_s": 10.0,
+        "latency_s": {"p50": 0.04, "p99": 0.09, "avg": 0.045},
+        "server_mean_s": 0.001,
+        "cost_per_1k": 0.2,
+        "window_throughput": (99.0, 100.0, 98.0),
+    }
     base.update(kw)
     return LoadMeasurement(**base)
 
@@ -46,8 +55,7 @@ def test_invalid_measurement_has_no_numbers() -> None:
     reason = Validity(min_requests=5000).judge(1000, 10.0)
     results = to_result_set([_measurement(invalid_reason=reason)]).results
     assert all(r.samples == () for r in results)
-    assert all(r.extra["valid"] is False and "1000 requests" in r.extra["reason"]
-               for r in results)
+    assert all(r.extra["valid"] is False and "1000 requests" in r.extra["reason"] for r in results)
     assert "INVALID" in format_table([_measurement(invalid_reason=reason)])
 
 
@@ -75,7 +83,9 @@ def test_non_loopback_targets_are_refused(url: str) -> None:
 
 def test_error_kinds() -> None:
     """Locust error strings map to short kinds."""
-    assert error_kind("HTTPError('503 Server Error: Service Unavailable for url: /p')") == \
-        "http_503"
-    assert error_kind("ConnectionRefusedError(111, 'Connection refused')") == \
-        "ConnectionRefusedError"
+    assert (
+        error_kind("HTTPError('503 Server Error: Service Unavailable for url: /p')") == "http_503"
+    )
+    assert (
+        error_kind("ConnectionRefusedError(111, 'Connection refused')") == "ConnectionRefusedError"
+    )

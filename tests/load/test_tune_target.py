@@ -9,8 +9,9 @@ from perfcore.optimisation.profiles import ServerSettings
 def test_two_workers_answer_a_step_and_stop(tmp_path) -> None:
     """Two int8 workers share one 127.0.0.1 port, a short step completes, close stops both."""
     alerts = AlertManager([ThresholdRule("slow", "load.p99_s", 1e-9)], [])
-    with ServerTarget(None, tmp_path, StepSettings(duration_s=0.5, connections=4),
-                      alerts=alerts) as target:
+    with ServerTarget(
+        None, tmp_path, StepSettings(duration_s=0.5, connections=4), alerts=alerts
+    ) as target:
         target.apply(ServerSettings(workers=2, precision="int8"))
         procs = list(target._procs)
         assert len(procs) == 2

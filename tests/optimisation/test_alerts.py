@@ -50,8 +50,11 @@ class Sink:
 def _manager(rule, *, policy=None, escalation=()):
     clock, sink = Clock(), Sink()
     policy = policy or AlertPolicy(cooldown_s=0)
-    return AlertManager([rule], [sink], policy=policy, escalation_channels=escalation,
-                        clock=clock), clock, sink
+    return (
+        AlertManager([rule], [sink], policy=policy, escalation_channels=escalation, clock=clock),
+        clock,
+        sink,
+    )
 
 
 def test_threshold_rule_fires_only_past_the_threshold() -> None:
@@ -85,8 +88,9 @@ def test_zscore_rule_flags_an_outlier_after_the_window_fills() -> None:
 
 def test_cooldown_holds_back_repeats() -> None:
     """Within the cooldown a repeat is counted, not sent; after it, it is sent."""
-    mgr, clock, sink = _manager(ThresholdRule("cpu", "cpu", 90),
-                                policy=AlertPolicy(cooldown_s=60, escalate_after=99))
+    mgr, clock, sink = _manager(
+        ThresholdRule("cpu", "cpu", 90), policy=AlertPolicy(cooldown_s=60, escalate_after=99)
+    )
     for t in (0, 30, 61):
         clock.t = t
         mgr.observe("cpu", 95)
@@ -97,9 +101,11 @@ def test_cooldown_holds_back_repeats() -> None:
 def test_escalation_after_repeats_goes_critical_and_to_escalation_channels() -> None:
     """The third firing in a row is critical and also reaches the escalation channel."""
     pager = Sink()
-    mgr, clock, sink = _manager(ThresholdRule("cpu", "cpu", 90),
-                                policy=AlertPolicy(cooldown_s=0, escalate_after=3),
-                                escalation=[pager])
+    mgr, clock, sink = _manager(
+        ThresholdRule("cpu", "cpu", 90),
+        policy=AlertPolicy(cooldown_s=0, escalate_after=3),
+        escalation=[pager],
+    )
     for t in range(3):
         clock.t = t
         mgr.observe("cpu", 95)
@@ -162,8 +168,7 @@ def receiver():
 def test_webhook_delivers_json_to_a_local_receiver(receiver) -> None:
     """A notification is POSTed as JSON to the webhook and counted delivered."""
     url, handler = receiver
-    mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [WebhookChannel(url)],
-                       clock=Clock())
+    mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [WebhookChannel(url)], clock=Clock())
     mgr.observe("cpu", 95)
     assert handler.bodies[0]["rule"] == "cpu"
     assert handler.bodies[0]["value"] == 95
@@ -176,8 +181,9 @@ def test_failing_webhook_keeps_the_alert_and_retries_with_bounded_backoff(receiv
     handler.status = 500
     clock = Clock()
     policy = AlertPolicy(cooldown_s=0, backoff_s=1, max_backoff_s=4, max_attempts=10)
-    mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [WebhookChannel(url)],
-                       policy=policy, clock=clock)
+    mgr = AlertManager(
+        [ThresholdRule("cpu", "cpu", 90)], [WebhookChannel(url)], policy=policy, clock=clock
+    )
     mgr.observe("cpu", 95)
     dues = [mgr.pending[0].due]
     for _ in range(3):
@@ -196,8 +202,12 @@ def test_failing_webhook_keeps_the_alert_and_retries_with_bounded_backoff(receiv
 def test_alert_is_dropped_to_dead_letters_after_max_attempts() -> None:
     """A channel that never recovers ends in the dead list after max_attempts, counted."""
     clock, sink = Clock(), Sink(failing=True)
-    mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [sink],
-                       policy=AlertPolicy(max_attempts=2, backoff_s=1), clock=clock)
+    mgr = AlertManager(
+        [ThresholdRule("cpu", "cpu", 90)],
+        [sink],
+        policy=AlertPolicy(max_attempts=2, backoff_s=1),
+        clock=clock,
+    )
     mgr.observe("cpu", 95)
     clock.t = 100
     mgr.retry_due()
@@ -211,8 +221,12 @@ def test_monitor_keeps_sampling_when_the_webhook_fails(receiver) -> None:
     url, handler = receiver
     handler.status = 503
     clock = Clock()
-    mgr = AlertManager([ThresholdRule("rss", "resource.rss_bytes", 0)], [WebhookChannel(url)],
-                       policy=AlertPolicy(cooldown_s=0), clock=clock)
+    mgr = AlertManager(
+        [ThresholdRule("rss", "resource.rss_bytes", 0)],
+        [WebhookChannel(url)],
+        policy=AlertPolicy(cooldown_s=0),
+        clock=clock,
+    )
     monitor = ResourceMonitor(gpu=False, clock=clock)
     mgr.watch(monitor)
     for t in range(1, 4):
@@ -226,8 +240,9 @@ def test_monitor_keeps_sampling_when_the_webhook_fails(receiver) -> None:
 def test_command_hook_gets_the_alert_on_stdin_without_a_shell(tmp_path) -> None:
     """The hook runs with its fixed argv; exit 0 delivers, a non-zero exit is kept for retry."""
     out = tmp_path / "got.json"
-    ok = CommandChannel((sys.executable, "-c",
-                         f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())"))
+    ok = CommandChannel(
+        (sys.executable, "-c", f"import sys; open({str(out)!r}, 'w').write(sys.stdin.read())")
+    )
     bad = CommandChannel((sys.executable, "-c", "raise SystemExit(3)"), timeout_s=10)
     mgr = AlertManager([ThresholdRule("cpu", "cpu", 90)], [ok, bad], clock=Clock())
     mgr.observe("cpu", 95)
@@ -240,8 +255,11 @@ def test_command_hook_gets_the_alert_on_stdin_without_a_shell(tmp_path) -> None:
 def test_gate_and_load_results_feed_rules() -> None:
     """A failed gate and a slow load result each fire their rules."""
     clock, sink = Clock(), Sink()
-    mgr = AlertManager([ThresholdRule("gate", "gate.failed", 0.5),
-                        ThresholdRule("slow", "load.p99_s", 0.02)], [sink], clock=clock)
+    mgr = AlertManager(
+        [ThresholdRule("gate", "gate.failed", 0.5), ThresholdRule("slow", "load.p99_s", 0.02)],
+        [sink],
+        clock=clock,
+    )
     mgr.observe_gate(passed=True)
     mgr.observe_gate(passed=False)
     mgr.observe_load(p99_s=0.05, error_rate=0.0, throughput=100.0)

@@ -72,8 +72,9 @@ def test_folded_standardisation_needs_input_scales() -> None:
     reference = predictor_from_estimator(model, "spans")
     data = EvaluationSet(x[800:], y[800:], "held out")
     tol = VariantTolerance()
-    per_output = check_variant(reference, make_variant(reference, "int8", "channel"), data, tol,
-                               "int8")
+    per_output = check_variant(
+        reference, make_variant(reference, "int8", "channel"), data, tol, "int8"
+    )
     default = check_variant(reference, make_variant(reference, "int8"), data, tol, "int8")
     assert not per_output.decision.passed
     assert default.decision.passed
@@ -82,13 +83,17 @@ def test_folded_standardisation_needs_input_scales() -> None:
 def test_per_channel_scales_beat_one_scale_for_uneven_columns() -> None:
     """With columns of very different size, per-channel INT8 keeps the small columns."""
     w = np.random.default_rng(1).normal(size=(64, 4)) * np.array([0.01, 0.1, 1.0, 100.0])
-    errs = {g: np.abs(q * s - w)[:, :3].sum() for g in ("channel", "tensor")
-            for q, s in [quantise_int8(w, g)]}
+    errs = {
+        g: np.abs(q * s - w)[:, :3].sum()
+        for g in ("channel", "tensor")
+        for q, s in [quantise_int8(w, g)]
+    }
     assert errs["channel"] < errs["tensor"] / 10
 
 
-@pytest.mark.parametrize(("precision", "bound"), [("float32", 1e-5), ("float16", 5e-3),
-                                              ("int8", 3e-2)])
+@pytest.mark.parametrize(
+    ("precision", "bound"), [("float32", 1e-5), ("float16", 5e-3), ("int8", 3e-2)]
+)
 def test_linear_variants_stay_close_to_float64(precision, bound) -> None:
     """Each variant's probabilities differ from full precision's by less than its bound."""
     variant = make_variant(REFERENCE, precision)
@@ -197,7 +202,10 @@ def test_gate_data_gone_says_why(tmp_path) -> None:
     """A model whose training CSV is gone (a retrained one) is refused with the reason."""
     import json
 
-    (tmp_path / "logistic.json").write_text(json.dumps({"params": {
-        "dataset": str(tmp_path / "recent.csv"), "seed": 0, "test_fraction": 0.2}}))
+    (tmp_path / "logistic.json").write_text(
+        json.dumps(
+            {"params": {"dataset": str(tmp_path / "recent.csv"), "seed": 0, "test_fraction": 0.2}}
+        )
+    )
     with pytest.raises(InputError, match="trained on temporary rows: serve it at float64"):
         variants_module.evaluation_set(tmp_path)

@@ -16,8 +16,9 @@ def _step(rate: float, knee: float) -> StepResult:
 
 def test_search_brackets_the_knee_within_its_precision() -> None:
     """The capacity found lies within the precision below the true knee."""
-    cap = find_capacity(lambda r: _step(r, 1000), 100, SLO20, STRATEGIES["balanced"],
-                        max_steps=20, precision=0.05)
+    cap = find_capacity(
+        lambda r: _step(r, 1000), 100, SLO20, STRATEGIES["balanced"], max_steps=20, precision=0.05
+    )
     assert 1000 / 1.05 <= cap.rate <= 1000
     assert cap.bracketed
 
@@ -32,8 +33,9 @@ def test_invalid_steps_do_not_count_as_passing() -> None:
 
 def test_each_growth_step_is_bounded_by_the_strategy() -> None:
     """Before the first failure the rate grows by exactly the strategy's factor."""
-    cap = find_capacity(lambda r: _step(r, 1e9), 100, SLO20, STRATEGIES["conservative"],
-                        max_steps=4)
+    cap = find_capacity(
+        lambda r: _step(r, 1e9), 100, SLO20, STRATEGIES["conservative"], max_steps=4
+    )
     assert [p.rate for p in cap.probes] == [100, 125, 156.25, 195.3125]
 
 
@@ -42,8 +44,11 @@ def test_neighbours_move_one_setting_by_at_most_the_notches() -> None:
     ladders = {"batch_rows": (0, 8, 16, 32)}
     start = ServerSettings(batch_rows=8)
     assert {n.batch_rows for n in neighbours(start, STRATEGIES["balanced"], ladders)} == {0, 16}
-    assert {n.batch_rows for n in neighbours(start, STRATEGIES["aggressive"], ladders)} == \
-        {0, 16, 32}
+    assert {n.batch_rows for n in neighbours(start, STRATEGIES["aggressive"], ladders)} == {
+        0,
+        16,
+        32,
+    }
 
 
 @dataclass
@@ -68,8 +73,14 @@ LADDER = {"batch_rows": (0, 8)}
 def test_a_step_that_violates_the_slo_is_rolled_back() -> None:
     """A candidate failing at the incumbent's rate is rolled back; the previous one is restored."""
     target = FakeTarget({START: 1000, WORSE: 300})
-    result = tune(target, START, SLO20, STRATEGIES["balanced"],
-                  TuneLimits(start_rate=100, max_steps=12), ladders=LADDER)
+    result = tune(
+        target,
+        START,
+        SLO20,
+        STRATEGIES["balanced"],
+        TuneLimits(start_rate=100, max_steps=12),
+        ladders=LADDER,
+    )
     trial = result.trials[1]
     assert trial.settings == WORSE
     assert trial.rolled_back
@@ -82,8 +93,14 @@ def test_a_step_that_violates_the_slo_is_rolled_back() -> None:
 def test_a_better_candidate_is_adopted() -> None:
     """A candidate with a higher capacity becomes the recommendation."""
     better = ServerSettings(batch_rows=8)
-    result = tune(FakeTarget({START: 500, better: 2000}), START, SLO20, STRATEGIES["balanced"],
-                  TuneLimits(start_rate=100, max_steps=12), ladders=LADDER)
+    result = tune(
+        FakeTarget({START: 500, better: 2000}),
+        START,
+        SLO20,
+        STRATEGIES["balanced"],
+        TuneLimits(start_rate=100, max_steps=12),
+        ladders=LADDER,
+    )
     assert result.best == better
     assert result.trials[1].adopted
     assert result.best_rate > 1500
@@ -92,9 +109,15 @@ def test_a_better_candidate_is_adopted() -> None:
 def test_time_budget_stops_the_walk() -> None:
     """Once the budget is spent no further configuration is tried."""
     ticks = iter(range(0, 10_000, 50))
-    result = tune(FakeTarget({START: 1000, WORSE: 2000}), START, SLO20, STRATEGIES["balanced"],
-                  TuneLimits(start_rate=100, time_budget_s=60), ladders=LADDER,
-                  clock=lambda: float(next(ticks)))
+    result = tune(
+        FakeTarget({START: 1000, WORSE: 2000}),
+        START,
+        SLO20,
+        STRATEGIES["balanced"],
+        TuneLimits(start_rate=100, time_budget_s=60),
+        ladders=LADDER,
+        clock=lambda: float(next(ticks)),
+    )
     assert len(result.trials) == 1
     assert result.stopped == "time budget spent"
 
@@ -102,8 +125,14 @@ def test_time_budget_stops_the_walk() -> None:
 def test_a_failing_step_is_retried_when_asked() -> None:
     """With retry_failed=1 a rate that fails once then passes counts as passing."""
     outcomes = iter([0.080, 0.005, 0.005])
-    cap = find_capacity(lambda r: StepResult(r, r, 1000, 0, next(outcomes)), 100, SLO20,
-                        STRATEGIES["balanced"], max_steps=2, retry_failed=1)
+    cap = find_capacity(
+        lambda r: StepResult(r, r, 1000, 0, next(outcomes)),
+        100,
+        SLO20,
+        STRATEGIES["balanced"],
+        max_steps=2,
+        retry_failed=1,
+    )
     assert [p.passed for p in cap.probes] == [False, True, True]
     assert cap.rate == 150
 

@@ -14,8 +14,16 @@ from report_fixtures import XSS, make_data
 from perfcore.report import render_report
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.browser
@@ -66,33 +74,43 @@ def opened(browser: Any, tmp_path: Path) -> Iterator[tuple[Any, dict[str, list[s
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:"))
-            else seen["request"].append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("file:", "data:", "about:"))
+            else seen["request"].append(r.url)
+        ),
+    )
     page.goto(paths.html.as_uri())
-    page.wait_for_selector(".chart[data-chart='training'][data-state='rendered'] svg",
-                           timeout=30_000)
+    page.wait_for_selector(
+        ".chart[data-chart='training'][data-state='rendered'] svg", timeout=30_000
+    )
     yield page, seen
     page.close()
 
 
 def _ids(page: Any) -> list[str]:
-    return page.eval_on_selector_all("#results-table tbody tr.result:not([hidden]) td.rid",
-                                     "cells => cells.map(c => c.textContent)")
+    return page.eval_on_selector_all(
+        "#results-table tbody tr.result:not([hidden]) td.rid",
+        "cells => cells.map(c => c.textContent)",
+    )
 
 
-def test_report_renders_verdict_rows_and_charts(opened: tuple[Any, dict[str, list[str]]],
-                                                tmp_path: Path) -> None:
+def test_report_renders_verdict_rows_and_charts(
+    opened: tuple[Any, dict[str, list[str]]], tmp_path: Path
+) -> None:
     """The banner says FAIL, every result has a row, charts draw, and nothing errs."""
     page, seen = opened
     assert page.inner_text(".banner-label") == "FAIL"
     assert page.locator("#verdict.fail").count() == 1
     assert page.locator("#results-table tbody tr.result").count() == 36
     for name in ("training", "spectrum", "throughput", "errors", "costs"):
-        page.wait_for_selector(f".chart[data-chart='{name}'][data-state='rendered'] svg",
-                               timeout=30_000)
+        page.wait_for_selector(
+            f".chart[data-chart='{name}'][data-state='rendered'] svg", timeout=30_000
+        )
     page.locator("#history").scroll_into_view_if_needed()
-    page.wait_for_selector(".chart[data-kind='history'][data-state='rendered'] svg",
-                           timeout=30_000)
+    page.wait_for_selector(".chart[data-kind='history'][data-state='rendered'] svg", timeout=30_000)
     page.wait_for_selector(".chart[data-kind='dist'][data-state='rendered'] svg", timeout=30_000)
     page.locator("#verdict").scroll_into_view_if_needed()
     assert page.locator(".chart-error").count() == 0
@@ -105,8 +123,7 @@ def test_report_renders_verdict_rows_and_charts(opened: tuple[Any, dict[str, lis
     assert seen == {"console": [], "page": [], "dialog": [], "request": []}
 
 
-def test_sorting_and_filtering_respond_to_clicks(
-        opened: tuple[Any, dict[str, list[str]]]) -> None:
+def test_sorting_and_filtering_respond_to_clicks(opened: tuple[Any, dict[str, list[str]]]) -> None:
     """Clicking a header sorts the table both ways; typing and choosing a verdict filter it."""
     page, seen = opened
     header = page.locator("#results-table th", has_text="Result")

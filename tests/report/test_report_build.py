@@ -19,9 +19,15 @@ from perfcore.results.model import Result, ResultSet
 
 
 def _results(level: float, rng: np.random.Generator, ids: list[str]) -> tuple[Result, ...]:
-    return tuple(Result(id=i, unit="s", better="lower",
-                        samples=tuple(float(x) for x in rng.normal(level * (k + 1), 0.001, 15)))
-                 for k, i in enumerate(ids))
+    return tuple(
+        Result(
+            id=i,
+            unit="s",
+            better="lower",
+            samples=tuple(float(x) for x in rng.normal(level * (k + 1), 0.001, 15)),
+        )
+        for k, i in enumerate(ids)
+    )
 
 
 def test_real_comparison_renders(tmp_path: Path) -> None:
@@ -30,8 +36,9 @@ def test_real_comparison_renders(tmp_path: Path) -> None:
     ids = ["bench.a", "bench.b", "bench.c"]
     base = ResultSet(run=run_info("a" * 40), results=_results(0.1, rng, ids))
     curr_results = list(_results(0.1, rng, ids[:2]))
-    curr_results[0] = replace(curr_results[0], samples=tuple(s * 1.5 for s in
-                                                            curr_results[0].samples))
+    curr_results[0] = replace(
+        curr_results[0], samples=tuple(s * 1.5 for s in curr_results[0].samples)
+    )
     curr = ResultSet(run=run_info("b" * 40), results=tuple(curr_results))
     suite, decision = judge(base, curr)
     data = build_report_data(suite, current=curr, baseline=base, decision=decision)
@@ -46,11 +53,14 @@ def test_real_comparison_renders(tmp_path: Path) -> None:
 def test_rows_ordered_by_attention_and_nan_dropped() -> None:
     """Rows come regressed first, then by id; non-finite numbers become None."""
     rng = np.random.default_rng(4)
-    comps = (comparison("z.unchanged", "unchanged", 1.0, 1.0, rng),
-             replace(comparison("y.regressed", "regressed", 1.0, 1.3, rng), p_value=math.nan),
-             comparison("a.new", "new", 1.0, 1.0, rng))
-    data = build_report_data(FakeSuite(comps), current=current_set(),
-                             decision=FakeDecision(False, 1))
+    comps = (
+        comparison("z.unchanged", "unchanged", 1.0, 1.0, rng),
+        replace(comparison("y.regressed", "regressed", 1.0, 1.3, rng), p_value=math.nan),
+        comparison("a.new", "new", 1.0, 1.0, rng),
+    )
+    data = build_report_data(
+        FakeSuite(comps), current=current_set(), decision=FakeDecision(False, 1)
+    )
     assert [r.verdict for r in data.rows] == ["regressed", "new", "unchanged"]
     assert data.rows[0].p_value is None
     assert set(data.gate.counts) == set(VERDICTS)
@@ -65,8 +75,13 @@ def test_training_phases_in_pipeline_order() -> None:
 
 def test_load_view_groups_metrics_and_prefers_full_spectrum() -> None:
     """Percentiles form the spectrum (a recorded full spectrum wins); sweeps keep params."""
-    extra = Result(id="load.local.p50", unit="ms", better="lower", samples=(5.0,),
-                   extra={"spectrum": [[0, 1.0], [50, 5.0], [99.99, 80.0]]})
+    extra = Result(
+        id="load.local.p50",
+        unit="ms",
+        better="lower",
+        samples=(5.0,),
+        extra={"spectrum": [[0, 1.0], [50, 5.0], [99.99, 80.0]]},
+    )
     results = [r for r in current_set().results if r.id != "load.local.p50"] + [extra]
     view = load_view(results)
     local = [(p, v) for t, p, v in view.spectrum if t == "local"]
@@ -92,8 +107,13 @@ def test_history_series_carry_change_points() -> None:
     runs = history_sets(["bench.x"], 12, rng)
     steps = history_change_points(runs, ["bench.x"], rng=np.random.default_rng(0))
     suite = FakeSuite((comparison("bench.x", "unchanged", 1.0, 1.0, rng),))
-    data = build_report_data(suite, current=current_set(), history=runs, change_points=steps,
-                             decision=FakeDecision(True, 0))
+    data = build_report_data(
+        suite,
+        current=current_set(),
+        history=runs,
+        change_points=steps,
+        decision=FakeDecision(True, 0),
+    )
     (series,) = data.history
     assert [p.index for p in series.points] == list(range(12))
     assert [c.index for c in series.change_points] == [6]

@@ -36,7 +36,11 @@ def test_writes_four_files(report_data: ReportData, tmp_path: Path) -> None:
         assert path.is_file()
         assert path.stat().st_size > 0
     assert sorted(p.name for p in paths.directory.iterdir()) == [
-        "index.html", "junit.xml", "summary.md", "verdict.json"]
+        "index.html",
+        "junit.xml",
+        "summary.md",
+        "verdict.json",
+    ]
 
 
 def test_verdict_json_is_versioned_and_strict(report_data: ReportData, tmp_path: Path) -> None:
@@ -54,8 +58,7 @@ def test_verdict_json_is_versioned_and_strict(report_data: ReportData, tmp_path:
     assert {r["id"] for r in doc["results"]} >= {XSS, "bench.cache.lookup"}
 
 
-def test_junit_one_case_per_result_with_failures(report_data: ReportData,
-                                                 tmp_path: Path) -> None:
+def test_junit_one_case_per_result_with_failures(report_data: ReportData, tmp_path: Path) -> None:
     """Regressed and missing results fail, noisy and new skip, the rest pass."""
     root = ET.parse(render_report(report_data, tmp_path).junit).getroot()
     cases = {c.get("name"): c for c in root.iter("testcase")}
@@ -126,8 +129,9 @@ def test_markdown_summary(report_data: ReportData, tmp_path: Path) -> None:
     assert "| cloud-p99 | at most 50 ms | 70 ms | refuted |" in md
 
 
-def test_markdown_escapes_table_breakers(data_factory: Callable[..., ReportData],
-                                         tmp_path: Path) -> None:
+def test_markdown_escapes_table_breakers(
+    data_factory: Callable[..., ReportData], tmp_path: Path
+) -> None:
     """A pipe or markup in a result id cannot break the Markdown table."""
     rng = np.random.default_rng(2)
     suite = FakeSuite((comparison("a|b<i>", "regressed", 1.0, 1.3, rng),))
@@ -136,8 +140,9 @@ def test_markdown_escapes_table_breakers(data_factory: Callable[..., ReportData]
     assert "| a\\|b&lt;i&gt; |" in md
 
 
-def test_failed_render_leaves_previous_report(report_data: ReportData, tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_render_leaves_previous_report(
+    report_data: ReportData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If any format fails to render, no file of the report is touched."""
     paths = render_report(report_data, tmp_path)
     before = {p: p.read_bytes() for p in tmp_path.iterdir()}

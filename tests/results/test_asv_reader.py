@@ -52,13 +52,20 @@ def test_oldest_format1_bare_values_equal_asv_update() -> None:
     """asv's oldest layout (a bare number per benchmark, no env_name) converts as asv does."""
     from asv.results import Results
 
-    data = {"commit_hash": "abc", "date": 1, "params": {"machine": "m"}, "python": "2.7",
-            "requirements": {"numpy": "1.9", "six": ""}, "version": 1,
-            "results": {"b.time_x": 1.5e-6, "b.mem_y": 4096, "b.time_failed": None},
-            "benchmark_version": {"b.time_x": "v1"}}
+    data = {
+        "commit_hash": "abc",
+        "date": 1,
+        "params": {"machine": "m"},
+        "python": "2.7",
+        "requirements": {"numpy": "1.9", "six": ""},
+        "version": 1,
+        "results": {"b.time_x": 1.5e-6, "b.mem_y": 4096, "b.time_failed": None},
+        "benchmark_version": {"b.time_x": "v1"},
+    }
     ours = upgrade_asv(json.loads(json.dumps(data)), Path("old.json"))
-    assert {k: v for k, v in ours.items() if k != "version"} == \
-        Results.update_to_2(json.loads(json.dumps(data)))
+    assert {k: v for k, v in ours.items() if k != "version"} == Results.update_to_2(
+        json.loads(json.dumps(data))
+    )
     assert ours["env_name"] == "py2.7-numpy1.9-six"
 
 
@@ -110,8 +117,7 @@ def test_version_change_is_detected() -> None:
     """A benchmark whose code changed between commits carries a different version."""
     before = _read("results", "tinybox", C1_SAMPLES)
     after = _read("results", "tinybox", C2)
-    changed = {rid for rid in before if rid in after and version_changed(before[rid],
-                                                                          after[rid])}
+    changed = {rid for rid in before if rid in after and version_changed(before[rid], after[rid])}
     assert changed == {"bench_tiny.Timing.time_sum"}
 
 

@@ -7,7 +7,7 @@ import pytest
 from perfcore.errors import InputError, SchemaError
 from perfcore.results.claims_file import load_claims, parse_claims
 
-EXAMPLE = '''
+EXAMPLE = """
 [[claim]]
 name = "cache-reduction"
 description = "The cache cuts backend API calls by 70-90% after warm-up"
@@ -22,7 +22,7 @@ description = "Harness memory under 200 MB"
 result = "bench.memory.peak"
 unit = "MB"
 max = 200
-'''
+"""
 
 
 def test_example_file_loads() -> None:

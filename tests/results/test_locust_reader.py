@@ -56,9 +56,14 @@ print(json.dumps(out))
 
 def _locust_says(kind: str, data: Any) -> dict[str, Any]:
     """What Locust's own StatsEntry computes on ``data`` (run in a child process)."""
-    done = subprocess.run([sys.executable, "-c", _LOCUST_SAYS], check=True, capture_output=True,
-                          input=json.dumps({"kind": kind, "data": data}), text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _LOCUST_SAYS],
+        check=True,
+        capture_output=True,
+        input=json.dumps({"kind": kind, "data": data}),
+        text=True,
+        timeout=120,
+    )
     result: dict[str, Any] = json.loads(done.stdout)
     return result
 
@@ -66,12 +71,15 @@ def _locust_says(kind: str, data: Any) -> dict[str, Any]:
 def test_percentiles_equal_locust_on_seeded_data() -> None:
     """On the same response times, every percentile equals Locust's StatsEntry."""
     rng = np.random.default_rng(7)
-    times = {f"/n{n}": [float(ms) for ms in rng.lognormal(3.0, 1.0, size=n)]
-             for n in (2, 7, 40, 333)}
+    times = {
+        f"/n{n}": [float(ms) for ms in rng.lognormal(3.0, 1.0, size=n)] for n in (2, 7, 40, 333)
+    }
     locust = _locust_says("times", times)
     for name, said in locust.items():
-        got = {r.id: r.samples[0]
-               for r in from_locust_json([{**said["serialized"], "name": name}]).results}
+        got = {
+            r.id: r.samples[0]
+            for r in from_locust_json([{**said["serialized"], "name": name}]).results
+        }
         for metric, value in said["percentiles"].items():
             assert got[f"load.{name[1:]}.{metric}"] == pytest.approx(value / 1000), (name, metric)
 
@@ -89,8 +97,9 @@ def test_real_json_percentiles_equal_locust() -> None:
         for metric, value in said["percentiles"].items():
             got = results[f"load.{_slug(name)}.{metric}"].samples
             assert got == (pytest.approx(value / 1000),), (name, metric)
-        assert results[f"load.{_slug(name)}.error_rate"].samples == \
-            (pytest.approx(said["fail_ratio"]),)
+        assert results[f"load.{_slug(name)}.error_rate"].samples == (
+            pytest.approx(said["fail_ratio"]),
+        )
 
 
 def test_json_per_second_counts_keep_idle_seconds() -> None:
@@ -112,8 +121,9 @@ def test_json_throughput_is_locust_total_rps() -> None:
     last = max(e["last_request_timestamp"] for e in raw)
     results = read_any(REAL / "run.json").by_id()
     slow = next(e for e in raw if e["name"] == "/slow")
-    assert results["load.slow.throughput"].samples[0] == \
-        pytest.approx(slow["num_requests"] / (last - start))
+    assert results["load.slow.throughput"].samples[0] == pytest.approx(
+        slow["num_requests"] / (last - start)
+    )
 
 
 def _aggregated_row() -> dict[str, str]:
@@ -155,8 +165,19 @@ def test_slo_throughput_measured_from_locust_csv() -> None:
     """``perfcore slo stats.csv --slo throughput>1/s`` finds Locust's req/s (was 'not measured')."""
     from perfcore.cli import main
 
-    assert main(["slo", str(REAL / "run_stats.csv"), "--slo", "throughput>1/s",
-                 "--target", "aggregated"]) == 0
+    assert (
+        main(
+            [
+                "slo",
+                str(REAL / "run_stats.csv"),
+                "--slo",
+                "throughput>1/s",
+                "--target",
+                "aggregated",
+            ]
+        )
+        == 0
+    )
 
 
 def test_absurd_time_span_is_not_expanded_second_by_second(tmp_path: Path) -> None:
@@ -206,6 +227,8 @@ def test_slo_shows_a_small_rate_with_its_digits(capsys: pytest.CaptureFixture[st
     """A rate under 1 req/s is printed as measured (0.497/s), not rounded to 0/s."""
     from perfcore.cli import main
 
-    assert main(["slo", str(REAL / "run_stats.csv"), "--slo", "throughput>1/s",
-                 "--target", "rare"]) == 1
+    assert (
+        main(["slo", str(REAL / "run_stats.csv"), "--slo", "throughput>1/s", "--target", "rare"])
+        == 1
+    )
     assert "measured 0.497/s" in capsys.readouterr().out

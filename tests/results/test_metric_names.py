@@ -15,11 +15,23 @@ ROOT = Path(__file__).parent.parent.parent
 REAL = ROOT / "tests" / "fixtures" / "locust" / "real"
 
 
-@pytest.mark.parametrize(("name", "canonical"), [
-    ("rps", "throughput"), ("THROUGHPUT", "throughput"), ("median", "p50"), ("med", "p50"),
-    ("p(95)", "p95"), ("p95.0", "p95"), ("p99.90", "p99.9"), ("p75", "p75"), ("mean", "avg"),
-    ("fail_ratio", "error_rate"), ("p100", None), ("latency", None),
-])
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        ("rps", "throughput"),
+        ("THROUGHPUT", "throughput"),
+        ("median", "p50"),
+        ("med", "p50"),
+        ("p(95)", "p95"),
+        ("p95.0", "p95"),
+        ("p99.90", "p99.9"),
+        ("p75", "p75"),
+        ("mean", "avg"),
+        ("fail_ratio", "error_rate"),
+        ("p100", None),
+        ("latency", None),
+    ],
+)
 def test_canonical_metric_resolves_aliases(name: str, canonical: str | None) -> None:
     """Aliases and percentile spellings map to one canonical name; unknown names to None."""
     assert canonical_metric(name) == canonical
@@ -41,8 +53,10 @@ def test_locust_readers_write_canonical_names() -> None:
             assert split is not None, result.id
             assert result.id.endswith("." + split[1]), result.id
             assert split[1] in METRICS
-            assert (result.unit, result.better) == (METRICS[split[1]].unit,
-                                                    METRICS[split[1]].better)
+            assert (result.unit, result.better) == (
+                METRICS[split[1]].unit,
+                METRICS[split[1]].better,
+            )
 
 
 def _run(*results: Result) -> ResultSet:
@@ -76,8 +90,7 @@ def test_report_groups_an_alias_with_throughput() -> None:
     """The report's load view charts an rps result as throughput."""
     from perfcore.report.sections import load_view
 
-    view = load_view([Result(id="load.local.rps", unit="req/s", better="higher",
-                             samples=(4.7,))])
+    view = load_view([Result(id="load.local.rps", unit="req/s", better="higher", samples=(4.7,))])
     assert [p.metric for p in view.throughput] == ["throughput"]
 
 

@@ -30,16 +30,37 @@ def test_missing_file_is_empty_pool(tmp_path: Path) -> None:
     assert load_paired_noise(tmp_path / "none.json", "m").benchmarks == {}
 
 
-@pytest.mark.parametrize("document", [
-    "{not json",
-    json.dumps({"schema": "other"}),
-    json.dumps({"schema": "perfcore.paired-noise/1", "machine": "m", "updated": "",
-                "benchmarks": {"a": {"var": -1, "df": 3}}}),
-    json.dumps({"schema": "perfcore.paired-noise/1", "machine": "m", "updated": "",
-                "benchmarks": {"a": {"var": 0.1}}}),
-    json.dumps({"schema": "perfcore.paired-noise/1", "machine": "other", "updated": "",
-                "benchmarks": {}}),
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        "{not json",
+        json.dumps({"schema": "other"}),
+        json.dumps(
+            {
+                "schema": "perfcore.paired-noise/1",
+                "machine": "m",
+                "updated": "",
+                "benchmarks": {"a": {"var": -1, "df": 3}},
+            }
+        ),
+        json.dumps(
+            {
+                "schema": "perfcore.paired-noise/1",
+                "machine": "m",
+                "updated": "",
+                "benchmarks": {"a": {"var": 0.1}},
+            }
+        ),
+        json.dumps(
+            {
+                "schema": "perfcore.paired-noise/1",
+                "machine": "other",
+                "updated": "",
+                "benchmarks": {},
+            }
+        ),
+    ],
+)
 def test_bad_files_are_schema_errors(tmp_path: Path, document: str) -> None:
     """Corrupt JSON, another schema, bad numbers, missing keys, another machine."""
     path = tmp_path / "paired-noise.json"

@@ -15,7 +15,7 @@ from perfcore.results.readers import merge_runs, read_any
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
-_TINY_BENCH = '''
+_TINY_BENCH = """
 import pytest
 
 def test_sum(benchmark):
@@ -29,7 +29,7 @@ def test_rate(benchmark):
     benchmark.extra_info.update(perfcore_id="tiny.rate", perfcore_unit="req/s",
                                 perfcore_samples=[100.0, 110.0, 105.0])
     benchmark(lambda: None)
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +38,30 @@ def pytest_benchmark_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("pb")
     (root / "test_tiny.py").write_text(_TINY_BENCH)
     subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_tiny.py",
-         "--benchmark-only", "--benchmark-json=raw.json", "--benchmark-autosave",
-         f"--benchmark-storage=file://{root / 'saved'}", "--benchmark-max-time=0.01",
-         "--benchmark-min-rounds=5", "-o", "addopts=", "--rootdir", str(root)],
-        cwd=root, check=True, capture_output=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "test_tiny.py",
+            "--benchmark-only",
+            "--benchmark-json=raw.json",
+            "--benchmark-autosave",
+            f"--benchmark-storage=file://{root / 'saved'}",
+            "--benchmark-max-time=0.01",
+            "--benchmark-min-rounds=5",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(root),
+        ],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return root
 
 
@@ -88,30 +107,94 @@ def _asv_tree(root: Path, samples: bool) -> Path:
     results = root / "results"
     machine = results / "box"
     machine.mkdir(parents=True)
-    (machine / "machine.json").write_text(json.dumps(
-        {"arch": "x86_64", "cpu": "Xeon", "machine": "box", "num_cpu": "2", "os": "Linux",
-         "ram": "8000000", "version": 1}))
-    (results / "benchmarks.json").write_text(json.dumps({
-        "bench.TimeSuite.time_sort": {"name": "bench.TimeSuite.time_sort", "type": "time",
-                                      "unit": "seconds", "params": [["10", "100"]],
-                                      "param_names": ["n"], "version": "1"},
-        "bench.mem_list": {"name": "bench.mem_list", "type": "memory", "unit": "bytes",
-                           "params": [], "param_names": [], "version": "1"},
-        "version": 2}))
-    columns = ["result", "params", "version", "started_at", "duration", "stats_ci_99_a",
-               "stats_ci_99_b", "stats_q_25", "stats_q_75", "stats_number", "stats_repeat",
-               "samples"]
-    sort_row = [[1e-6, 2e-5], [["10", "100"]], "1", 1, 0.5, [9e-7, 1.9e-5], [1.1e-6, 2.1e-5],
-                [0.95e-6, 1.95e-5], [1.05e-6, 2.05e-5], [1000, 100], [10, 10]]
+    (machine / "machine.json").write_text(
+        json.dumps(
+            {
+                "arch": "x86_64",
+                "cpu": "Xeon",
+                "machine": "box",
+                "num_cpu": "2",
+                "os": "Linux",
+                "ram": "8000000",
+                "version": 1,
+            }
+        )
+    )
+    (results / "benchmarks.json").write_text(
+        json.dumps(
+            {
+                "bench.TimeSuite.time_sort": {
+                    "name": "bench.TimeSuite.time_sort",
+                    "type": "time",
+                    "unit": "seconds",
+                    "params": [["10", "100"]],
+                    "param_names": ["n"],
+                    "version": "1",
+                },
+                "bench.mem_list": {
+                    "name": "bench.mem_list",
+                    "type": "memory",
+                    "unit": "bytes",
+                    "params": [],
+                    "param_names": [],
+                    "version": "1",
+                },
+                "version": 2,
+            }
+        )
+    )
+    columns = [
+        "result",
+        "params",
+        "version",
+        "started_at",
+        "duration",
+        "stats_ci_99_a",
+        "stats_ci_99_b",
+        "stats_q_25",
+        "stats_q_75",
+        "stats_number",
+        "stats_repeat",
+        "samples",
+    ]
+    sort_row = [
+        [1e-6, 2e-5],
+        [["10", "100"]],
+        "1",
+        1,
+        0.5,
+        [9e-7, 1.9e-5],
+        [1.1e-6, 2.1e-5],
+        [0.95e-6, 1.95e-5],
+        [1.05e-6, 2.05e-5],
+        [1000, 100],
+        [10, 10],
+    ]
     if samples:
         sort_row.append([[1e-6, 1.1e-6, 0.9e-6], [2e-5, 2.1e-5, 1.9e-5]])
-    doc = {"commit_hash": "abcdef1234567890", "env_name": "virtualenv-py3.11",
-           "date": 1700000000000, "params": {"machine": "box", "cpu": "Xeon", "num_cpu": "2",
-                                             "os": "Linux", "ram": "8000000", "python": "3.11"},
-           "python": "3.11", "requirements": {}, "env_vars": {}, "result_columns": columns,
-           "results": {"bench.TimeSuite.time_sort": sort_row,
-                       "bench.mem_list": [[4096], [], "1", 1, 0.1]},
-           "durations": {}, "version": 2}
+    doc = {
+        "commit_hash": "abcdef1234567890",
+        "env_name": "virtualenv-py3.11",
+        "date": 1700000000000,
+        "params": {
+            "machine": "box",
+            "cpu": "Xeon",
+            "num_cpu": "2",
+            "os": "Linux",
+            "ram": "8000000",
+            "python": "3.11",
+        },
+        "python": "3.11",
+        "requirements": {},
+        "env_vars": {},
+        "result_columns": columns,
+        "results": {
+            "bench.TimeSuite.time_sort": sort_row,
+            "bench.mem_list": [[4096], [], "1", 1, 0.1],
+        },
+        "durations": {},
+        "version": 2,
+    }
     (machine / "abcdef12-virtualenv-py3.11.json").write_text(json.dumps(doc))
     return results
 
@@ -166,6 +249,7 @@ def test_perfcore_file_round_trips(tmp_path: Path) -> None:
 
 def test_merge_refuses_mixed_machines() -> None:
     """Runs from two machines cannot be merged into one side."""
+
     def one(mid: str) -> ResultSet:
         run = RunInfo(created="x", machine=Machine(mid, "c", 2, 1, "o", "3"))
         return ResultSet(run=run, results=(Result("a", "s", "lower", (1.0,)),))
@@ -174,13 +258,16 @@ def test_merge_refuses_mixed_machines() -> None:
         merge_runs([one("m1"), one("m2")])
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("", "empty"),
-    ("{not json", "not valid JSON"),
-    ('{"schema": "perfcore.results/99", "run": {}, "results": []}', "unknown schema"),
-    ('{"hello": 1}', "unknown format"),
-    ('{"benchmarks": [], "machine_info": {}}', "no benchmarks"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ("{not json", "not valid JSON"),
+        ('{"schema": "perfcore.results/99", "run": {}, "results": []}', "unknown schema"),
+        ('{"hello": 1}', "unknown format"),
+        ('{"benchmarks": [], "machine_info": {}}', "no benchmarks"),
+    ],
+)
 def test_bad_files_are_schema_errors(tmp_path: Path, content: str, message: str) -> None:
     """Empty, corrupt, unknown-schema and unknown-format files raise one-line SchemaErrors."""
     bad = tmp_path / "bad.json"
@@ -201,12 +288,21 @@ def test_missing_path_and_empty_dir(tmp_path: Path) -> None:
 def test_pytest_benchmark_machine_from_conftest(tmp_path: Path) -> None:
     """machine_info.perfcore_machine (bench/conftest.py) is the run's machine identity."""
     machine = Machine("abc123", "cpu", 2, 1, "os", "3.11")
-    doc = {"machine_info": {"perfcore_machine": machine.to_dict()}, "commit_info": {"id": "c1"},
-           "datetime": "2026-01-01T00:00:00", "version": "5.1.0",
-           "benchmarks": [{"name": "test_x", "fullname": "bench/test_cache.py::test_x",
-                           "params": None, "extra_info": {},
-                           "stats": {"data": [1.0, 1.1], "median": 1.05, "iqr": 0.1,
-                                     "rounds": 2}}]}
+    doc = {
+        "machine_info": {"perfcore_machine": machine.to_dict()},
+        "commit_info": {"id": "c1"},
+        "datetime": "2026-01-01T00:00:00",
+        "version": "5.1.0",
+        "benchmarks": [
+            {
+                "name": "test_x",
+                "fullname": "bench/test_cache.py::test_x",
+                "params": None,
+                "extra_info": {},
+                "stats": {"data": [1.0, 1.1], "median": 1.05, "iqr": 0.1, "rounds": 2},
+            }
+        ],
+    }
     (tmp_path / "pb.json").write_text(json.dumps(doc))
     got = read_any(tmp_path / "pb.json")
     assert got.run.machine == machine

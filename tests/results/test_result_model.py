@@ -10,9 +10,10 @@ from perfcore.results import Result, ResultSet, load_results, new_run_info
 
 
 def _run() -> ResultSet:
-    return ResultSet(run=new_run_info(), results=(
-        Result(id="a.b", unit="s", better="lower", samples=(1.0, 2.0), params={"n": 3}),
-    ))
+    return ResultSet(
+        run=new_run_info(),
+        results=(Result(id="a.b", unit="s", better="lower", samples=(1.0, 2.0), params={"n": 3}),),
+    )
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -33,12 +34,15 @@ def test_unknown_key_is_an_error(tmp_path: Path) -> None:
         load_results(path)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("", "empty"),
-    ("{not json", "not valid JSON"),
-    ('{"schema": "perfcore.results/99", "run": {}, "results": []}', "unknown schema"),
-    ("[]", "no 'schema'"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "empty"),
+        ("{not json", "not valid JSON"),
+        ('{"schema": "perfcore.results/99", "run": {}, "results": []}', "unknown schema"),
+        ("[]", "no 'schema'"),
+    ],
+)
 def test_bad_files_are_schema_errors(tmp_path: Path, content: str, message: str) -> None:
     """Empty, corrupt and unknown-schema files raise SchemaError naming the problem."""
     path = tmp_path / "bad.json"

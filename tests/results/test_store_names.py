@@ -15,15 +15,34 @@ from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
 from perfcore.results.noise_file import noise_path
 from perfcore.results.paired_noise import paired_noise_path
 
-BAD_NAMES = ["", ".", "..", "../x", "a/b", "/abs", ".hidden", "-flag", "a\\b", "a\x00b",
-             "abc\n", "x" * (MAX_NAME + 1), "ü"]
+BAD_NAMES = [
+    "",
+    ".",
+    "..",
+    "../x",
+    "a/b",
+    "/abs",
+    ".hidden",
+    "-flag",
+    "a\\b",
+    "a\x00b",
+    "abc\n",
+    "x" * (MAX_NAME + 1),
+    "ü",
+]
 
 
-def _run(machine_id: str, commit: str = "a" * 40, created: str = "2026-01-01T00:00:00+00:00",
-         samples: tuple[float, ...] = (1.0, 1.1)) -> ResultSet:
+def _run(
+    machine_id: str,
+    commit: str = "a" * 40,
+    created: str = "2026-01-01T00:00:00+00:00",
+    samples: tuple[float, ...] = (1.0, 1.1),
+) -> ResultSet:
     machine = Machine(id=machine_id, cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
-    return ResultSet(run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
-                     results=(Result(id="bench.x", unit="s", better="lower", samples=samples),))
+    return ResultSet(
+        run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
+        results=(Result(id="bench.x", unit="s", better="lower", samples=samples),),
+    )
 
 
 def _files(root: Path) -> set[Path]:
@@ -45,8 +64,9 @@ def test_ordinary_names_pass() -> None:
 
 
 @pytest.mark.parametrize("machine_id", [".", ".."])
-def test_cli_baseline_save_refuses_dot_machine(tmp_path: Path, machine_id: str,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_baseline_save_refuses_dot_machine(
+    tmp_path: Path, machine_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`baseline save` of a run from machine '..' or '.' exits 2 and writes nothing anywhere."""
     results = tmp_path / "in" / "results.json"
     _run(machine_id).save(results)
@@ -79,12 +99,21 @@ def test_same_created_and_commit_archives_twice(tmp_path: Path) -> None:
     assert len(store.archived("abc123")) == 2
 
 
-def test_cli_history_show_refuses_dot_dot(tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_history_show_refuses_dot_dot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`history show --machine ..` is exit 2, not a listing of the history root's parent."""
     append_run(_run("abc123"), tmp_path / "history")
-    code = main(["history", "show", "--machine", "..", "--history-dir",
-                 str(tmp_path / "history" / "abc123")])
+    code = main(
+        [
+            "history",
+            "show",
+            "--machine",
+            "..",
+            "--history-dir",
+            str(tmp_path / "history" / "abc123"),
+        ]
+    )
     assert code == 2
     assert "machine id '..'" in capsys.readouterr().err
 
@@ -101,8 +130,9 @@ def test_every_machine_store_refuses_dot_dot(tmp_path: Path) -> None:
         paired_noise_path(tmp_path, "..")
 
 
-def test_cli_history_empty_machine_is_refused(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_history_empty_machine_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`history show --machine ''` is exit 2, not silently this machine's history."""
     assert main(["history", "show", "--machine", "", "--history-dir", str(tmp_path)]) == 2
     assert "machine id ''" in capsys.readouterr().err

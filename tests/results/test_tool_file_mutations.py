@@ -17,20 +17,46 @@ from perfcore.results.readers import read_any
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SOURCES = [
-    FIXTURES / "asv" / "results" / "tinybox" /
-    "05fbd402-existing-py_work_wt_toolfiles_.venv_bin_python3.json",
-    FIXTURES / "asv" / "format1" / "tinybox" /
-    "fddb0e26-existing-py_work_wt_toolfiles_.venv_bin_python3.json",
+    FIXTURES
+    / "asv"
+    / "results"
+    / "tinybox"
+    / "05fbd402-existing-py_work_wt_toolfiles_.venv_bin_python3.json",
+    FIXTURES
+    / "asv"
+    / "format1"
+    / "tinybox"
+    / "fddb0e26-existing-py_work_wt_toolfiles_.venv_bin_python3.json",
     FIXTURES / "locust" / "real" / "run.json",
 ]
-WEIRD: list[Any] = [None, True, 0, -1, 1e308, -1e308, "", "x", "1e999", [], {}, [None],
-                    {"a": 1}, [[1]], 2**70]
+WEIRD: list[Any] = [
+    None,
+    True,
+    0,
+    -1,
+    1e308,
+    -1e308,
+    "",
+    "x",
+    "1e999",
+    [],
+    {},
+    [None],
+    {"a": 1},
+    [[1]],
+    2**70,
+]
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     yield prefix
-    children = node.items() if isinstance(node, dict) else \
-        enumerate(node) if isinstance(node, list) else ()
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, child in children:
         yield from _paths(child, (*prefix, key))
 
@@ -54,8 +80,9 @@ def _mutate(doc: Any, rng: random.Random) -> Any:
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.parent.parent.name + "/" + p.name)
-def test_mutated_files_never_raise_anything_but_perfcore_errors(source: Path,
-                                                               tmp_path: Path) -> None:
+def test_mutated_files_never_raise_anything_but_perfcore_errors(
+    source: Path, tmp_path: Path
+) -> None:
     """150 seeded mutations of a real file: results or a PerfcoreError, never a traceback."""
     rng = random.Random(14)
     original = json.loads(source.read_text())

@@ -20,4 +20,3 @@ def clock() -> FakeClock:
 def store(tmp_path: Path, clock: FakeClock) -> ModelStore:
     """An empty store using the fake clock."""
     return ModelStore(tmp_path / "models", RetrainingSettings(), clock=clock)
-

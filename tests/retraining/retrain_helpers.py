@@ -26,15 +26,25 @@ class FakeClock:
 def small_settings(**changes: object) -> RetrainingSettings:
     """Settings with small windows, so triggers fire within a few thousand events."""
     base: dict[str, object] = {
-        "reference_accuracy": 0.8, "window": 200, "recent_windows": 5, "cusum_boundary": 8.0,
-        "drift_reference": 500, "drift_window": 500, "history": 2000, "shadow_events": 500,
-        "schedule_s": None, "probation_events": 2000, "min_memory_mb": 0.0,
-        "max_cpu_percent": 100.0}
+        "reference_accuracy": 0.8,
+        "window": 200,
+        "recent_windows": 5,
+        "cusum_boundary": 8.0,
+        "drift_reference": 500,
+        "drift_window": 500,
+        "history": 2000,
+        "shadow_events": 500,
+        "schedule_s": None,
+        "probation_events": 2000,
+        "min_memory_mb": 0.0,
+        "max_cpu_percent": 100.0,
+    }
     return RetrainingSettings(**{**base, **changes})  # type: ignore[arg-type]
 
 
-def outcomes(n: int, accuracy: float, seed: int, shift: float = 0.0,
-             n_features: int = 3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def outcomes(
+    n: int, accuracy: float, seed: int, shift: float = 0.0, n_features: int = 3
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Predictions right with probability ``accuracy``; label = feature 0 > 0 (before shift)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, n_features))
@@ -44,16 +54,25 @@ def outcomes(n: int, accuracy: float, seed: int, shift: float = 0.0,
     return np.where(right, labels, 1 - labels), labels, x
 
 
-def write_fake_model(folder: Path, name: str = "logistic", features: int = 3,
-                     accuracy: float = 0.8) -> tuple[Path, Path]:
+def write_fake_model(
+    folder: Path, name: str = "logistic", features: int = 3, accuracy: float = 0.8
+) -> tuple[Path, Path]:
     """A stand-in model file and its metadata (the store never loads the model)."""
     folder.mkdir(parents=True, exist_ok=True)
     model = folder / f"{name}.skops"
     model.write_bytes(b"not a real model")
     meta = folder / f"{name}.json"
-    meta.write_text(json.dumps({"model_type": name, "model_file": model.name,
-                                "metrics": {"accuracy": accuracy},
-                                "dataset": {"features": features}}), encoding="utf-8")
+    meta.write_text(
+        json.dumps(
+            {
+                "model_type": name,
+                "model_file": model.name,
+                "metrics": {"accuracy": accuracy},
+                "dataset": {"features": features},
+            }
+        ),
+        encoding="utf-8",
+    )
     return model, meta
 
 

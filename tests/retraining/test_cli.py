@@ -24,8 +24,7 @@ def test_models_list_marks_current(tmp_path: Path, capsys: pytest.CaptureFixture
     root = _store(tmp_path)
     assert main(["models", "list", "--model-store", str(root)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[:2] for line in lines[1:]] == [["1.0.0", "logistic"],
-                                                        ["*", "1.0.1"]]
+    assert [line.split()[:2] for line in lines[1:]] == [["1.0.0", "logistic"], ["*", "1.0.1"]]
 
 
 def test_models_show_prints_metadata(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,8 +42,9 @@ def test_models_rollback_moves_current(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("version", ["../../etc", "7.7.7"])
-def test_models_rollback_bad_version_exits_2(tmp_path: Path, version: str,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_models_rollback_bad_version_exits_2(
+    tmp_path: Path, version: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A malformed or unknown version is exit 2 with one line, and current is unchanged."""
     root = _store(tmp_path)
     assert main(["models", "rollback", version, "--model-store", str(root)]) == 2
@@ -52,29 +52,48 @@ def test_models_rollback_bad_version_exits_2(tmp_path: Path, version: str,
     assert ModelStore(root).current() == "1.0.1"
 
 
-def test_simulate_then_watch_reports_the_drop(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_then_watch_reports_the_drop(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A simulated drop to 40% at event 6,000 is acted on after event 6,000 (dry run)."""
     stream = tmp_path / "s.jsonl"
-    assert main(["retrain", "simulate", "--events", "12000", "--drop-to", "0.4",
-                 "--change-at", "6000", "--output", str(stream)]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "simulate",
+                "--events",
+                "12000",
+                "--drop-to",
+                "0.4",
+                "--change-at",
+                "6000",
+                "--output",
+                str(stream),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["retrain", "watch", str(stream), "--dry-run",
-                 "--reference-accuracy", "0.6"]) == 0
+    assert main(["retrain", "watch", str(stream), "--dry-run", "--reference-accuracy", "0.6"]) == 0
     out = capsys.readouterr().out
     first = next(line for line in out.splitlines() if "would-retrain" in line)
     assert int(first.split()[1].rstrip(":")) > 6000
     assert out.splitlines()[-1].startswith("12000 events;")
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ("not json", "line 3: not JSON"),
-    ('{"prediction": 1, "label": true, "features": [1, 2, 3]}', "line 3: label"),
-    ('{"prediction": 1, "label": 0, "features": [1, 2]}', "line 3: 2 features"),
-    ('{"prediction": 1, "label": 0, "colour": 1}', "line 3: unknown key"),
-])
-def test_watch_bad_line_exits_2_with_its_number(tmp_path: Path, bad: str, message: str,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("not json", "line 3: not JSON"),
+        ('{"prediction": 1, "label": true, "features": [1, 2, 3]}', "line 3: label"),
+        ('{"prediction": 1, "label": 0, "features": [1, 2]}', "line 3: 2 features"),
+        ('{"prediction": 1, "label": 0, "colour": 1}', "line 3: unknown key"),
+    ],
+)
+def test_watch_bad_line_exits_2_with_its_number(
+    tmp_path: Path, bad: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad event line stops `retrain watch` with exit 2 naming the line."""
     good = '{"prediction": 1, "label": 1, "features": [0.1, 0.2, 0.3]}'
     stream = tmp_path / "s.jsonl"
@@ -92,8 +111,9 @@ def test_watch_of_an_empty_stream_exits_2(tmp_path: Path) -> None:
     assert main(["retrain", "watch", str(stream), "--dry-run"]) == 2
 
 
-def test_train_publishes_where_serve_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_train_publishes_where_serve_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`perfcore train` puts a passing model in the default store that servers load from."""
     from perfcore.serving.model import load_predictor
 
@@ -105,15 +125,31 @@ def test_train_publishes_where_serve_loads(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_watch_retrains_and_promotes_through_the_pipeline(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A drop in a simulated stream is retrained with perfcore.training and promoted."""
     (tmp_path / "pyproject.toml").write_text(
         "[tool.perfcore.retraining]\nwindow = 500\nhistory = 4000\nshadow_events = 1000\n"
-        "max_cpu_percent = 100\nmin_memory_mb = 0\n")
+        "max_cpu_percent = 100\nmin_memory_mb = 0\n"
+    )
     monkeypatch.chdir(tmp_path)
-    assert main(["retrain", "simulate", "--events", "10000", "--drop-to", "0.3",
-                 "--change-at", "6000", "--output", "s.jsonl"]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "simulate",
+                "--events",
+                "10000",
+                "--drop-to",
+                "0.3",
+                "--change-at",
+                "6000",
+                "--output",
+                "s.jsonl",
+            ]
+        )
+        == 0
+    )
     assert main(["retrain", "watch", "s.jsonl", "--reference-accuracy", "0.6"]) == 0
     out = capsys.readouterr().out
     assert "promoted [1.0.0]" in out
@@ -127,9 +163,12 @@ def test_simulate_into_a_closed_pipe_stops_quietly(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "perfcore", "retrain", "simulate",
-                             "--events", "200000"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perfcore", "retrain", "simulate", "--events", "200000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith(b'{"prediction"')
     proc.stdout.close()

@@ -56,24 +56,35 @@ def test_schedule_triggers_after_its_interval(clock: FakeClock) -> None:
 
 def test_resource_check_refuses_when_memory_is_short(clock: FakeClock) -> None:
     """Less free memory than min_memory_mb refuses the retrain."""
-    c = RetrainingController(small_settings(min_memory_mb=512.0), n_features=3, clock=clock,
-                             resources=lambda: Resources(available_mb=100.0, cpu_percent=5.0))
+    c = RetrainingController(
+        small_settings(min_memory_mb=512.0),
+        n_features=3,
+        clock=clock,
+        resources=lambda: Resources(available_mb=100.0, cpu_percent=5.0),
+    )
     _warm(c)
     assert _actions(_floor_breach(c, 1))[0] == "resources"
 
 
 def test_resource_check_refuses_when_cpu_is_busy(clock: FakeClock) -> None:
     """A CPU busier than max_cpu_percent refuses the retrain."""
-    c = RetrainingController(small_settings(max_cpu_percent=80.0), n_features=3, clock=clock,
-                             resources=lambda: Resources(available_mb=10_000.0, cpu_percent=95.0))
+    c = RetrainingController(
+        small_settings(max_cpu_percent=80.0),
+        n_features=3,
+        clock=clock,
+        resources=lambda: Resources(available_mb=10_000.0, cpu_percent=95.0),
+    )
     _warm(c)
     assert _actions(_floor_breach(c, 1))[0] == "resources"
 
 
 def test_daily_limit_refuses_then_resets_next_day(clock: FakeClock) -> None:
     """Under a $0.05 daily limit a second $0.04 retrain waits for the next UTC day."""
-    c = RetrainingController(small_settings(daily_limit=0.05, monthly_limit=1.0, cooldown_s=0.0),
-                             n_features=3, clock=clock)
+    c = RetrainingController(
+        small_settings(daily_limit=0.05, monthly_limit=1.0, cooldown_s=0.0),
+        n_features=3,
+        clock=clock,
+    )
     _warm(c)
     assert "would-retrain" in _actions(_floor_breach(c, 1))
     clock.now += HOUR
@@ -86,8 +97,11 @@ def test_daily_limit_refuses_then_resets_next_day(clock: FakeClock) -> None:
 
 def test_monthly_limit_refuses(clock: FakeClock) -> None:
     """Under a $0.10 monthly limit the third $0.04 retrain of the month is refused."""
-    c = RetrainingController(small_settings(daily_limit=0.05, monthly_limit=0.10, cooldown_s=0.0),
-                             n_features=3, clock=clock)
+    c = RetrainingController(
+        small_settings(daily_limit=0.05, monthly_limit=0.10, cooldown_s=0.0),
+        n_features=3,
+        clock=clock,
+    )
     _warm(c)
     for day in range(2):
         assert "would-retrain" in _actions(_floor_breach(c, 10 + day))
@@ -116,8 +130,13 @@ def _store_with_current(tmp_path: Path, clock: FakeClock) -> ModelStore:
 def test_shadow_rejects_a_worse_candidate(tmp_path: Path, clock: FakeClock) -> None:
     """A candidate worse than the live model on the shadow events is stored but not promoted."""
     store = _store_with_current(tmp_path, clock)
-    c = RetrainingController(small_settings(), n_features=3, clock=clock, store=store,
-                             trainer=FakeTrainer(tmp_path / "cand", good=False))
+    c = RetrainingController(
+        small_settings(),
+        n_features=3,
+        clock=clock,
+        store=store,
+        trainer=FakeTrainer(tmp_path / "cand", good=False),
+    )
     _warm(c)
     decision = next(d for d in _floor_breach(c, 1) if d.action not in ("cooldown",))
     assert decision.action == "rejected"
@@ -126,11 +145,17 @@ def test_shadow_rejects_a_worse_candidate(tmp_path: Path, clock: FakeClock) -> N
 
 
 def test_better_candidate_is_promoted_then_rolled_back_on_degradation(
-        tmp_path: Path, clock: FakeClock) -> None:
+    tmp_path: Path, clock: FakeClock
+) -> None:
     """A promoted version whose accuracy falls 10% below its shadow figure is rolled back."""
     store = _store_with_current(tmp_path, clock)
-    c = RetrainingController(small_settings(), n_features=3, clock=clock, store=store,
-                             trainer=FakeTrainer(tmp_path / "cand", good=True))
+    c = RetrainingController(
+        small_settings(),
+        n_features=3,
+        clock=clock,
+        store=store,
+        trainer=FakeTrainer(tmp_path / "cand", good=True),
+    )
     _warm(c)
     promoted = [d for d in _floor_breach(c, 1) if d.action == "promoted"]
     assert [d.version for d in promoted] == ["1.0.1"]
@@ -145,8 +170,13 @@ def test_better_candidate_is_promoted_then_rolled_back_on_degradation(
 def test_no_rollback_while_the_promoted_model_holds(tmp_path: Path, clock: FakeClock) -> None:
     """A promoted version serving at its shadow accuracy is not rolled back."""
     store = _store_with_current(tmp_path, clock)
-    c = RetrainingController(small_settings(), n_features=3, clock=clock, store=store,
-                             trainer=FakeTrainer(tmp_path / "cand", good=True))
+    c = RetrainingController(
+        small_settings(),
+        n_features=3,
+        clock=clock,
+        store=store,
+        trainer=FakeTrainer(tmp_path / "cand", good=True),
+    )
     _warm(c)
     _floor_breach(c, 1)
     predictions, labels, x = outcomes(2000, 1.0, seed=6)

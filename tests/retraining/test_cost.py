@@ -18,12 +18,15 @@ def test_cost_doubles_with_each_doubling_of_rows() -> None:
 
 def test_heavier_models_cost_more() -> None:
     """The transformer costs more to retrain than the logistic model on the same rows."""
-    assert (estimate_cost("simple_transformer", 10_000).dollars
-            > estimate_cost("logistic", 10_000).dollars)
+    assert (
+        estimate_cost("simple_transformer", 10_000).dollars
+        > estimate_cost("logistic", 10_000).dollars
+    )
 
 
-@pytest.mark.parametrize(("model", "rows"), [("xgboost", 100), ("logistic", 0),
-                                             ("logistic", 2**31)])
+@pytest.mark.parametrize(
+    ("model", "rows"), [("xgboost", 100), ("logistic", 0), ("logistic", 2**31)]
+)
 def test_unknown_entries_are_input_errors(model: str, rows: int) -> None:
     """A model type or size outside the table is refused, not guessed."""
     with pytest.raises(InputError):

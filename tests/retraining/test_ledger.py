@@ -43,7 +43,8 @@ def test_another_process_sees_the_spending(tmp_path: Path) -> None:
         "from perfcore.retraining.cost import CostEstimate\n"
         "s = RetrainingSettings(daily_limit=0.05, monthly_limit=0.10, min_roi=0.0)\n"
         f"ledger = CostLedger(s, lambda: {JAN_1_2026 + 60}, path=Path(sys.argv[1]))\n"
-        "assert ledger.try_spend(CostEstimate(0.04, 2.0), 0.1).allowed\n")
+        "assert ledger.try_spend(CostEstimate(0.04, 2.0), 0.1).allowed\n"
+    )
     subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=60)
     here = _ledger(path, FakeClock(JAN_1_2026 + 120))
     assert here.spent_today() == pytest.approx(0.04)
@@ -85,11 +86,18 @@ def test_dry_run_reads_but_books_nothing(tmp_path: Path, clock: FakeClock) -> No
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("text", ["{not json", '{"schema": "perfcore.cost-ledger/1"}',
-                                  '{"schema": "perfcore.cost-ledger/1", "entries": '
-                                  '[{"at": 1, "dollars": -5}]}', "[]"])
-def test_corrupt_ledger_is_an_error_not_a_reset(tmp_path: Path, clock: FakeClock,
-                                                text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        '{"schema": "perfcore.cost-ledger/1"}',
+        '{"schema": "perfcore.cost-ledger/1", "entries": [{"at": 1, "dollars": -5}]}',
+        "[]",
+    ],
+)
+def test_corrupt_ledger_is_an_error_not_a_reset(
+    tmp_path: Path, clock: FakeClock, text: str
+) -> None:
     """A ledger that does not validate raises and is left as it was."""
     path = tmp_path / "cost-ledger.json"
     path.write_text(text)
@@ -99,8 +107,8 @@ def test_corrupt_ledger_is_an_error_not_a_reset(tmp_path: Path, clock: FakeClock
 
 
 def test_watch_with_a_corrupt_ledger_exits_2_with_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`retrain watch` stops with exit 2 and one stderr line before any decision."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "models").mkdir()
@@ -113,15 +121,31 @@ def test_watch_with_a_corrupt_ledger_exits_2_with_one_line(
 
 
 def test_second_watch_run_is_refused_by_the_first_runs_spending(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Two `retrain watch` runs on one store: the second is refused past the daily limit."""
     (tmp_path / "pyproject.toml").write_text(
         "[tool.perfcore.retraining]\nwindow = 500\nhistory = 4000\nshadow_events = 1000\n"
-        "max_cpu_percent = 100\nmin_memory_mb = 0\ndaily_limit = 0.10\n")
+        "max_cpu_percent = 100\nmin_memory_mb = 0\ndaily_limit = 0.10\n"
+    )
     monkeypatch.chdir(tmp_path)
-    assert main(["retrain", "simulate", "--events", "10000", "--drop-to", "0.3",
-                 "--change-at", "6000", "--output", "s.jsonl"]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "simulate",
+                "--events",
+                "10000",
+                "--drop-to",
+                "0.3",
+                "--change-at",
+                "6000",
+                "--output",
+                "s.jsonl",
+            ]
+        )
+        == 0
+    )
     assert main(["retrain", "watch", "s.jsonl", "--reference-accuracy", "0.6"]) == 0
     assert "promoted [1.0.0]" in capsys.readouterr().out
     assert main(["retrain", "watch", "s.jsonl", "--reference-accuracy", "0.6"]) == 0

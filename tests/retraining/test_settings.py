@@ -19,17 +19,27 @@ def test_defaults_are_the_specification() -> None:
     assert (s.max_versions, s.max_age_days, s.rollback_drop) == (10, 30.0, 0.10)
 
 
-@pytest.mark.parametrize("raw", [{"window": 0}, {"accuracy_floor": 1.5}, {"cooldown_s": -1},
-                                 {"window": 2.5}, {"relative_drop": "5%"}, {"colour": 1},
-                                 {"daily_limit": 200.0}])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"window": 0},
+        {"accuracy_floor": 1.5},
+        {"cooldown_s": -1},
+        {"window": 2.5},
+        {"relative_drop": "5%"},
+        {"colour": 1},
+        {"daily_limit": 200.0},
+    ],
+)
 def test_bad_settings_are_config_errors(raw: dict) -> None:
     """Out-of-range, mistyped and unknown settings are refused."""
     with pytest.raises(ConfigError):
         RetrainingSettings.from_mapping(raw)
 
 
-def test_bad_pyproject_value_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_pyproject_value_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad [tool.perfcore.retraining] value makes `retrain watch` exit 2 with one line."""
     (tmp_path / "pyproject.toml").write_text("[tool.perfcore.retraining]\nwindow = -5\n")
     stream = tmp_path / "s.jsonl"

@@ -16,10 +16,12 @@ DAY = 86_400.0
 
 def test_versions_increment_semantically(store: ModelStore, tmp_path: Path) -> None:
     """Patch for a retrain, minor for a new model type, major for a new feature count."""
-    added = [store.add(*write_fake_model(tmp_path / "a")),
-             store.add(*write_fake_model(tmp_path / "b")),
-             store.add(*write_fake_model(tmp_path / "c", name="heuristic")),
-             store.add(*write_fake_model(tmp_path / "d", name="heuristic", features=7))]
+    added = [
+        store.add(*write_fake_model(tmp_path / "a")),
+        store.add(*write_fake_model(tmp_path / "b")),
+        store.add(*write_fake_model(tmp_path / "c", name="heuristic")),
+        store.add(*write_fake_model(tmp_path / "d", name="heuristic", features=7)),
+    ]
     assert [v.version for v in added] == ["1.0.0", "1.0.1", "1.1.0", "2.0.0"]
     assert added[0].metadata["version"] == "1.0.0"
 
@@ -36,8 +38,7 @@ def test_retention_keeps_ten_versions_and_the_current(tmp_path: Path, clock: Fak
     assert store.current() == "1.0.0"
 
 
-def test_retention_drops_versions_older_than_thirty_days(tmp_path: Path,
-                                                         clock: FakeClock) -> None:
+def test_retention_drops_versions_older_than_thirty_days(tmp_path: Path, clock: FakeClock) -> None:
     """A version stored 31 days ago is deleted; the current one is kept whatever its age."""
     store = ModelStore(tmp_path / "m", RetrainingSettings(), clock=clock)
     for i in range(3):
@@ -56,8 +57,13 @@ def test_rollback_to_any_earlier_version(store: ModelStore, tmp_path: Path) -> N
     store.rollback("1.0.0")
     assert store.current() == "1.0.0"
     assert (store.current_path / "logistic.skops").exists()
-    assert store.log()[-1] == {"action": "rollback", "version": "1.0.0", "previous": "1.0.2",
-                               "at": store.clock(), "reason": "manual"}
+    assert store.log()[-1] == {
+        "action": "rollback",
+        "version": "1.0.0",
+        "previous": "1.0.2",
+        "at": store.clock(),
+        "reason": "manual",
+    }
 
 
 @pytest.mark.parametrize("text", ["../etc", "1.0", "1.0.0/../../x", "01.0.0", "v1.0.0", ""])

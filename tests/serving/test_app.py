@@ -17,8 +17,9 @@ ROW = [0.5, -1.0, 2.0, 0.25]
 
 
 def _client(config: ServerConfig | None = None) -> TestClient:
-    return TestClient(create_app(PREDICTOR, config or ServerConfig(max_batch=8,
-                                                                    max_body_bytes=4096)))
+    return TestClient(
+        create_app(PREDICTOR, config or ServerConfig(max_batch=8, max_body_bytes=4096))
+    )
 
 
 def test_single_row_and_batch_predictions() -> None:
@@ -59,20 +60,25 @@ def test_wrong_method_is_405() -> None:
 
 _json = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=False) | st.integers() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=6) | st.dictionaries(
-        st.sampled_from(["features", "instances", "x"]), inner, max_size=3),
-    max_leaves=20)
+    lambda inner: (
+        st.lists(inner, max_size=6)
+        | st.dictionaries(st.sampled_from(["features", "instances", "x"]), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
 _bodies = st.one_of(
     st.binary(max_size=300),
     _json.map(lambda v: json.dumps(v).encode()),
-    st.lists(st.one_of(st.floats(), st.integers(), st.booleans(), st.text(max_size=3)),
-             max_size=8).map(lambda row: json.dumps({"features": row}).encode()),
+    st.lists(
+        st.one_of(st.floats(), st.integers(), st.booleans(), st.text(max_size=3)), max_size=8
+    ).map(lambda row: json.dumps({"features": row}).encode()),
 )
 _MALFORMED_CLIENT = _client()
 
 
-@settings(max_examples=1000, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=1000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(body=_bodies)
 def test_malformed_bodies_never_get_5xx(body: bytes) -> None:
     """1,000 generated bodies: every answer is < 500, and the server keeps answering."""
@@ -91,8 +97,9 @@ def test_micro_batching_coalesces_concurrent_requests() -> None:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             rows = [[float(i), 1.0, -1.0, 0.5] for i in range(32)]
-            replies = await asyncio.gather(*(client.post("/predict", json={"features": r})
-                                             for r in rows))
+            replies = await asyncio.gather(
+                *(client.post("/predict", json={"features": r}) for r in rows)
+            )
             return list(replies), (await client.get("/metrics")).json()
 
     replies, metrics = asyncio.run(go())

@@ -52,8 +52,9 @@ def test_lognormal_rtt_median_is_the_configured_one() -> None:
 def test_cold_start_after_idle_only() -> None:
     """The first request and one after a long idle pay the cold start; others do not."""
     clock = FakeClock()
-    sim = CloudSimulator(CloudModel(idle_before_cold_s=10, cold_start_s=0.5, error_rate=0),
-                         clock=clock)
+    sim = CloudSimulator(
+        CloudModel(idle_before_cold_s=10, cold_start_s=0.5, error_rate=0), clock=clock
+    )
     first, warm = sim.admit(), sim.admit()
     clock.now += 11
     cold_again = sim.admit()
@@ -62,8 +63,9 @@ def test_cold_start_after_idle_only() -> None:
 
 def test_slow_requests_time_out_with_504() -> None:
     """A round trip beyond the timeout becomes a 504 after exactly the timeout."""
-    sim = CloudSimulator(CloudModel(rtt="constant", rtt_median_s=3.0, jitter_s=0, timeout_s=1.0),
-                         clock=FakeClock())
+    sim = CloudSimulator(
+        CloudModel(rtt="constant", rtt_median_s=3.0, jitter_s=0, timeout_s=1.0), clock=FakeClock()
+    )
     outcome = sim.admit()
     assert outcome.reject is not None
     assert outcome.reject[0] == 504

@@ -31,16 +31,21 @@ def _data(n_classes: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
 def test_linear_fast_path_matches_sklearn(n_classes: int, scaled: bool) -> None:
     """LinearPredictor's probabilities equal predict_proba (binary, multiclass, with a scaler)."""
     x, y = _data(n_classes)
-    model = (make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)) if scaled
-             else LogisticRegression(max_iter=500))
+    model = (
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+        if scaled
+        else LogisticRegression(max_iter=500)
+    )
     model.fit(x, y)
     predictor = predictor_from_estimator(model, "v1")
     assert isinstance(predictor, LinearPredictor)
     probe = np.random.default_rng(2).normal(loc=3.0, scale=2.0, size=(50, 7))
-    np.testing.assert_allclose(predictor.predict_proba(probe), model.predict_proba(probe),
-                               rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(predictor.predict_proba(probe[:1]), model.predict_proba(probe[:1]),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        predictor.predict_proba(probe), model.predict_proba(probe), rtol=1e-9, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        predictor.predict_proba(probe[:1]), model.predict_proba(probe[:1]), rtol=1e-9, atol=1e-12
+    )
 
 
 def test_non_linear_model_uses_sklearn() -> None:

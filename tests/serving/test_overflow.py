@@ -22,8 +22,9 @@ def _fitted(model: HeuristicModel | CorrelationModel) -> Predictor:
     y = (raw[:, 0] + raw[:, 1] + rng.normal(scale=0.25, size=300) > 0).astype(int)
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     # Served as the training pipeline serves it: standardised first, so 1e308 / 0.5 -> inf.
-    return predictor_from_estimator(model.fit((raw - mean) / scale, y), "test", mean=mean,
-                                    scale=scale)
+    return predictor_from_estimator(
+        model.fit((raw - mean) / scale, y), "test", mean=mean, scale=scale
+    )
 
 
 MODELS = {"heuristic": _fitted(HeuristicModel()), "correlation": _fitted(CorrelationModel())}
@@ -48,8 +49,11 @@ def test_one_huge_request_fails_alone_in_a_micro_batch(kind: str) -> None:
     async def go() -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            return list(await asyncio.gather(*(client.post("/predict", json=body)
-                                               for body in [*good[:4], HUGE, *good[4:]])))
+            return list(
+                await asyncio.gather(
+                    *(client.post("/predict", json=body) for body in [*good[:4], HUGE, *good[4:]])
+                )
+            )
 
     replies = asyncio.run(go())
     assert [r.status_code for r in replies] == [200] * 4 + [422] + [200] * 4

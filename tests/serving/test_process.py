@@ -25,14 +25,17 @@ def test_start_predict_stop(tmp_path) -> None:
 def test_failed_start_is_a_service_error(tmp_path) -> None:
     """A server that cannot load its model fails start-up with a ServiceError, not a hang."""
     with pytest.raises(ServiceError, match="exited during start-up"):
-        start_server(ServerSpec(model_dir=str(tmp_path / "missing"), port=0), tmp_path,
-                     startup_timeout_s=60)
+        start_server(
+            ServerSpec(model_dir=str(tmp_path / "missing"), port=0), tmp_path, startup_timeout_s=60
+        )
 
 
 def test_stop_pid_kills_a_process_that_ignores_sigterm() -> None:
     """SIGTERM first; a child ignoring it is SIGKILLed after the grace period."""
-    code = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
-            "print(1, flush=True); time.sleep(60)")
+    code = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "print(1, flush=True); time.sleep(60)"
+    )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
     assert child.stdout is not None
     assert child.stdout.readline()

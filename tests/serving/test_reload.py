@@ -21,9 +21,15 @@ from perfcore.training import GateThresholds, TrainingConfig, train
 def _store_with_two_versions(tmp_path: Path) -> ModelStore:
     store = ModelStore(tmp_path / "models")
     for seed in (1, 2):
-        result = train(TrainingConfig(dataset="breast_cancer", num_samples=200, seed=seed,
-                                      output_dir=tmp_path / f"train{seed}",
-                                      gate=GateThresholds(min_accuracy=0.0, max_ece=1.0)))
+        result = train(
+            TrainingConfig(
+                dataset="breast_cancer",
+                num_samples=200,
+                seed=seed,
+                output_dir=tmp_path / f"train{seed}",
+                gate=GateThresholds(min_accuracy=0.0, max_ece=1.0),
+            )
+        )
         publish(store, result)
     assert store.current() == "1.0.1"
     return store
@@ -82,8 +88,20 @@ def test_running_server_picks_up_a_cli_rollback(tmp_path: Path) -> None:
     spec = ServerSpec(model_dir=str(store.current_path), port=0, reload_ms=100)
     with start_server(spec, tmp_path / "logs") as proc:
         assert httpx.get(f"{proc.url}/health").json()["model_version"] == "1.0.1"
-        subprocess.run([sys.executable, "-m", "perfcore", "models", "rollback", "1.0.0",
-                        "--model-store", str(store.root)], check=True, timeout=120)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "perfcore",
+                "models",
+                "rollback",
+                "1.0.0",
+                "--model-store",
+                str(store.root),
+            ],
+            check=True,
+            timeout=120,
+        )
         deadline = time.monotonic() + 30
         version = None
         while time.monotonic() < deadline:

@@ -13,6 +13,7 @@ def _transport(seen: list[httpx.Request]) -> httpx.MockTransport:
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         return httpx.Response(200, json={"probabilities": [0.25, 0.75]})
+
     return httpx.MockTransport(handle)
 
 

@@ -22,8 +22,14 @@ def test_stalled_body_is_answered_408() -> None:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/predict", "headers": [],
-             "query_string": b"", "root_path": ""}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/predict",
+        "headers": [],
+        "query_string": b"",
+        "root_path": "",
+    }
     asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=30))
     assert sent[0]["status"] == 408
     assert "body not received" in json.loads(sent[1]["body"])["error"]

@@ -5,24 +5,27 @@ import pytest
 from perfcore.serving.validation import BadRequestError, parse_rows
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    (b"", 400),
-    (b"{not json", 400),
-    (b"\xff\xfe", 400),
-    (b"[1, 2]", 400),
-    (b"[" * 100_000, 400),
-    (b'{"features": [1, 2]}', 422),
-    (b'{"features": [1, 2, "3"]}', 422),
-    (b'{"features": [1, 2, true]}', 422),
-    (b'{"features": [1, 2, NaN]}', 422),
-    (b'{"features": [1, 2, Infinity]}', 422),
-    (b'{"features": [1, 2, 1e999]}', 422),
-    (b'{"features": [1, 2, ' + b"9" * 400 + b"]}", 422),
-    (b'{"features": [1, 2, 3], "x": 1}', 422),
-    (b'{"instances": []}', 422),
-    (b'{"instances": [[1, 2, 3], [1, 2]]}', 422),
-    (b'{"instances": [[1, 2, 3], [1, 2, 3], [1, 2, 3]]}', 413),
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b"", 400),
+        (b"{not json", 400),
+        (b"\xff\xfe", 400),
+        (b"[1, 2]", 400),
+        (b"[" * 100_000, 400),
+        (b'{"features": [1, 2]}', 422),
+        (b'{"features": [1, 2, "3"]}', 422),
+        (b'{"features": [1, 2, true]}', 422),
+        (b'{"features": [1, 2, NaN]}', 422),
+        (b'{"features": [1, 2, Infinity]}', 422),
+        (b'{"features": [1, 2, 1e999]}', 422),
+        (b'{"features": [1, 2, ' + b"9" * 400 + b"]}", 422),
+        (b'{"features": [1, 2, 3], "x": 1}', 422),
+        (b'{"instances": []}', 422),
+        (b'{"instances": [[1, 2, 3], [1, 2]]}', 422),
+        (b'{"instances": [[1, 2, 3], [1, 2, 3], [1, 2, 3]]}', 413),
+    ],
+)
 def test_bad_bodies_get_a_status_and_reason(body: bytes, status: int) -> None:
     """Each malformed body maps to its 4xx status with a message."""
     with pytest.raises(BadRequestError) as info:

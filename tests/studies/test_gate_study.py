@@ -15,8 +15,10 @@ MACHINE = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
 
 
 def _run(**medians: float) -> ResultSet:
-    results = tuple(Result(id=k, unit="s", better="lower", samples=(v * 0.99, v, v * 1.01))
-                    for k, v in medians.items())
+    results = tuple(
+        Result(id=k, unit="s", better="lower", samples=(v * 0.99, v, v * 1.01))
+        for k, v in medians.items()
+    )
     return ResultSet(run=RunInfo(created="t", machine=MACHINE), results=results)
 
 
@@ -24,15 +26,20 @@ def test_pytest_benchmark_rule_is_median_five_percent() -> None:
     """median:5% fails at 5.1% slower, not at 4.9% slower nor when faster."""
     base = _run(a=1.0, b=1.0, c=1.0)
     curr = _run(a=1.051, b=1.049, c=0.5)
-    assert gate_rules.rule_pytest_benchmark(CTX, base, curr, ["a", "b", "c"],
-                                            gate_rules.Noise()) == {"a"}
+    assert gate_rules.rule_pytest_benchmark(
+        CTX, base, curr, ["a", "b", "c"], gate_rules.Noise()
+    ) == {"a"}
 
 
 def test_asv_rule_needs_the_factor() -> None:
     """asv's rule ignores an 8% slowdown (below 1.1x) however clear, flags 50%."""
-    base = ResultSet(run=_run(a=1).run, results=tuple(
-        Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
-        for k in ("a", "b")))
+    base = ResultSet(
+        run=_run(a=1).run,
+        results=tuple(
+            Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
+            for k in ("a", "b")
+        ),
+    )
     curr = gate_rules.slowed(gate_rules.slowed(base, "a", 0.08), "b", 0.5)
     assert gate_rules.rule_asv(CTX, base, curr, ["a", "b"], gate_rules.Noise()) == {"b"}
 
@@ -70,8 +77,9 @@ def test_synthetic_study_renders_a_table(capsys: pytest.CaptureFixture[str]) -> 
     assert "Smallest slowdown" in out
 
 
-def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_fresh_rounds_study_judges_both_stages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--interleaved --fresh: three kept gate runs make six (first, fresh) pairs, judged
     with and without the second stage, and the tables name both."""
     runs = gate_runs.synthetic_runs(18, seed=3)
@@ -83,8 +91,7 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
             runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
             runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
     dirs = [str(tmp_path / f"gate-{g}") for g in range(3)]
-    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3",
-                            "--slowdowns", "0.5"]) == 0
+    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3", "--slowdowns", "0.5"]) == 0
     out = capsys.readouterr().out
     assert "6 A/A gates" in out
     assert "| perfcore paired + fresh rounds (gate --against now) |" in out
@@ -92,7 +99,8 @@ def test_fresh_rounds_study_judges_both_stages(tmp_path: Path,
 
 
 def test_fresh_spread_compares_fresh_rounds_with_the_whole_suite(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--fresh-spread pools each re-measured benchmark's spread of both kinds of rounds."""
     runs = gate_runs.synthetic_runs(10, seed=4)
     folder = tmp_path / "gate"
@@ -124,7 +132,11 @@ def test_without_u_patches_nothing(tmp_path: Path, capsys: pytest.CaptureFixture
             runs[6 * g + 2 * i].save(folder / f"A-{i:02d}.json")
             runs[6 * g + 2 * i + 1].save(folder / f"B-{i:02d}.json")
     dirs = [str(tmp_path / f"gate-{g}") for g in range(2)]
-    assert gate_study.main([*dirs, "--interleaved", "3", "--fresh", "3", "--without-u",
-                            "--slowdowns", "0.5"]) == 0
+    assert (
+        gate_study.main(
+            [*dirs, "--interleaved", "3", "--fresh", "3", "--without-u", "--slowdowns", "0.5"]
+        )
+        == 0
+    )
     assert ", U left out |" in capsys.readouterr().out
     assert dict(vars(compare)) == before

@@ -13,8 +13,15 @@ from perfcore.training import TrainingConfig
 @pytest.fixture
 def small_config(tmp_path: Path) -> TrainingConfig:
     """A config that trains in well under a second: 200 rows of breast_cancer, 3 epochs."""
-    return TrainingConfig(model_type="logistic", dataset="breast_cancer", num_samples=200,
-                          epochs=3, batch_size=32, seed=7, output_dir=tmp_path / "out")
+    return TrainingConfig(
+        model_type="logistic",
+        dataset="breast_cancer",
+        num_samples=200,
+        epochs=3,
+        batch_size=32,
+        seed=7,
+        output_dir=tmp_path / "out",
+    )
 
 
 def _write_csv(path: Path, header: str, rows: list[str]) -> Path:

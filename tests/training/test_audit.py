@@ -114,8 +114,7 @@ def test_missing_log_is_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture
 def test_training_run_appends_audit_events(tmp_path: Path) -> None:
     """`perfcore train --enable-audit` writes events that verify as intact."""
     out = tmp_path / "out"
-    assert main(["train", "--num-samples", "120", "--output-dir", str(out),
-                 "--enable-audit"]) == 0
+    assert main(["train", "--num-samples", "120", "--output-dir", str(out), "--enable-audit"]) == 0
     log = out / "audit" / "training.jsonl"
     events = [json.loads(line)["event"] for line in _lines(log)]
     assert events[0] == "run_started"

@@ -74,8 +74,11 @@ def _forge(path: Path, *, keep_signature: bool) -> None:
 
 @pytest.mark.parametrize("keep_signature", [True, False])
 def test_forged_and_rechained_log_fails_with_the_key(
-        log_path: Path, keep_signature: bool, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    log_path: Path,
+    keep_signature: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     """A rewritten log with a recomputed chain and root is TAMPERED (exit 1) under the key."""
     _forge(log_path, keep_signature=keep_signature)
     monkeypatch.setenv("PERFCORE_AUDIT_KEY", SECRET)
@@ -85,7 +88,8 @@ def test_forged_and_rechained_log_fails_with_the_key(
 
 
 def test_without_a_key_only_consistency_is_claimed(
-        log_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Without a key a forged log is only called consistent, the signature not checked."""
     _forge(log_path, keep_signature=True)
     assert main(["audit", "verify", str(log_path)]) == 0
@@ -111,7 +115,8 @@ def test_another_key_is_named_in_the_problem(log_path: Path) -> None:
 
 
 def test_key_file_readable_by_others_is_refused(
-        log_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A key file with group or other permissions is exit 2 with one line."""
     key_file = tmp_path / "audit.key"
     key_file.write_text(SECRET)
@@ -120,8 +125,9 @@ def test_key_file_readable_by_others_is_refused(
     assert "chmod 600" in capsys.readouterr().err
 
 
-def test_short_key_is_refused(monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str], log_path: Path) -> None:
+def test_short_key_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], log_path: Path
+) -> None:
     """A key under 16 bytes is exit 2."""
     monkeypatch.setenv("PERFCORE_AUDIT_KEY", "short")
     assert main(["audit", "verify", str(log_path)]) == 2
@@ -141,8 +147,12 @@ def test_three_processes_appending_form_one_chain(tmp_path: Path) -> None:
     """Three processes appending 60 events each at once leave a valid chain of 180 entries."""
     path, go, count = tmp_path / "audit.jsonl", tmp_path / "go", 60
     env = {**os.environ, "PERFCORE_AUDIT_KEY": SECRET}
-    writers = [subprocess.Popen([sys.executable, "-c", _APPENDER, str(path), str(w), str(count),
-                                 str(go)], env=env) for w in range(3)]
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _APPENDER, str(path), str(w), str(count), str(go)], env=env
+        )
+        for w in range(3)
+    ]
     deadline = time.monotonic() + 60
     while len(list(tmp_path.glob("ready-*"))) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)  # all three at the start line, so their appends overlap

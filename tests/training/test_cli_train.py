@@ -27,10 +27,17 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_performance_flag_prints_the_phase_table(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """--enable-performance-optimization prints the four phases, the baseline note, the report."""
-    code, out, _ = _run(capsys, "--num-samples", "150", "--output-dir", str(tmp_path),
-                        "--enable-performance-optimization")
+    code, out, _ = _run(
+        capsys,
+        "--num-samples",
+        "150",
+        "--output-dir",
+        str(tmp_path),
+        "--enable-performance-optimization",
+    )
     assert code == 0
     for phase in ("data_loading", "preprocessing", "training", "validation"):
         assert phase in out
@@ -40,25 +47,49 @@ def test_performance_flag_prints_the_phase_table(
 
 
 def test_performance_flag_writes_phase_results(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The phase timings are saved as perfcore results with training.<model>.<phase> ids."""
-    assert _run(capsys, "--num-samples", "150", "--output-dir", str(tmp_path),
-                "--model-type", "heuristic", "--enable-performance-optimization")[0] == 0
+    assert (
+        _run(
+            capsys,
+            "--num-samples",
+            "150",
+            "--output-dir",
+            str(tmp_path),
+            "--model-type",
+            "heuristic",
+            "--enable-performance-optimization",
+        )[0]
+        == 0
+    )
     results = load_results(tmp_path / "phase_results.json").by_id()
-    assert set(results) == {f"training.heuristic.{p}" for p in
-                            ("data_loading", "preprocessing", "training", "validation", "total")}
+    assert set(results) == {
+        f"training.heuristic.{p}"
+        for p in ("data_loading", "preprocessing", "training", "validation", "total")
+    }
     phase = results["training.heuristic.data_loading"]
     assert (phase.unit, phase.better, phase.params["tier"]) == ("s", "lower", "fast")
     assert results["training.heuristic.total"].samples[0] >= sum(
         results[f"training.heuristic.{p}"].samples[0]
-        for p in ("data_loading", "preprocessing", "training", "validation"))
+        for p in ("data_loading", "preprocessing", "training", "validation")
+    )
 
 
 def test_failed_gate_exits_zero_unless_asked(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A failed gate routes to candidates and exits 0; with --fail-on-gate it exits 1."""
-    args = ("--num-samples", "150", "--output-dir", str(tmp_path), "--min-accuracy", "1.0",
-            "--max-ece", "0")
+    args = (
+        "--num-samples",
+        "150",
+        "--output-dir",
+        str(tmp_path),
+        "--min-accuracy",
+        "1.0",
+        "--max-ece",
+        "0",
+    )
     code, out, _ = _run(capsys, *args)
     assert code == 0
     assert "promotion gate FAILED" in out
@@ -66,12 +97,20 @@ def test_failed_gate_exits_zero_unless_asked(
     assert _run(capsys, *args, "--fail-on-gate")[0] == 1
 
 
-def test_fallback_note_goes_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_note_goes_to_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Training on an unavailable dataset says on stderr that it used synthetic data."""
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "empty"))
-    code, _, err = _run(capsys, "--dataset", "covtype", "--num-samples", "120",
-                        "--output-dir", str(tmp_path / "out"))
+    code, _, err = _run(
+        capsys,
+        "--dataset",
+        "covtype",
+        "--num-samples",
+        "120",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
     assert code == 0
     assert "falling back to synthetic" in err
 
@@ -83,20 +122,27 @@ BAD_CSVS = {
 }
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--model-type", "forest"], "invalid choice"),
-    (["--dataset", "{tmp}/missing.csv"], "no such CSV file"),
-    (["--dataset", "{tmp}/malformed.csv"], "line 3 has 1 fields"),
-    (["--dataset", "{tmp}/text.csv"], "non-numeric feature value 'oops'"),
-    (["--dataset", "{tmp}/oneclass.csv"], "single class"),
-    (["--num-samples", "0"], "--num-samples must be positive"),
-    (["--epochs", "-1"], "--epochs must be positive"),
-    (["--output-dir", "{tmp}/blocker/out"], "not a directory"),
-    (["--cohort-id", "a/b", "--enable-drift-tracking"], "--cohort-id"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--model-type", "forest"], "invalid choice"),
+        (["--dataset", "{tmp}/missing.csv"], "no such CSV file"),
+        (["--dataset", "{tmp}/malformed.csv"], "line 3 has 1 fields"),
+        (["--dataset", "{tmp}/text.csv"], "non-numeric feature value 'oops'"),
+        (["--dataset", "{tmp}/oneclass.csv"], "single class"),
+        (["--num-samples", "0"], "--num-samples must be positive"),
+        (["--epochs", "-1"], "--epochs must be positive"),
+        (["--output-dir", "{tmp}/blocker/out"], "not a directory"),
+        (["--cohort-id", "a/b", "--enable-drift-tracking"], "--cohort-id"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line_and_no_files(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str,
-        all_files: Callable[[Path], list[Path]]) -> None:
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    message: str,
+    all_files: Callable[[Path], list[Path]],
+) -> None:
     """Each bad input: exit 2, a one-line message naming it, no traceback, nothing written."""
     for name, text in BAD_CSVS.items():
         (tmp_path / name).write_text(text)

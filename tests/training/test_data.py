@@ -35,7 +35,8 @@ def test_synthetic_honours_num_samples_and_seed() -> None:
 
 
 def test_unavailable_dataset_falls_back_to_synthetic(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A downloadable dataset that is not cached falls back to synthetic data and says so."""
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "empty"))
     data = load_dataset("covtype", num_samples=100)
@@ -50,7 +51,8 @@ def test_unknown_dataset_name_is_an_input_error() -> None:
 
 
 def test_csv_uses_label_column_and_string_labels(
-        tmp_path: Path, write_csv: Callable[..., Path]) -> None:
+    tmp_path: Path, write_csv: Callable[..., Path]
+) -> None:
     """A CSV's 'label' column is the label wherever it stands; string labels map to 0/1."""
     path = write_csv(tmp_path / "d.csv", "label,a,b", ["no,1,2", "yes,3,4", "no,5,6"])
     data = load_dataset(str(path))
@@ -59,15 +61,19 @@ def test_csv_uses_label_column_and_string_labels(
     assert data.X.tolist() == [[1, 2], [3, 4], [5, 6]]
 
 
-@pytest.mark.parametrize(("header", "rows", "message"), [
-    ("a,b,label", ["1,x,0", "2,3,1"], "non-numeric feature value 'x'"),
-    ("a,label", ["1,0", "2,0"], "single class"),
-    ("a,b,label", ["1,2,0", "3,1"], "line 3 has 2 fields"),
-    ("a,label", [], "header row and at least one data row"),
-    ("a,label", ["1,0", "2,1", "3,2"], "3 classes"),
-])
-def test_malformed_csv_is_an_input_error(tmp_path: Path, header: str, rows: list[str],
-                                         message: str, write_csv: Callable[..., Path]) -> None:
+@pytest.mark.parametrize(
+    ("header", "rows", "message"),
+    [
+        ("a,b,label", ["1,x,0", "2,3,1"], "non-numeric feature value 'x'"),
+        ("a,label", ["1,0", "2,0"], "single class"),
+        ("a,b,label", ["1,2,0", "3,1"], "line 3 has 2 fields"),
+        ("a,label", [], "header row and at least one data row"),
+        ("a,label", ["1,0", "2,1", "3,2"], "3 classes"),
+    ],
+)
+def test_malformed_csv_is_an_input_error(
+    tmp_path: Path, header: str, rows: list[str], message: str, write_csv: Callable[..., Path]
+) -> None:
     """Each kind of malformed CSV raises DatasetError naming the problem."""
     path = write_csv(tmp_path / "bad.csv", header, rows)
     with pytest.raises(DatasetError, match=message):

@@ -19,24 +19,48 @@ from perfcore.training.promotion import TRUSTED_TYPES, load_model
 
 
 def _json_node(value: Any) -> dict[str, Any]:
-    return {"__class__": type(value).__name__, "__module__": "builtins",
-            "__loader__": "JsonNode", "content": json.dumps(value), "is_json": True,
-            "__id__": id(value)}
+    return {
+        "__class__": type(value).__name__,
+        "__module__": "builtins",
+        "__loader__": "JsonNode",
+        "content": json.dumps(value),
+        "is_json": True,
+        "__id__": id(value),
+    }
 
 
 def _runstring_node(code: str) -> dict[str, Any]:
     """A skops node that calls numpy.testing._private.utils.runstring(code, {}) on load."""
-    args = {"__class__": "tuple", "__module__": "builtins", "__loader__": "TupleNode",
-            "content": [_json_node(code),
-                        {"__class__": "dict", "__module__": "builtins",
-                         "__loader__": "DictNode", "content": {},
-                         "key_types": {"__class__": "list", "__module__": "builtins",
-                                       "__loader__": "ListNode", "content": [],
-                                       "__id__": 2},
-                         "__id__": 3}],
-            "__id__": 1}
-    return {"__class__": "runstring", "__module__": "numpy.testing._private.utils",
-            "__loader__": "ConstructorFromReduceNode", "content": args, "__id__": 4}
+    args = {
+        "__class__": "tuple",
+        "__module__": "builtins",
+        "__loader__": "TupleNode",
+        "content": [
+            _json_node(code),
+            {
+                "__class__": "dict",
+                "__module__": "builtins",
+                "__loader__": "DictNode",
+                "content": {},
+                "key_types": {
+                    "__class__": "list",
+                    "__module__": "builtins",
+                    "__loader__": "ListNode",
+                    "content": [],
+                    "__id__": 2,
+                },
+                "__id__": 3,
+            },
+        ],
+        "__id__": 1,
+    }
+    return {
+        "__class__": "runstring",
+        "__module__": "numpy.testing._private.utils",
+        "__loader__": "ConstructorFromReduceNode",
+        "content": args,
+        "__id__": 4,
+    }
 
 
 def _crafted_model(tmp_path: Path, marker: Path) -> Path:
@@ -51,8 +75,9 @@ def _crafted_model(tmp_path: Path, marker: Path) -> Path:
     code = f"open({str(marker)!r}, 'w').write('pwned')"
     state = schema["content"]
     state["content"]["payload"] = _runstring_node(code)
-    state["key_types"]["content"].append({"__class__": "str", "__module__": "builtins",
-                                          "__loader__": "TypeNode", "__id__": 5})
+    state["key_types"]["content"].append(
+        {"__class__": "str", "__module__": "builtins", "__loader__": "TypeNode", "__id__": 5}
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as crafted:
         for name in archive.namelist():
@@ -85,9 +110,13 @@ def test_serve_refuses_the_crafted_model_with_exit_2(tmp_path: Path) -> None:
     """perfcore serve exits 2 with one line on the crafted model and runs none of it."""
     marker = tmp_path / "marker"
     path = _crafted_model(tmp_path, marker)
-    proc = subprocess.run([sys.executable, "-m", "perfcore", "serve", "--model-dir",
-                           str(path.parent), "--port", "0"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfcore", "serve", "--model-dir", str(path.parent), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "refusing untrusted types" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -24,8 +24,7 @@ from perfcore.training import (
 
 
 @pytest.mark.parametrize("model_type", MODEL_TYPES)
-def test_every_model_type_trains_end_to_end(small_config: TrainingConfig,
-                                            model_type: str) -> None:
+def test_every_model_type_trains_end_to_end(small_config: TrainingConfig, model_type: str) -> None:
     """Each model type trains, validates sensibly, and is persisted with its metadata."""
     config = replace(small_config, model_type=model_type)
     result = train(config)
@@ -38,8 +37,10 @@ def test_every_model_type_trains_end_to_end(small_config: TrainingConfig,
     assert set(metadata) >= {"metrics", "params", "created", "gate"}
     reloaded = load_model(result.model_path)
     prepared = preprocess(load_data(config), config)
-    np.testing.assert_allclose(reloaded.predict_proba(prepared.X_test),
-                               fit(prepared, config).predict_proba(prepared.X_test))
+    np.testing.assert_allclose(
+        reloaded.predict_proba(prepared.X_test),
+        fit(prepared, config).predict_proba(prepared.X_test),
+    )
 
 
 def test_phase_functions_compose_like_train(small_config: TrainingConfig) -> None:
@@ -92,8 +93,12 @@ def test_performance_report_contents(small_config: TrainingConfig) -> None:
     assert report["action"]["model_type"] == "logistic"
     assert report["action"]["accuracy"] == result.metrics.accuracy
     phases = {p["name"]: p["tier"] for p in report["phases"]}
-    assert phases == {"data_loading": "fast", "preprocessing": "standard",
-                      "training": "advanced", "validation": "standard"}
+    assert phases == {
+        "data_loading": "fast",
+        "preprocessing": "standard",
+        "training": "advanced",
+        "validation": "standard",
+    }
     assert all(p["calls"] == 1 for p in report["phases"])
     opt = report["optimisation"]
     assert opt["baseline_recorded"] is True
@@ -107,7 +112,11 @@ def test_phase_times_sum_to_at_most_the_run_time(small_config: TrainingConfig) -
     result = train(replace(small_config, model_type="simple_transformer"))
     assert sum(p.wall_ns for p in result.phases) / 1e9 <= result.run_wall_s
     assert [p.name for p in result.phases] == [
-        "data_loading", "preprocessing", "training", "validation"]
+        "data_loading",
+        "preprocessing",
+        "training",
+        "validation",
+    ]
 
 
 def test_second_run_compares_with_recorded_baseline(small_config: TrainingConfig) -> None:
@@ -129,10 +138,17 @@ def test_fake_clock_drives_phase_times(small_config: TrainingConfig) -> None:
     assert [p.wall_ns for p in result.phases] == [1_000_000] * 4
 
 
-@pytest.mark.parametrize("changes", [
-    {"model_type": "forest"}, {"num_samples": 0}, {"epochs": 0}, {"batch_size": -1},
-    {"performance_target_reduction": 100.0}, {"cohort_id": "../x"},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"model_type": "forest"},
+        {"num_samples": 0},
+        {"epochs": 0},
+        {"batch_size": -1},
+        {"performance_target_reduction": 100.0},
+        {"cohort_id": "../x"},
+    ],
+)
 def test_invalid_config_is_an_input_error(changes: dict[str, object]) -> None:
     """Each invalid setting raises InputError when the config is built."""
     with pytest.raises(InputError):

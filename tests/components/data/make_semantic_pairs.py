@@ -23,60 +23,251 @@ from pathlib import Path
 SEED = 20261123
 HERE = Path(__file__).parent
 
-COUNTRIES = ["France", "Spain", "Italy", "Germany", "Austria", "Australia", "Canada", "Brazil",
-             "Argentina", "Chile", "Peru", "Japan", "China", "India", "Egypt", "Kenya", "Nigeria",
-             "Norway", "Sweden", "Finland", "Denmark", "Poland", "Greece", "Turkey", "Mexico",
-             "Portugal", "Ireland", "Iceland", "Vietnam", "Thailand", "Morocco", "Ghana"]
-CITIES = ["Paris", "London", "Berlin", "Madrid", "Rome", "Tokyo", "Osaka", "Seoul", "Lagos",
-          "Cairo", "Lima", "Bogota", "Toronto", "Vancouver", "Chicago", "Boston", "Denver",
-          "Austin", "Dallas", "Sydney", "Melbourne", "Mumbai", "Delhi", "Dublin", "Oslo",
-          "Vienna", "Prague", "Warsaw", "Lisbon", "Athens", "Munich", "Hamburg"]
-BOOKS = ["Moby Dick", "Pride and Prejudice", "War and Peace", "Hamlet", "Macbeth", "Ulysses",
-         "Dracula", "Frankenstein", "Emma", "Middlemarch", "Beloved", "Dune", "Emma Goldman",
-         "The Trial", "The Castle", "The Hobbit", "The Odyssey", "The Iliad", "Don Quixote",
-         "Jane Eyre", "Wuthering Heights", "Great Expectations", "Bleak House", "Persuasion"]
-CONCEPTS = ["recursion", "gradient descent", "backpropagation", "photosynthesis", "inflation",
-            "compound interest", "quantum entanglement", "blockchain", "public key encryption",
-            "garbage collection", "overfitting", "regularization", "dropout", "entropy",
-            "natural selection", "supply and demand", "plate tectonics", "black holes",
-            "the Doppler effect", "dynamic programming", "hash tables", "binary search",
-            "virtual memory", "TCP congestion control"]
-PHRASES = ["good morning", "thank you very much", "where is the station", "I am hungry",
-           "see you tomorrow", "how much does it cost", "I love you", "happy birthday",
-           "excuse me", "good night", "the bill please", "I am lost"]
-LANGUAGES = ["French", "Spanish", "German", "Italian", "Japanese", "Portuguese", "Dutch",
-             "Swedish"]
-UNITS = [("miles", "kilometers"), ("kilometers", "miles"), ("pounds", "kilograms"),
-         ("kilograms", "pounds"), ("feet", "meters"), ("inches", "centimeters"),
-         ("gallons", "liters"), ("Fahrenheit", "Celsius")]
-TASKS = ["reverse a string", "check if a number is prime", "sort a list of tuples",
-         "merge two dictionaries", "read a CSV file", "compute the factorial of n",
-         "flatten a nested list", "count words in a text", "remove duplicates from a list",
-         "find the largest element in a list", "parse a JSON string", "validate an email address",
-         "compute a moving average", "transpose a matrix", "download a web page",
-         "compute the median of a list"]
-TOPICS = ["Rome", "Japan", "the internet", "jazz", "the printing press", "aviation",
-          "Egypt", "chess", "the Olympic Games", "vaccines", "the telephone", "Mexico",
-          "football", "photography", "the railway", "computing"]
+COUNTRIES = [
+    "France",
+    "Spain",
+    "Italy",
+    "Germany",
+    "Austria",
+    "Australia",
+    "Canada",
+    "Brazil",
+    "Argentina",
+    "Chile",
+    "Peru",
+    "Japan",
+    "China",
+    "India",
+    "Egypt",
+    "Kenya",
+    "Nigeria",
+    "Norway",
+    "Sweden",
+    "Finland",
+    "Denmark",
+    "Poland",
+    "Greece",
+    "Turkey",
+    "Mexico",
+    "Portugal",
+    "Ireland",
+    "Iceland",
+    "Vietnam",
+    "Thailand",
+    "Morocco",
+    "Ghana",
+]
+CITIES = [
+    "Paris",
+    "London",
+    "Berlin",
+    "Madrid",
+    "Rome",
+    "Tokyo",
+    "Osaka",
+    "Seoul",
+    "Lagos",
+    "Cairo",
+    "Lima",
+    "Bogota",
+    "Toronto",
+    "Vancouver",
+    "Chicago",
+    "Boston",
+    "Denver",
+    "Austin",
+    "Dallas",
+    "Sydney",
+    "Melbourne",
+    "Mumbai",
+    "Delhi",
+    "Dublin",
+    "Oslo",
+    "Vienna",
+    "Prague",
+    "Warsaw",
+    "Lisbon",
+    "Athens",
+    "Munich",
+    "Hamburg",
+]
+BOOKS = [
+    "Moby Dick",
+    "Pride and Prejudice",
+    "War and Peace",
+    "Hamlet",
+    "Macbeth",
+    "Ulysses",
+    "Dracula",
+    "Frankenstein",
+    "Emma",
+    "Middlemarch",
+    "Beloved",
+    "Dune",
+    "Emma Goldman",
+    "The Trial",
+    "The Castle",
+    "The Hobbit",
+    "The Odyssey",
+    "The Iliad",
+    "Don Quixote",
+    "Jane Eyre",
+    "Wuthering Heights",
+    "Great Expectations",
+    "Bleak House",
+    "Persuasion",
+]
+CONCEPTS = [
+    "recursion",
+    "gradient descent",
+    "backpropagation",
+    "photosynthesis",
+    "inflation",
+    "compound interest",
+    "quantum entanglement",
+    "blockchain",
+    "public key encryption",
+    "garbage collection",
+    "overfitting",
+    "regularization",
+    "dropout",
+    "entropy",
+    "natural selection",
+    "supply and demand",
+    "plate tectonics",
+    "black holes",
+    "the Doppler effect",
+    "dynamic programming",
+    "hash tables",
+    "binary search",
+    "virtual memory",
+    "TCP congestion control",
+]
+PHRASES = [
+    "good morning",
+    "thank you very much",
+    "where is the station",
+    "I am hungry",
+    "see you tomorrow",
+    "how much does it cost",
+    "I love you",
+    "happy birthday",
+    "excuse me",
+    "good night",
+    "the bill please",
+    "I am lost",
+]
+LANGUAGES = ["French", "Spanish", "German", "Italian", "Japanese", "Portuguese", "Dutch", "Swedish"]
+UNITS = [
+    ("miles", "kilometers"),
+    ("kilometers", "miles"),
+    ("pounds", "kilograms"),
+    ("kilograms", "pounds"),
+    ("feet", "meters"),
+    ("inches", "centimeters"),
+    ("gallons", "liters"),
+    ("Fahrenheit", "Celsius"),
+]
+TASKS = [
+    "reverse a string",
+    "check if a number is prime",
+    "sort a list of tuples",
+    "merge two dictionaries",
+    "read a CSV file",
+    "compute the factorial of n",
+    "flatten a nested list",
+    "count words in a text",
+    "remove duplicates from a list",
+    "find the largest element in a list",
+    "parse a JSON string",
+    "validate an email address",
+    "compute a moving average",
+    "transpose a matrix",
+    "download a web page",
+    "compute the median of a list",
+]
+TOPICS = [
+    "Rome",
+    "Japan",
+    "the internet",
+    "jazz",
+    "the printing press",
+    "aviation",
+    "Egypt",
+    "chess",
+    "the Olympic Games",
+    "vaccines",
+    "the telephone",
+    "Mexico",
+    "football",
+    "photography",
+    "the railway",
+    "computing",
+]
 
 TEMPLATES: dict[str, tuple[list[str], list[str]]] = {
-    "capital": (COUNTRIES, ["What is the capital of {x}?", "What's the capital city of {x}?",
-                            "Which city is the capital of {x}?", "Tell me the capital of {x}.",
-                            "Name the capital of {x}."]),
-    "population": (CITIES, ["What is the population of {x}?", "How many people live in {x}?",
-                            "What's the current population of {x}?", "Population of {x}?"]),
-    "author": (BOOKS, ["Who wrote {x}?", "Who is the author of {x}?", "Which author wrote {x}?",
-                       "Who's the writer of the book {x}?"]),
-    "explain": (CONCEPTS, ["Explain {x} in simple terms.", "Can you explain {x} simply?",
-                           "Explain {x} like I'm five.", "Give me a simple explanation of {x}."]),
-    "weather": (CITIES, ["What will the weather be in {x} tomorrow?",
-                         "What's tomorrow's weather forecast for {x}?",
-                         "What is the weather forecast for {x} tomorrow?"]),
-    "code": (TASKS, ["Write a Python function to {x}.", "Can you write Python code to {x}?",
-                     "Show me a Python function to {x}.", "How do I {x} in Python?"]),
-    "history": (TOPICS, ["Summarize the history of {x}.",
-                         "Give me a short summary of the history of {x}.",
-                         "Briefly summarize the history of {x}."]),
+    "capital": (
+        COUNTRIES,
+        [
+            "What is the capital of {x}?",
+            "What's the capital city of {x}?",
+            "Which city is the capital of {x}?",
+            "Tell me the capital of {x}.",
+            "Name the capital of {x}.",
+        ],
+    ),
+    "population": (
+        CITIES,
+        [
+            "What is the population of {x}?",
+            "How many people live in {x}?",
+            "What's the current population of {x}?",
+            "Population of {x}?",
+        ],
+    ),
+    "author": (
+        BOOKS,
+        [
+            "Who wrote {x}?",
+            "Who is the author of {x}?",
+            "Which author wrote {x}?",
+            "Who's the writer of the book {x}?",
+        ],
+    ),
+    "explain": (
+        CONCEPTS,
+        [
+            "Explain {x} in simple terms.",
+            "Can you explain {x} simply?",
+            "Explain {x} like I'm five.",
+            "Give me a simple explanation of {x}.",
+        ],
+    ),
+    "weather": (
+        CITIES,
+        [
+            "What will the weather be in {x} tomorrow?",
+            "What's tomorrow's weather forecast for {x}?",
+            "What is the weather forecast for {x} tomorrow?",
+        ],
+    ),
+    "code": (
+        TASKS,
+        [
+            "Write a Python function to {x}.",
+            "Can you write Python code to {x}?",
+            "Show me a Python function to {x}.",
+            "How do I {x} in Python?",
+        ],
+    ),
+    "history": (
+        TOPICS,
+        [
+            "Summarize the history of {x}.",
+            "Give me a short summary of the history of {x}.",
+            "Briefly summarize the history of {x}.",
+        ],
+    ),
 }
 FILLERS = ["Please, {p}", "{p} Please.", "Hey, {p}", "Quick question: {p}", "{p} Thanks!"]
 
@@ -108,7 +299,7 @@ def _surface_once(prompt: str, rng: random.Random) -> str:
     w = words[i]
     if len(w) > 3 and w.isalpha() and w.islower():
         j = rng.randrange(len(w) - 1)
-        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+        words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
     return " ".join(words)
 
 
@@ -143,8 +334,10 @@ def build(seed: int = SEED) -> dict[str, object]:
     """The whole workload, deterministic for a given seed."""
     rng = random.Random(seed)
     templates = dict(TEMPLATES)
-    templates["translate"] = (_pair_values(rng), ['Translate {x}.', 'How do you say {x}?',
-                                                  'What is the translation of {x}?'])
+    templates["translate"] = (
+        _pair_values(rng),
+        ["Translate {x}.", "How do you say {x}?", "What is the translation of {x}?"],
+    )
     cached: list[str] = []
     paraphrases: list[dict[str, str]] = []
     distinct: list[dict[str, str]] = []
@@ -171,8 +364,13 @@ def build(seed: int = SEED) -> dict[str, object]:
             held = held_out_by_template[name]
             shared = [v for v in held if v in src]
             if shared:
-                distinct.append({"query": rng.choice(forms).format(x=shared[0]),
-                                 "closest": src, "kind": "template"})
+                distinct.append(
+                    {
+                        "query": rng.choice(forms).format(x=shared[0]),
+                        "closest": src,
+                        "kind": "template",
+                    }
+                )
                 break
     num_cached, num_para, num_distinct = _numeric(rng)
     cached += num_cached
@@ -187,8 +385,10 @@ def main() -> None:
     """Write semantic_pairs.json next to this script."""
     data = build()
     (HERE / "semantic_pairs.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    print(f"cached {len(data['cached'])}, paraphrases {len(data['paraphrases'])}, "  # type: ignore[arg-type]
-          f"distinct {len(data['distinct'])}")  # type: ignore[arg-type]
+    print(
+        f"cached {len(data['cached'])}, paraphrases {len(data['paraphrases'])}, "  # type: ignore[arg-type]
+        f"distinct {len(data['distinct'])}"
+    )  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
