@@ -77,7 +77,7 @@ _LAZY = {
     "profiled": "perfcore.instrument",
     "read_any": "perfcore.results.readers",
     "run_load": "perfcore.load.orchestrate",
-    "run_main_job": "perfcore.mainjob",
+    "run_main_job": "perfcore.runner.main_job",
     "train": "perfcore.training",
 }
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from perfcore._cli._ab_rounds import in_turns, kept_interleave
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
 from perfcore.results.readers import merge_runs, read_any
+from perfcore.runner.rounds import in_turns, kept_interleave
 from studies.gate_rules import Sides
 
 

@@ -45,7 +45,6 @@ from pathlib import Path
 
 import numpy as np
 
-from perfcore._cli._ab_rounds import read_kept_confirm, read_kept_rounds
 from perfcore.analysis.compare import (
     compare_suites,
     confirm_in_fresh_rounds,
@@ -54,6 +53,7 @@ from perfcore.analysis.compare import (
 )
 from perfcore.config import load_settings
 from perfcore.results.model import ResultSet
+from perfcore.runner.rounds import read_kept_confirm, read_kept_rounds
 from studies.gate_rules import (
     CONFIRM_RULES,
     INTERLEAVED_RULES,

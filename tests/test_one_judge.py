@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 from perfcore.cli import main
-from perfcore.mainjob import JobOutcome, JobSettings, Progress, Stages
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.environment import current_machine
 from perfcore.results.model import Result, ResultSet, RunInfo
+from perfcore.runner.main_job import JobOutcome, JobSettings, Progress, Stages
 
 IDS = tuple(f"t{i}" for i in range(8))
 # pass: no change; regression: one benchmark 40% slower; refusal: every timed result
@@ -71,9 +71,9 @@ def _setup(root: Path, scales: dict[str, float]) -> tuple[Path, Path, ResultSet]
 
 def _fake_stages(monkeypatch: pytest.MonkeyPatch, current: ResultSet) -> None:
     """``perfcore run`` measures nothing: its suite stage returns ``current``."""
-    import perfcore.mainjob
+    import perfcore.runner.main_job
 
-    real = perfcore.mainjob.run_main_job
+    real = perfcore.runner.main_job.run_main_job
 
     def bench(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
         return current
@@ -84,7 +84,7 @@ def _fake_stages(monkeypatch: pytest.MonkeyPatch, current: ResultSet) -> None:
     def fake(job: JobSettings, *, stream: Any = None, stages: Any = None) -> JobOutcome:
         return real(job, stages=Stages(benchmarks=bench, render=render), stream=io.StringIO())
 
-    monkeypatch.setattr(perfcore.mainjob, "run_main_job", fake)
+    monkeypatch.setattr(perfcore.runner.main_job, "run_main_job", fake)
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))

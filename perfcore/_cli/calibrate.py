@@ -253,7 +253,6 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
     """Learn ``paired-noise.json`` from kept gate rounds and print what it can detect."""
     import math
 
-    from perfcore._cli._ab_rounds import kept_interleave, read_kept_rounds
     from perfcore.analysis.compare import paired_spread
     from perfcore.analysis.noise import pool_spread
     from perfcore.results.model import utc_now_iso
@@ -263,6 +262,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
         paired_noise_path,
         save_paired_noise,
     )
+    from perfcore.runner.rounds import kept_interleave, read_kept_rounds
 
     machine = ""
     pool: PairedNoise | None = None

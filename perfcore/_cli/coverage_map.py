@@ -26,8 +26,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from perfcore.abtest.coverage_map import record_map
-    from perfcore.abtest.selection import save_map
+    from perfcore.runner.coverage_map import record_map
+    from perfcore.runner.selection import save_map
 
     print(f"coverage-map: running {args.bench_dir} once under coverage (timing off)...", flush=True)
     cov = record_map(Path.cwd(), args.bench_dir)

@@ -175,9 +175,9 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
 
 def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
-    from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
     from perfcore.analysis.compare import screen_slower
     from perfcore.analysis.judge import JudgeSettings, judge
+    from perfcore.runner.rounds import ABRounds, run_ab_rounds
 
     learnt = _paired_noise_path(args)
     prior = dict(_load_prior(learnt).benchmarks)
@@ -214,8 +214,8 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
 def _selected_nodes(args: argparse.Namespace) -> tuple[str, ...]:
     """The benchmarks the change can reach (empty: all), said on one line."""
-    from perfcore.abtest.selection import changed_code, load_map, select, suite_digest
     from perfcore.errors import ComparisonError
+    from perfcore.runner.selection import changed_code, load_map, select, suite_digest
 
     if args.all_benchmarks:
         print("gate: selection: --all: every benchmark", flush=True)

@@ -65,7 +65,7 @@ def _positive(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from perfcore._cli.compare import say_refusal
     from perfcore.config import load_settings
-    from perfcore.mainjob import JobSettings, run_main_job
+    from perfcore.runner.main_job import JobSettings, run_main_job
 
     settings = load_settings()
     job = JobSettings(

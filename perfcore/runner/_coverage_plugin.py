@@ -1,4 +1,4 @@
-"""A pytest plugin for :func:`perfcore.abtest.coverage_map.record_map`: a context per test."""
+"""A pytest plugin for :func:`perfcore.runner.coverage_map.record_map`: a context per test."""
 
 from __future__ import annotations
 

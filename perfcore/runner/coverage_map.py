@@ -7,8 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from perfcore.abtest.selection import MODULE, CoverageMap, functions_of, suite_digest
 from perfcore.errors import ServiceError
+from perfcore.runner.selection import MODULE, CoverageMap, functions_of, suite_digest
 
 __all__ = ["record_map"]
 
@@ -47,7 +47,7 @@ def record_map(root: Path, bench_dir: str = "bench", *, timeout_s: float = 900) 
             "-p",
             "no:cacheprovider",
             "-p",
-            "perfcore.abtest._coverage_plugin",
+            "perfcore.runner._coverage_plugin",
             bench_dir,
             "--benchmark-disable",
             "-o",

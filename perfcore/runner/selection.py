@@ -59,12 +59,9 @@ SHARED = (
     "asv.conf.json",
     "bench/*",
     "bench/**",
-    "perfcore/abtest/*",
+    "perfcore/runner/*",
     "perfcore/instrument/pytest_plugin.py",
     "perfcore/instrument/disturbance.py",
-    "perfcore/_cli/_turns*.py",
-    "perfcore/_cli/_ab_rounds.py",
-    "perfcore/mainjob.py",
 )
 MODULE = "<module>"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from perfcore.abtest.coverage_map import record_map
-from perfcore.abtest.selection import (
+from perfcore.runner.coverage_map import record_map
+from perfcore.runner.selection import (
     CoverageMap,
     changed_code,
     functions_of,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from perfcore._cli._turns import TurnScheduler, install_plugin, run_in_turns
+from perfcore.runner.turns import TurnScheduler, install_plugin, run_in_turns
 
 
 def _drive(
@@ -164,8 +164,8 @@ def test_kept_rounds_in_turns_are_judged_sample_by_sample(tmp_path: Path) -> Non
     """A kept folder marked 'rounds' reads back with extra.turns, pairing its samples."""
     import json
 
-    from perfcore._cli._ab_rounds import read_kept_rounds
     from perfcore.analysis.compare import round_differences
+    from perfcore.runner.rounds import read_kept_rounds
 
     def bench_json(samples: list[float]) -> str:
         return json.dumps(
@@ -232,7 +232,7 @@ def test_both_sides_of_a_round_share_a_hash_seed(
     """In turns, REF and the working tree hash strings alike; the next round differently."""
     import subprocess
 
-    from perfcore._cli._ab_rounds import ABRounds, run_ab_rounds
+    from perfcore.runner.rounds import ABRounds, run_ab_rounds
 
     repo = tmp_path / "repo"
     (repo / "bench").mkdir(parents=True)

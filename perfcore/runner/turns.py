@@ -2,7 +2,7 @@
 
 Two pytest-benchmark processes, REF (A) and the working tree (B), run at the same
 time but never together: each stops before every round and waits for a turn
-(``_turns_plugin``), and :class:`TurnScheduler` gives the turn so that inside every
+(``turns_plugin``), and :class:`TurnScheduler` gives the turn so that inside every
 benchmark the rounds go A B B A A B ..., and a process that is behind catches up
 first: it is still in a benchmark the other has passed, or it has yet to reach the
 other's (each worker reports the items it collected, in order), so a benchmark that
@@ -102,7 +102,7 @@ class TurnScheduler:
 
 def install_plugin(folder: Path) -> Path:
     """Copy the worker plugin into ``folder`` as ``perfcore_turns.py``; return the folder."""
-    source = Path(__file__).with_name("_turns_plugin.py")
+    source = Path(__file__).with_name("turns_plugin.py")
     shutil.copyfile(source, folder / f"{PLUGIN_MODULE}.py")
     return folder
 

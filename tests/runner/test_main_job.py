@@ -11,10 +11,10 @@ import pytest
 
 from perfcore.config import Settings
 from perfcore.errors import SchemaError, ServiceError
-from perfcore.mainjob import JobSettings, Progress, Stages, run_main_job
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.model import Result, ResultSet, load_results
+from perfcore.runner.main_job import JobSettings, Progress, Stages, run_main_job
 
 
 def _samples(centre: float, seed: int, n: int = 20) -> tuple[float, ...]:
@@ -263,7 +263,7 @@ def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
 def test_passes_run_the_suite_in_separate_processes_and_merge(tmp_path: Path) -> None:
     """Each pass is its own pytest process, told the pass count; the run merges them
     with one round label per pass."""
-    from perfcore.mainjob import run_benchmarks
+    from perfcore.runner.main_job import run_benchmarks
 
     suite = tmp_path / "suite"
     suite.mkdir()
@@ -299,7 +299,7 @@ def _extra_info(path: Path) -> dict[str, Any]:
 
 def test_quick_runs_one_pass_and_full_runs_three(tmp_path: Path) -> None:
     """The default pass count: 1 in quick mode, DEFAULT_PASSES otherwise, unless given."""
-    from perfcore.mainjob import DEFAULT_PASSES
+    from perfcore.runner.main_job import DEFAULT_PASSES
 
     assert _job(tmp_path, quick=True).pass_count == 1
     assert _job(tmp_path).pass_count == DEFAULT_PASSES == 3
@@ -335,7 +335,7 @@ def test_the_confirmation_runs_only_the_named_benchmarks(tmp_path: Path) -> None
     """Node ids replace the suite folder: the re-run is of the named benchmarks alone."""
     from dataclasses import replace
 
-    from perfcore.mainjob import _pytest_argv
+    from perfcore.runner.main_job import _pytest_argv
 
     job = replace(_job(tmp_path), nodes=("bench/test_cache.py::test_exact_hit",))
     argv = _pytest_argv(job, tmp_path / "out.json")

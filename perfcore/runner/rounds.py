@@ -8,7 +8,7 @@ one round; a side's rounds are merged, so the round is the unit of replication.
 (``A-00.json``, ``B-00.json``, ...; A is REF), for later study or re-judging.
 
 ``interleave="rounds"`` (the default) runs round ``i`` of both sides as two processes
-at once that take turns benchmark round by benchmark round (``_turns``): the pair's
+at once that take turns benchmark round by benchmark round (``runner.turns``): the pair's
 two measurements of a benchmark are then seconds apart instead of a whole suite run
 (minutes) apart. ``interleave="runs"`` alternates whole suite runs, one process at a
 time, as before. In ``rounds`` mode both processes of a round share one
@@ -35,12 +35,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcore._cli._turns import PLUGIN_MODULE, install_plugin, run_in_turns
 from perfcore._procs import uninterrupted
 from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
 from perfcore.results.paired_noise import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
+from perfcore.runner.turns import PLUGIN_MODULE, install_plugin, run_in_turns
 
 __all__ = [
     "QUICK_OPTIONS",

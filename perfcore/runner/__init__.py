@@ -1,0 +1,1 @@
+"""Runs the benchmark suite: once, in passes, in A/B rounds; and the main job."""
