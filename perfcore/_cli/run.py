@@ -43,6 +43,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="fail on a first regression without re-running it to confirm",
     )
     parser.add_argument(
+        "--no-remeasure",
+        dest="remeasure",
+        action="store_false",
+        help="when the stored numbers are stale (this host's speed moved), refuse (exit 2) "
+        "instead of re-measuring the baseline's commit here in turns with the working tree",
+    )
+    parser.add_argument(
         "--passes",
         type=_positive,
         default=None,
@@ -76,6 +83,7 @@ def _run(args: argparse.Namespace) -> int:
         pytest_args=("-k", args.select) if args.select else (),
         confirm=args.confirm,
         passes=args.passes,
+        remeasure=args.remeasure,
     )
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)

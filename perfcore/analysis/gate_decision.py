@@ -30,6 +30,9 @@ class GateDecision:
     passed: bool
     exit_code: int
     reasons: tuple[str, ...]
+    # Why it refused (exit 2), for callers that act on it: "machine-shift" (the stored
+    # numbers no longer describe this host), "busy", "nothing-compared"; "" otherwise.
+    cause: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,11 +114,12 @@ def decide_gate(
                 "no benchmark in common between baseline and current "
                 f"({counts['missing']} vs {counts['new']} results); nothing was compared",
             ),
+            cause="nothing-compared",
         )
     if shift_guard:
         shift = suite_shift(suite)
         if shift is not None and shift.unexplained(suite.alpha, DEFAULT_THRESHOLD_FOR_SHIFT):
-            return GateDecision(False, 2, (shift.describe(),))
+            return GateDecision(False, 2, (shift.describe(),), cause="machine-shift")
     reasons = [f"{c.id} regressed: {_describe(c)}" for c in suite.regressions()]
     missing = [c.id for c in suite.comparisons if c.verdict == "missing"]
     if missing and not allow_missing:
@@ -124,7 +128,7 @@ def decide_gate(
         return GateDecision(False, 1, tuple(reasons))
     busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
     if busy:
-        return GateDecision(False, 2, (_busy_reason(busy),))
+        return GateDecision(False, 2, (_busy_reason(busy),), cause="busy")
     return GateDecision(True, 0, ())
 
 

@@ -30,11 +30,19 @@ def claims_text(claims: tuple[ClaimVerdict, ...]) -> str:
 
 
 def verdict_line(
-    decision: GateDecision, suite: SuiteComparison, first: bool, report: Path, elapsed: float
+    decision: GateDecision,
+    suite: SuiteComparison,
+    first: bool,
+    report: Path,
+    elapsed: float,
+    *,
+    basis: str = "",
 ) -> str:
     """The line ``perfcore run`` ends with: PASS, FAIL or CANNOT JUDGE, counts, report path.
 
     ``first``: the run was recorded as this machine's first baseline (nothing judged).
+    ``basis``: what the run was judged against when not the stored numbers (e.g. the
+    baseline's commit re-measured here).
     """
     if first:
         verdict = "PASS (first baseline recorded; nothing to compare yet)"
@@ -46,7 +54,11 @@ def verdict_line(
         reason = decision.reasons[0] if decision.reasons else "nothing compared"
         verdict = f"CANNOT JUDGE ({reason})"
     busy = _busiest(suite)
-    return f"perfcore: {verdict}: {counts_text(suite)}{busy} in {elapsed:.0f}s; report: {report}"
+    against = f"; {basis}" if basis else ""
+    return (
+        f"perfcore: {verdict}: {counts_text(suite)}{against}{busy} in {elapsed:.0f}s; "
+        f"report: {report}"
+    )
 
 
 def _busiest(suite: SuiteComparison) -> str:

@@ -49,6 +49,14 @@ from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
 from perfcore.results.noise_file import load_noise, noise_path
 from perfcore.results.readers import merge_runs, read_any
+from perfcore.runner.stale_baseline import (
+    Remeasured,
+    commit_problem,
+    judge_remeasured,
+    paired_judging,
+    refresh_baseline,
+    remeasure_commit,
+)
 
 __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
 
@@ -77,6 +85,9 @@ class JobSettings:
     confirm: bool = True
     passes: int | None = None
     nodes: tuple[str, ...] = ()  # run only these pytest node ids (the confirmation stage)
+    # When the stored numbers are stale (the host's speed moved), re-measure the
+    # baseline's commit here in turns with the working tree and judge on that.
+    remeasure: bool = True
 
     @property
     def pass_count(self) -> int:
@@ -127,6 +138,8 @@ class Progress:
 
 BenchStage = Callable[[JobSettings, Path, Progress], ResultSet]
 LoadStage = Callable[[JobSettings, Path, Progress], ResultSet]
+# (commit, the job, its judging of paired rounds, progress) -> the commit re-measured here.
+RemeasureStage = Callable[[str, JobSettings, JudgeSettings, Progress], Remeasured]
 
 
 def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
@@ -240,12 +253,21 @@ def _every(
     return throttled
 
 
+def _remeasure_here(
+    commit: str, job: JobSettings, judging: JudgeSettings, progress: Progress
+) -> Remeasured:
+    return remeasure_commit(
+        commit, job.settings.root, quick=job.quick, judging=judging, say=progress
+    )
+
+
 @dataclass(frozen=True)
 class Stages:
     """The heavy stages, replaceable (tests inject fakes)."""
 
     benchmarks: BenchStage = run_benchmarks
     load: LoadStage = run_load_test
+    remeasure: RemeasureStage = field(default=_remeasure_here)
     render: Callable[..., object] = field(default=render_report)
 
 
@@ -348,6 +370,39 @@ def _confirm(
     return suite, decision
 
 
+def _on_stale(
+    job: JobSettings,
+    stages: Stages,
+    stale: ResultSet,
+    refusal: GateDecision,
+    progress: Progress,
+) -> tuple[SuiteComparison, GateDecision, ResultSet, str] | None:
+    """Judge against the stale baseline's commit re-measured here (None: it cannot be).
+
+    Returns the verdicts, the decision, the re-measured baseline and the verdict line's
+    note on what the run was judged against; the stored numbers are refreshed from it.
+    """
+    progress(f"baseline: the stored numbers are stale: {refusal.reasons[0]}")
+    problem = "a partial run (-k or node ids)" if job.partial else ""
+    problem = problem or commit_problem(job.settings.root, stale)
+    if problem:
+        progress(f"baseline: cannot re-measure its commit: {problem}")
+        return None
+    commit = stale.run.commit.id
+    judging = paired_judging(job.settings, stale.run.machine.id)
+    done = stages.remeasure(commit, job, judging, progress)
+    suite, decision = judge_remeasured(done, judging)
+    store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
+    path = refresh_baseline(store, stale, done)
+    progress(f"baseline: refreshed from {commit[:10]} re-measured here: {path}")
+    return (
+        suite,
+        decision,
+        done.reference,
+        f"judged against {commit[:10]} re-measured here in turns (stored numbers stale)",
+    )
+
+
 def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
     """Before re-measuring results timed beside foreign load, wait (bounded) for quiet."""
     from perfcore.analysis.disturbed import BUSY_CORES
@@ -418,9 +473,14 @@ def run_main_job(
     current = _measure(job, stages, out, progress)
     baseline, recorded = _baseline(job, current, progress)
     suite, decision = _judge(job, current, baseline, recorded)
-    if baseline is not None and job.confirm and decision.exit_code != 2:
-        # (a refused comparison -- the machine's speed changed -- is not re-measured:
-        # a re-run minutes later meets the same machine)
+    basis = ""
+    if baseline is not None and decision.cause == "machine-shift" and job.remeasure:
+        # The stored numbers describe another host: re-measure their commit here.
+        stale = _on_stale(job, stages, baseline, decision, progress)
+        if stale is not None:
+            suite, decision, baseline, basis = stale
+    elif baseline is not None and job.confirm and decision.exit_code != 2:
+        # (a refused comparison is not re-run: a re-run minutes later meets the same machine)
         suite, decision = _confirm(
             job, stages, (suite, decision), (baseline, current), out=out, progress=progress
         )
@@ -444,7 +504,7 @@ def run_main_job(
     stages.render(data, out)
     report = out / "index.html"
     progress(f"report: {report}")
-    line = verdict_line(decision, suite, recorded, report, progress.elapsed())
+    line = verdict_line(decision, suite, recorded, report, progress.elapsed(), basis=basis)
     return JobOutcome(
         exit_code=decision.exit_code,
         verdict_line=line,

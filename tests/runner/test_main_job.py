@@ -342,3 +342,82 @@ def test_the_confirmation_runs_only_the_named_benchmarks(tmp_path: Path) -> None
     assert "bench/test_cache.py::test_exact_hit" in argv
     assert str(job.bench_dir) not in argv
     assert job.partial
+
+
+def _git_repo(root: Path) -> str:
+    """A git repository at ``root`` with one commit; returns its id."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    (root / "README").write_text("x\n")
+    git("init", "-q")
+    git("add", "README")
+    git("commit", "-q", "-m", "baseline")
+    return git("rev-parse", "HEAD")
+
+
+class Remeasurer(Answers):
+    """Fake stages whose re-measurement of a commit answers paired rounds at ``centre``."""
+
+    def __init__(self, *answers: ResultSet, reference: float, working: float) -> None:
+        super().__init__(*answers)
+        self.centres = (reference, working)
+        self.commits: list[str] = []
+
+    def stages(self) -> Stages:
+        return Stages(
+            benchmarks=self._bench, load=self._load, render=self._render, remeasure=self._again
+        )
+
+    def _again(self, commit: str, job: JobSettings, judging: Any, progress: Progress) -> Any:
+        from perfcore.results.readers import merge_runs
+        from perfcore.runner.stale_baseline import Remeasured
+
+        self.commits.append(commit)
+        sides = [
+            merge_runs([_ten(centre, 100 * side + i) for i in range(4)])
+            for side, centre in enumerate(self.centres)
+        ]
+        return Remeasured(commit, sides[0], sides[1], None)
+
+
+@pytest.mark.parametrize(("working", "code"), [(1.3, 0), (2.6, 1)])
+def test_a_stale_baseline_is_remeasured_at_its_commit(
+    tmp_path: Path, working: float, code: int
+) -> None:
+    """The host moved 30%: the baseline's commit is re-measured here and the run judged on
+    that (a pass, or a real doubling caught); the stored numbers are refreshed."""
+    commit = _git_repo(tmp_path)
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
+    stages = Remeasurer(_ten(1.3, 50), reference=1.3, working=working)
+    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(), stream=io.StringIO())
+    assert stages.commits == [commit]
+    assert outcome.exit_code == code
+    assert f"judged against {commit[:10]} re-measured here" in outcome.verdict_line
+    store = BaselineStore(tmp_path / Settings(root=tmp_path).baselines_dir)
+    fresh = store.load(current_machine().id).by_id()["training.m0.training"]
+    assert 1.2 < float(np.median(fresh.samples)) < 1.4
+    assert len(store.archived(current_machine().id)) == 1
+
+
+def test_a_stale_baseline_whose_commit_is_absent_is_refused(tmp_path: Path) -> None:
+    """No commit to re-measure (not a clone holding it): exit 2, the reason, nothing run."""
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
+    stages = Remeasurer(_ten(1.3, 50), reference=1.3, working=1.3)
+    stream = io.StringIO()
+    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(), stream=stream)
+    assert outcome.exit_code == 2
+    assert stages.commits == []
+    assert "cannot re-measure its commit" in stream.getvalue()
