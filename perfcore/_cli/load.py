@@ -37,6 +37,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Start the servers on free loopback ports, run the "
         "load, stop them, write results and compare local with cloud.",
     )
+    _load_flags(p)
+    _server_flags(p.add_argument_group("servers"))
+    _cloud_flags(p.add_argument_group("cloud simulator"))
+    p.add_argument(
+        "--min-requests",
+        type=int_in(0, MAX_REQUESTS),
+        default=200,
+        help="fewer makes a run invalid",
+    )
+    p.add_argument("--min-duration", type=_SECONDS, default=2.0, help="shorter is invalid")
+    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
+    p.add_argument(
+        "--output", type=Path, default=None, help="results file (default: <output_dir>/load.json)"
+    )
+    p.set_defaults(handler=_run)
+
+
+def _load_flags(p: argparse.ArgumentParser) -> None:
+    """What load to apply, and the service levels it is held to."""
     p.add_argument(
         "--targets",
         type=choice_list(TARGETS),
@@ -90,6 +109,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="[TARGET:]EXPR",
         help='service level, e.g. "p99<20ms" or "local:error_rate<1%%" (repeatable)',
     )
+
+
+def _server_flags(p: argparse._ArgumentGroup) -> None:
+    """The server under load: a real endpoint, or the local one's model and batching."""
     p.add_argument(
         "--remote-url",
         default=None,
@@ -114,6 +137,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--stall-for", type=float_in(0, 60, unit="s"), default=1.0, help=argparse.SUPPRESS
     )
     p.add_argument("--crash-at", type=_SECONDS, default=None, help=argparse.SUPPRESS)
+
+
+def _cloud_flags(p: argparse._ArgumentGroup) -> None:
+    """The simulated cloud endpoint's latency, errors, rate limit and price."""
     p.add_argument(
         "--cloud-rtt-ms",
         type=float_in(0, 60_000, unit="ms"),
@@ -130,18 +157,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--cloud-price", type=float_in(0, 1e9), default=0.20, help="price per 1,000 requests"
     )
-    p.add_argument(
-        "--min-requests",
-        type=int_in(0, MAX_REQUESTS),
-        default=200,
-        help="fewer makes a run invalid",
-    )
-    p.add_argument("--min-duration", type=_SECONDS, default=2.0, help="shorter is invalid")
-    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
-    p.add_argument(
-        "--output", type=Path, default=None, help="results file (default: <output_dir>/load.json)"
-    )
-    p.set_defaults(handler=_run)
 
 
 def _settings(args: argparse.Namespace, workdir: Path) -> Any:

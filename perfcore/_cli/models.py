@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from perfcore.retraining import ModelStore
 
 
-def add_store_flag(p: argparse.ArgumentParser) -> None:
+def add_store_flag(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """The one flag naming the model store (train, serve, load, models, retrain)."""
     p.add_argument(
         "--model-store",

@@ -43,6 +43,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--output-dir", type=Path, default=Path("reports/latest/training"))
+    _record_flags(p.add_argument_group("reports, audit and drift"))
+    gate = p.add_argument_group("promotion gate")
+    gate.add_argument("--min-accuracy", type=float, default=0.85, help="minimum accuracy")
+    gate.add_argument("--max-ece", type=float, default=0.08, help="maximum ECE")
+    gate.add_argument(
+        "--fail-on-gate", action="store_true", help="exit 1 when the model fails the promotion gate"
+    )
+    add_store_flag(p)
+    p.set_defaults(handler=_run)
+
+
+def _record_flags(p: argparse._ArgumentGroup) -> None:
+    """What a training run writes beside the model: performance report, audit, drift."""
     p.add_argument(
         "--enable-performance-optimization",
         action="store_true",
@@ -82,13 +95,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="drift directory (default: OUTPUT_DIR/drift)",
     )
     p.add_argument("--cohort-id", default="default")
-    p.add_argument("--min-accuracy", type=float, default=0.85, help="gate: minimum accuracy")
-    p.add_argument("--max-ece", type=float, default=0.08, help="gate: maximum ECE")
-    p.add_argument(
-        "--fail-on-gate", action="store_true", help="exit 1 when the model fails the promotion gate"
-    )
-    add_store_flag(p)
-    p.set_defaults(handler=_run)
 
 
 def _config(args: argparse.Namespace) -> TrainingConfig:

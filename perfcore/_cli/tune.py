@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from perfcore._cli._flags import float_in, int_in
 from perfcore.errors import ConfigError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -38,7 +39,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="tune serving of the small synthetic logistic model",
     )
-    p.add_argument("--slo-p99-ms", type=float, default=20.0, help="p99 objective (default 20)")
+    p.add_argument(
+        "--slo-p99-ms",
+        type=float_in(0, 60_000, low_open=True, unit="ms"),
+        default=20.0,
+        help="p99 objective (default 20)",
+    )
+    _search_flags(p.add_argument_group("search"))
+    _output_flags(p.add_argument_group("outputs and alerts"))
+    p.set_defaults(handler=_run)
+
+
+def _search_flags(p: argparse._ArgumentGroup) -> None:
+    """How the search walks: strategy, budget, step length, first rate, retries."""
     p.add_argument(
         "--strategy",
         choices=STRATEGY_NAMES,
@@ -52,18 +65,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument(
         "--time-budget",
-        type=float,
+        type=float_in(10, 3600, unit="s"),
         default=None,
         metavar="S",
         help="stop starting new steps after S seconds (default 600, quick 120)",
     )
-    p.add_argument("--max-configs", type=int, default=None, help="configurations to try")
-    p.add_argument("--step-duration", type=float, default=None, help="seconds of load a step")
-    p.add_argument("--start-rate", type=float, default=200.0, help="first arrival rate /s")
-    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--max-configs", type=int_in(1, 64), default=None, help="configurations to try")
+    p.add_argument(
+        "--step-duration",
+        type=float_in(0.5, 120, unit="s"),
+        default=None,
+        help="seconds of load a step",
+    )
+    p.add_argument(
+        "--start-rate",
+        type=float_in(1, 100_000, unit="requests/s"),
+        default=200.0,
+        help="first arrival rate /s",
+    )
+    p.add_argument("--connections", type=int_in(1, 1024), default=32)
     p.add_argument(
         "--retry-failed",
-        type=int,
+        type=int_in(0, 3),
         default=0,
         metavar="N",
         help="re-run a failing search step up to N times (a busy, shared machine)",
@@ -74,6 +97,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME",
         help="configuration to start from (default: the one recommended here)",
     )
+
+
+def _output_flags(p: argparse._ArgumentGroup) -> None:
+    """What the tuning writes, and whom it alerts."""
     p.add_argument("--profile-name", default="tuned", help="name of the profile written out")
     p.add_argument(
         "--profile-out",
@@ -95,7 +122,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ARG",
         help="run this argv (no shell; alert JSON on stdin) on the same alerts",
     )
-    p.set_defaults(handler=_run)
 
 
 def _limits(args: argparse.Namespace) -> tuple[Any, Any]:
