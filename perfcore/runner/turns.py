@@ -28,10 +28,12 @@ from pathlib import Path
 from perfcore._procs import stop_tree, uninterrupted
 from perfcore.errors import InputError
 
+# Defined once, in the plugin (which imports nothing of perfcore: it runs from a copy).
+from perfcore.runner.turns_plugin import FDS_ENV
+
 __all__ = ["PLUGIN_MODULE", "TurnScheduler", "install_plugin", "run_in_turns"]
 
 PLUGIN_MODULE = "perfcore_turns"
-FDS_ENV = "PERFCORE_TURN_FDS"
 
 
 @dataclass
