@@ -13,7 +13,6 @@ configured false-alarm rate with 95% power, and writes
 from __future__ import annotations
 
 import argparse
-import shlex
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -126,10 +125,12 @@ def _print_table(estimates: Sequence[NoiseEstimate]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import shlex
+
     from perfcore.config import load_settings
     from perfcore.results.readers import read_any
     from perfcore.runner import calibration
-    from perfcore.runner.suite import Profile
+    from perfcore.runner.suite import SuiteProfile
 
     settings = load_settings(baselines_dir=args.baselines_dir)
     if args.round_dirs:
@@ -142,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
         runs = calibration.run_suite_times(
             5 if args.runs is None else args.runs,
             args.bench_dir,
-            Profile(quick=args.quick),
+            SuiteProfile(quick=args.quick),
             shlex.split(args.bench_args),
             settings.root,
         )
@@ -163,7 +164,7 @@ def _paired(args: argparse.Namespace, settings: Settings) -> int:
     """Learn ``paired-noise.json`` from kept gate rounds and print what it can detect."""
     import math
 
-    from perfcore.results.paired_noise import save_paired_noise
+    from perfcore.results.noise_store import save_paired_noise
     from perfcore.runner.calibration import FRESH_PICKED, detectable, learn_paired
 
     learnt = learn_paired(args.round_dirs, settings, fresh=args.no_write)

@@ -101,7 +101,7 @@ _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "v
 
 
 def _row(c: Comparison) -> tuple[str, ...]:
-    from perfcore.report.formatting import fmt_interval, fmt_mdc, fmt_p, fmt_ratio, fmt_value
+    from perfcore.report.numbers import fmt_interval, fmt_mdc, fmt_p, fmt_ratio, fmt_value
 
     return (
         c.id,

@@ -22,7 +22,6 @@ from another machine without ``--allow-cross-machine``.
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -174,6 +173,8 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
 
 def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
+    import shlex
+
     from perfcore.analysis.judge import JudgeSettings
     from perfcore.runner import pr_gate
     from perfcore.runner.rounds import ABRounds

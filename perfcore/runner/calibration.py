@@ -20,10 +20,10 @@ from perfcore.analysis.noise import NoiseEstimate, estimate_suite, pool_spread
 from perfcore.config import Settings
 from perfcore.errors import InputError, ServiceError
 from perfcore.results.model import Result, ResultSet, utc_now_iso
-from perfcore.results.paired_noise import PairedNoise, load_paired_noise, paired_noise_path
+from perfcore.results.noise_store import PairedNoise, load_paired_noise, paired_noise_path
 from perfcore.results.readers import read_any
 from perfcore.runner.rounds import kept_interleave, read_kept_rounds
-from perfcore.runner.suite import Profile, suite_command
+from perfcore.runner.suite import SuiteProfile, suite_command
 
 __all__ = [
     "FRESH_PICKED",
@@ -43,7 +43,7 @@ FRESH_PICKED = 5
 
 
 def run_suite_times(
-    runs: int, bench_dir: Path, profile: Profile, extra: Sequence[str], root: Path
+    runs: int, bench_dir: Path, profile: SuiteProfile, extra: Sequence[str], root: Path
 ) -> list[ResultSet]:
     """Run the suite ``runs`` times, one process after the other; each run's results."""
     if runs < 2:
@@ -151,7 +151,7 @@ def machine_of(runs: Sequence[ResultSet]) -> str:
 
 def write_noise(machine: str, estimates: Sequence[NoiseEstimate], settings: Settings) -> Path:
     """Save the estimates as ``machine``'s ``noise.json``; its path."""
-    from perfcore.results.noise_file import NoiseModel, noise_path, save_noise
+    from perfcore.results.noise_store import NoiseModel, noise_path, save_noise
 
     model = NoiseModel.from_estimates(machine, utc_now_iso(), tuple(estimates))
     path = noise_path(settings.resolve(settings.baselines_dir), machine)

@@ -19,7 +19,7 @@ from perfcore.errors import ServiceError
 from perfcore.report import render_report
 from perfcore.results.model import ResultSet
 from perfcore.results.readers import merge_runs, read_any
-from perfcore.runner.suite import Profile, suite_command
+from perfcore.runner.suite import SuiteProfile, suite_command
 
 __all__ = [
     "DEFAULT_PASSES",
@@ -61,9 +61,9 @@ class JobSettings:
         return 1 if self.quick else DEFAULT_PASSES
 
     @property
-    def profile(self) -> Profile:
+    def profile(self) -> SuiteProfile:
         """The suite's profile: quick or full, in ``pass_count`` passes."""
-        return Profile(quick=self.quick, passes=self.pass_count)
+        return SuiteProfile(quick=self.quick, passes=self.pass_count)
 
     @property
     def targets(self) -> tuple[str, ...]:

@@ -40,7 +40,7 @@ from perfcore.results.claims_file import Claim, load_claims
 from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
-from perfcore.results.noise_file import noise_path
+from perfcore.results.noise_store import noise_path
 from perfcore.runner.job_stages import (
     JobSettings,
     Progress,

@@ -16,7 +16,7 @@ from perfcore.analysis.noise import pool_spread
 from perfcore.errors import ComparisonError
 from perfcore.results.environment import current_machine
 from perfcore.results.model import ResultSet, utc_now_iso
-from perfcore.results.paired_noise import (
+from perfcore.results.noise_store import (
     PairedNoise,
     load_paired_noise,
     paired_noise_path,

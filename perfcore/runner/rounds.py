@@ -34,9 +34,9 @@ from pathlib import Path
 
 from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
-from perfcore.results.paired_noise import INTERLEAVE_MODES
+from perfcore.results.noise_store import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
-from perfcore.runner.suite import Profile, SuiteCommand, suite_command
+from perfcore.runner.suite import SuiteCommand, SuiteProfile, suite_command
 from perfcore.runner.turns import PLUGIN_MODULE, install_plugin, run_in_turns
 from perfcore.runner.worktree import Runner, ref_worktree
 
@@ -50,7 +50,7 @@ __all__ = [
     "run_ab_rounds",
 ]
 
-# ``quick`` rounds (``Profile(quick=True)``): measured on the 2-core machine, a quick
+# ``quick`` rounds (``SuiteProfile(quick=True)``): measured on the 2-core machine, a quick
 # round's median moves 3-25% from round to round (against 0.2-3% for most benchmarks in
 # a full round): three samples do not make a robust median, so full rounds are the
 # default and buy more power per minute.
@@ -99,7 +99,7 @@ def _bench_command(
         tree,
         plan.select.get(side) or (plan.bench_dir,),
         out,
-        Profile(quick=plan.quick),
+        SuiteProfile(quick=plan.quick),
         extra=plan.bench_args,
         plugin=(plugin_dir, PLUGIN_MODULE) if plugin_dir is not None else None,
     )

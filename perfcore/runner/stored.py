@@ -34,7 +34,7 @@ def stored_judging(
 
 def with_noise_file(judging: JudgeSettings, path: Path) -> JudgeSettings:
     """``judging`` with the calibrated between-run noise of the noise file at ``path``."""
-    from perfcore.results.noise_file import load_noise
+    from perfcore.results.noise_store import load_noise
 
     model = load_noise(path)
     return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(path))

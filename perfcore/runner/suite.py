@@ -21,8 +21,8 @@ __all__ = [
     "PASSES_ENV",
     "QUICK_ENV",
     "QUICK_OPTIONS",
-    "Profile",
     "SuiteCommand",
+    "SuiteProfile",
     "suite_command",
 ]
 
@@ -43,7 +43,7 @@ VERBOSE_OPTIONS = ("-v", "--benchmark-columns=median,iqr,rounds")
 
 
 @dataclass(frozen=True)
-class Profile:
+class SuiteProfile:
     """How much to measure: ``quick`` (fewer rounds) or full, in ``passes`` processes."""
 
     quick: bool = False
@@ -67,7 +67,7 @@ def suite_command(
     tree: Path,
     targets: Sequence[str],
     json_path: Path,
-    profile: Profile,
+    profile: SuiteProfile,
     *,
     extra: Sequence[str] = (),
     plugin: tuple[Path, str] | None = None,
