@@ -18,7 +18,6 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +106,12 @@ def _debug() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 failed measurement, 2 bad input,
     3 internal error)."""
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # Answered before the parser loads every command module: the common case, fast.
+        from perfcore._version import package_version
+
+        print(f"perfcore {package_version()}")
+        return EXIT_OK
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -142,6 +147,8 @@ def _call(handler: object, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except Exception as exc:  # the last line of defence, see docs/errors.md
         if _debug():
+            import traceback  # only on this path: --help stays light
+
             traceback.print_exc()
         print(
             f"perfcore: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "
