@@ -1,4 +1,4 @@
-"""perfcore/_cli parses and prints: no process is started and no git is run from it."""
+"""perfcore/_cli parses and prints: no process, no git; and the parser it builds stays light."""
 
 from __future__ import annotations
 
@@ -40,3 +40,14 @@ def test_the_check_finds_a_subprocess_call() -> None:
     """The check can fail: an import of subprocess and a git argv are both reported."""
     source = "import subprocess\nsubprocess.run(['git', 'status'])\n"
     assert _offences(source) == ["subprocess", "git"]
+
+
+def test_the_light_parser_shows_the_same_help_as_the_full_one() -> None:
+    """``perfcore --help`` built with one command's options (or none) reads as the full one,
+    and the named command's own help is complete."""
+    from perfcore.cli import build_parser
+
+    assert build_parser(None, full=False).format_help() == build_parser().format_help()
+    full = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    light = build_parser("gate", full=False)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+    assert light["gate"].format_help() == full["gate"].format_help()
