@@ -51,9 +51,9 @@ from typing import Any  # noqa: E402 - the thread limits above must come first
 import pytest  # noqa: E402
 from benchutil import Profile  # noqa: E402
 
-QUICK_ENV = "PERFCORE_BENCH_QUICK"
-# Set by perfcore run: this process is one of N passes over the suite (Profile.passes).
-PASSES_ENV = "PERFCORE_BENCH_PASSES"
+# Set by perfcore's suite runner (perfcore.runner.suite, where the names are defined):
+# the quick profile, and this process being one of N passes over the suite.
+from perfcore.runner.suite import PASSES_ENV, QUICK_ENV  # noqa: E402
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -16,13 +16,14 @@ from perfcore.errors import InputError, PerfcoreError
 __all__ = ["MAX_NAME", "is_safe_name", "safe_name"]
 
 MAX_NAME = 128
-# Starting with a letter, digit or '_' rules out '.', '..', '.hidden' and '-flag'.
-_SAFE = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_NAME - 1}}}")
+# A whole safe name (fullmatch): starting with a letter, digit or '_' rules out '.',
+# '..', '.hidden' and '-flag'.
+_SAFE_NAME = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_NAME - 1}}}")
 
 
 def is_safe_name(name: object) -> bool:
     """Whether ``name`` may be used as one path component under a perfcore store."""
-    return isinstance(name, str) and _SAFE.fullmatch(name) is not None
+    return isinstance(name, str) and _SAFE_NAME.fullmatch(name) is not None
 
 
 def safe_name(name: object, what: str, error: type[PerfcoreError] = InputError) -> str:

@@ -18,11 +18,10 @@ import argparse
 import importlib
 import os
 import sys
-import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from perfcore import _cli
 from perfcore.errors import PerfcoreError
@@ -66,8 +65,35 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, with every subcommand module under perfcore/_cli registered."""
+class _Ignored:
+    """Accepts any argparse call of a command module that is not being run, and ignores it."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Ignored]:
+        return self._accept
+
+    def _accept(self, *args: object, **kwargs: object) -> _Ignored:
+        return self
+
+
+class _Listing:
+    """Stands in for the subparsers while a command module registers: keeps each command's
+    name and ``help``/``aliases`` (all ``perfcore --help`` shows), ignores its options."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, dict[str, Any]]] = []
+
+    def add_parser(self, name: str, **kwargs: Any) -> _Ignored:
+        self.commands.append((name, kwargs))
+        return _Ignored()
+
+
+def build_parser(command: str | None = None, *, full: bool = True) -> argparse.ArgumentParser:
+    """The parser, with every subcommand module under perfcore/_cli registered.
+
+    ``full=False``: only ``command``'s options are built; every other command is listed
+    by name and help alone. Building ~200 options (and argparse's gettext look-up for
+    each parser) is most of what ``perfcore --help`` would otherwise spend.
+    """
     parser = _Parser(
         prog="perfcore",
         description="Benchmark and load-test ML systems, "
@@ -80,8 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
     names = sorted(p.stem for p in Path(_cli.__file__).parent.glob("*.py"))
     for name in (n for n in names if not n.startswith("_")):
         module = importlib.import_module(f"perfcore._cli.{name}")
-        module.register(subparsers)
+        if full:
+            module.register(subparsers)
+            continue
+        listing = _Listing()
+        module.register(listing)
+        if command in {n for n, _ in listing.commands}:
+            module.register(subparsers)
+            continue
+        for listed, kwargs in listing.commands:
+            kept = {k: v for k, v in kwargs.items() if k in ("help", "aliases")}
+            subparsers.add_parser(listed, add_help=False, **kept)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The subcommand named in ``argv`` (its first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def _one_line(text: object) -> str:
@@ -107,8 +148,15 @@ def _debug() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 1 failed measurement, 2 bad input,
     3 internal error)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if list(sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # Answered before the parser loads every command module: the common case, fast.
+        from perfcore._version import package_version
+
+        print(f"perfcore {package_version()}")
+        return EXIT_OK
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(words), full=False)
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
@@ -142,6 +190,8 @@ def _call(handler: object, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except Exception as exc:  # the last line of defence, see docs/errors.md
         if _debug():
+            import traceback  # only on this path: --help stays light
+
             traceback.print_exc()
         print(
             f"perfcore: internal error: {type(exc).__name__}: {_one_line(exc)} (a bug in "

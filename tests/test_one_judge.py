@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from builders import noisy, result
 
 from perfcore.cli import main
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.environment import current_machine
-from perfcore.results.model import Result, ResultSet, RunInfo
+from perfcore.results.model import ResultSet, RunInfo
 from perfcore.runner.main_job import JobOutcome, JobSettings, Progress, Stages
 
 IDS = tuple(f"t{i}" for i in range(8))
@@ -34,15 +35,7 @@ SCENARIOS = {
 
 def _run(scales: dict[str, float], seed: int) -> ResultSet:
     rng = np.random.default_rng(seed)
-    results = tuple(
-        Result(
-            rid,
-            "s",
-            "lower",
-            tuple(float(v) for v in scales.get(rid, 1.0) * np.exp(rng.normal(0, 0.01, 40))),
-        )
-        for rid in IDS
-    )
+    results = tuple(result(rid, noisy(scales.get(rid, 1.0), rng)) for rid in IDS)
     return ResultSet(
         RunInfo(created="2026-01-01T00:00:00+00:00", machine=current_machine()), results
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
-    from perfcore.config import Settings
-    from perfcore.results.model import ResultSet
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,86 +60,6 @@ def add_judging_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def stored_judging(
-    settings: Settings, baseline: Path, noise: Path | None, **options: Any
-) -> JudgeSettings:
-    """How to judge against a stored baseline: ``settings``' numbers, the calibrated noise
-    (``noise``, else ``noise.json`` beside the baseline when present) and ``options``."""
-    from perfcore.analysis.judge import JudgeSettings
-    from perfcore.results.noise_file import load_noise
-    from perfcore.results.readers import noise_file_for
-
-    judging = JudgeSettings.from_settings(settings, **options)
-    source = noise if noise is not None else noise_file_for(baseline)
-    if noise is None and not source.is_file():
-        return judging
-    model = load_noise(source)
-    return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(source))
-
-
-def read_checked(
-    settings: Settings,
-    baseline: Path,
-    current: Path,
-    noise: Path | None,
-    *,
-    allow_cross_machine: bool,
-    **options: Any,
-) -> tuple[ResultSet, ResultSet, JudgeSettings]:
-    """Both sides read and checked usable (exit 2 otherwise), and how to judge them.
-
-    A result the current file's reader had to skip is refused rather than reported
-    missing; results of two machines are refused unless ``allow_cross_machine``.
-    """
-    from perfcore.results.readers import read_noting_skips
-    from perfcore.results.usable import check_judgeable, check_not_lost
-
-    curr, skipped = read_noting_skips(current)
-    base, judging = read_baseline(settings, baseline, current, noise, **options)
-    check_judgeable(base, f"baseline {baseline}")
-    check_judgeable(curr, f"current {current}")
-    check_not_lost(base, skipped, f"current {current}")
-    check_same_machine(base, curr, allow=allow_cross_machine)
-    return base, curr, judging
-
-
-def check_same_machine(baseline: ResultSet, current: ResultSet, *, allow: bool) -> None:
-    """BaselineError (exit 2) when both sides name their machines and the two differ."""
-    from perfcore.errors import BaselineError
-    from perfcore.results.readers import UNKNOWN_MACHINE
-
-    mb, mc = baseline.run.machine, current.run.machine
-    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
-    if known and mb.id != mc.id and not allow:
-        raise BaselineError(
-            f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
-            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway"
-        )
-
-
-def read_baseline(
-    settings: Settings, baseline: Path, current: Path, noise: Path | None, **options: Any
-) -> tuple[ResultSet, JudgeSettings]:
-    """The baseline at ``baseline`` and how to judge against it.
-
-    A pytest-benchmark storage folder (``.benchmarks/`` or one machine's folder in it)
-    gives its latest saved run other than ``current`` as the baseline, and, with three
-    or more saved runs and no noise file, their spread as the between-run noise.
-    """
-    from perfcore.analysis.noise import between_run_from_medians
-    from perfcore.results import pb_storage
-    from perfcore.results.readers import read_any
-
-    judging = stored_judging(settings, baseline, noise, **options)
-    if not (baseline.is_dir() and pb_storage.is_storage(baseline)):
-        return read_any(baseline), judging
-    saved = pb_storage.read_saved_runs(baseline, read_any, exclude=current)
-    if judging.noise_source is None and len(saved.runs) >= 3:
-        sd, df = between_run_from_medians(pb_storage.run_medians(saved.runs))
-        judging = judging.with_noise(sd, df, f"{len(saved.runs)} saved runs in {saved.folder}")
-    return saved.baseline, judging
-
-
 def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> None:
     """An exit 2 always says why: its reasons, one line on stderr."""
     if decision.exit_code == 2:
@@ -151,6 +69,7 @@ def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> No
 def _run(args: argparse.Namespace) -> int:
     from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
+    from perfcore.runner.stored import read_checked
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     baseline, current, judging = read_checked(
@@ -182,7 +101,7 @@ _HEADER = ("result", "baseline", "current", "ratio", "CI", "p (Holm)", "MDC", "v
 
 
 def _row(c: Comparison) -> tuple[str, ...]:
-    from perfcore.report.formatting import fmt_interval, fmt_mdc, fmt_p, fmt_ratio, fmt_value
+    from perfcore.report.numbers import fmt_interval, fmt_mdc, fmt_p, fmt_ratio, fmt_value
 
     return (
         c.id,

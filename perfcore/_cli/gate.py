@@ -22,7 +22,6 @@ from another machine without ``--allow-cross-machine``.
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -33,7 +32,6 @@ if TYPE_CHECKING:
     from perfcore.analysis.judge import JudgeSettings
     from perfcore.config import Settings
     from perfcore.results.model import ResultSet
-    from perfcore.results.paired_noise import PairedNoise
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -161,7 +159,7 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore._cli.compare import read_checked
+    from perfcore.runner.stored import read_checked
 
     baseline, current, judging = read_checked(
         settings,
@@ -175,12 +173,14 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
 
 def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
-    from perfcore.analysis.compare import screen_slower
-    from perfcore.analysis.judge import JudgeSettings, judge
-    from perfcore.runner.rounds import ABRounds, run_ab_rounds
+    import shlex
+
+    from perfcore.analysis.judge import JudgeSettings
+    from perfcore.runner import pr_gate
+    from perfcore.runner.rounds import ABRounds
 
     learnt = _paired_noise_path(args)
-    prior = dict(_load_prior(learnt).benchmarks)
+    prior = dict(pr_gate.load_prior(learnt).benchmarks)
     judging = JudgeSettings.from_settings(
         settings,
         paired=True,
@@ -204,66 +204,28 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by {plan.interleave}",
         flush=True,
     )
-
-    def screen(reference: ResultSet, working: ResultSet) -> list[str]:
-        return screen_slower(judge(reference, working, judging)[0])
-
-    run = run_ab_rounds(plan, Path.cwd(), screen=screen)
+    run = pr_gate.run_against(plan, judging, Path.cwd())
     return _Sides(run.reference, run.working, judging, again=run.again)
 
 
 def _selected_nodes(args: argparse.Namespace) -> tuple[str, ...]:
     """The benchmarks the change can reach (empty: all), said on one line."""
-    from perfcore.errors import ComparisonError
-    from perfcore.runner.selection import changed_code, load_map, select, suite_digest
+    from perfcore.runner.pr_gate import selected_nodes
 
     if args.all_benchmarks:
         print("gate: selection: --all: every benchmark", flush=True)
         return ()
-    root = Path.cwd()
-    cov = load_map(args.coverage_map) if args.coverage_map.is_file() else None
-    chosen = select(changed_code(root, args.against), cov, suite_digest(root, args.bench_dir))
+    nodes, chosen = selected_nodes(Path.cwd(), args.against, args.bench_dir, args.coverage_map)
     print(f"gate: selection: {chosen.reason}", flush=True)
-    if chosen.nodes is None:
-        return ()
-    if not chosen.nodes:
-        raise ComparisonError(
-            f"no benchmark executes code changed since {args.against}: "
-            "nothing to measure (pass --all to run every benchmark)"
-        )
-    return chosen.nodes
+    return nodes
 
 
 def _paired_noise_path(args: argparse.Namespace) -> Path:
     from perfcore.config import load_settings
-    from perfcore.results.environment import current_machine
-    from perfcore.results.paired_noise import paired_noise_path
+    from perfcore.runner.pr_gate import paired_noise_file
 
-    if args.paired_noise is not None:
-        return Path(args.paired_noise)
-    return paired_noise_path(load_settings().baselines_dir, current_machine().id, args.interleave)
-
-
-def _load_prior(path: Path) -> PairedNoise:
-    from perfcore.results.environment import current_machine
-    from perfcore.results.paired_noise import load_paired_noise
-
-    return load_paired_noise(path, current_machine().id)
-
-
-def _learn(sides: _Sides, path: Path) -> None:
-    """Fold this run's paired-round spread into the machine's pool (any verdict teaches)."""
-    from perfcore.analysis.compare import paired_spread
-    from perfcore.analysis.noise import pool_spread
-    from perfcore.results.model import utc_now_iso
-    from perfcore.results.paired_noise import PairedNoise, save_paired_noise
-
-    observed = paired_spread(sides.baseline, sides.current)
-    pool = _load_prior(path)
-    save_paired_noise(
-        path, PairedNoise(pool.machine, utc_now_iso(), pool_spread(pool.benchmarks, observed))
-    )
-    print(f"gate: paired-round noise of {len(observed)} benchmarks learnt into {path}")
+    given = Path(args.paired_noise) if args.paired_noise is not None else None
+    return paired_noise_file(given, load_settings().baselines_dir, args.interleave)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -296,7 +258,11 @@ def _run(args: argparse.Namespace) -> int:
         print(f"gate: report written to {args.report}")
     say_refusal(decision)
     if sides.judging.paired and not args.no_learn:
-        _learn(sides, _paired_noise_path(args))
+        from perfcore.runner.pr_gate import learn
+
+        path = _paired_noise_path(args)
+        count = learn(sides.baseline, sides.current, path)
+        print(f"gate: paired-round noise of {count} benchmarks learnt into {path}")
     return decision.exit_code
 
 

@@ -75,7 +75,7 @@ def _existing(path: Path | None, fallback: Path) -> Path | None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from perfcore._cli.compare import read_baseline, say_refusal, stored_judging
+    from perfcore._cli.compare import say_refusal
     from perfcore.config import load_settings
     from perfcore.report.alerts import read_alerts_file
     from perfcore.report.pipeline import make_report
@@ -85,6 +85,7 @@ def _run(args: argparse.Namespace) -> int:
     from perfcore.results.history import history_dir, load_history
     from perfcore.results.readers import read_any, read_noting_skips
     from perfcore.results.usable import check_judgeable, check_not_lost
+    from perfcore.runner.stored import read_baseline, stored_judging
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
     out_dir = args.out or settings.resolve(settings.output_dir)

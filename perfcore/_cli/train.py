@@ -147,7 +147,7 @@ def _print_result(result: TrainingResult) -> None:
 
 
 def _print_performance(result: TrainingResult) -> None:
-    from perfcore.training.perfreport import format_phase_table
+    from perfcore.training.phase_report import format_phase_table
 
     perf = result.performance
     if perf is None:

@@ -38,7 +38,13 @@ from hdrh.histogram import HdrHistogram
 from perfcore.errors import ConfigError
 from perfcore.load.limits import MAX_CONNECTIONS, MAX_DURATION_S, MAX_RATE, QUEUE_BOUND
 
-__all__ = ["OpenLoopConfig", "OpenLoopReport", "Progress", "arrival_offsets", "run_open_loop"]
+__all__ = [
+    "OpenLoopConfig",
+    "OpenLoopProgress",
+    "OpenLoopReport",
+    "arrival_offsets",
+    "run_open_loop",
+]
 
 _MAX_US = 3_600_000_000
 _STOP = -1
@@ -93,7 +99,7 @@ class OpenLoopReport:
 
 
 @dataclass(frozen=True)
-class Progress:
+class OpenLoopProgress:
     """A once-a-second view of a running generator."""
 
     elapsed_s: float
@@ -264,7 +270,7 @@ class _Generator:
         if writer is not None:
             writer.close()
 
-    async def watchdog(self, progress: Callable[[Progress], None] | None) -> None:
+    async def watchdog(self, progress: Callable[[OpenLoopProgress], None] | None) -> None:
         timeout_ns = int(self.cfg.timeout_s * 1e9)
         last_tick = self.clock()
         while True:
@@ -279,7 +285,9 @@ class _Generator:
                 last_tick = now
                 rep = self.report
                 progress(
-                    Progress((now - self.t0) / 1e9, rep.sent, rep.ok, sum(rep.errors.values()))
+                    OpenLoopProgress(
+                        (now - self.t0) / 1e9, rep.sent, rep.ok, sum(rep.errors.values())
+                    )
                 )
 
 
@@ -294,7 +302,9 @@ def _error_kind(exc: BaseException) -> str:
 
 
 async def _run(
-    cfg: OpenLoopConfig, clock: Callable[[], int], progress: Callable[[Progress], None] | None
+    cfg: OpenLoopConfig,
+    clock: Callable[[], int],
+    progress: Callable[[OpenLoopProgress], None] | None,
 ) -> OpenLoopReport:
     gen = _Generator(cfg, clock)
     gen.t0 = clock()
@@ -324,7 +334,7 @@ def run_open_loop(
     cfg: OpenLoopConfig,
     *,
     clock: Callable[[], int] = time.perf_counter_ns,
-    progress: Callable[[Progress], None] | None = None,
+    progress: Callable[[OpenLoopProgress], None] | None = None,
 ) -> OpenLoopReport:
     """Run the generator to completion (it always stops: duration, count, hard limit)."""
     try:

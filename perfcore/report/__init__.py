@@ -12,7 +12,7 @@ claims=..., load=...)`` compares, finds change points, judges claims and renders
 """
 
 from perfcore.report.build import build_report_data
-from perfcore.report.formats import VERDICT_SCHEMA, junit_xml, verdict_document, verdict_json
+from perfcore.report.documents import VERDICT_SCHEMA, junit_xml, verdict_document, verdict_json
 from perfcore.report.model import ReportData
 from perfcore.report.pipeline import Report, make_report
 from perfcore.report.render import ReportPaths, render_html, render_markdown, render_report

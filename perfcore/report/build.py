@@ -16,13 +16,13 @@ import numpy as np
 
 from perfcore._version import package_version
 from perfcore.analysis.changepoints import ChangePoint, find_change_points
+from perfcore.analysis.comparison import VERDICTS
 from perfcore.report.model import (
-    VERDICTS,
     AlertsView,
     ChangePointView,
+    ChartPoint,
     ClaimRow,
     GateView,
-    HistoryPoint,
     HistorySeries,
     ReportData,
     ResultRow,
@@ -234,7 +234,7 @@ def _history(
     for rid in sorted(set(wanted) & set(units)):
         # Positions in the series, as change point detection over series() counts them.
         points = tuple(
-            HistoryPoint(index=i, commit=p.commit[:12], created=p.created, value=p.value)
+            ChartPoint(index=i, commit=p.commit[:12], created=p.created, value=p.value)
             for i, p in enumerate(series(runs, rid))
         )
         if points:

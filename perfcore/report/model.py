@@ -11,15 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from perfcore.analysis.compare import VERDICTS
-
 __all__ = [
-    "VERDICTS",
     "AlertsView",
     "ChangePointView",
+    "ChartPoint",
     "ClaimRow",
     "GateView",
-    "HistoryPoint",
     "HistorySeries",
     "LoadPoint",
     "LoadView",
@@ -27,8 +24,6 @@ __all__ = [
     "ReportData",
     "ResultRow",
 ]
-
-# VERDICTS (re-exported): the one list of verdicts, what needs attention first.
 
 
 @dataclass(frozen=True)
@@ -101,7 +96,7 @@ class ChangePointView:
 
 
 @dataclass(frozen=True)
-class HistoryPoint:
+class ChartPoint:
     """One run's median of one result; ``index`` is its position in the series."""
 
     index: int
@@ -116,7 +111,7 @@ class HistorySeries:
 
     id: str
     unit: str
-    points: tuple[HistoryPoint, ...]
+    points: tuple[ChartPoint, ...]
     change_points: tuple[ChangePointView, ...] = ()
 
 

@@ -23,10 +23,12 @@ import jinja2
 from markupsafe import Markup
 
 from perfcore._atomic import atomic_open
+from perfcore.analysis.comparison import VERDICTS
 from perfcore.errors import InputError
 from perfcore.report.charts import chart_payload
-from perfcore.report.formats import junit_xml, verdict_json
-from perfcore.report.formatting import (
+from perfcore.report.documents import junit_xml, verdict_json
+from perfcore.report.model import ReportData
+from perfcore.report.numbers import (
     fmt_interval,
     fmt_mdc,
     fmt_p,
@@ -34,7 +36,6 @@ from perfcore.report.formatting import (
     fmt_value,
     verdict_sentence,
 )
-from perfcore.report.model import VERDICTS, ReportData
 
 __all__ = ["ReportPaths", "json_for_script", "render_html", "render_markdown", "render_report"]
 

@@ -9,10 +9,11 @@ problem. Non-finite samples never get this far: the result model refuses them.
 
 from __future__ import annotations
 
-from perfcore.errors import InputError
+from perfcore.errors import BaselineError, InputError
 from perfcore.results.model import Result, ResultSet
+from perfcore.results.readers import UNKNOWN_MACHINE
 
-__all__ = ["check_judgeable", "check_not_lost"]
+__all__ = ["check_judgeable", "check_not_lost", "check_same_machine"]
 
 # Quantities that cannot be negative; a duration also cannot be zero in every sample.
 _NON_NEGATIVE = frozenset({"s", "bytes", "req/s", "ops/s"})
@@ -48,3 +49,14 @@ def check_judgeable(results: ResultSet, side: str) -> None:
         problem = _problem(result)
         if problem is not None:
             raise InputError(f"{side}: result {result.id!r:.80} {problem}; it cannot be judged")
+
+
+def check_same_machine(baseline: ResultSet, current: ResultSet, *, allow: bool) -> None:
+    """BaselineError (exit 2) when both sides name their machines and the two differ."""
+    mb, mc = baseline.run.machine, current.run.machine
+    known = UNKNOWN_MACHINE.id not in (mb.id, mc.id)
+    if known and mb.id != mc.id and not allow:
+        raise BaselineError(
+            f"baseline was measured on machine {mb.id} ({mb.cpu}), current on "
+            f"{mc.id} ({mc.cpu}); pass --allow-cross-machine to judge anyway"
+        )

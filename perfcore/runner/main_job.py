@@ -18,16 +18,11 @@ one line, the verdict and the report's path.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from perfcore._procs import stop_tree, uninterrupted
 from perfcore.analysis.claims import judge_claims
 from perfcore.analysis.compare import (
     Comparison,
@@ -37,9 +32,7 @@ from perfcore.analysis.compare import (
     screen_regressions,
 )
 from perfcore.analysis.judge import JudgeSettings, judge
-from perfcore.config import Settings
-from perfcore.errors import ServiceError
-from perfcore.report import build_report_data, render_report
+from perfcore.report import build_report_data
 from perfcore.report.build import history_change_points
 from perfcore.report.run_summary import claims_text, counts_text, verdict_line
 from perfcore.results.baselines import BaselineStore
@@ -47,64 +40,25 @@ from perfcore.results.claims_file import Claim, load_claims
 from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
-from perfcore.results.noise_file import load_noise, noise_path
-from perfcore.results.readers import merge_runs, read_any
+from perfcore.results.noise_store import noise_path
+from perfcore.runner.job_stages import (
+    JobSettings,
+    Progress,
+    Stages,
+)
 from perfcore.runner.stale_baseline import (
-    Remeasured,
     commit_problem,
     judge_remeasured,
     paired_judging,
     refresh_baseline,
-    remeasure_commit,
 )
+from perfcore.runner.stored import with_noise_file
 
 __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
 
-HISTORY_DIR = Path("reports/history")
 ASV_SITE = Path(".asv/html/index.html")
-# A full run is this many passes over the suite, each in its own process with a share
-# of the rounds (bench/conftest.py): the run-to-run movement of a benchmark's median on
-# a shared machine is mostly between processes and minutes, not within one (see docs/benchmarks.md).
-DEFAULT_PASSES = 3
 # How long the confirmation stage waits for a busy machine to quiet before re-measuring.
 QUIET_WAIT_S = 60.0
-PASSES_ENV = "PERFCORE_BENCH_PASSES"
-
-
-@dataclass(frozen=True)
-class JobSettings:
-    """What one main job does; paths are resolved against ``settings.root``."""
-
-    settings: Settings
-    quick: bool = False
-    load: bool = True
-    out_dir: Path | None = None
-    bench_dir: Path = Path("bench")
-    history_dir: Path = HISTORY_DIR
-    pytest_args: tuple[str, ...] = ()
-    confirm: bool = True
-    passes: int | None = None
-    nodes: tuple[str, ...] = ()  # run only these pytest node ids (the confirmation stage)
-    # When the stored numbers are stale (the host's speed moved), re-measure the
-    # baseline's commit here in turns with the working tree and judge on that.
-    remeasure: bool = True
-
-    @property
-    def pass_count(self) -> int:
-        """Passes over the suite: as given, else 1 in quick mode and ``DEFAULT_PASSES``."""
-        if self.passes is not None:
-            return self.passes
-        return 1 if self.quick else DEFAULT_PASSES
-
-    @property
-    def partial(self) -> bool:
-        """Whether only some benchmarks run (a -k selection): never a baseline, never history."""
-        return bool(self.pytest_args) or bool(self.nodes)
-
-    @property
-    def out(self) -> Path:
-        """The output folder (``[tool.perfcore] output_dir`` unless given)."""
-        return self.settings.resolve(self.out_dir or self.settings.output_dir)
 
 
 @dataclass(frozen=True)
@@ -117,158 +71,6 @@ class JobOutcome:
     results: Path
     first_baseline: bool
     decision: GateDecision
-
-
-class Progress:
-    """Stage lines with the elapsed time, e.g. ``[  12.4s] benchmarks: 14/52``."""
-
-    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
-        self._stream = stream
-        self._clock = clock
-        self._start = clock()
-
-    def elapsed(self) -> float:
-        """Seconds since the job started."""
-        return self._clock() - self._start
-
-    def __call__(self, message: str) -> None:
-        """Print one progress line."""
-        print(f"[{self.elapsed():7.1f}s] {message}", file=self._stream, flush=True)
-
-
-BenchStage = Callable[[JobSettings, Path, Progress], ResultSet]
-LoadStage = Callable[[JobSettings, Path, Progress], ResultSet]
-# (commit, the job, its judging of paired rounds, progress) -> the commit re-measured here.
-RemeasureStage = Callable[[str, JobSettings, JudgeSettings, Progress], Remeasured]
-
-
-def _pytest_argv(job: JobSettings, json_path: Path) -> list[str]:
-    # Node ids alone when given (the confirmation stage): with the folder beside them
-    # pytest would run the whole suite again and the named benchmarks twice.
-    targets = list(job.nodes) if job.nodes else [str(job.bench_dir)]
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *targets,
-        "--benchmark-only",
-        f"--benchmark-json={json_path}",
-        "-p",
-        "no:cacheprovider",
-        "-v",
-        "--benchmark-columns=median,iqr,rounds",
-    ]
-    if job.quick:
-        argv.append("--quick")
-    return [*argv, *job.pytest_args]
-
-
-def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
-    """Run the pytest-benchmark suite in ``job.pass_count`` child processes, one after
-    the other; pass ``i`` writes ``bench-<i>.json`` and ``bench-<i>.log``.
-
-    The passes are merged into one run whose samples are labelled by pass
-    (``extra["rounds"]``), so the comparison takes each pass's median as one unit.
-    """
-    passes = job.pass_count
-    sets = []
-    for i in range(1, passes + 1):
-        name = "bench" if passes == 1 else f"bench-{i}"
-        json_path, log_path = out / f"{name}.json", out / f"{name}.log"
-        argv = _pytest_argv(job, json_path)
-        env = {**os.environ, PASSES_ENV: str(passes)}
-        tag = "" if passes == 1 else f"pass {i}/{passes} "
-        # Its own session, ended as a group: a signal to perfcore alone must not leave the
-        # suite (or a pool it started) running.
-        with (
-            log_path.open("w", encoding="utf-8") as log,
-            subprocess.Popen(
-                argv,
-                cwd=job.settings.root,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                bufsize=1,
-                env=env,
-                start_new_session=True,
-            ) as child,
-        ):
-            try:
-                assert child.stdout is not None
-                for line in child.stdout:
-                    log.write(line)
-                    _report_test_line(line, progress, tag)
-                code = child.wait()
-            finally:
-                with uninterrupted():
-                    stop_tree(child)
-        if code != 0 or not json_path.is_file():
-            raise ServiceError(f"the benchmark suite failed (pytest exit {code}); see {log_path}")
-        sets.append(read_any(json_path))
-    return sets[0] if passes == 1 else merge_runs(sets)
-
-
-def _report_test_line(line: str, progress: Progress, tag: str = "") -> None:
-    # pytest -v prints "bench/test_x.py::test_y[p] PASSED  [ 12%]" once per benchmark.
-    text = line.strip()
-    if "::" in text and text.endswith("%]"):
-        name, _, rest = text.partition(" ")
-        status, _, percent = rest.rpartition("[")
-        progress(
-            f"benchmarks {tag}{percent.rstrip(']').strip():>4} {name.split('/')[-1]} "
-            f"{status.strip()}"
-        )
-
-
-def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
-    """A short closed-loop load test of the local server and the cloud simulator."""
-    from perfcore.load.orchestrate import LoadSettings, run_load
-    from perfcore.load.results import to_result_set
-
-    settings = LoadSettings(
-        targets=("local", "cloud"),
-        users=8,
-        duration_s=4.0 if job.quick else 10.0,
-        workdir=out / "load",
-        model_dir=str(job.settings.resolve(job.settings.model_store) / "current"),
-    )
-    report = run_load(settings, progress=_every(2.0, lambda m: progress(f"load: {m}")))
-    if report.problems:
-        raise ServiceError("the load test failed: " + "; ".join(report.problems))
-    return to_result_set(report.measurements)
-
-
-def _every(
-    seconds: float, show: Callable[[str], None], clock: Callable[[], float] = time.monotonic
-) -> Callable[[str], None]:
-    """``show`` at most once per ``seconds`` (the load test reports four times a second)."""
-    last = [-float("inf")]
-
-    def throttled(message: str) -> None:
-        now = clock()
-        if now - last[0] >= seconds:
-            last[0] = now
-            show(message)
-
-    return throttled
-
-
-def _remeasure_here(
-    commit: str, job: JobSettings, judging: JudgeSettings, progress: Progress
-) -> Remeasured:
-    return remeasure_commit(
-        commit, job.settings.root, quick=job.quick, judging=judging, say=progress
-    )
-
-
-@dataclass(frozen=True)
-class Stages:
-    """The heavy stages, replaceable (tests inject fakes)."""
-
-    benchmarks: BenchStage = run_benchmarks
-    load: LoadStage = run_load_test
-    remeasure: RemeasureStage = field(default=_remeasure_here)
-    render: Callable[..., object] = field(default=render_report)
 
 
 def _baseline(
@@ -322,10 +124,7 @@ def _judging(job: JobSettings, current: ResultSet) -> JudgeSettings:
     (``perfcore calibrate``) when there is one."""
     judging = JudgeSettings.from_settings(job.settings)
     noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
-    if not noise.is_file():
-        return judging
-    model = load_noise(noise)
-    return judging.with_noise(model.between_run_sd(), model.between_run_df(), str(noise))
+    return with_noise_file(judging, noise) if noise.is_file() else judging
 
 
 def _confirm(
@@ -395,12 +194,8 @@ def _on_stale(
     store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
     path = refresh_baseline(store, stale, done)
     progress(f"baseline: refreshed from {commit[:10]} re-measured here: {path}")
-    return (
-        suite,
-        decision,
-        done.reference,
-        f"judged against {commit[:10]} re-measured here in turns (stored numbers stale)",
-    )
+    note = f"judged against {commit[:10]} re-measured here in turns (stored numbers stale)"
+    return suite, decision, done.reference, note
 
 
 def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
@@ -437,7 +232,7 @@ def _preflight(job: JobSettings) -> tuple[Claim, ...]:
 
 
 def _measure(job: JobSettings, stages: Stages, out: Path, progress: Progress) -> ResultSet:
-    mode = "quick" if job.quick else "full"
+    mode = job.profile.mode
     passes = job.pass_count
     where = out / "bench.json" if passes == 1 else out / "bench-<pass>.json"
     progress(
@@ -480,7 +275,8 @@ def run_main_job(
         if stale is not None:
             suite, decision, baseline, basis = stale
     elif baseline is not None and job.confirm and decision.exit_code != 2:
-        # (a refused comparison is not re-run: a re-run minutes later meets the same machine)
+        # (a refused comparison -- the machine's speed changed -- is not re-measured:
+        # a re-run minutes later meets the same machine)
         suite, decision = _confirm(
             job, stages, (suite, decision), (baseline, current), out=out, progress=progress
         )

@@ -24,26 +24,23 @@ still exists, it names the results to re-measure; those run again, alone, for
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcore._procs import uninterrupted
 from perfcore.errors import InputError
 from perfcore.results.model import ResultSet
-from perfcore.results.paired_noise import INTERLEAVE_MODES
+from perfcore.results.noise_store import INTERLEAVE_MODES
 from perfcore.results.readers import merge_runs, read_any
+from perfcore.runner.suite import SuiteCommand, SuiteProfile, suite_command
 from perfcore.runner.turns import PLUGIN_MODULE, install_plugin, run_in_turns
+from perfcore.runner.worktree import Runner, ref_worktree
 
 __all__ = [
-    "QUICK_OPTIONS",
     "ABRounds",
     "ABRun",
     "in_turns",
@@ -53,25 +50,17 @@ __all__ = [
     "run_ab_rounds",
 ]
 
-# ``quick`` rounds: bench/conftest.py's quick profile (3-5 samples a benchmark). Measured
-# on the 2-core machine, a quick round's median moves 3-25% from round to round (against
-# 0.2-3% for most benchmarks in a full round): three samples do not make a robust
-# median, so full rounds are the default and buy more power per minute.
-QUICK_OPTIONS = (
-    "--benchmark-max-time=0.1",
-    "--benchmark-min-rounds=5",
-    "--benchmark-warmup=on",
-    "--benchmark-warmup-iterations=100",
-)
+# ``quick`` rounds (``SuiteProfile(quick=True)``): measured on the 2-core machine, a quick
+# round's median moves 3-25% from round to round (against 0.2-3% for most benchmarks in
+# a full round): three samples do not make a robust median, so full rounds are the
+# default and buy more power per minute.
 
-QUICK_ENV = "PERFCORE_BENCH_QUICK"
 # Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
 INTERLEAVE_FILE = "interleave"
 
 # File names of the second stage's rounds: A-c00.json, B-c00.json, ...
 CONFIRM_TAG = "c"
 
-Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Given (REF side, working side) of the rounds, the result ids to re-measure.
 Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
 
@@ -103,45 +92,17 @@ class ABRun:
     again: tuple[ResultSet, ResultSet] | None = None
 
 
-def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
-    done = runner(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=120)
-    if done.returncode != 0:
-        message = (done.stderr or done.stdout).strip().splitlines()
-        raise InputError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
-    return str(done.stdout).strip()
-
-
 def _bench_command(
     tree: Path, out: Path, plan: ABRounds, plugin_dir: Path | None = None, side: str = ""
-) -> tuple[list[str], dict[str, str]]:
-    targets = plan.select.get(side) or (plan.bench_dir,)
-    argv = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *targets,
-        "--benchmark-only",
-        f"--benchmark-json={out}",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        *(QUICK_OPTIONS if plan.quick else ()),
-        *plan.bench_args,
-    ]
-    # The tree's own sources must win over an installed perfcore.
-    paths = [
-        str(tree),
-        *([str(plugin_dir)] if plugin_dir else []),
-        os.environ.get("PYTHONPATH", ""),
-    ]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths).rstrip(os.pathsep)}
-    if plugin_dir is not None:
-        argv[3:3] = ["-p", PLUGIN_MODULE]
-    if plan.quick:
-        env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile
-    else:
-        env.pop(QUICK_ENV, None)
-    return argv, env
+) -> SuiteCommand:
+    return suite_command(
+        tree,
+        plan.select.get(side) or (plan.bench_dir,),
+        out,
+        SuiteProfile(quick=plan.quick),
+        extra=plan.bench_args,
+        plugin=(plugin_dir, PLUGIN_MODULE) if plugin_dir is not None else None,
+    )
 
 
 def _checked(tree: Path, out: Path, status: int, tail: str) -> ResultSet:
@@ -151,9 +112,15 @@ def _checked(tree: Path, out: Path, status: int, tail: str) -> ResultSet:
 
 
 def _bench_once(tree: Path, out: Path, plan: ABRounds, runner: Runner, side: str = "") -> ResultSet:
-    argv, env = _bench_command(tree, out, plan, side=side)
+    command = _bench_command(tree, out, plan, side=side)
     done = runner(
-        argv, cwd=tree, capture_output=True, text=True, check=False, env=env, timeout=3600
+        list(command.argv),
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(command.env),
+        timeout=3600,
     )
     tail = (done.stdout + done.stderr).strip().splitlines()[-1:]
     return _checked(tree, out, done.returncode, tail[0] if tail else "")
@@ -167,11 +134,12 @@ def _bench_pair(
     specs = {}
     for side, tree in trees.items():
         name = _round_name(plan, side, i)
-        argv, env = _bench_command(tree, scratch / f"{name}.json", plan, plugin_dir, side)
+        command = _bench_command(tree, scratch / f"{name}.json", plan, plugin_dir, side)
+        env = dict(command.env)
         # One string-hash seed for both sides of a round, another for the next round:
         # dict and set layouts then match inside the pair, and vary across rounds.
         env.setdefault("PYTHONHASHSEED", str(plan.hash_seed + i))
-        specs[side] = (argv, tree, env, scratch / f"{name}.log")
+        specs[side] = (command.argv, tree, env, scratch / f"{name}.log")
     status = run_in_turns(specs, timeout_s=7200)
     results = {}
     for side, (_, tree, _, log) in specs.items():
@@ -197,41 +165,23 @@ def run_ab_rounds(
         raise InputError(
             f"--interleave must be one of {', '.join(INTERLEAVE_MODES)}, got {plan.interleave!r}"
         )
-    top = Path(_git(["rev-parse", "--show-toplevel"], root, runner))
-    commit = _git(["rev-parse", "--verify", f"{plan.ref}^{{commit}}"], top, runner)
-    scratch = Path(tempfile.mkdtemp(prefix="perfcore-ab-"))
-    tree = scratch / "ref"
-    try:
-        _git(["worktree", "add", "--detach", str(tree), commit], top, runner)
+    with ref_worktree(root, plan.ref, runner) as ref:
         if plan.keep is not None:
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
-        trees = {"A": tree, "B": top}
-        reference, working = _rounds(plan, trees, scratch, runner)
+        trees = {"A": ref.tree, "B": ref.top}
+        reference, working = _rounds(plan, trees, ref.scratch, runner)
         again = None
         if screen is not None and plan.confirm_rounds:
             again = _second_stage(
                 plan,
                 trees,
-                scratch,
+                ref.scratch,
                 (reference, working),
                 screen(reference, working),
                 runner=runner,
             )
         return ABRun(reference, working, again)
-    finally:
-        # Held signals: a second Ctrl-C or SIGTERM must not leave REF's worktree registered.
-        with uninterrupted():
-            for cleanup in (["worktree", "remove", "--force", str(tree)], ["worktree", "prune"]):
-                runner(
-                    ["git", *cleanup],
-                    cwd=top,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    timeout=60,
-                )
-            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _rounds(

@@ -27,7 +27,7 @@ from perfcore.analysis.judge import JudgeSettings, judge
 from perfcore.config import Settings
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.model import ResultSet, RunInfo, utc_now_iso
-from perfcore.results.paired_noise import load_paired_noise, paired_noise_path
+from perfcore.results.noise_store import load_paired_noise, paired_noise_path
 
 __all__ = [
     "Remeasured",
@@ -97,8 +97,8 @@ def remeasure_commit(
     say: Callable[[str], None],
 ) -> Remeasured:
     """Run the suite at ``commit`` and in the working tree at ``root`` in paired rounds."""
-    from perfcore.analysis.compare import screen_slower
-    from perfcore.runner.rounds import ABRounds, run_ab_rounds
+    from perfcore.runner.pr_gate import run_against
+    from perfcore.runner.rounds import ABRounds
 
     plan = ABRounds(
         ref=commit,
@@ -110,11 +110,7 @@ def remeasure_commit(
         f"baseline: re-measuring {commit[:10]} here, {plan.rounds} rounds in turns with the "
         "working tree"
     )
-
-    def screen(reference: ResultSet, working: ResultSet) -> list[str]:
-        return screen_slower(judge(reference, working, judging)[0])
-
-    run = run_ab_rounds(plan, root, screen=screen)
+    run = run_against(plan, judging, root)
     return Remeasured(commit, run.reference, run.working, run.again)
 
 

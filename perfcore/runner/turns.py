@@ -28,14 +28,16 @@ from pathlib import Path
 from perfcore._procs import stop_tree, uninterrupted
 from perfcore.errors import InputError
 
+# Defined once, in the plugin (which imports nothing of perfcore: it runs from a copy).
+from perfcore.runner.turns_plugin import FDS_ENV
+
 __all__ = ["PLUGIN_MODULE", "TurnScheduler", "install_plugin", "run_in_turns"]
 
 PLUGIN_MODULE = "perfcore_turns"
-FDS_ENV = "PERFCORE_TURN_FDS"
 
 
 @dataclass
-class _Worker:
+class _TurnWorker:
     nodeid: str = "__start__"
     rounds_here: int = 0
     visited: set[str] = field(default_factory=set)
@@ -48,7 +50,7 @@ class _Worker:
         return self.position.get(nodeid, -1) > here
 
 
-def _behind(w: _Worker, other: _Worker) -> bool:
+def _behind(w: _TurnWorker, other: _TurnWorker) -> bool:
     """``w`` is still before ``other``: other has passed w's benchmark, or w is yet to
     reach other's."""
     return w.nodeid in other.visited or w.still_to_come(other.nodeid)
@@ -58,7 +60,7 @@ class TurnScheduler:
     """Who runs next, given where each waiting worker is (pure: no processes, no clock)."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self._workers = {name: _Worker() for name in names}
+        self._workers = {name: _TurnWorker() for name in names}
         self._last: str | None = None
         self._order = list(names)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore.instrument.phases import PhaseStats, PhaseTracker
-from perfcore.training import perfreport
+from perfcore.training import phase_report
 from perfcore.training.catalog import ITERATIVE_MODEL_TYPES, PHASE_TIERS
 from perfcore.training.drift import (
     CohortMetrics,
@@ -54,7 +54,7 @@ class TrainingResult:
     phases: tuple[PhaseStats, ...]
     run_wall_s: float
     notes: tuple[str, ...] = ()
-    performance: perfreport.PhaseReport | None = None
+    performance: phase_report.PhaseReport | None = None
     audit_path: Path | None = None
     audit_root: str | None = None
     drift: DriftReport | None = None
@@ -152,15 +152,15 @@ def _baseline_key(config: TrainingConfig) -> str:
 
 def _performance(
     config: TrainingConfig, trained: Trained, baseline: dict[str, float] | None, run_wall_s: float
-) -> perfreport.PhaseReport:
+) -> phase_report.PhaseReport:
     key = _baseline_key(config)
     recorded = baseline is None
     if baseline is None:
         baseline = trained.tracker.current_s()
-        perfreport.store_phase_baseline(config.output_dir, key, baseline)
+        phase_report.store_phase_baseline(config.output_dir, key, baseline)
     trained.tracker.set_baseline(baseline)
     opt = trained.tracker.optimisation(config.performance_target_reduction)
-    notes = perfreport.suggestions(
+    notes = phase_report.suggestions(
         trained.phases, opt, recorded, config.model_type in ITERATIVE_MODEL_TYPES
     )
     m = trained.metrics
@@ -177,9 +177,9 @@ def _performance(
         "ece": m.ece,
         "gate_passed": trained.decision.passed,
     }
-    document = perfreport.report_document(action, trained.phases, opt, recorded, notes)
-    report_path = perfreport.write_report(config.output_dir, document)
-    return perfreport.PhaseReport(trained.phases, run_wall_s, opt, recorded, notes, report_path)
+    document = phase_report.report_document(action, trained.phases, opt, recorded, notes)
+    report_path = phase_report.write_report(config.output_dir, document)
+    return phase_report.PhaseReport(trained.phases, run_wall_s, opt, recorded, notes, report_path)
 
 
 def train(
@@ -195,7 +195,7 @@ def train(
     preflight(config)
     baseline = None
     if config.enable_performance_optimization:  # read (and validate) before writing anything
-        baseline = perfreport.load_phase_baseline(config.output_dir, _baseline_key(config))
+        baseline = phase_report.load_phase_baseline(config.output_dir, _baseline_key(config))
     tracker = PhaseTracker(PHASE_TIERS, wall_clock=clock, cpu_clock=cpu_clock)
     trained = run_phases(config, tracker)
     created = now()

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from builders import result, run_info
 
 from perfcore.analysis.compare import compare_suites, confirm_regressions, decide_gate
 from perfcore.config import Settings
 from perfcore.errors import InputError
-from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import Result, ResultSet
 
-RUN = RunInfo(created="2026-01-01T00:00:00+00:00", machine=Machine("m", "cpu", 2, 1, "os", "3.11"))
+RUN = run_info("m")
 
 
 def _result(rid: str, samples: np.ndarray, better: str = "lower", rounds: int = 0) -> Result:
     extra = {"rounds": [i * rounds // len(samples) for i in range(len(samples))]} if rounds else {}
-    return Result(
-        id=rid,
-        unit="s",
-        better=better,  # type: ignore[arg-type]
-        samples=tuple(float(s) for s in samples),
-        extra=extra,
-    )
+    return result(rid, samples, better=better, **extra)
 
 
 def _set(*results: Result) -> ResultSet:
@@ -517,14 +512,10 @@ def test_a_rerun_slower_only_within_its_noise_does_not_confirm() -> None:
 
 def test_mann_whitney_can_be_left_out() -> None:
     """mann_whitney=False lets the location test decide where U alone would veto it."""
-    machine = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
 
     def run(low: int, high: int) -> ResultSet:
         samples = [1.0 + 1e-4 * i for i in range(low)] + [2.0 + 1e-4 * i for i in range(high)]
-        return ResultSet(
-            run=RunInfo(created="t", machine=machine),
-            results=(Result(id="a", unit="s", better="lower", samples=tuple(samples)),),
-        )
+        return _set(result("a", samples))
 
     base, curr = run(10, 11), run(11, 10)  # the median jumps, the ranks barely move
     with_u = compare_suites(base, curr, default_between_run_sd=1e-4).by_id()["a"]

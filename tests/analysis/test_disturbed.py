@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from builders import machine, noisy, result
 
 from perfcore.analysis.judge import JudgeSettings, judge
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import Commit, ResultSet, RunInfo
 
-MACHINE = Machine(id="m1", cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
+MACHINE = machine("m1")
 
 
 def _reading(foreign: float, own: float = 1.0) -> dict[str, Any]:
@@ -26,13 +27,7 @@ def _reading(foreign: float, own: float = 1.0) -> dict[str, Any]:
 def _run(values: dict[str, float], foreign: float, seed: int, own: float = 1.0) -> ResultSet:
     rng = np.random.default_rng(seed)
     results = tuple(
-        Result(
-            id=rid,
-            unit="s",
-            better="lower",
-            samples=tuple(float(v) for v in median * np.exp(rng.normal(0, 0.01, 40))),
-            extra={"disturbance": [_reading(foreign, own)]},
-        )
+        result(rid, noisy(median, rng), disturbance=[_reading(foreign, own)])
         for rid, median in values.items()
     )
     return ResultSet(

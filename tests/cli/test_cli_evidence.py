@@ -5,12 +5,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import machine
 
 from perfcore.cli import main
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
-from perfcore.results.noise_file import load_noise
+from perfcore.results.model import Commit, Result, ResultSet, RunInfo
+from perfcore.results.noise_store import load_noise
 
-MACHINE = Machine(id="m1", cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
+MACHINE = machine("m1")
 
 
 def _write(path: Path, created: str, commit: str, results: list[Result]) -> Path:
@@ -106,7 +107,7 @@ def test_calibrate_paired_from_kept_rounds(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """calibrate --paired-from learns each interleave mode's file from kept gate rounds."""
-    from perfcore.results.paired_noise import load_paired_noise
+    from perfcore.results.noise_store import load_paired_noise
 
     folders = []
     for g in range(2):

@@ -139,7 +139,7 @@ def test_unexpected_exception_is_exit_3_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A bug escaping a command is one 'internal error' line and exit 3, never exit 1."""
-    import perfcore._cli.compare as compare_cli
+    import perfcore.runner.stored as compare_cli
 
     def broken(*_: object, **__: object) -> None:
         raise ZeroDivisionError("boom")
@@ -235,7 +235,7 @@ def test_os_error_is_exit_2_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """An OSError reaching the command line (permissions, full disk) is exit 2, one line."""
-    import perfcore._cli.compare as compare_cli
+    import perfcore.runner.stored as compare_cli
 
     def refused(*_: object, **__: object) -> None:
         raise PermissionError(13, "Permission denied", "/srv/results.json")

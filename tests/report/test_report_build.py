@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from report_fixtures import FakeDecision, FakeSuite, comparison, current_set, history_sets, run_info
 
+from perfcore.analysis.comparison import VERDICTS
 from perfcore.analysis.judge import judge
 from perfcore.report import build_report_data, render_report
 from perfcore.report.build import history_change_points
-from perfcore.report.formatting import fmt_p, fmt_value
-from perfcore.report.model import VERDICTS
+from perfcore.report.numbers import fmt_p, fmt_value
 from perfcore.report.sections import load_view, training_phases
 from perfcore.results.model import Result, ResultSet
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import result_set
 
 from perfcore.cli import main
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import Result, ResultSet
 
 
 def _run(*results: Result, machine_id: str = "abc123def456") -> ResultSet:
-    machine = Machine(id=machine_id, cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
-    info = RunInfo(created="2026-01-01T00:00:00+00:00", machine=machine, commit=Commit(id=""))
-    return ResultSet(run=info, results=results)
+    return result_set(*results, machine_id=machine_id)
 
 
 def _seconds(*samples: float, rid: str = "bench.x") -> Result:

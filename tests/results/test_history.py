@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from builders import machine, result
 
 from perfcore.errors import InputError
 from perfcore.results.history import (
@@ -12,15 +13,14 @@ from perfcore.results.history import (
     result_ids,
     series,
 )
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import Commit, Machine, ResultSet, RunInfo
 
-MACHINE = Machine(id="abc123", cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
+MACHINE = machine("abc123")
 
 
 def _run(created: str, commit: str, value: float, machine: Machine = MACHINE) -> ResultSet:
     info = RunInfo(created=created, machine=machine, commit=Commit(id=commit))
-    results = (Result(id="bench.a", unit="s", better="lower", samples=(value, value * 1.02)),)
-    return ResultSet(run=info, results=results)
+    return ResultSet(run=info, results=(result("bench.a", (value, value * 1.02)),))
 
 
 def test_append_writes_named_file_under_machine(tmp_path: Path) -> None:

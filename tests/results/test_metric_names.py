@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from builders import result_set
 
 from perfcore.results.metric_names import METRICS, canonical_metric, split_load_id
-from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import Result, ResultSet
 from perfcore.results.readers import read_any
 
 ROOT = Path(__file__).parent.parent.parent
@@ -60,8 +61,7 @@ def test_locust_readers_write_canonical_names() -> None:
 
 
 def _run(*results: Result) -> ResultSet:
-    machine = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
-    return ResultSet(run=RunInfo(created="t", machine=machine), results=results)
+    return result_set(*results, machine_id="m")
 
 
 def test_slo_accepts_an_alias_and_reads_an_old_rps_id() -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import result, result_set
 
 from perfcore._names import MAX_NAME, is_safe_name, safe_name
 from perfcore.cli import main
 from perfcore.errors import BaselineError, InputError
 from perfcore.results.baselines import BaselineStore
 from perfcore.results.history import append_run, history_dir
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
-from perfcore.results.noise_file import noise_path
-from perfcore.results.paired_noise import paired_noise_path
+from perfcore.results.model import ResultSet
+from perfcore.results.noise_store import noise_path, paired_noise_path
 
 BAD_NAMES = [
     "",
@@ -38,10 +38,8 @@ def _run(
     created: str = "2026-01-01T00:00:00+00:00",
     samples: tuple[float, ...] = (1.0, 1.1),
 ) -> ResultSet:
-    machine = Machine(id=machine_id, cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
-    return ResultSet(
-        run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
-        results=(Result(id="bench.x", unit="s", better="lower", samples=samples),),
+    return result_set(
+        result("bench.x", samples), machine_id=machine_id, created=created, commit=commit
     )
 
 

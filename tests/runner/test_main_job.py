@@ -263,7 +263,7 @@ def test_no_confirm_fails_on_the_first_regression(tmp_path: Path) -> None:
 def test_passes_run_the_suite_in_separate_processes_and_merge(tmp_path: Path) -> None:
     """Each pass is its own pytest process, told the pass count; the run merges them
     with one round label per pass."""
-    from perfcore.runner.main_job import run_benchmarks
+    from perfcore.runner.job_stages import run_benchmarks
 
     suite = tmp_path / "suite"
     suite.mkdir()
@@ -299,7 +299,7 @@ def _extra_info(path: Path) -> dict[str, Any]:
 
 def test_quick_runs_one_pass_and_full_runs_three(tmp_path: Path) -> None:
     """The default pass count: 1 in quick mode, DEFAULT_PASSES otherwise, unless given."""
-    from perfcore.runner.main_job import DEFAULT_PASSES
+    from perfcore.runner.job_stages import DEFAULT_PASSES
 
     assert _job(tmp_path, quick=True).pass_count == 1
     assert _job(tmp_path).pass_count == DEFAULT_PASSES == 3
@@ -335,10 +335,10 @@ def test_the_confirmation_runs_only_the_named_benchmarks(tmp_path: Path) -> None
     """Node ids replace the suite folder: the re-run is of the named benchmarks alone."""
     from dataclasses import replace
 
-    from perfcore.runner.main_job import _pytest_argv
+    from perfcore.runner.suite import suite_command
 
     job = replace(_job(tmp_path), nodes=("bench/test_cache.py::test_exact_hit",))
-    argv = _pytest_argv(job, tmp_path / "out.json")
+    argv = suite_command(tmp_path, job.targets, tmp_path / "out.json", job.profile).argv
     assert "bench/test_cache.py::test_exact_hit" in argv
     assert str(job.bench_dir) not in argv
     assert job.partial

@@ -4,22 +4,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from builders import result, result_set
 
 from perfcore.analysis import compare
-from perfcore.results.model import Machine, Result, ResultSet, RunInfo
+from perfcore.results.model import ResultSet
 from studies import gate_rules, gate_runs, gate_study
 
 CTX = gate_rules.Context()
 
-MACHINE = Machine(id="m", cpu="", cores=1, ram_bytes=1, os="", python="")
-
 
 def _run(**medians: float) -> ResultSet:
-    results = tuple(
-        Result(id=k, unit="s", better="lower", samples=(v * 0.99, v, v * 1.01))
-        for k, v in medians.items()
-    )
-    return ResultSet(run=RunInfo(created="t", machine=MACHINE), results=results)
+    results = tuple(result(k, (v * 0.99, v, v * 1.01)) for k, v in medians.items())
+    return result_set(*results, machine_id="m")
 
 
 def test_pytest_benchmark_rule_is_median_five_percent() -> None:
@@ -35,10 +31,7 @@ def test_asv_rule_needs_the_factor() -> None:
     """asv's rule ignores an 8% slowdown (below 1.1x) however clear, flags 50%."""
     base = ResultSet(
         run=_run(a=1).run,
-        results=tuple(
-            Result(id=k, unit="s", better="lower", samples=tuple(1 + 0.001 * i for i in range(20)))
-            for k in ("a", "b")
-        ),
+        results=tuple(result(k, tuple(1 + 0.001 * i for i in range(20))) for k in ("a", "b")),
     )
     curr = gate_rules.slowed(gate_rules.slowed(base, "a", 0.08), "b", 0.5)
     assert gate_rules.rule_asv(CTX, base, curr, ["a", "b"], gate_rules.Noise()) == {"b"}

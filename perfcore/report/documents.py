@@ -18,7 +18,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from perfcore.report.formatting import (
+from perfcore.report.model import AlertsView, ReportData, ResultRow
+from perfcore.report.numbers import (
     fmt_interval,
     fmt_mdc,
     fmt_p,
@@ -26,7 +27,6 @@ from perfcore.report.formatting import (
     fmt_value,
     verdict_sentence,
 )
-from perfcore.report.model import AlertsView, ReportData, ResultRow
 
 __all__ = ["VERDICT_SCHEMA", "junit_xml", "verdict_document", "verdict_json"]
 

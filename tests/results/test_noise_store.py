@@ -9,7 +9,7 @@ import pytest
 
 from perfcore.analysis.noise import pool_spread
 from perfcore.errors import SchemaError
-from perfcore.results.paired_noise import (
+from perfcore.results.noise_store import (
     PairedNoise,
     load_paired_noise,
     paired_noise_path,
