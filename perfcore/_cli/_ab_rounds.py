@@ -48,6 +48,7 @@ __all__ = [
     "ABRun",
     "in_turns",
     "kept_interleave",
+    "one_round",
     "read_kept_confirm",
     "read_kept_rounds",
     "run_ab_rounds",
@@ -74,6 +75,9 @@ CONFIRM_TAG = "c"
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Given (REF side, working side) of the rounds, the result ids to re-measure.
 Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
+# Sequential rounds: given both sides so far and their number of rounds, a decision per
+# result id (perfcore._cli._sequential_rounds.Look).
+Look = Callable[[ResultSet, ResultSet, int], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class ABRounds:
     # Per side ("A", "B"): pytest node ids to run instead of bench_dir (the second stage).
     select: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     tag: str = ""
+    # Sequential rounds (perfcore._cli._sequential_rounds): looks after rounds
+    # min_rounds..max_rounds; 0: the fixed ``rounds``.
+    max_rounds: int = 0
+    min_rounds: int = 2
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,8 @@ class ABRun:
     reference: ResultSet
     working: ResultSet
     again: tuple[ResultSet, ResultSet] | None = None
+    # Sequential rounds: how many rounds the results needed (for the verdict line).
+    note: str = ""
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -183,10 +193,15 @@ def _bench_pair(
 
 
 def run_ab_rounds(
-    plan: ABRounds, root: Path, runner: Runner = subprocess.run, screen: Screen | None = None
+    plan: ABRounds,
+    root: Path,
+    runner: Runner = subprocess.run,
+    screen: Screen | None = None,
+    look: Look | None = None,
 ) -> ABRun:
     """Run ``plan`` at REF and in the working tree at ``root``; with ``screen`` and
-    ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds."""
+    ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds; with
+    ``look`` and ``plan.max_rounds``, sequential rounds (``_sequential_rounds``)."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
     if plan.confirm_rounds and plan.confirm_rounds < 2:
@@ -207,7 +222,15 @@ def run_ab_rounds(
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
         trees = {"A": tree, "B": top}
-        reference, working = _rounds(plan, trees, scratch, runner)
+        note = ""
+        if plan.max_rounds and look is not None:
+            from perfcore._cli._sequential_rounds import rounds_note, sequential_rounds
+
+            seq = sequential_rounds(plan, trees, scratch, runner, look)
+            reference, working, screen = seq.reference, seq.working, seq.screen(screen)
+            note = rounds_note(seq.decided)
+        else:
+            reference, working = _rounds(plan, trees, scratch, runner)
         again = None
         if screen is not None and plan.confirm_rounds:
             again = _second_stage(
@@ -218,7 +241,7 @@ def run_ab_rounds(
                 screen(reference, working),
                 runner=runner,
             )
-        return ABRun(reference, working, again)
+        return ABRun(reference, working, again, note)
     finally:
         # Held signals: a second Ctrl-C or SIGTERM must not leave REF's worktree registered.
         with uninterrupted():
@@ -239,11 +262,24 @@ def _rounds(
 ) -> tuple[ResultSet, ResultSet]:
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
     for i in range(plan.rounds):
-        if plan.interleave == "rounds":
-            _paired_round(plan, trees, scratch, i, sides)
-        else:
-            _sequential_round(plan, trees, scratch, i, sides, runner=runner)
+        one_round(plan, trees, scratch, i, sides, runner=runner)
     return merge_runs(sides["A"]), merge_runs(sides["B"])
+
+
+def one_round(
+    plan: ABRounds,
+    trees: dict[str, Path],
+    scratch: Path,
+    i: int,
+    sides: dict[str, list[ResultSet]],
+    *,
+    runner: Runner,
+) -> None:
+    """Round ``i`` of both sides, appended to ``sides`` (in turns or as whole runs)."""
+    if plan.interleave == "rounds":
+        _paired_round(plan, trees, scratch, i, sides)
+    else:
+        _sequential_round(plan, trees, scratch, i, sides, runner=runner)
 
 
 def _second_stage(

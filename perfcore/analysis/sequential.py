@@ -136,8 +136,8 @@ class SequentialDesign:
             raise InputError(f"--min-rounds must be at least 2, got {self.min_rounds}")
         if self.max_rounds < self.min_rounds:
             raise InputError(
-                f"--max-rounds ({self.max_rounds}) must be at least --min-rounds "
-                f"({self.min_rounds})"
+                f"--max-rounds must be at least {self.min_rounds} (--min-rounds), "
+                f"got {self.max_rounds}"
             )
         if self.family < 1:
             raise InputError(f"a sequential design needs at least one result, got {self.family}")
