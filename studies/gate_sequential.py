@@ -119,7 +119,7 @@ def _looks(
     for k in range(design.min_rounds, design.max_rounds + 1):
         running = decided == RUNNING
         mean, se, df, _ = _moderated(diffs, np.full(band.shape, k), s0, d0)
-        half = sps.t.isf(alpha / 2, df) * se
+        half = sps.t.isf((1 - design.inside_confidence) / 2, df) * se
         codes = decide_arrays(
             mean, mean - half, mean + half, sps.t.sf(mean / se, df), band, bound=design.boundary(k)
         )
@@ -234,12 +234,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--power-gates", type=int, default=200, help="gates per injection")
     parser.add_argument("--min-rounds", type=int, default=2)
     parser.add_argument("--max-rounds", type=int, default=8)
+    parser.add_argument("--inside", type=float, default=0.90, help="inside_confidence")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     suite = suite_from(args.noise)
     settings = load_settings()
-    design = SequentialDesign(settings.alpha, len(suite.ids), args.min_rounds, args.max_rounds)
+    design = SequentialDesign(
+        settings.alpha, len(suite.ids), args.min_rounds, args.max_rounds, args.inside
+    )
     rules = {"fixed: --rounds 5, then 5 fresh": None, "sequential, then 5 fresh": design}
     tallies: dict[str, Tally] = {}
     lines = []

@@ -48,7 +48,6 @@ __all__ = [
     "ABRun",
     "in_turns",
     "kept_interleave",
-    "one_round",
     "read_kept_confirm",
     "read_kept_rounds",
     "run_ab_rounds",
@@ -75,8 +74,7 @@ CONFIRM_TAG = "c"
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Given (REF side, working side) of the rounds, the result ids to re-measure.
 Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
-# Sequential rounds: given both sides so far and their number of rounds, a decision per
-# result id (perfcore._cli._sequential_rounds.Look).
+# Given both sides so far and their number of rounds, a decision per result id.
 Look = Callable[[ResultSet, ResultSet, int], Mapping[str, str]]
 
 
@@ -109,8 +107,7 @@ class ABRun:
     reference: ResultSet
     working: ResultSet
     again: tuple[ResultSet, ResultSet] | None = None
-    # Sequential rounds: how many rounds the results needed (for the verdict line).
-    note: str = ""
+    note: str = ""  # sequential rounds: the rounds the results needed
 
 
 def _git(args: Sequence[str], cwd: Path, runner: Runner) -> str:
@@ -224,11 +221,10 @@ def run_ab_rounds(
         trees = {"A": tree, "B": top}
         note = ""
         if plan.max_rounds and look is not None:
-            from perfcore._cli._sequential_rounds import rounds_note, sequential_rounds
+            from perfcore._cli._sequential_rounds import sequential_rounds
 
             seq = sequential_rounds(plan, trees, scratch, runner, look)
-            reference, working, screen = seq.reference, seq.working, seq.screen(screen)
-            note = rounds_note(seq.decided)
+            reference, working, screen, note = seq.parts(screen)
         else:
             reference, working = _rounds(plan, trees, scratch, runner)
         again = None
@@ -262,24 +258,11 @@ def _rounds(
 ) -> tuple[ResultSet, ResultSet]:
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
     for i in range(plan.rounds):
-        one_round(plan, trees, scratch, i, sides, runner=runner)
+        if plan.interleave == "rounds":
+            _paired_round(plan, trees, scratch, i, sides)
+        else:
+            _sequential_round(plan, trees, scratch, i, sides, runner=runner)
     return merge_runs(sides["A"]), merge_runs(sides["B"])
-
-
-def one_round(
-    plan: ABRounds,
-    trees: dict[str, Path],
-    scratch: Path,
-    i: int,
-    sides: dict[str, list[ResultSet]],
-    *,
-    runner: Runner,
-) -> None:
-    """Round ``i`` of both sides, appended to ``sides`` (in turns or as whole runs)."""
-    if plan.interleave == "rounds":
-        _paired_round(plan, trees, scratch, i, sides)
-    else:
-        _sequential_round(plan, trees, scratch, i, sides, runner=runner)
 
 
 def _second_stage(

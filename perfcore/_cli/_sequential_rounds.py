@@ -19,9 +19,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from perfcore._cli._ab_rounds import ABRounds, Look, Screen, one_round
+from perfcore._cli._ab_rounds import (
+    ABRounds,
+    Look,
+    Screen,
+    _paired_round,
+    _sequential_round,
+)
 from perfcore.analysis.comparison import SuiteComparison
 from perfcore.analysis.sequential import (
+    DEFAULT_INSIDE_CONFIDENCE,
     Decision,
     SequentialDesign,
     decide_look,
@@ -59,19 +66,43 @@ class SequentialRun:
 
         return picks
 
+    def parts(self, screen: Screen | None) -> tuple[ResultSet, ResultSet, Screen | None, str]:
+        """What run_ab_rounds goes on with: both sides, the fresh stage's screen, the note."""
+        return self.reference, self.working, self.screen(screen), rounds_note(self.decided)
+
+
+def one_round(
+    plan: ABRounds,
+    trees: dict[str, Path],
+    scratch: Path,
+    i: int,
+    sides: dict[str, list[ResultSet]],
+    *,
+    runner: Runner,
+) -> None:
+    """Round ``i`` of both sides, appended to ``sides`` (in turns or as whole runs)."""
+    if plan.interleave == "rounds":
+        _paired_round(plan, trees, scratch, i, sides)
+    else:
+        _sequential_round(plan, trees, scratch, i, sides, runner=runner)
+
 
 def make_look(
-    judge_suite: Callable[[ResultSet, ResultSet], SuiteComparison],
+    judge_suite: Callable[[ResultSet, ResultSet, float], SuiteComparison],
     alpha: float,
     min_rounds: int,
     max_rounds: int,
 ) -> Look:
     """A look that judges both sides and decides by a design fixed at the first look
-    (its family: the results judgeable then)."""
+    (its family: the results judgeable then). ``judge_suite(reference, working, level)``
+    judges as the gate does, with intervals at ``1 - level`` (the design's
+    ``inside_confidence``; the p-values it reads do not depend on it)."""
     designs: list[SequentialDesign] = []
+    level = 1 - DEFAULT_INSIDE_CONFIDENCE
 
     def look(reference: ResultSet, working: ResultSet, rounds: int) -> dict[str, Decision]:
-        found = [e for c in judge_suite(reference, working).comparisons if (e := estimate_of(c))]
+        judged = judge_suite(reference, working, level).comparisons
+        found = [e for c in judged if (e := estimate_of(c))]
         if not designs:
             designs.append(SequentialDesign(alpha, max(1, len(found)), min_rounds, max_rounds))
         return decide_look(found, rounds, designs[0])

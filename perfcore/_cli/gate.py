@@ -237,9 +237,14 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
 
     look = None
     if seq:
+        import dataclasses
+
         from perfcore._cli._sequential_rounds import make_look
 
-        look = make_look(lambda r, w: judge(r, w, judging)[0], judging.alpha, args.min_rounds, seq)
+        def judged(r: ResultSet, w: ResultSet, level: float) -> SuiteComparison:
+            return judge(r, w, dataclasses.replace(judging, alpha=level))[0]
+
+        look = make_look(judged, judging.alpha, args.min_rounds, seq)
     run = run_ab_rounds(plan, Path.cwd(), screen=screen, look=look)
     return _Sides(run.reference, run.working, judging, again=run.again, note=run.note)
 

@@ -5,8 +5,8 @@ rounds, it looks at the results after each round ``n`` from ``min_rounds`` to
 ``max_rounds`` (the looks ``k = 1..K``, information fractions ``n / max_rounds``) and
 decides, per result:
 
-* ``unchanged``: its interval for the paired log ratio (at the judge's confidence,
-  ``1 - alpha``) lies inside ``+-log(1 + threshold)``: it stops being measured;
+* ``unchanged``: its interval for the paired log ratio (at ``inside_confidence``,
+  90% by default) lies inside ``+-log(1 + threshold)``: it stops being measured;
 * ``slower``: it is slower beyond its threshold (point ratio) and its one-sided
   statistic has crossed this look's boundary ``c_k``: it stops and goes to the fresh
   confirmation stage;
@@ -47,6 +47,7 @@ from perfcore.errors import InputError
 
 __all__ = [
     "DECISIONS",
+    "DEFAULT_INSIDE_CONFIDENCE",
     "DEFAULT_MAX_ROUNDS",
     "DEFAULT_MIN_ROUNDS",
     "Decision",
@@ -61,6 +62,7 @@ __all__ = [
 
 DEFAULT_MIN_ROUNDS = 2
 DEFAULT_MAX_ROUNDS = 8
+DEFAULT_INSIDE_CONFIDENCE = 0.90
 # Grid of the numerical integration (points per unit of the score's standard deviation).
 _GRID_PER_SD = 80
 _LOWEST_SD = 8.0
@@ -130,6 +132,10 @@ class SequentialDesign:
     family: int
     min_rounds: int = DEFAULT_MIN_ROUNDS
     max_rounds: int = DEFAULT_MAX_ROUNDS
+    # The interval that must lie inside +-threshold to stop as unchanged. A futility
+    # stop cannot raise false alarms, so its level only trades rounds against power
+    # (docs/gate.md, "Sequential rounds"): 90%, as in a two one-sided tests (TOST) at 5%.
+    inside_confidence: float = DEFAULT_INSIDE_CONFIDENCE
 
     def __post_init__(self) -> None:
         if self.min_rounds < 2:
@@ -139,6 +145,8 @@ class SequentialDesign:
                 f"--max-rounds must be at least {self.min_rounds} (--min-rounds), "
                 f"got {self.max_rounds}"
             )
+        if not 0 < self.inside_confidence < 1:
+            raise InputError(f"inside_confidence must lie in (0, 1), got {self.inside_confidence}")
         if self.family < 1:
             raise InputError(f"a sequential design needs at least one result, got {self.family}")
 

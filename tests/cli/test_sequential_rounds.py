@@ -11,6 +11,7 @@ import pytest
 from perfcore._cli import _sequential_rounds as seq
 from perfcore._cli._ab_rounds import ABRounds
 from perfcore.analysis.verdict_rule import compare_suites
+from perfcore.config import Settings
 from perfcore.results.model import Machine, Result, ResultSet, RunInfo
 
 MACHINE = Machine(id="m", cpu="", cores=2, ram_bytes=0, os="", python="")
@@ -46,7 +47,10 @@ def _fake_rounds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, tuple[str, .
 def _run(monkeypatch: pytest.MonkeyPatch, max_rounds: int = 5) -> tuple[Any, list[Any]]:
     selected = _fake_rounds(monkeypatch)
     look = seq.make_look(
-        lambda r, w: compare_suites(r, w, paired=True), 0.01, min_rounds=2, max_rounds=max_rounds
+        lambda r, w, level: compare_suites(r, w, paired=True, settings=Settings(alpha=level)),
+        0.01,
+        min_rounds=2,
+        max_rounds=max_rounds,
     )
     plan = ABRounds(ref="HEAD", rounds=max_rounds, max_rounds=max_rounds)
     run = seq.sequential_rounds(plan, {}, Path("."), runner=None, look=look)  # type: ignore[arg-type]
