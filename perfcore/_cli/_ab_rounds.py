@@ -65,9 +65,9 @@ QUICK_OPTIONS = (
 )
 
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
+PASSES_ENV = "PERFCORE_BENCH_PASSES"
 # Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
 INTERLEAVE_FILE = "interleave"
-
 # File names of the second stage's rounds: A-c00.json, B-c00.json, ...
 CONFIRM_TAG = "c"
 
@@ -98,6 +98,7 @@ class ABRounds:
     # min_rounds..max_rounds; 0: the fixed ``rounds``.
     max_rounds: int = 0
     min_rounds: int = 2
+    passes: int = 1  # --bench-passes: a gate round times 1/passes of each benchmark's rounds
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,9 @@ def _bench_command(
         env.setdefault(QUICK_ENV, "1")  # bench/conftest.py's quick profile
     else:
         env.pop(QUICK_ENV, None)
+    env.pop(PASSES_ENV, None)  # bench/conftest.py's passes: 1/passes of each benchmark's rounds
+    if plan.passes > 1:
+        env[PASSES_ENV] = str(plan.passes)
     return argv, env
 
 
@@ -196,9 +200,8 @@ def run_ab_rounds(
     screen: Screen | None = None,
     look: Look | None = None,
 ) -> ABRun:
-    """Run ``plan`` at REF and in the working tree at ``root``; with ``screen`` and
-    ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds; with
-    ``look`` and ``plan.max_rounds``, sequential rounds (``_sequential_rounds``)."""
+    """Run ``plan`` at REF and in the working tree at ``root`` (sequential rounds with ``look``);
+    with ``screen`` and ``plan.confirm_rounds``, re-measure what it names in fresh rounds."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
     if plan.confirm_rounds and plan.confirm_rounds < 2:
@@ -219,14 +222,11 @@ def run_ab_rounds(
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
         trees = {"A": tree, "B": top}
-        note = ""
-        if plan.max_rounds and look is not None:
-            from perfcore._cli._sequential_rounds import sequential_rounds
+        from perfcore._cli._sequential_rounds import first_rounds
 
-            seq = sequential_rounds(plan, trees, scratch, runner, look)
-            reference, working, screen, note = seq.parts(screen)
-        else:
-            reference, working = _rounds(plan, trees, scratch, runner)
+        reference, working, screen, note = first_rounds(
+            plan, trees, scratch, runner=runner, screen=screen, look=look
+        )
         again = None
         if screen is not None and plan.confirm_rounds:
             again = _second_stage(

@@ -24,6 +24,7 @@ from perfcore._cli._ab_rounds import (
     Look,
     Screen,
     _paired_round,
+    _rounds,
     _sequential_round,
 )
 from perfcore.analysis.comparison import SuiteComparison
@@ -37,7 +38,14 @@ from perfcore.analysis.sequential import (
 from perfcore.results.model import ResultSet
 from perfcore.results.readers import merge_runs
 
-__all__ = ["CAPPED", "SequentialRun", "make_look", "rounds_note", "sequential_rounds"]
+__all__ = [
+    "CAPPED",
+    "SequentialRun",
+    "first_rounds",
+    "make_look",
+    "rounds_note",
+    "sequential_rounds",
+]
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Still running when the cap was reached: left to the final judge and the screen.
@@ -108,6 +116,23 @@ def make_look(
         return decide_look(found, rounds, designs[0])
 
     return look
+
+
+def first_rounds(
+    plan: ABRounds,
+    trees: dict[str, Path],
+    scratch: Path,
+    *,
+    runner: Runner,
+    screen: Screen | None,
+    look: Look | None,
+) -> tuple[ResultSet, ResultSet, Screen | None, str]:
+    """The first stage: sequential rounds (``look`` and ``plan.max_rounds``) or fixed ones;
+    both sides, the fresh stage's screen and the verdict line's note."""
+    if plan.max_rounds and look is not None:
+        return sequential_rounds(plan, trees, scratch, runner, look).parts(screen)
+    reference, working = _rounds(plan, trees, scratch, runner)
+    return reference, working, screen, ""
 
 
 def sequential_rounds(

@@ -78,6 +78,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "on, what is decided stops being measured; at most N rounds (default 8)",
     )
     ab.add_argument(
+        "--bench-passes",
+        type=int,
+        default=1,
+        metavar="P",
+        help="each gate round times 1/P of every benchmark's rounds (the gate "
+        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
+    )
+    ab.add_argument(
         "--min-rounds",
         type=int,
         default=2,
@@ -218,6 +226,7 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         rounds=seq or args.rounds,
         max_rounds=seq,
         min_rounds=args.min_rounds,
+        passes=args.bench_passes,
         bench_dir=args.bench_dir,
         bench_args=tuple(shlex.split(args.bench_args)),
         keep=args.keep_rounds,
@@ -292,7 +301,13 @@ def _paired_noise_path(args: argparse.Namespace) -> Path:
 
     if args.paired_noise is not None:
         return Path(args.paired_noise)
-    return paired_noise_path(load_settings().baselines_dir, current_machine().id, args.interleave)
+    path = paired_noise_path(load_settings().baselines_dir, current_machine().id, args.interleave)
+    # Rounds of 1/P of the samples are noisier: their spread is learnt in a file of its own.
+    return (
+        path.with_name(f"{path.stem}-passes{args.bench_passes}.json")
+        if args.bench_passes > 1
+        else path
+    )
 
 
 def _load_prior(path: Path) -> PairedNoise:
