@@ -74,8 +74,8 @@ CONFIRM_TAG = "c"
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 # Given (REF side, working side) of the rounds, the result ids to re-measure.
 Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
-# Given both sides so far and their number of rounds, a decision per result id.
-Look = Callable[[ResultSet, ResultSet, int], Mapping[str, str]]
+# Sequential rounds (_sequential_rounds.stage): both sides, the fresh screen, a note.
+FirstStage = Callable[..., tuple[ResultSet, ResultSet, "Screen | None", str]]
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,9 @@ def run_ab_rounds(
     root: Path,
     runner: Runner = subprocess.run,
     screen: Screen | None = None,
-    look: Look | None = None,
+    first: FirstStage | None = None,
 ) -> ABRun:
-    """Run ``plan`` at REF and in the working tree at ``root`` (sequential rounds with ``look``);
+    """Run ``plan`` at REF and in the working tree at ``root`` (``first``: sequential rounds);
     with ``screen`` and ``plan.confirm_rounds``, re-measure what it names in fresh rounds."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
@@ -222,11 +222,11 @@ def run_ab_rounds(
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
         trees = {"A": tree, "B": top}
-        from perfcore._cli._sequential_rounds import first_rounds
-
-        reference, working, screen, note = first_rounds(
-            plan, trees, scratch, runner=runner, screen=screen, look=look
-        )
+        note = ""
+        if first is None:
+            reference, working = _rounds(plan, trees, scratch, runner)
+        else:
+            reference, working, screen, note = first(plan, trees, scratch, runner, screen)
         again = None
         if screen is not None and plan.confirm_rounds:
             again = _second_stage(

@@ -21,10 +21,9 @@ from pathlib import Path
 
 from perfcore._cli._ab_rounds import (
     ABRounds,
-    Look,
+    FirstStage,
     Screen,
     _paired_round,
-    _rounds,
     _sequential_round,
 )
 from perfcore.analysis.comparison import SuiteComparison
@@ -41,13 +40,15 @@ from perfcore.results.readers import merge_runs
 __all__ = [
     "CAPPED",
     "SequentialRun",
-    "first_rounds",
     "make_look",
     "rounds_note",
     "sequential_rounds",
+    "stage",
 ]
 
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
+# Given both sides so far and their number of rounds, a decision per judgeable result id.
+Look = Callable[[ResultSet, ResultSet, int], Mapping[str, str]]
 # Still running when the cap was reached: left to the final judge and the screen.
 CAPPED = "capped"
 # Results the look cannot judge (one side only, not on a log scale): nothing to wait for.
@@ -118,21 +119,15 @@ def make_look(
     return look
 
 
-def first_rounds(
-    plan: ABRounds,
-    trees: dict[str, Path],
-    scratch: Path,
-    *,
-    runner: Runner,
-    screen: Screen | None,
-    look: Look | None,
-) -> tuple[ResultSet, ResultSet, Screen | None, str]:
-    """The first stage: sequential rounds (``look`` and ``plan.max_rounds``) or fixed ones;
-    both sides, the fresh stage's screen and the verdict line's note."""
-    if plan.max_rounds and look is not None:
+def stage(look: Look) -> FirstStage:
+    """run_ab_rounds' first stage as sequential rounds decided by ``look``."""
+
+    def first(
+        plan: ABRounds, trees: dict[str, Path], scratch: Path, runner: Runner, screen: Screen | None
+    ) -> tuple[ResultSet, ResultSet, Screen | None, str]:
         return sequential_rounds(plan, trees, scratch, runner, look).parts(screen)
-    reference, working = _rounds(plan, trees, scratch, runner)
-    return reference, working, screen, ""
+
+    return first
 
 
 def sequential_rounds(

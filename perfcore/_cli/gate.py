@@ -244,17 +244,17 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     def screen(reference: ResultSet, working: ResultSet) -> list[str]:
         return screen_slower(judge(reference, working, judging)[0])
 
-    look = None
+    first = None
     if seq:
         import dataclasses
 
-        from perfcore._cli._sequential_rounds import make_look
+        from perfcore._cli._sequential_rounds import make_look, stage
 
         def judged(r: ResultSet, w: ResultSet, level: float) -> SuiteComparison:
             return judge(r, w, dataclasses.replace(judging, alpha=level))[0]
 
-        look = make_look(judged, judging.alpha, args.min_rounds, seq)
-    run = run_ab_rounds(plan, Path.cwd(), screen=screen, look=look)
+        first = stage(make_look(judged, judging.alpha, args.min_rounds, seq))
+    run = run_ab_rounds(plan, Path.cwd(), screen=screen, first=first)
     return _Sides(run.reference, run.working, judging, again=run.again, note=run.note)
 
 
