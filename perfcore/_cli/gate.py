@@ -60,7 +60,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     ab = parser.add_argument_group("interleaved rounds against a git ref")
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
-    ab.add_argument("--rounds", type=int, default=5, help="rounds per side (default 5)")
+    ab.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="a fixed number of rounds per side, every result in each (the rule "
+        "before sequential rounds; default: sequential, see --max-rounds)",
+    )
+    ab.add_argument(
+        "--max-rounds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sequential rounds (the default): after each round from --min-rounds "
+        "on, what is decided stops being measured; at most N rounds (default 8)",
+    )
+    ab.add_argument(
+        "--bench-passes",
+        type=int,
+        default=1,
+        metavar="P",
+        help="each gate round times 1/P of every benchmark's rounds (the gate "
+        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
+    )
+    ab.add_argument(
+        "--min-rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="the first look of sequential rounds (default 2)",
+    )
     ab.add_argument(
         "--confirm-rounds",
         type=int,
@@ -146,6 +175,8 @@ class _Sides(NamedTuple):  # not a dataclass: dataclasses would load inspect for
     judging: JudgeSettings
     # gate --against's second stage: fresh paired rounds of what the first looked slower on.
     again: tuple[ResultSet, ResultSet] | None = None
+    # Sequential rounds: how many rounds the results needed (said on the verdict line).
+    note: str = ""
 
 
 def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
@@ -188,10 +219,14 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         allow_missing=args.allow_missing,
         noise_source=str(learnt) if prior else None,
     )
+    seq = _sequential_cap(args)
     nodes = _selected_nodes(args)
     plan = ABRounds(
         ref=args.against,
-        rounds=args.rounds,
+        rounds=seq or args.rounds,
+        max_rounds=seq,
+        min_rounds=args.min_rounds,
+        passes=args.bench_passes,
         bench_dir=args.bench_dir,
         bench_args=tuple(shlex.split(args.bench_args)),
         keep=args.keep_rounds,
@@ -200,12 +235,27 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         confirm_rounds=args.confirm_rounds,
         select={"A": nodes, "B": nodes} if nodes else {},
     )
+    how = f"sequential, {plan.min_rounds} to {seq}" if seq else str(plan.rounds)
     print(
-        f"gate: {plan.rounds} rounds per side against {plan.ref}, interleaved by {plan.interleave}",
+        f"gate: {how} rounds per side against {plan.ref}, interleaved by {plan.interleave}",
         flush=True,
     )
-    run = pr_gate.run_against(plan, judging, Path.cwd())
-    return _Sides(run.reference, run.working, judging, again=run.again)
+    run = pr_gate.run_against(plan, judging, Path.cwd(), sequential=bool(seq))
+    return _Sides(run.reference, run.working, judging, again=run.again, note=run.note)
+
+
+def _sequential_cap(args: argparse.Namespace) -> int:
+    """The cap of sequential rounds, or 0 for a fixed ``--rounds``."""
+    from perfcore.analysis.sequential import DEFAULT_MAX_ROUNDS, SequentialDesign
+    from perfcore.errors import InputError
+
+    if args.rounds is not None:
+        if args.max_rounds is not None:
+            raise InputError("use either --rounds (fixed) or --max-rounds (sequential), not both")
+        return 0
+    cap = DEFAULT_MAX_ROUNDS if args.max_rounds is None else args.max_rounds
+    SequentialDesign(alpha=0.5, family=1, min_rounds=args.min_rounds, max_rounds=cap)
+    return cap
 
 
 def _selected_nodes(args: argparse.Namespace) -> tuple[str, ...]:
@@ -225,7 +275,9 @@ def _paired_noise_path(args: argparse.Namespace) -> Path:
     from perfcore.runner.pr_gate import paired_noise_file
 
     given = Path(args.paired_noise) if args.paired_noise is not None else None
-    return paired_noise_file(given, load_settings().baselines_dir, args.interleave)
+    return paired_noise_file(
+        given, load_settings().baselines_dir, args.interleave, passes=args.bench_passes
+    )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -244,7 +296,7 @@ def _run(args: argparse.Namespace) -> int:
     suite, decision = judge(
         sides.baseline, sides.current, sides.judging, rerun=rerun, fresh=sides.again
     )
-    _print(suite, decision, sides.judging)
+    _print(suite, decision, sides.judging, sides.note)
     if args.report is not None:
         from perfcore.report.pipeline import make_report
 
@@ -266,7 +318,9 @@ def _run(args: argparse.Namespace) -> int:
     return decision.exit_code
 
 
-def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSettings) -> None:
+def _print(
+    suite: SuiteComparison, decision: GateDecision, judging: JudgeSettings, note: str = ""
+) -> None:
     from perfcore._cli.compare import noise_line, summary_line
 
     for c in suite.regressions():
@@ -282,4 +336,5 @@ def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSetting
         if c.verdict in ("disturbed", "incomparable"):
             print(f"{c.verdict.upper()} {c.id}: {c.basis}")
     verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "CANNOT JUDGE")
-    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging)}")
+    tail = f"; {note}" if note else ""
+    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging)}{tail}")

@@ -8,9 +8,10 @@ second stage, and folds each run's paired-round spread into the machine's pool.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from perfcore.analysis.compare import paired_spread, screen_slower
+from perfcore.analysis.compare import SuiteComparison, paired_spread, screen_slower
 from perfcore.analysis.judge import JudgeSettings, judge
 from perfcore.analysis.noise import pool_spread
 from perfcore.errors import ComparisonError
@@ -28,11 +29,16 @@ from perfcore.runner.selection import Selection, changed_code, load_map, select,
 __all__ = ["learn", "load_prior", "paired_noise_file", "run_against", "selected_nodes"]
 
 
-def paired_noise_file(given: Path | None, baselines_dir: Path, interleave: str) -> Path:
-    """``given``, else this machine's learnt paired-round noise for ``interleave``."""
+def paired_noise_file(
+    given: Path | None, baselines_dir: Path, interleave: str, *, passes: int = 1
+) -> Path:
+    """``given``, else this machine's learnt paired-round noise for ``interleave``
+    (rounds of 1/P of the samples are noisier: their spread is learnt in a file of its
+    own, ``paired-noise-passesP.json``)."""
     if given is not None:
         return given
-    return paired_noise_path(baselines_dir, current_machine().id, interleave)
+    path = paired_noise_path(baselines_dir, current_machine().id, interleave)
+    return path.with_name(f"{path.stem}-passes{passes}.json") if passes > 1 else path
 
 
 def load_prior(path: Path) -> PairedNoise:
@@ -57,14 +63,26 @@ def selected_nodes(
     return chosen.nodes, chosen
 
 
-def run_against(plan: ABRounds, judging: JudgeSettings, root: Path) -> ABRun:
+def run_against(
+    plan: ABRounds, judging: JudgeSettings, root: Path, *, sequential: bool = False
+) -> ABRun:
     """Run ``plan``'s rounds at REF and in ``root``; the second stage re-measures what
-    the first rounds, judged with ``judging``, look slower on."""
+    the first rounds, judged with ``judging``, look slower on. ``sequential``: the first
+    stage stops measuring what each look decides (``plan.min_rounds`` to
+    ``plan.max_rounds``; :mod:`perfcore.runner.sequential_rounds`)."""
 
     def screen(reference: ResultSet, working: ResultSet) -> list[str]:
         return screen_slower(judge(reference, working, judging)[0])
 
-    return run_ab_rounds(plan, root, screen=screen)
+    first = None
+    if sequential:
+        from perfcore.runner.sequential_rounds import make_look, stage
+
+        def judged(r: ResultSet, w: ResultSet, level: float) -> SuiteComparison:
+            return judge(r, w, replace(judging, alpha=level))[0]
+
+        first = stage(make_look(judged, judging.alpha, plan.min_rounds, plan.max_rounds))
+    return run_ab_rounds(plan, root, screen=screen, first=first)
 
 
 def learn(baseline: ResultSet, current: ResultSet, path: Path) -> int:

@@ -57,12 +57,13 @@ __all__ = [
 
 # Written into a --keep-rounds folder: the rounds' interleave mode (their noise differs).
 INTERLEAVE_FILE = "interleave"
-
 # File names of the second stage's rounds: A-c00.json, B-c00.json, ...
 CONFIRM_TAG = "c"
 
 # Given (REF side, working side) of the rounds, the result ids to re-measure.
 Screen = Callable[[ResultSet, ResultSet], Sequence[str]]
+# Sequential rounds (sequential_rounds.stage): both sides, the fresh screen, a note.
+FirstStage = Callable[..., tuple[ResultSet, ResultSet, "Screen | None", str]]
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ class ABRounds:
     # Per side ("A", "B"): pytest node ids to run instead of bench_dir (the second stage).
     select: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     tag: str = ""
+    # Sequential rounds (perfcore.runner.sequential_rounds): looks after rounds
+    # min_rounds..max_rounds; 0: the fixed ``rounds``.
+    max_rounds: int = 0
+    min_rounds: int = 2
+    passes: int = 1  # --bench-passes: a gate round times 1/passes of each benchmark's rounds
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,7 @@ class ABRun:
     reference: ResultSet
     working: ResultSet
     again: tuple[ResultSet, ResultSet] | None = None
+    note: str = ""  # sequential rounds: the rounds the results needed
 
 
 def _bench_command(
@@ -99,7 +106,7 @@ def _bench_command(
         tree,
         plan.select.get(side) or (plan.bench_dir,),
         out,
-        SuiteProfile(quick=plan.quick),
+        SuiteProfile(quick=plan.quick, passes=plan.passes),
         extra=plan.bench_args,
         plugin=(plugin_dir, PLUGIN_MODULE) if plugin_dir is not None else None,
     )
@@ -151,10 +158,14 @@ def _bench_pair(
 
 
 def run_ab_rounds(
-    plan: ABRounds, root: Path, runner: Runner = subprocess.run, screen: Screen | None = None
+    plan: ABRounds,
+    root: Path,
+    runner: Runner = subprocess.run,
+    screen: Screen | None = None,
+    first: FirstStage | None = None,
 ) -> ABRun:
-    """Run ``plan`` at REF and in the working tree at ``root``; with ``screen`` and
-    ``plan.confirm_rounds``, re-measure what ``screen`` names in fresh rounds."""
+    """Run ``plan`` at REF and in the working tree at ``root`` (``first``: sequential rounds);
+    with ``screen`` and ``plan.confirm_rounds``, re-measure what it names in fresh rounds."""
     if plan.rounds < 2:
         raise InputError(f"--rounds must be at least 2 (the round is the unit), got {plan.rounds}")
     if plan.confirm_rounds and plan.confirm_rounds < 2:
@@ -170,7 +181,11 @@ def run_ab_rounds(
             plan.keep.mkdir(parents=True, exist_ok=True)
             (plan.keep / INTERLEAVE_FILE).write_text(f"{plan.interleave}\n", encoding="utf-8")
         trees = {"A": ref.tree, "B": ref.top}
-        reference, working = _rounds(plan, trees, ref.scratch, runner)
+        note = ""
+        if first is None:
+            reference, working = _rounds(plan, trees, ref.scratch, runner)
+        else:
+            reference, working, screen, note = first(plan, trees, ref.scratch, runner, screen)
         again = None
         if screen is not None and plan.confirm_rounds:
             again = _second_stage(
@@ -181,7 +196,7 @@ def run_ab_rounds(
                 screen(reference, working),
                 runner=runner,
             )
-        return ABRun(reference, working, again)
+        return ABRun(reference, working, again, note)
 
 
 def _rounds(

@@ -137,9 +137,13 @@ def test_usage_errors_exit_2(baseline: Path) -> None:
     """Neither mode, or both at once, is a usage error (2)."""
     assert _gate("--baseline", str(baseline)) == 2
     assert _gate("--baseline", str(baseline), "--current", str(baseline), "--against", "HEAD") == 2
+    assert _gate("--against", "HEAD", "--rounds", "3", "--max-rounds", "4") == 2
 
 
-@pytest.mark.parametrize(("option", "value"), [("--rounds", "1"), ("--confirm-rounds", "1")])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--rounds", "1"), ("--confirm-rounds", "1"), ("--min-rounds", "1"), ("--max-rounds", "1")],
+)
 def test_too_few_rounds_exit_2(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -196,15 +200,11 @@ def _git(repo: Path, *args: str) -> None:
     )
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("interleave", ["rounds", "runs"])
-def test_against_ref_finds_slowdown(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    interleave: str,
-) -> None:
-    """gate --against runs REF in a worktree and the working tree in rounds; a 4x loop regresses."""
+_QUICK = "--bench-args=--benchmark-max-time=0.02 --benchmark-min-rounds=5 -o addopts="
+
+
+def _slowed_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A repository whose committed loop the working tree makes 4x slower (cwd: the repo)."""
     repo = tmp_path / "repo"
     (repo / "bench").mkdir(parents=True)
     (repo / "pyproject.toml").write_text("[tool.perfcore]\n")
@@ -215,7 +215,35 @@ def test_against_ref_finds_slowdown(
     _git(repo, "commit", "-qm", "fast")
     bench.write_text(_BENCH.format(n=800))
     monkeypatch.chdir(repo)
-    quick = "--bench-args=--benchmark-max-time=0.02 --benchmark-min-rounds=5 -o addopts="
+    return repo
+
+
+@pytest.mark.slow
+def test_sequential_rounds_stop_a_clear_slowdown_early(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """By default gate --against looks after every round; a 4x loop stops before the cap."""
+    _slowed_repo(tmp_path, monkeypatch)
+    kept = tmp_path / "kept"
+    assert main(["gate", "--against", "HEAD", _QUICK, "--keep-rounds", str(kept)]) == 1
+    out = capsys.readouterr().out
+    assert "sequential, 2 to 8 rounds per side" in out
+    assert "1 beyond (slower)" in out
+    assert "REGRESSED loop.loop" in out
+    assert "rounds needed: 1 after " in out
+    assert len(list(kept.glob("A-0*.json"))) < 8
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("interleave", ["rounds", "runs"])
+def test_against_ref_finds_slowdown(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    interleave: str,
+) -> None:
+    """gate --against runs REF in a worktree and the working tree in rounds; a 4x loop regresses."""
+    repo = _slowed_repo(tmp_path, monkeypatch)
     # rounds: the default second stage (5 fresh rounds); runs: the first rounds alone.
     confirm = "5" if interleave == "rounds" else "0"
     assert (
@@ -226,7 +254,7 @@ def test_against_ref_finds_slowdown(
                 "HEAD",
                 "--rounds",
                 "4",
-                quick,
+                _QUICK,
                 "--keep-rounds",
                 str(tmp_path / "kept"),
                 f"--interleave={interleave}",
