@@ -1,6 +1,7 @@
 """The claims ledger: confirmed, refuted or not measured, always with the number."""
 
 import pytest
+from builders import result
 
 from perfcore.analysis.claims import convert_unit, judge_claim, judge_claims
 from perfcore.results.claims_file import Claim
@@ -8,7 +9,7 @@ from perfcore.results.model import Result
 
 
 def _result(rid: str, samples: tuple[float, ...], unit: str = "ratio") -> Result:
-    return Result(id=rid, unit=unit, better="higher", samples=samples)
+    return result(rid, samples, unit=unit, better="higher")
 
 
 CACHE = Claim(
