@@ -316,4 +316,4 @@ def _print(suite: SuiteComparison, decision: GateDecision, judging: JudgeSetting
         if c.verdict in ("disturbed", "incomparable"):
             print(f"{c.verdict.upper()} {c.id}: {c.basis}")
     verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "CANNOT JUDGE")
-    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging)}")
+    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging, suite)}")

@@ -123,6 +123,31 @@ def _tally(aa: list[Path], slowed: list[Path] | None, tmp: Path) -> dict[str, An
     }
 
 
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) ``level`` interval of a rate of ``k`` in ``n``."""
+    from scipy.stats import beta
+
+    tail = (1 - level) / 2
+    low = 0.0 if k == 0 else float(beta.ppf(tail, k, n - k + 1))
+    high = 1.0 if k == n else float(beta.ppf(1 - tail, k + 1, n - k))
+    return low, high
+
+
+def _print_table(kind: str, t: dict[str, Any]) -> None:
+    n, m = t["pairs"], len(t["benchmarks"])
+    print(f"{kind}: {n} pairs x {m} benchmarks")
+    for rule, rate in t["overall"].items():
+        worst = max(t["rate"][rule].values())
+        lo, hi = clopper_pearson(round(rate * n * m), n * m)
+        wlo, whi = clopper_pearson(round(worst * n), n)
+        refused = t["refused_pairs"].get(rule, 0) / n
+        print(
+            f"  {rule:18s} rate {rate:6.1%} [{lo:.1%}, {hi:.1%}]"
+            f"  worst benchmark {worst:6.1%} [{wlo:.1%}, {whi:.1%}]"
+            + (f"  refused (exit 2) {refused:6.1%} of pairs" if rule.startswith("perfcore") else "")
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print (and optionally write) the alarm rates of every rule."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -137,18 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         if slowed:
             table["slowed"] = _tally(aa, slowed, Path(tmp))
     for kind, t in table.items():
-        print(f"{kind}: {t['pairs']} pairs x {len(t['benchmarks'])} benchmarks")
-        for rule, rate in t["overall"].items():
-            worst = max(t["rate"][rule].values())
-            refused = t["refused_pairs"].get(rule, 0) / t["pairs"]
-            print(
-                f"  {rule:18s} alarm rate {rate:6.1%}  (worst benchmark {worst:6.1%})"
-                + (
-                    f"  refused (exit 2) {refused:6.1%} of pairs"
-                    if rule.startswith("perfcore")
-                    else ""
-                )
-            )
+        _print_table(kind, t)
     if args.json:
         args.json.write_text(json.dumps(table, indent=1))
     return 0
