@@ -29,6 +29,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -145,12 +146,12 @@ def run_asv(pair: Pair, benchmarks_json: Path, machine_json: Path) -> None:
         shutil.copy(machine_json, results / machine / "machine.json")
         shutil.copy(pair.base, results / machine / pair.base.name)
         shutil.copy(pair.curr, results / machine / pair.curr.name)
-        _asv_update(results / machine, pair)
         conf = Config()
         conf.results_dir = str(results)
         envs = sorted({str(d.get("env_name", "")) for d in (base_doc, curr_doc)} - {""})
         out = io.StringIO()
         try:
+            _asv_update(results / machine, pair)
             with contextlib.redirect_stdout(out):
                 Compare.print_table(
                     conf, h1, h2, factor=1.1, split=False, machine=machine,
@@ -196,7 +197,10 @@ def explain(pair: Pair, key: str) -> str:  # noqa: PLR0911 -- one return per cat
         if verdict == "absent":
             return "perfcore has no such result (skipped value or failed on one side)"
         if pair.exit_code == 2 and not pair.cross_machine:
-            return f"perfcore refused the pair (exit 2): {pair.reason[:80]}"
+            reason = pair.reason.removeprefix("perfcore: error: ").split(":")[0]
+            return f"perfcore refused the pair (exit 2): {reason[:60]}"
+        if verdict == "noisy" and re.search(r"summary (1/|\d+/1 )", basis):
+            return "one measurement on a side (asv repeat 1, interval +-inf): undecided"
         if verdict == "noisy" and basis.startswith("summary"):
             return "summary-only files: perfcore's between-run prior leaves the slowdown undecided"
         if verdict in ("noisy", "unchanged"):
