@@ -274,13 +274,14 @@ def pair_row(pair: Pair) -> tuple[str, list[str]]:
     if pair.cross_machine:
         ours = {k for k, v in pair.verdicts.items() if v == "regressed"}
     both = ours & pair.anchor_regressed
+    raw = {k for k, v in pair.verdicts.items() if v == "regressed"} & pair.anchor_regressed
     differ = sorted((ours | pair.anchor_regressed) - both)
     other = sum(n for v, n in counts.items() if v not in ("regressed", "improved"))
     gate = f"{pair.exit_code}" + (" (two machines)" if pair.cross_machine else "")
     row = (
         f"| {pair.project} | {pair.series} | {_short(pair.base)} → {_short(pair.curr)} "
         f"| {len(pair.verdicts)} | {counts['regressed']}/{counts['improved']}/{other} | {gate} "
-        f"| {pair.anchor}: {len(pair.anchor_regressed)} | {len(both)} | {len(differ)} "
+        f"| {pair.anchor}: {len(pair.anchor_regressed)} | {len(both)} ({len(raw)}) | {len(differ)} "
         f"| {pair.anchor_note} |"
     )
     lines = []
@@ -300,7 +301,7 @@ def render(pairs: list[Pair], readers: tuple[Counter[str], list[str]]) -> str:
     """The Markdown report: per-pair table, disagreements, categories, reader check."""
     out = [
         "| project | series | baseline → current | benchmarks | perfcore regressed/improved/other"
-        " | gate exit | anchor regressions | both | disagree | note |",
+        " | gate exit | anchor regressions | both (before a refusal) | disagree | note |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     disagreements: list[str] = []
