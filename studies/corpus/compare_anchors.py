@@ -216,6 +216,8 @@ def explain(pair: Pair, key: str) -> str:  # noqa: PLR0911 -- one return per cat
         return "asv's factor 1.1 is above perfcore's 5% threshold"
     if mark == "x":
         return "asv: version changed, perfcore compared"
+    if pair.anchor.startswith("asv") and mark == " ":
+        return "asv: its 99% intervals overlap (few repeats), so not significant to asv"
     return f"anchor mark {mark!r}: significance rule differs"
 
 
