@@ -89,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
         print(dumps_strict(suite.to_dict()))  # Infinity and NaN are not JSON: null
     else:
         print(render_table(suite, markdown=args.format == "markdown"))
-        print(noise_line(judging))
+        print(noise_line(judging, suite))
     if args.exit_code:
         say_refusal(decision)
         return decision.exit_code
@@ -129,14 +129,20 @@ def render_table(suite: SuiteComparison, *, markdown: bool = False) -> str:
     return "\n".join([*lines, "", summary_line(suite)])
 
 
-def noise_line(judging: JudgeSettings) -> str:
-    """Where the between-run noise came from, or how to calibrate when it is a default."""
+def noise_line(judging: JudgeSettings, suite: SuiteComparison | None = None) -> str:
+    """Where the between-run noise came from, or how to calibrate when it is a default.
+
+    Uncalibrated, it also names the smallest slowdown the gate could judge in ``suite``
+    (the least minimum detectable change, 80% power, over its compared results).
+    """
     if judging.paired:
         return "noise: paired rounds of this run"
     if judging.noise_source:
         return f"noise: calibrated from {judging.noise_source}"
+    mdcs = [c.mdc for c in suite.comparisons if c.mdc is not None] if suite else []
+    floor = f"; smallest slowdown it can judge here: {min(mdcs):.0%}" if mdcs else ""
     return (
-        "noise: uncalibrated (a default between-run prior); calibrate with "
+        f"noise: uncalibrated (a default between-run prior{floor}); calibrate with "
         "`perfcore calibrate`, keep several saved runs beside the baseline, "
         "or judge with `perfcore gate --against REF`"
     )

@@ -337,4 +337,4 @@ def _print(
             print(f"{c.verdict.upper()} {c.id}: {c.basis}")
     verdict = {0: "PASS", 1: "FAIL"}.get(decision.exit_code, "CANNOT JUDGE")
     tail = f"; {note}" if note else ""
-    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging)}{tail}")
+    print(f"gate: {verdict}: {summary_line(suite)}; {noise_line(judging, suite)}{tail}")

@@ -12,7 +12,9 @@ The rule, per result (``t`` its threshold, ``alpha`` the suite's family-wise rat
 2. The p-value is the larger of that location test's and Mann-Whitney U's over the raw
    samples (an intersection-union test: significant only when both are, so it is
    valid whenever the between-run-aware test is). Where U cannot reach the strictest
-   Holm level at all (too few samples), the location test decides alone. A calibrated
+   Holm level at all (too few samples), the location test decides alone. Judged
+   uncalibrated, one run of raw samples against one, the minimums must move beyond the
+   threshold the same way too (the fast end, :mod:`perfcore.analysis.vetoes`). A calibrated
    SD learnt from ``k`` runs carries ``k - 1`` degrees of freedom (Student's t), and a
    side made of ``k`` runs has ``1/k`` of a single run's between-run variance.
    Holm's step-down correction is then applied across every compared result, keeping
@@ -39,6 +41,7 @@ import numpy as np
 from perfcore.analysis import stats
 from perfcore.analysis.comparison import Comparison, SuiteComparison, Verdict
 from perfcore.analysis.paired_rounds import paired_rows, rounds_of
+from perfcore.analysis.vetoes import fast_end_p, mann_whitney_veto
 from perfcore.config import Settings
 from perfcore.errors import InputError
 from perfcore.results.comparability import basis, is_deterministic, version_changed
@@ -49,9 +52,6 @@ __all__ = ["DEFAULT_BETWEEN_RUN_SD", "METHOD", "compare_suites"]
 # Log-scale SD of one run's median between runs, assumed when neither rounds nor a
 # calibration say better (where 0.03 comes from: docs/gate.md, "Defaults").
 DEFAULT_BETWEEN_RUN_SD = 0.03
-# Below this many samples on either side U is left out of the decision (see _mann_whitney).
-MIN_U_SAMPLES = 8
-
 METHOD = "log-location test with between-run variance, Mann-Whitney U, Holm"
 
 
@@ -275,12 +275,12 @@ def _judge_pairs(
         res = paired_rows(rows, res, bases, paired_prior, alpha=cfg.alpha, m=m, guard=pair_guard)
     strictest = cfg.alpha / max(len(rows), m)
     p_mwu = np.array(
-        [
-            _mann_whitney(b, c, vb, vc, strictest) if mann_whitney else 0.0
-            for (b, c), (vb, vc) in zip(rows, arrays, strict=True)
-        ]
+        [mann_whitney_veto(*r, *a, strictest) for r, a in zip(rows, arrays, strict=True)]
     )
-    p = np.maximum(res.p_value, p_mwu)
+    p_fast = fast_end_p(
+        rows, arrays, res.log_ratio, thresholds, calibrated=between_run_sd, prior_sd=default_sd
+    )
+    p = np.maximum.reduce([res.p_value, p_mwu * mann_whitney, p_fast])
     p_adj = stats.holm(np.concatenate([p, np.ones(m - len(rows))]))[: len(rows)]
     sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])
     verdicts = _classify(res, p_adj, thresholds, sign, cfg.alpha)
@@ -306,30 +306,6 @@ def _judge_pairs(
             basis=bases[k],
         )
     return [c for c in out if c is not None]
-
-
-def _mann_whitney(
-    b: Result, c: Result, vb: stats.FloatArray, vc: stats.FloatArray, strictest: float
-) -> float:
-    """The Mann-Whitney half of the test, or 0 where it could never reach the gate's level.
-
-    With few samples a side, U's smallest attainable two-sided p (``2 / C(n, n1)``: 0.1
-    at 3 against 3) lies above any Holm level, so requiring it would make the gate
-    unable to flag anything; there the between-run-aware location test decides alone,
-    as asv falls back to interval overlap when it has too few samples. The same holds
-    with fewer than :data:`MIN_U_SAMPLES` on either side: 45 tied samples against 3
-    (a deterministic ratio measured three times a run) never reach a Holm level
-    through U's tie-corrected normal approximation either.
-    """
-    if _summary(b) or _summary(c):
-        return 0.0  # no raw samples to rank: the between-run-aware location test decides
-    if min(vb.size, vc.size) < MIN_U_SAMPLES:
-        return 0.0
-    # comb(40, 20) ~ 1.4e11: beyond that every usable level is attainable.
-    small = vb.size + vc.size <= 40
-    if small and 2.0 / math.comb(vb.size + vc.size, vc.size) > strictest:
-        return 0.0
-    return stats.mann_whitney_p(vb, vc, presorted=True)
 
 
 def _basis(

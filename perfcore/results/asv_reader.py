@@ -297,8 +297,8 @@ def _values(
 def _summary(rec: Mapping[str, Any], j: int, median: float, factor: float) -> dict[str, Any] | None:
     q25, q75 = _number(_column(rec, "stats_q_25", j)), _number(_column(rec, "stats_q_75", j))
     repeat = _number(_column(rec, "stats_repeat", j))
-    if q25 is None or q75 is None or not repeat or repeat < 1:
-        return None
+    if q25 is None or q75 is None or not repeat or repeat < 2:
+        return None  # one timing (asv's interval is +-inf) has no spread to summarise
     out: dict[str, Any] = {"median": median, "iqr": (q75 - q25) * factor, "n": int(repeat)}
     low, high = _number(_column(rec, "stats_ci_99_a", j)), _number(_column(rec, "stats_ci_99_b", j))
     if low is not None and high is not None:

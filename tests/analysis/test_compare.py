@@ -126,7 +126,7 @@ def test_rounds_make_the_run_the_unit() -> None:
     naive = compare_suites(
         _set(Result("x", "s", "lower", base.samples)),
         _set(Result("x", "s", "lower", curr.samples)),
-        default_between_run_sd=0.0,
+        between_run_sd={"x": 0.0},  # calibrated: the uncalibrated fast-end check stays out
     ).comparisons[0]
     assert naive.verdict == "regressed"
 
@@ -518,7 +518,8 @@ def test_mann_whitney_can_be_left_out() -> None:
         return _set(result("a", samples))
 
     base, curr = run(10, 11), run(11, 10)  # the median jumps, the ranks barely move
-    with_u = compare_suites(base, curr, default_between_run_sd=1e-4).by_id()["a"]
-    alone = compare_suites(base, curr, default_between_run_sd=1e-4, mann_whitney=False).by_id()["a"]
+    sd = {"a": 1e-4}  # calibrated: the uncalibrated fast-end check stays out
+    with_u = compare_suites(base, curr, between_run_sd=sd).by_id()["a"]
+    alone = compare_suites(base, curr, between_run_sd=sd, mann_whitney=False).by_id()["a"]
     assert with_u.verdict == "noisy"
     assert alone.verdict == "improved"

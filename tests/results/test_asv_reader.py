@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,26 @@ def test_asv_quick_run_without_stats_is_single(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     quick = {r.id: r for r in read_any(path).results}["bench_tiny.Timing.time_sum"]
     assert basis(quick) == "single"
+
+
+def test_one_repeat_is_single_not_a_summary(tmp_path: Path) -> None:
+    """One timing (``stats_repeat`` 1, asv's interval +-inf, no samples) is one value."""
+    data = json.loads((ASV / "results" / "tinybox" / C2).read_text())
+    cols = data["result_columns"]
+    row = data["results"]["bench_tiny.Timing.time_sum"]
+    row += [None] * (len(cols) - len(row))
+    stats = {"stats_repeat": 1, "stats_ci_99_a": -math.inf, "stats_ci_99_b": math.inf}
+    for name, value in stats.items():
+        if name in cols:
+            row[cols.index(name)] = [value]
+    for name in ("stats_q_25", "stats_q_75"):
+        row[cols.index(name)] = [row[0][0]]
+    if "samples" in cols:
+        row[cols.index("samples")] = None
+    path = tmp_path / "once.json"
+    path.write_text(json.dumps(data))
+    once = {r.id: r for r in read_any(path).results}["bench_tiny.Timing.time_sum"]
+    assert basis(once) == "single"
 
 
 def test_huge_parameter_product_is_not_expanded(tmp_path: Path) -> None:
