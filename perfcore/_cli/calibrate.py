@@ -32,7 +32,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="measure benchmark noise and the smallest detectable regression",
         description="Measure noise from repeated no-change runs and write noise.json.",
     )
-    source = parser.add_mutually_exclusive_group()
+    _source_flags(parser.add_mutually_exclusive_group())
+    parser.add_argument(
+        "--rounds",
+        type=int_in(2, 10_000),
+        default=5,
+        help="with --paired-from: rounds per side to size the detectable change for (default 5)",
+    )
+    parser.add_argument(
+        "--confirm-rounds",
+        type=int_in(0, 10_000),
+        default=5,
+        metavar="K",
+        help="with --paired-from: gate --against's fresh rounds, to size what "
+        "its second stage confirms (default 5)",
+    )
+    _suite_flags(parser.add_argument_group("running the suite (--runs)"))
+    parser.add_argument(
+        "--baselines-dir",
+        type=Path,
+        default=None,
+        help="where noise.json goes (default: [tool.perfcore] baselines_dir)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only, write nothing")
+    parser.add_argument(
+        "--save-baseline",
+        action="store_true",
+        help="also store the runs, merged (one round per run), as this "
+        "machine's baseline: its drift then weighs 1/N of one run's",
+    )
+    parser.set_defaults(handler=_run)
+
+
+def _source_flags(source: argparse._MutuallyExclusiveGroup) -> None:
+    """Where the runs come from: run the suite, result files, or kept gate rounds."""
     source.add_argument(
         "--runs",
         type=int_in(2, 1000),
@@ -57,20 +90,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="folders kept by gate --against --keep-rounds: "
         "learn the paired-round noise gate --against judges with",
     )
-    parser.add_argument(
-        "--rounds",
-        type=int_in(2, 10_000),
-        default=5,
-        help="with --paired-from: rounds per side to size the detectable change for (default 5)",
-    )
-    parser.add_argument(
-        "--confirm-rounds",
-        type=int_in(0, 10_000),
-        default=5,
-        metavar="K",
-        help="with --paired-from: gate --against's fresh rounds, to size what "
-        "its second stage confirms (default 5)",
-    )
+
+
+def _suite_flags(parser: argparse._ArgumentGroup) -> None:
+    """How ``--runs`` runs the suite."""
     parser.add_argument("--quick", action="store_true", help="run the suite in quick mode")
     parser.add_argument(
         "--bench-args",
@@ -84,20 +107,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=Path("bench"),
         help="benchmark suite to run (default: bench)",
     )
-    parser.add_argument(
-        "--baselines-dir",
-        type=Path,
-        default=None,
-        help="where noise.json goes (default: [tool.perfcore] baselines_dir)",
-    )
-    parser.add_argument("--no-write", action="store_true", help="print only, write nothing")
-    parser.add_argument(
-        "--save-baseline",
-        action="store_true",
-        help="also store the runs, merged (one round per run), as this "
-        "machine's baseline: its drift then weighs 1/N of one run's",
-    )
-    parser.set_defaults(handler=_run)
 
 
 def _print_table(estimates: Sequence[NoiseEstimate]) -> None:

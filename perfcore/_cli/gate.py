@@ -25,6 +25,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from perfcore._cli._flags import int_in
 from perfcore._cli.compare import add_judging_options
 
 if TYPE_CHECKING:
@@ -42,7 +43,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Judge current results against a baseline (--baseline/--current) or "
         "against a git ref run here in interleaved rounds (--against).",
     )
-    stored = parser.add_argument_group("stored results")
+    _stored_flags(parser.add_argument_group("stored results"))
+    _rounds_flags(parser.add_argument_group("interleaved rounds against a git ref"))
+    _suite_flags(parser.add_argument_group("what the rounds run"))
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write the report of this decision into DIR (index.html, "
+        "summary.md for a CI job summary, junit.xml, verdict.json)",
+    )
+    parser.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help="pass although benchmarks of the baseline are missing",
+    )
+    add_judging_options(parser)
+    parser.set_defaults(handler=_run)
+
+
+def _stored_flags(stored: argparse._ArgumentGroup) -> None:
+    """``--baseline B --current C``: two stored result sets."""
     stored.add_argument("--baseline", type=Path, help="baseline results (file or directory)")
     stored.add_argument("--current", type=Path, help="current results (file or directory)")
     stored.add_argument(
@@ -58,18 +80,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="judge results measured on different machines",
     )
-    ab = parser.add_argument_group("interleaved rounds against a git ref")
+
+
+def _rounds_flags(ab: argparse._ArgumentGroup) -> None:
+    """``--against REF``: how many rounds, how they interleave, the learnt noise."""
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
     ab.add_argument(
         "--rounds",
-        type=int,
+        type=int_in(2, 50),
         default=None,
         help="a fixed number of rounds per side, every result in each (the rule "
         "before sequential rounds; default: sequential, see --max-rounds)",
     )
     ab.add_argument(
         "--max-rounds",
-        type=int,
+        type=int_in(2, 50),
         default=None,
         metavar="N",
         help="sequential rounds (the default): after each round from --min-rounds "
@@ -77,7 +102,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     ab.add_argument(
         "--bench-passes",
-        type=int,
+        type=int_in(1, 10),
         default=1,
         metavar="P",
         help="each gate round times 1/P of every benchmark's rounds (the gate "
@@ -85,20 +110,36 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     ab.add_argument(
         "--min-rounds",
-        type=int,
+        type=int_in(2, 50),
         default=2,
         metavar="N",
         help="the first look of sequential rounds (default 2)",
     )
     ab.add_argument(
         "--confirm-rounds",
-        type=int,
+        type=int_in(0, 50),
         default=5,
         metavar="K",
         help="re-measure what looks slower than half its threshold in K fresh "
         "rounds, and fail only on what they confirm (default 5; 0: decide "
         "on the first rounds alone)",
     )
+    ab.add_argument(
+        "--paired-noise",
+        metavar="FILE",
+        help="the machine's learnt paired-round noise (default: "
+        "<baselines_dir>/<machine>/paired-noise.json, or "
+        "paired-noise-runs.json with --interleave runs)",
+    )
+    ab.add_argument(
+        "--no-learn",
+        action="store_true",
+        help="judge with the learnt noise but do not add this run to it",
+    )
+
+
+def _suite_flags(ab: argparse._ArgumentGroup) -> None:
+    """``--against REF``: which benchmarks run, with what options, and what is kept."""
     ab.add_argument(
         "--interleave",
         choices=("rounds", "runs"),
@@ -117,18 +158,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         metavar="DIR",
         help="keep every round's pytest-benchmark JSON in DIR (A-*.json is REF)",
-    )
-    ab.add_argument(
-        "--paired-noise",
-        metavar="FILE",
-        help="the machine's learnt paired-round noise (default: "
-        "<baselines_dir>/<machine>/paired-noise.json, or "
-        "paired-noise-runs.json with --interleave runs)",
-    )
-    ab.add_argument(
-        "--no-learn",
-        action="store_true",
-        help="judge with the learnt noise but do not add this run to it",
     )
     ab.add_argument(
         "--all",
@@ -150,21 +179,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="ARGS",
         help="extra pytest options, one string: --bench-args='-k cache'",
     )
-    parser.add_argument(
-        "--report",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="also write the report of this decision into DIR (index.html, "
-        "summary.md for a CI job summary, junit.xml, verdict.json)",
-    )
-    parser.add_argument(
-        "--allow-missing",
-        action="store_true",
-        help="pass although benchmarks of the baseline are missing",
-    )
-    add_judging_options(parser)
-    parser.set_defaults(handler=_run)
 
 
 class _Sides(NamedTuple):  # not a dataclass: dataclasses would load inspect for --help

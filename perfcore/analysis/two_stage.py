@@ -176,17 +176,51 @@ def confirm_in_fresh_rounds(
     over all rounds is beyond its threshold, else ``unchanged``. ``mann_whitney``: as
     for :func:`compare_suites`.
     """
-    from perfcore.analysis.noise import pool_spread
-    from perfcore.results.readers import merge_runs
-
     cfg = settings or Settings()
-    base1, curr1 = first
-    base2, curr2 = again
-    fresh_ids = {r.id for r in base2.results} & {r.id for r in curr2.results}
+    fresh_ids = {r.id for r in again[0].results} & {r.id for r in again[1].results}
     picked = set(screen_slower(suite)) & fresh_ids
     if not picked:
         return suite
     ids = sorted(picked)
+    fresh, both = _fresh_and_both(
+        suite, first, again, picked, cfg, paired_prior=paired_prior, mann_whitney=mann_whitney
+    )
+    curr2 = again[1]
+    judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
+    one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
+    p_adj = stats.holm(one_sided) if judged else one_sided
+    rounds = {r.id: len(set(r.extra.get("rounds", ()))) for r in curr2.results}
+    out = {
+        i: _confirmed_verdict(
+            both[i],
+            fresh[i],
+            p=float(p),
+            p_adj=float(q),
+            rounds=rounds[i],
+            family=len(judged),
+            alpha=cfg.alpha,
+        )
+        for i, p, q in zip(judged, one_sided, p_adj, strict=True)
+    }
+    return replace(suite, comparisons=tuple(out.get(c.id, c) for c in suite.comparisons))
+
+
+def _fresh_and_both(
+    suite: SuiteComparison,
+    first: tuple[ResultSet, ResultSet],
+    again: tuple[ResultSet, ResultSet],
+    picked: set[str],
+    cfg: Settings,
+    *,
+    paired_prior: Mapping[str, tuple[float, float]] | None,
+    mann_whitney: bool,
+) -> tuple[dict[str, Comparison], dict[str, Comparison]]:
+    """The picked results judged on their fresh rounds alone (with the learnt prior
+    pooled with the first rounds' own spread), and on all rounds together."""
+    from perfcore.analysis.noise import pool_spread
+    from perfcore.results.readers import merge_runs
+
+    (base1, curr1), (base2, curr2) = first, again
     learnt = {i: v for i, v in (paired_prior or {}).items() if i in picked}
     own = paired_spread(base1.only(picked), curr1.only(picked))
     prior = pool_spread(learnt, own, max_df=math.inf)
@@ -207,23 +241,7 @@ def confirm_in_fresh_rounds(
         family_size=len(suite.compared()),
         mann_whitney=mann_whitney,
     ).by_id()
-    judged = [i for i in ids if fresh[i].p_value is not None and both[i].ratio is not None]
-    one_sided = np.array([_one_sided_p(fresh[i]) for i in judged])
-    p_adj = stats.holm(one_sided) if judged else one_sided
-    rounds = {r.id: len(set(r.extra.get("rounds", ()))) for r in curr2.results}
-    out = {
-        i: _confirmed_verdict(
-            both[i],
-            fresh[i],
-            p=float(p),
-            p_adj=float(q),
-            rounds=rounds[i],
-            family=len(judged),
-            alpha=cfg.alpha,
-        )
-        for i, p, q in zip(judged, one_sided, p_adj, strict=True)
-    }
-    return replace(suite, comparisons=tuple(out.get(c.id, c) for c in suite.comparisons))
+    return dict(fresh), dict(both)
 
 
 def _one_sided_p(c: Comparison) -> float:

@@ -41,6 +41,14 @@ import numpy as np
 from perfcore.analysis import stats
 from perfcore.analysis.comparison import Comparison, SuiteComparison, Verdict
 from perfcore.analysis.paired_rounds import paired_rows, rounds_of
+from perfcore.analysis.two_sample import TwoSampleStats
+from perfcore.analysis.untested import (
+    incomparable,
+    median_of,
+    one_sided,
+    summary_of,
+    undecidable,
+)
 from perfcore.analysis.vetoes import fast_end_p, mann_whitney_veto
 from perfcore.config import Settings
 from perfcore.errors import InputError
@@ -53,16 +61,6 @@ __all__ = ["DEFAULT_BETWEEN_RUN_SD", "METHOD", "compare_suites"]
 # calibration say better (where 0.03 comes from: docs/gate.md, "Defaults").
 DEFAULT_BETWEEN_RUN_SD = 0.03
 METHOD = "log-location test with between-run variance, Mann-Whitney U, Holm"
-
-
-def _summary(result: Result) -> tuple[float, float, int] | None:
-    if result.extra.get("samples_from") != "summary":
-        return None
-    summary = result.extra.get("summary", {})
-    try:
-        return float(summary["median"]), float(summary["iqr"]), int(summary["n"])
-    except (KeyError, TypeError, ValueError):
-        raise InputError(f"result {result.id}: summary statistics incomplete") from None
 
 
 def _side(
@@ -81,48 +79,13 @@ def _side(
         return stats.SideEstimates(float(np.log(value)), 0.0, math.inf, 1, False)
     rounds = rounds_of(result)
     if rounds is not None:
-        return stats.estimate_side(raw, rounds, _summary(result))
-    return stats.estimate_side(ordered, None, _summary(result), presorted=True)
+        return stats.estimate_side(raw, rounds, summary_of(result))
+    return stats.estimate_side(ordered, None, summary_of(result), presorted=True)
 
 
 def _arrays(result: Result) -> tuple[stats.FloatArray, stats.FloatArray]:
     raw = np.fromiter(result.samples, dtype=np.float64, count=len(result.samples))
     return raw, np.sort(raw)
-
-
-def _median(result: Result, ordered: stats.FloatArray | None = None) -> float | None:
-    """The median of a result (``ordered``: its samples, already sorted)."""
-    summary = _summary(result)
-    if summary is not None:
-        return summary[0]
-    if not result.samples:
-        return None
-    if ordered is None:
-        return float(np.median(result.samples))
-    n = ordered.size
-    return float(0.5 * (ordered[(n - 1) // 2] + ordered[n // 2]))
-
-
-def _one_sided(result: Result, verdict: Verdict, threshold: float) -> Comparison:
-    samples = result.samples
-    med = _median(result)
-    return Comparison(
-        id=result.id,
-        unit=result.unit,
-        better=result.better,
-        baseline_samples=samples if verdict == "missing" else (),
-        current_samples=samples if verdict == "new" else (),
-        baseline_median=med if verdict == "missing" else None,
-        current_median=med if verdict == "new" else None,
-        ratio=None,
-        ci_low=None,
-        ci_high=None,
-        p_value=None,
-        p_adjusted=None,
-        threshold=threshold,
-        mdc=None,
-        verdict=verdict,
-    )
 
 
 def _classify(
@@ -188,15 +151,10 @@ def compare_suites(
     del rng
     cfg = settings or Settings()
     base, curr = baseline.by_id(), current.by_id()
-    pairs = [(base[i], curr[i]) for i in sorted(base.keys() & curr.keys())]
-    for b, c in pairs:
-        if b.unit != c.unit or b.better != c.better:
-            raise InputError(
-                f"result {b.id}: baseline is {b.unit}/{b.better}, current is {c.unit}/{c.better}"
-            )
+    pairs = _same_kind([(base[i], curr[i]) for i in sorted(base.keys() & curr.keys())])
     changed = [(b, c) for b, c in pairs if version_changed(b, c)]
     pairs = [(b, c) for b, c in pairs if not version_changed(b, c)]
-    judged = [_incomparable(b, c, cfg.threshold_for(b.id)) for b, c in changed]
+    judged = [incomparable(b, c, cfg.threshold_for(b.id)) for b, c in changed]
     judged += _judge_pairs(
         pairs,
         cfg,
@@ -208,17 +166,60 @@ def compare_suites(
         family_size=family_size,
         mann_whitney=mann_whitney,
     )
-    one_sided = [
-        _one_sided(curr[i], "new", cfg.threshold_for(i)) for i in sorted(curr.keys() - base.keys())
-    ]
-    one_sided += [
-        _one_sided(base[i], "missing", cfg.threshold_for(i))
+    lone = [
+        one_sided(curr[i], "new", cfg.threshold_for(i)) for i in sorted(curr.keys() - base.keys())
+    ] + [
+        one_sided(base[i], "missing", cfg.threshold_for(i))
         for i in sorted(base.keys() - curr.keys())
     ]
-    everything = sorted([*judged, *one_sided], key=lambda c: c.id)
+    everything = sorted([*judged, *lone], key=lambda c: c.id)
     return SuiteComparison(
         comparisons=tuple(everything), alpha=cfg.alpha, method=METHOD, confidence=1 - cfg.alpha
     )
+
+
+def _same_kind(pairs: list[tuple[Result, Result]]) -> list[tuple[Result, Result]]:
+    """``pairs``, once each is known to have one unit and one direction on both sides."""
+    for b, c in pairs:
+        if b.unit != c.unit or b.better != c.better:
+            raise InputError(
+                f"result {b.id}: baseline is {b.unit}/{b.better}, current is {c.unit}/{c.better}"
+            )
+    return pairs
+
+
+Arrays = tuple["stats.FloatArray", "stats.FloatArray"]
+
+
+def _estimates(
+    pairs: Sequence[tuple[Result, Result]], cfg: Settings
+) -> tuple[
+    list[Comparison | None],
+    list[int],
+    tuple[list[stats.SideEstimates], list[stats.SideEstimates]],
+    list[Arrays],
+]:
+    """Each pair's side estimates; a pair without one is undecidable at once.
+
+    Returns the output slots (undecidable ones filled), the indices estimated, both
+    sides' estimates and the value arrays of those indices.
+    """
+    out: list[Comparison | None] = [None] * len(pairs)
+    ok: list[int] = []
+    base_est: list[stats.SideEstimates] = []
+    curr_est: list[stats.SideEstimates] = []
+    arrays: list[Arrays] = []
+    for i, (b, c) in enumerate(pairs):
+        (rb, vb), (rc, vc) = _arrays(b), _arrays(c)
+        sb, sc = _side(b, rb, vb), _side(c, rc, vc)
+        if sb is None or sc is None:
+            out[i] = undecidable(b, c, cfg.threshold_for(b.id))
+            continue
+        ok.append(i)
+        base_est.append(sb)
+        curr_est.append(sc)
+        arrays.append((vb, vc))
+    return out, ok, (base_est, curr_est), arrays
 
 
 def _judge_pairs(
@@ -233,33 +234,12 @@ def _judge_pairs(
     family_size: int | None = None,
     mann_whitney: bool = True,
 ) -> list[Comparison]:
-    out: list[Comparison | None] = [None] * len(pairs)
     m = max(len(pairs), family_size or 0)
-    ok: list[int] = []
-    base_est: list[stats.SideEstimates] = []
-    curr_est: list[stats.SideEstimates] = []
-    arrays: list[tuple[stats.FloatArray, stats.FloatArray]] = []
-    for i, (b, c) in enumerate(pairs):
-        (rb, vb), (rc, vc) = _arrays(b), _arrays(c)
-        sb, sc = _side(b, rb, vb), _side(c, rc, vc)
-        if sb is None or sc is None:
-            out[i] = _undecidable(b, c, cfg.threshold_for(b.id))
-            continue
-        ok.append(i)
-        base_est.append(sb)
-        curr_est.append(sc)
-        arrays.append((vb, vc))
+    out, ok, (base_est, curr_est), arrays = _estimates(pairs, cfg)
     if not ok:
         return [c for c in out if c is not None]
     rows = [pairs[i] for i in ok]
-    between = np.array(
-        [
-            0.0
-            if is_deterministic(b) and is_deterministic(c)
-            else between_run_sd.get(b.id, default_sd)
-            for b, c in rows
-        ]
-    )
+    between = np.array([_between_sd(b, c, between_run_sd, default_sd) for b, c in rows])
     thresholds = np.array([cfg.threshold_for(b.id) for b, _ in rows])
     dfs = np.array([between_run_df.get(b.id, math.inf) for b, _ in rows])
     res = stats.compare_arrays(
@@ -285,27 +265,59 @@ def _judge_pairs(
     sign = np.array([1.0 if b.better == "lower" else -1.0 for b, _ in rows])
     verdicts = _classify(res, p_adj, thresholds, sign, cfg.alpha)
     for k, i in enumerate(ok):
-        b, c = pairs[i]
-        out[i] = Comparison(
-            id=b.id,
-            unit=b.unit,
-            better=b.better,
-            baseline_samples=b.samples,
-            current_samples=c.samples,
-            baseline_median=_median(b, arrays[k][0]),
-            current_median=_median(c, arrays[k][1]),
-            ratio=float(np.exp(res.log_ratio[k])),
-            ci_low=float(res.ci_low[k]),
-            ci_high=float(res.ci_high[k]),
-            p_value=float(p[k]),
-            p_adjusted=float(p_adj[k]),
-            threshold=float(thresholds[k]),
-            mdc=float(res.mdc80[k]),
+        numbers = (float(p[k]), float(p_adj[k]), float(thresholds[k]))
+        out[i] = _comparison(
+            pairs[i],
+            arrays[k],
+            res=res,
+            k=k,
+            numbers=numbers,
             verdict=verdicts[k],
-            mdc95=float(res.mdc95[k]),
-            basis=bases[k],
+            basis_text=bases[k],
         )
     return [c for c in out if c is not None]
+
+
+def _between_sd(b: Result, c: Result, calibrated: Mapping[str, float], default: float) -> float:
+    """The between-run SD a pair is judged with: none between deterministic values."""
+    if is_deterministic(b) and is_deterministic(c):
+        return 0.0
+    return calibrated.get(b.id, default)
+
+
+def _comparison(
+    pair: tuple[Result, Result],
+    values: Arrays,
+    *,
+    res: TwoSampleStats,
+    k: int,
+    numbers: tuple[float, float, float],
+    verdict: Verdict,
+    basis_text: str,
+) -> Comparison:
+    """Row ``k`` of the suite's test results as the comparison of ``pair``;
+    ``numbers``: its p-value, Holm-adjusted p-value and threshold."""
+    b, c = pair
+    p, p_adjusted, threshold = numbers
+    return Comparison(
+        id=b.id,
+        unit=b.unit,
+        better=b.better,
+        baseline_samples=b.samples,
+        current_samples=c.samples,
+        baseline_median=median_of(b, values[0]),
+        current_median=median_of(c, values[1]),
+        ratio=float(np.exp(res.log_ratio[k])),
+        ci_low=float(res.ci_low[k]),
+        ci_high=float(res.ci_high[k]),
+        p_value=p,
+        p_adjusted=p_adjusted,
+        threshold=threshold,
+        mdc=float(res.mdc80[k]),
+        verdict=verdict,
+        mdc95=float(res.mdc95[k]),
+        basis=basis_text,
+    )
 
 
 def _basis(
@@ -324,52 +336,3 @@ def _basis(
     if base.rounds and curr.rounds:
         return f"rounds {base.units}/{curr.units}"
     return f"samples {base.units}/{curr.units} + between-run SD"
-
-
-def _incomparable(base: Result, curr: Result, threshold: float) -> Comparison:
-    """A pair whose benchmark code changed between the sides: reported, never compared."""
-    mb, mc = _median(base), _median(curr)
-    return Comparison(
-        id=base.id,
-        unit=base.unit,
-        better=base.better,
-        baseline_samples=base.samples,
-        current_samples=curr.samples,
-        baseline_median=mb,
-        current_median=mc,
-        ratio=None,
-        ci_low=None,
-        ci_high=None,
-        p_value=None,
-        p_adjusted=None,
-        threshold=threshold,
-        mdc=None,
-        verdict="incomparable",
-        basis=f"benchmark version changed ({base.extra.get('version')} -> "
-        f"{curr.extra.get('version')})",
-    )
-
-
-def _undecidable(base: Result, curr: Result, threshold: float) -> Comparison:
-    """A pair that cannot be judged on a log scale (empty or non-positive samples)."""
-    mb, mc = _median(base), _median(curr)
-    same = base.samples == curr.samples and bool(base.samples)
-    ratio = mc / mb if mb and mc is not None and mb > 0 else None
-    return Comparison(
-        id=base.id,
-        unit=base.unit,
-        better=base.better,
-        baseline_samples=base.samples,
-        current_samples=curr.samples,
-        baseline_median=mb,
-        current_median=mc,
-        ratio=ratio,
-        ci_low=None,
-        ci_high=None,
-        p_value=None,
-        p_adjusted=None,
-        threshold=threshold,
-        mdc=None,
-        verdict="unchanged" if same else "noisy",
-        basis="not on a log scale",
-    )
