@@ -1,0 +1,132 @@
+"""The serving path at its SLO, five runs: ``python -m studies.limits_study``.
+
+For the figures of ``docs/performance.md`` (issue 21). One server (synthetic logistic
+model, no micro-batching, uvicorn with httptools and uvloop) on 127.0.0.1, perfcore's
+open-loop generator in this process on the same machine, as the SLO is stated. Each
+run measures, for /predict and for /noop (the same stack answering a constant: the
+ceiling), alternating the order at every step:
+
+1. closed loop, 32 connections, ``--closed-s`` seconds each: requests/s and the ratio;
+2. capacity: the highest rate of the ladder 1,000, 2,000, ... ``--top`` requests/s
+   whose corrected p99 stays at or under 20 ms with at least 97% of the offered
+   requests answered, ``--step-s`` seconds a step; a path stops climbing at its first
+   failed step.
+
+Bounded: at most ``runs * (2 * closed_s + 2 * top/1000 * step_s)`` seconds of load
+(about 3.5 minutes with the defaults, plus start-up). Prints one line per run and
+writes ``reports/latest/limits_study.json`` with the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
+from perfcore.load.orchestrate import _bodies
+from perfcore.serving.process import start_server
+from perfcore.serving.server import ServerSpec
+
+ROOT = Path(__file__).resolve().parents[1]
+SLO_MS = 20.0
+BODIES = _bodies(16, 0)  # the synthetic model's 16 features
+PATHS = ("predict", "noop")
+
+
+def _load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
+    return run_open_loop(
+        OpenLoopConfig(
+            url=url,
+            bodies=BODIES,
+            rate=rate,
+            duration_s=seconds,
+            connections=32 if rate is None else 64,
+        )
+    )
+
+
+def _holds(report: OpenLoopReport, rate: float, seconds: float) -> tuple[bool, float]:
+    p99_ms = report.corrected.get_value_at_percentile(99) / 1000
+    return p99_ms <= SLO_MS and report.ok >= 0.97 * rate * seconds, p99_ms
+
+
+def _closed(url: str, seconds: float, flip: bool) -> dict[str, float]:
+    order = PATHS[::-1] if flip else PATHS
+    return {path: _load(f"{url}/{path}", None, seconds).ok / seconds for path in order}
+
+
+def _capacity(url: str, top: int, seconds: float) -> dict[str, Any]:
+    best = dict.fromkeys(PATHS, 0)
+    p99: dict[str, list[float]] = {path: [] for path in PATHS}
+    for step, rate in enumerate(range(1000, top + 1, 1000)):
+        for path in PATHS[::-1] if step % 2 else PATHS:
+            if best[path] != rate - 1000:  # stopped at an earlier step
+                continue
+            ok, ms = _holds(_load(f"{url}/{path}", rate, seconds), rate, seconds)
+            p99[path].append(round(ms, 2))
+            if ok:
+                best[path] = rate
+    return {"capacity": best, "p99_ms_per_step": p99}
+
+
+def _one_run(url: str, args: argparse.Namespace, index: int) -> dict[str, Any]:
+    closed = _closed(url, args.closed_s, flip=index % 2 == 1)
+    cap = _capacity(url, args.top, args.step_s)
+    best = cap["capacity"]
+    return {
+        "closed_rps": {k: round(v) for k, v in closed.items()},
+        "closed_ratio": round(closed["predict"] / max(closed["noop"], 1.0), 3),
+        **cap,
+        "capacity_ratio": round(best["predict"] / best["noop"], 3) if best["noop"] else None,
+        "loadavg": os.getloadavg()[0],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--closed-s", type=float, default=2.0)
+    ap.add_argument("--step-s", type=float, default=2.0)
+    ap.add_argument("--top", type=int, default=8000, help="the ladder's last rate")
+    args = ap.parse_args()
+    if not (1 <= args.runs <= 20 and 0.5 <= args.closed_s <= 10 and 0.5 <= args.step_s <= 10):
+        ap.error("runs must lie in 1..20, --closed-s and --step-s in [0.5, 10]")
+    if not 1000 <= args.top <= 20_000:
+        ap.error("--top must lie in 1000..20000")
+    started, load_before = time.monotonic(), os.getloadavg()
+    runs: list[dict[str, Any]] = []
+    with start_server(ServerSpec(model_dir=None, port=0), Path(tempfile.mkdtemp())) as server:
+        _load(f"{server.url}/noop", None, 1.0)  # warm-up, not recorded
+        for index in range(args.runs):
+            runs.append(_one_run(server.url, args, index))
+            print(f"run {index + 1}: {json.dumps(runs[-1])}", flush=True)
+    summary = {
+        "median_closed_ratio": statistics.median(r["closed_ratio"] for r in runs),
+        "predict_capacity": [r["capacity"]["predict"] for r in runs],
+        "noop_capacity": [r["capacity"]["noop"] for r in runs],
+        "runs_at_5000": sum(r["capacity"]["predict"] >= 5000 for r in runs),
+    }
+    out = {
+        "load_before": load_before,
+        "load_after": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "seconds": round(time.monotonic() - started, 1),
+        "runs": runs,
+        "summary": summary,
+    }
+    print(json.dumps(summary))
+    target = ROOT / "reports" / "latest" / "limits_study.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(out, indent=1))
+    after = os.getloadavg()[0]
+    print(f"wrote {target} ({out['seconds']} s; load {load_before[0]:.1f} -> {after:.1f})")
+
+
+if __name__ == "__main__":
+    main()
