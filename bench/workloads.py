@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
+from perfcore.load.orchestrate import _bodies
 from perfcore.retraining.stream import Batch
 
 _TOPICS = (
@@ -194,3 +196,23 @@ def stream_events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
             for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)
         ]
     return out
+
+
+SERVING_BODIES = _bodies(16, 0)  # single rows for the synthetic model's 16 features
+
+
+def serving_load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
+    """Single-row requests at ``rate`` per second (None: closed loop) for ``seconds``.
+
+    Closed loops use 32 connections, open loops 64: the settings of the serving
+    benchmark and of ``studies/limits_study.py``, which share this function.
+    """
+    return run_open_loop(
+        OpenLoopConfig(
+            url=url,
+            bodies=SERVING_BODIES,
+            rate=rate,
+            duration_s=seconds,
+            connections=32 if rate is None else 64,
+        )
+    )

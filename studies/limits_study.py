@@ -23,32 +23,23 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
-from perfcore.load.orchestrate import _bodies
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from workloads import serving_load
+
+from perfcore.load.openloop import OpenLoopReport
 from perfcore.serving.process import start_server
 from perfcore.serving.server import ServerSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 SLO_MS = 20.0
-BODIES = _bodies(16, 0)  # the synthetic model's 16 features
 PATHS = ("predict", "noop")
-
-
-def _load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
-    return run_open_loop(
-        OpenLoopConfig(
-            url=url,
-            bodies=BODIES,
-            rate=rate,
-            duration_s=seconds,
-            connections=32 if rate is None else 64,
-        )
-    )
 
 
 def _holds(report: OpenLoopReport, rate: float, seconds: float) -> tuple[bool, float]:
@@ -58,7 +49,7 @@ def _holds(report: OpenLoopReport, rate: float, seconds: float) -> tuple[bool, f
 
 def _closed(url: str, seconds: float, flip: bool) -> dict[str, float]:
     order = PATHS[::-1] if flip else PATHS
-    return {path: _load(f"{url}/{path}", None, seconds).ok / seconds for path in order}
+    return {path: serving_load(f"{url}/{path}", None, seconds).ok / seconds for path in order}
 
 
 def _capacity(url: str, top: int, seconds: float) -> dict[str, Any]:
@@ -68,7 +59,7 @@ def _capacity(url: str, top: int, seconds: float) -> dict[str, Any]:
         for path in PATHS[::-1] if step % 2 else PATHS:
             if best[path] != rate - 1000:  # stopped at an earlier step
                 continue
-            ok, ms = _holds(_load(f"{url}/{path}", rate, seconds), rate, seconds)
+            ok, ms = _holds(serving_load(f"{url}/{path}", rate, seconds), rate, seconds)
             p99[path].append(round(ms, 2))
             if ok:
                 best[path] = rate
@@ -102,7 +93,7 @@ def main() -> None:
     started, load_before = time.monotonic(), os.getloadavg()
     runs: list[dict[str, Any]] = []
     with start_server(ServerSpec(model_dir=None, port=0), Path(tempfile.mkdtemp())) as server:
-        _load(f"{server.url}/noop", None, 1.0)  # warm-up, not recorded
+        serving_load(f"{server.url}/noop", None, 1.0)  # warm-up, not recorded
         for index in range(args.runs):
             runs.append(_one_run(server.url, args, index))
             print(f"run {index + 1}: {json.dumps(runs[-1])}", flush=True)
