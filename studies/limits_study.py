@@ -6,7 +6,9 @@ open-loop generator in this process on the same machine, as the SLO is stated. E
 run measures, for /predict and for /noop (the same stack answering a constant: the
 ceiling), alternating the order at every step:
 
-1. closed loop, 32 connections, ``--closed-s`` seconds each: requests/s and the ratio;
+1. closed loop, 32 connections, ``--closed-s`` seconds each: requests/s, the ratio, and
+   the CPU a request cost the server (user, system) and the generator (psutil's
+   counters around each load);
 2. capacity: the highest rate of the ladder 1,000, 2,000, ... ``--top`` requests/s
    whose corrected p99 stays at or under 20 ms with at least 97% of the offered
    requests answered, ``--step-s`` seconds a step; a path stops climbing at its first
@@ -29,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 from workloads import serving_load
@@ -47,9 +51,27 @@ def _holds(report: OpenLoopReport, rate: float, seconds: float) -> tuple[bool, f
     return p99_ms <= SLO_MS and report.ok >= 0.97 * rate * seconds, p99_ms
 
 
-def _closed(url: str, seconds: float, flip: bool) -> dict[str, float]:
-    order = PATHS[::-1] if flip else PATHS
-    return {path: serving_load(f"{url}/{path}", None, seconds).ok / seconds for path in order}
+def _cpu_s(process: psutil.Process) -> tuple[float, float]:
+    times = process.cpu_times()
+    return times.user, times.system
+
+
+def _closed(url: str, server_pid: int, seconds: float, flip: bool) -> dict[str, Any]:
+    """Closed-loop rate per path, and the CPU microseconds a request cost each side."""
+    server, here = psutil.Process(server_pid), psutil.Process()
+    out: dict[str, Any] = {}
+    for path in PATHS[::-1] if flip else PATHS:
+        (su, ss), (cu, cs) = _cpu_s(server), _cpu_s(here)
+        ok = serving_load(f"{url}/{path}", None, seconds).ok
+        (su2, ss2), (cu2, cs2) = _cpu_s(server), _cpu_s(here)
+        per = 1e6 / max(ok, 1)
+        out[path] = {
+            "rps": round(ok / seconds),
+            "server_user_us": round((su2 - su) * per, 1),
+            "server_sys_us": round((ss2 - ss) * per, 1),
+            "generator_us": round((cu2 - cu + cs2 - cs) * per, 1),
+        }
+    return out
 
 
 def _capacity(url: str, top: int, seconds: float) -> dict[str, Any]:
@@ -66,13 +88,13 @@ def _capacity(url: str, top: int, seconds: float) -> dict[str, Any]:
     return {"capacity": best, "p99_ms_per_step": p99}
 
 
-def _one_run(url: str, args: argparse.Namespace, index: int) -> dict[str, Any]:
-    closed = _closed(url, args.closed_s, flip=index % 2 == 1)
+def _one_run(url: str, pid: int, args: argparse.Namespace, index: int) -> dict[str, Any]:
+    closed = _closed(url, pid, args.closed_s, flip=index % 2 == 1)
     cap = _capacity(url, args.top, args.step_s)
     best = cap["capacity"]
     return {
-        "closed_rps": {k: round(v) for k, v in closed.items()},
-        "closed_ratio": round(closed["predict"] / max(closed["noop"], 1.0), 3),
+        "closed": closed,
+        "closed_ratio": round(closed["predict"]["rps"] / max(closed["noop"]["rps"], 1), 3),
         **cap,
         "capacity_ratio": round(best["predict"] / best["noop"], 3) if best["noop"] else None,
         "loadavg": os.getloadavg()[0],
@@ -95,7 +117,7 @@ def main() -> None:
     with start_server(ServerSpec(model_dir=None, port=0), Path(tempfile.mkdtemp())) as server:
         serving_load(f"{server.url}/noop", None, 1.0)  # warm-up, not recorded
         for index in range(args.runs):
-            runs.append(_one_run(server.url, args, index))
+            runs.append(_one_run(server.url, server.pid, args, index))
             print(f"run {index + 1}: {json.dumps(runs[-1])}", flush=True)
     summary = {
         "median_closed_ratio": statistics.median(r["closed_ratio"] for r in runs),
