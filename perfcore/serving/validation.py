@@ -59,13 +59,13 @@ class ParsedRows:
         return self._rows
 
 
+_NUMBER_TYPES = frozenset((float, int))
+
+
 def _row_ok(row: Any, n_features: int) -> bool:
-    # `type(v) in` refuses bool (a subclass of int) and strings that numpy would coerce.
-    return (
-        type(row) is list
-        and len(row) == n_features
-        and all(type(v) is float or type(v) is int for v in row)
-    )
+    # Exact types refuse bool (a subclass of int) and strings that numpy would coerce;
+    # one set test over map(type) is about half the time of a generator over the row.
+    return type(row) is list and len(row) == n_features and _NUMBER_TYPES.issuperset(map(type, row))
 
 
 def _reject_non_finite(matrix: NDArray[np.float64]) -> None:
