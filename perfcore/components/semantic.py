@@ -187,14 +187,19 @@ class SemanticIndex:
         """
         self.clear()
         size = int(slots.max()) + 1 if len(slots) else 0
-        self._matrix = np.zeros((max(size, 64), self.settings.n_features), dtype=np.float32)
-        self._matrix[slots] = vectors
+        if size == len(slots) and size >= 64 and bool((slots == np.arange(size)).all()):
+            self._matrix = vectors  # rows already in slot order: adopted, not copied
+        else:
+            self._matrix = np.zeros((max(size, 64), self.settings.n_features), dtype=np.float32)
+            self._matrix[slots] = vectors
         self._keys = [None] * size
         for key, slot in zip(keys, slots.tolist(), strict=True):
             self._slot[key] = slot
             self._keys[slot] = key
             self._groups.setdefault(self._group(key), set()).add(slot)
-        self._free = sorted(set(range(size)) - set(self._slot.values()), reverse=True)
+        taken = np.zeros(size, dtype=bool)
+        taken[slots] = True
+        self._free = np.flatnonzero(~taken)[::-1].tolist()  # pop() gives the lowest first
         for group, members in self._groups.items():
             graph = graphs.get(group)
             if graph is not None and len(members) >= self._graph_floor() // 2:

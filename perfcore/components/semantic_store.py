@@ -119,6 +119,9 @@ def load_index(
         raise InputError(
             f"semantic index {folder} is corrupt ({exc}); delete it to rebuild from {path.name}"
         ) from None
+    if live == saved:  # every saved prompt survived: no copy of the vectors
+        index.restore(live, slots, vectors, graphs)
+        return True
     position = {key: i for i, key in enumerate(saved)}
     keep = np.fromiter((position[k] for k in live), dtype=np.int64, count=len(live))
     index.restore(live, slots[keep], vectors[keep], graphs)

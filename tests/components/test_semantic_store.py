@@ -73,6 +73,19 @@ def test_loaded_cache_answers_as_the_saved_one_without_embedding(
     assert sum(a is not None for a in before) >= 100
 
 
+def test_a_loaded_cache_takes_new_prompts_into_matrix_and_graph(tmp_path: Path) -> None:
+    """After a restore, new prompts grow the matrix and the graph and are found by meaning."""
+    cache, prompts = _filled(tmp_path / "c.jsonl")
+    cache.save()
+    loaded = LLMCache(max_entries=1000, semantic=GRAPH, path=tmp_path / "c.jsonl")
+    more = _prompts(300)[120:]
+    for prompt in more:
+        loaded.put(prompt, f"later {prompt}")
+    assert len(_index(loaded).graphs()[()].keys()) == 300
+    assert loaded.get(_queries(more)[-1]) == f"later {more[-1]}"
+    assert loaded.get(_queries(prompts)[0]) == f"answer to {prompts[0]}"
+
+
 def test_entries_evicted_or_expired_before_a_load_leave_the_graph(tmp_path: Path) -> None:
     """Prompts dropped at load (smaller cache, expired TTL) are in neither the cache nor graph."""
     now = [1_000.0]
