@@ -20,17 +20,15 @@ from typing import Any
 
 import pytest
 from benchutil import Profile, record_samples
+from workloads import serving_load
 
-from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
-from perfcore.load.orchestrate import _bodies
+from perfcore.load.openloop import OpenLoopReport
 from perfcore.serving.process import ServerProcess, start_server
 from perfcore.serving.server import ServerSpec
 
 SLO_MS = 20.0
 LADDER = (1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000, 8_000)
 STEP_S = 3.0
-N_FEATURES = 16  # the synthetic model's
-BODIES = _bodies(N_FEATURES, 0)
 
 
 @pytest.fixture(scope="module")
@@ -39,18 +37,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     work: Path = tmp_path_factory.mktemp("serving")
     with start_server(ServerSpec(model_dir=None, port=0), work) as proc:
         yield proc
-
-
-def _load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
-    return run_open_loop(
-        OpenLoopConfig(
-            url=url,
-            bodies=BODIES,
-            rate=rate,
-            duration_s=seconds,
-            connections=32 if rate is None else 64,
-        )
-    )
 
 
 def _holds(report: OpenLoopReport, rate: float) -> bool:
@@ -66,7 +52,7 @@ def test_serving_closed_loop_predict_over_noop(
 
     def pair() -> None:
         order = ("predict", "noop") if len(ratios) % 2 == 0 else ("noop", "predict")
-        ok = {path: _load(f"{server.url}/{path}", None, 2.0).ok for path in order}
+        ok = {path: serving_load(f"{server.url}/{path}", None, 2.0).ok for path in order}
         ratios.append(ok["predict"] / max(ok["noop"], 1))
 
     benchmark.pedantic(pair, rounds=profile.rounds(6, 2), warmup_rounds=0)
@@ -83,7 +69,7 @@ def test_serving_capacity_at_slo(benchmark: Any, profile: Profile, server: Serve
         for rate in LADDER:
             for path in ("predict", "noop") if rate % 2000 else ("noop", "predict"):
                 climbing = best[path] == rate - 1_000 or rate == LADDER[0]
-                if climbing and _holds(_load(f"{server.url}/{path}", rate, STEP_S), rate):
+                if climbing and _holds(serving_load(f"{server.url}/{path}", rate, STEP_S), rate):
                     best[path] = rate
         for path, value in best.items():
             found[path].append(value)

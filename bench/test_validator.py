@@ -18,7 +18,7 @@ import pytest
 from benchutil import Profile, collected, interleaved_ratios, record_samples
 from workloads import cpu_validator, cpu_validators_4, sleep_validator
 
-from perfcore.components.validator import ParallelValidator
+from perfcore.components.validator import ParallelValidator, ValidationReport
 
 SLEEP_S = 0.05
 VALIDATORS = 8
@@ -96,14 +96,32 @@ def test_processes_speedup_cpu_bound(
     """Speedup serial/processes on the CPU-bound set, side by side (ideal: the core count)."""
     serial, processes = cpu_pools["serial"], cpu_pools["processes"]
     ratios: list[float] = []
+    # The speedup's two factors (studies/pool_study.py): how much slower a call runs in
+    # the pool than alone, and the share of workers * wall time the workers were busy.
+    per_call: list[float] = []
+    busy: list[float] = []
 
     def pair() -> None:
-        got, _, _ = interleaved_ratios(lambda: serial.run(7), lambda: processes.run(7), 2)
+        reports: dict[str, ValidationReport] = {}
+        got, _, t_pool = interleaved_ratios(
+            lambda: reports.setdefault("serial", serial.run(7)),
+            lambda: reports.setdefault("pool", processes.run(7)),
+            1,
+        )
         ratios.extend(got)
+        pooled = [r.elapsed_s for r in reports["pool"].results]
+        per_call.append(_mean_call(reports["serial"]) / _mean_call(reports["pool"]))
+        busy.append(sum(pooled) / (processes.max_workers * t_pool[0]))
 
-    benchmark.pedantic(pair, setup=collected(), rounds=profile.rounds(5, 1), warmup_rounds=0)
+    benchmark.pedantic(pair, setup=collected(), rounds=profile.rounds(10, 1), warmup_rounds=0)
     record_samples(benchmark, ratios, unit="ratio", better="higher")
     benchmark.extra_info["ideal"] = float(os.cpu_count() or 1)
+    benchmark.extra_info["serial_call_over_pool_call"] = per_call
+    benchmark.extra_info["pool_busy_share"] = busy
+
+
+def _mean_call(report: ValidationReport) -> float:
+    return sum(r.elapsed_s for r in report.results) / len(report.results)
 
 
 def test_processes_ceiling_cpu_bound(

@@ -6,12 +6,16 @@ two commits) measure exactly the same work.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from perfcore.load.openloop import OpenLoopConfig, OpenLoopReport, run_open_loop
+from perfcore.load.orchestrate import _bodies
 from perfcore.retraining.stream import Batch
 
 _TOPICS = (
@@ -194,3 +198,79 @@ def stream_events(batches: list[Batch]) -> list[tuple[int, int, list[float]]]:
             for p, y, x in zip(b.predictions, b.labels, b.features, strict=True)
         ]
     return out
+
+
+SERVING_BODIES = _bodies(16, 0)  # single rows for the synthetic model's 16 features
+
+
+def serving_load(url: str, rate: float | None, seconds: float) -> OpenLoopReport:
+    """Single-row requests at ``rate`` per second (None: closed loop) for ``seconds``.
+
+    Closed loops use 32 connections, open loops 64: the settings of the serving
+    benchmark and of ``studies/limits_study.py``, which share this function.
+    """
+    return run_open_loop(
+        OpenLoopConfig(
+            url=url,
+            bodies=SERVING_BODIES,
+            rate=rate,
+            duration_s=seconds,
+            connections=32 if rate is None else 64,
+        )
+    )
+
+
+# Large semantic caches, built once and kept on disk (git-ignored ``artifacts/``), keyed
+# by everything that shapes them: a 1M-entry build takes tens of minutes on 2 cores.
+SCALE_STORE = Path(__file__).resolve().parents[1] / "artifacts" / "semantic-scale"
+SCALE_SEED = 3
+
+
+@dataclass(frozen=True)
+class ScaleCache:
+    """A saved semantic cache at scale: its file, prompts, queries and how long a rebuild took."""
+
+    path: Path
+    stored: list[str]
+    queries: list[str]
+    rebuild_s: float
+    built_now: bool
+
+
+def scale_cache(kind: str, entries: int, n_queries: int = 200) -> ScaleCache:
+    """The saved cache of ``entries`` prompts of ``kind`` ("numbered" or "named"), with index.
+
+    Built (plain fill, save, a timed load that embeds and builds the graph, a save that
+    writes the index beside the file) only when the store has no copy for these settings.
+    """
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from perfcore.components.cache import SCHEMA, LLMCache
+    from perfcore.components.semantic import SemanticSettings
+    from perfcore.components.semantic_store import SCHEMA as INDEX_SCHEMA
+
+    shape = [kind, entries, SCALE_SEED, asdict(SemanticSettings()), SCHEMA, INDEX_SCHEMA]
+    key = hashlib.sha256(json.dumps(shape).encode()).hexdigest()[:12]
+    folder = SCALE_STORE / f"{kind}-{entries}-{key}"
+    path, timings = folder / "cache.jsonl", folder / "timings.json"
+    stored = (prompts if kind == "numbered" else named_prompts)(entries, seed=SCALE_SEED)
+    built_now = not timings.exists()
+    if built_now:
+        folder.mkdir(parents=True, exist_ok=True)
+        plain = LLMCache(max_entries=2 * entries)
+        for prompt in stored:
+            plain.put(prompt, f"response to {prompt}")
+        plain.save(path)
+        del plain
+        start = time.perf_counter()
+        rebuilt = LLMCache(max_entries=2 * entries, semantic=True, path=path)
+        took = time.perf_counter() - start  # the load: every prompt embedded, graphs built
+        rebuilt.save()  # now with the index beside it
+        del rebuilt
+        timings.write_text(json.dumps({"rebuild_s": took, "loadavg": os.getloadavg()}))
+    picked = stored[:: max(1, entries // n_queries)][:n_queries]
+    queries = [reworded(p) for p in picked[::2]] + [edited(p) for p in picked[1::2]]
+    rebuild_s = float(json.loads(timings.read_text())["rebuild_s"])
+    return ScaleCache(path, stored, queries, rebuild_s, built_now)

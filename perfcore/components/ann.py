@@ -11,6 +11,7 @@ expired prompt can never be a candidate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,3 +81,44 @@ class AnnIndex:
         """The slots of up to ``count`` approximate nearest neighbours of ``vector``."""
         matches = self._index.search(vector, count)
         return np.asarray(matches.keys, dtype=np.int64)
+
+    def keys(self) -> npt.NDArray[np.int64]:
+        """The slots the graph holds (deleted ones excluded)."""
+        return np.asarray(self._index.keys, dtype=np.int64)
+
+    def retain(self, slots: set[int], rows: npt.NDArray[np.float32]) -> None:
+        """Make the graph hold exactly ``slots``: delete the others, add the missing ones.
+
+        ``rows`` is the matrix the slots index (to add a missing slot's vector).
+        """
+        held = set(self.keys().tolist())
+        extra = held - slots
+        if extra:
+            self._index.remove(np.fromiter(extra, dtype=np.uint64, count=len(extra)))
+        missing = np.fromiter(slots - held, dtype=np.int64, count=len(slots - held))
+        if missing.size:
+            self.add(missing, rows[missing])
+
+    def save(self, path: Path) -> None:
+        """Write the graph (with its float16 vectors) to ``path``."""
+        self._index.save(str(path))
+
+    @classmethod
+    def load(cls, path: Path, ndim: int, settings: AnnSettings) -> AnnIndex:
+        """A graph saved by :meth:`save`; ValueError when the file is not one of ours."""
+        from usearch.compiled import MetricKind, ScalarKind
+        from usearch.index import Index
+
+        meta = Index.metadata(str(path))
+        if meta is None or (meta["kind_metric"], meta["kind_scalar"], meta["dimensions"]) != (
+            MetricKind.IP,
+            ScalarKind.F16,
+            ndim,
+        ):
+            raise ValueError(f"{path.name} is not an inner-product float16 graph of {ndim} dims")
+        graph = cls(ndim, settings)
+        try:
+            graph._index.load(str(path))
+        except RuntimeError as exc:  # usearch's own check of the file failed
+            raise ValueError(f"{path.name}: {exc}") from None
+        return graph

@@ -30,6 +30,7 @@ from typing import Any
 
 from perfcore._atomic import atomic_open, remove_stale_temps
 from perfcore.components.semantic import SemanticIndex, SemanticSettings
+from perfcore.components.semantic_store import load_index, save_index
 from perfcore.errors import ConfigError
 
 __all__ = ["CacheFileWarning", "CacheStats", "LLMCache"]
@@ -214,16 +215,25 @@ class LLMCache:
         if target is None:
             raise ConfigError("LLMCache.save needs a path (none was given at construction)")
         _check_cache_path(target)
+        header: dict[str, Any] = {"schema": SCHEMA}
         with self._lock:
             now = self._clock()
             rows = [(k, e) for k, e in self._entries.items() if not _expired(e, now)]
+            # The index is written first; the cache file then names it (semantic_store).
+            token = secrets.token_hex(8)
+            if self._index is not None and save_index(
+                self._index, [k for k, _ in rows], target, token
+            ):
+                header["index"] = token
+        header["entries"] = len(rows)
         with atomic_open(target, "w") as handle:
-            handle.write(json.dumps({"schema": SCHEMA, "entries": len(rows)}) + "\n")
+            handle.write(json.dumps(header) + "\n")
             handle.writelines(_dump_row(key, entry) for key, entry in rows)
         return target
 
     def _load(self, path: Path) -> None:
         try:
+            token = _read_token(path)
             rows = list(_read_rows(path))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             aside = _quarantine(path)
@@ -240,9 +250,11 @@ class LLMCache:
                 size = len(prompt.encode()) + len(response.encode())
                 self._insert(prompt, _Entry(response, expires, size))
             if self._index is not None and self._entries:
-                # Rebuilt, not persisted: the vectors and graph come from the prompts.
                 keys = list(self._entries)
-                self._index.add_many(keys, self._index.embed(keys))
+                saved = [prompt for prompt, _, _ in rows]
+                # The saved index when it is this file's; else rebuilt from the prompts.
+                if not load_index(self._index, saved, keys, path, token):
+                    self._index.add_many(keys, self._index.embed(keys))
 
     # -- internals (lock held) ---------------------------------------------------
 
@@ -309,6 +321,14 @@ def _expired(entry: _Entry, now: float) -> bool:
     return entry.expires_at is not None and entry.expires_at <= now
 
 
+def _read_token(path: Path) -> str | None:
+    """The token of the index saved with the file (its header's "index"), if any."""
+    with path.open(encoding="utf-8") as handle:
+        header: Any = json.loads(handle.readline() or "null")
+    token = header.get("index") if isinstance(header, dict) else None
+    return token if isinstance(token, str) else None
+
+
 def _dump_row(prompt: str, entry: _Entry) -> str:
     row = {"prompt": prompt, "response": entry.response, "expires_at": entry.expires_at}
     return json.dumps(row, ensure_ascii=False) + "\n"
@@ -320,6 +340,8 @@ def _read_rows(path: Path) -> Iterator[tuple[str, str, float | None]]:
         header: Any = json.loads(handle.readline() or "null")
         if not isinstance(header, dict) or header.get("schema") != SCHEMA:
             raise ValueError(f"not a {SCHEMA} file")
+        if not set(header) <= {"schema", "entries", "index"}:
+            raise ValueError(f"unexpected header keys {sorted(header)}")
         rows = [json.loads(line) for line in handle]
     if len(rows) != header["entries"]:
         raise ValueError(f"header promises {header['entries']} entries, file has {len(rows)}")

@@ -160,6 +160,54 @@ class SemanticIndex:
         key = self._keys[int(slots[best])]
         return (key, float(scores[best])) if key is not None else None
 
+    def slots_of(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        """The row (slot) of each stored key, in order."""
+        return np.fromiter((self._slot[k] for k in keys), dtype=np.int64, count=len(keys))
+
+    def rows(self, slots: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """A copy of the vectors at ``slots``."""
+        return self._matrix[slots]
+
+    def graphs(self) -> dict[tuple[str, ...], AnnIndex]:
+        """The graph of each group that has one (the index's own objects)."""
+        return dict(self._graphs)
+
+    def restore(
+        self,
+        keys: Sequence[str],
+        slots: npt.NDArray[np.int64],
+        vectors: npt.NDArray[np.float32],
+        graphs: dict[tuple[str, ...], AnnIndex],
+    ) -> None:
+        """Replace the contents: ``keys`` at their saved ``slots`` and the saved graphs.
+
+        A graph is trimmed to its group's restored members (prompts evicted or expired
+        since it was saved leave it) and completed where one is missing; a group that
+        is now too small for a graph gets none, a large one without a graph is built.
+        """
+        self.clear()
+        size = int(slots.max()) + 1 if len(slots) else 0
+        if size == len(slots) and size >= 64 and bool((slots == np.arange(size)).all()):
+            self._matrix = vectors  # rows already in slot order: adopted, not copied
+        else:
+            self._matrix = np.zeros((max(size, 64), self.settings.n_features), dtype=np.float32)
+            self._matrix[slots] = vectors
+        self._keys = [None] * size
+        for key, slot in zip(keys, slots.tolist(), strict=True):
+            self._slot[key] = slot
+            self._keys[slot] = key
+            self._groups.setdefault(self._group(key), set()).add(slot)
+        taken = np.zeros(size, dtype=bool)
+        taken[slots] = True
+        self._free = np.flatnonzero(~taken)[::-1].tolist()  # pop() gives the lowest first
+        for group, members in self._groups.items():
+            graph = graphs.get(group)
+            if graph is not None and len(members) >= self._graph_floor() // 2:
+                graph.retain(members, self._matrix)
+                self._graphs[group] = graph
+            else:
+                self._maybe_build(group)
+
     def uses_graph(self, query: str) -> bool:
         """Whether a lookup of ``query`` goes through the approximate graph."""
         return self._group(query) in self._graphs

@@ -91,10 +91,15 @@ class LinearPredictor:
         """Probabilities equal (to float rounding) to the source estimator's."""
         binary: tuple[list[float], float] | None = self.__dict__["_binary_row"]
         if binary is not None and len(x) == 1:
-            return _one_binary_row(x[0].tolist(), *binary)
+            return np.array([_one_binary_row(x[0].tolist(), *binary)])
         with np.errstate(over="ignore", invalid="ignore"):
             scores = x @ self.coef.T + self.intercept
         return probabilities(scores, logistic=scores.shape[1] == 1)
+
+    def predict_row(self, row: list[float]) -> list[float] | None:
+        """One row's probabilities as plain floats, or None where there is no plain path."""
+        binary: tuple[list[float], float] | None = self.__dict__["_binary_row"]
+        return None if binary is None else _one_binary_row(row, *binary)
 
 
 def probabilities(scores: FloatArray, *, logistic: bool) -> FloatArray:
@@ -108,7 +113,7 @@ def probabilities(scores: FloatArray, *, logistic: bool) -> FloatArray:
     return scores
 
 
-def _one_binary_row(row: list[float], weights: list[float], bias: float) -> FloatArray:
+def _one_binary_row(row: list[float], weights: list[float], bias: float) -> list[float]:
     """``[1 - expit(s), expit(s)]`` for ``s = row . weights + bias``, as numpy would give.
 
     Overflow gives inf or nan as in numpy (float products do not raise), and the
@@ -120,7 +125,7 @@ def _one_binary_row(row: list[float], weights: list[float], bias: float) -> Floa
     else:
         tail = math.exp(score)  # nan stays nan
         positive = tail / (1.0 + tail)
-    return np.array([[1.0 - positive, positive]])
+    return [1.0 - positive, positive]
 
 
 def _unwrap(estimator: Any) -> Any:

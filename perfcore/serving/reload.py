@@ -84,3 +84,8 @@ class ReloadingPredictor:
     def predict_proba(self, x: FloatArray) -> FloatArray:
         """Probabilities from the model last checked."""
         return self._inner.predict_proba(x)
+
+    def predict_row(self, row: list[float]) -> list[float] | None:
+        """One row's probabilities in plain floats where the current model has that path."""
+        plain = getattr(self._inner, "predict_row", None)
+        return plain(row) if plain is not None else None

@@ -122,3 +122,20 @@ def test_prediction_bytes_are_the_standard_json_of_the_probabilities() -> None:
     body = _client().post("/predict", json={"instances": [ROW, ROW]}).content
     expected = PREDICTOR.predict_proba(np.array([ROW, ROW])).tolist()
     assert json.loads(body)["probabilities"] == expected
+
+
+def test_single_row_answer_is_the_batch_answer_for_that_row() -> None:
+    """The plain-float one-row path answers what the numpy batch path gives (to rounding)."""
+    client = _client()
+    rows = np.random.default_rng(7).normal(scale=2.0, size=(20, 4)).tolist()
+    for row in rows:
+        one = json.loads(client.post("/predict", json={"features": row}).content)
+        two = json.loads(client.post("/predict", json={"instances": [row, row]}).content)
+        np.testing.assert_allclose(one["probabilities"], two["probabilities"][0], rtol=1e-12)
+
+
+def test_single_row_with_non_finite_scores_is_422() -> None:
+    """A finite row the linear model overflows on is refused on the one-row path too."""
+    answer = _client().post("/predict", json={"features": [1e308, -1e308, 1e308, 1e308]})
+    assert answer.status_code == 422
+    assert "non-finite" in answer.json()["error"]

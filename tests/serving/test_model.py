@@ -123,3 +123,11 @@ def test_one_binary_row_matches_the_numpy_path() -> None:
     both = np.vstack([predictor.predict_proba(np.vstack([row, row]))[:1] for row in rows])
     np.testing.assert_allclose(singles, both, rtol=1e-12, atol=1e-15)
     assert np.isnan(singles[:2]).all()
+
+
+def test_predict_row_equals_predict_proba_of_that_row() -> None:
+    """The plain-float row path gives exactly the floats of the one-row numpy call."""
+    predictor = synthetic_predictor(n_features=16, seed=3)
+    for row in np.random.default_rng(9).normal(scale=3.0, size=(30, 16)):
+        plain = predictor.predict_row(row.tolist())
+        assert plain == predictor.predict_proba(row[np.newaxis])[0].tolist()

@@ -42,3 +42,10 @@ def test_single_row_and_batch_parse() -> None:
     many = parse_rows(b'{"instances": [[1, 2, 3], [4, 5, 6]]}', n_features=3, max_batch=4)
     assert not many.single
     assert many.rows.tolist() == [[1, 2, 3], [4, 5, 6]]
+
+
+def test_single_orjson_row_is_kept_as_a_list_until_asked() -> None:
+    """A finite single row stays the parsed list; its matrix is built only on demand."""
+    one = parse_rows(b'{"features": [1, 2.5, -3]}', n_features=3, max_batch=4)
+    assert one.row == [1, 2.5, -3]
+    assert one.rows.tolist() == [[1.0, 2.5, -3.0]]
