@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from perfcore._cli.compare import add_judging_options
 
 if TYPE_CHECKING:
+    from perfcore._cli._ab_rounds import FirstStage
     from perfcore.analysis.compare import GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
     from perfcore.config import Settings
@@ -62,36 +63,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     ab = parser.add_argument_group("interleaved rounds against a git ref")
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
-    ab.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        help="a fixed number of rounds per side, every result in each (the rule "
-        "before sequential rounds; default: sequential, see --max-rounds)",
-    )
-    ab.add_argument(
-        "--max-rounds",
-        type=int,
-        default=None,
-        metavar="N",
-        help="sequential rounds (the default): after each round from --min-rounds "
-        "on, what is decided stops being measured; at most N rounds (default 8)",
-    )
-    ab.add_argument(
-        "--bench-passes",
-        type=int,
-        default=1,
-        metavar="P",
-        help="each gate round times 1/P of every benchmark's rounds (the gate "
-        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
-    )
-    ab.add_argument(
-        "--min-rounds",
-        type=int,
-        default=2,
-        metavar="N",
-        help="the first look of sequential rounds (default 2)",
-    )
+    _add_round_options(ab)
     ab.add_argument(
         "--confirm-rounds",
         type=int,
@@ -169,6 +141,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=_run)
 
 
+def _add_round_options(ab: argparse._ArgumentGroup) -> None:
+    """How many rounds: fixed (``--rounds``) or sequential, and each round's share."""
+    ab.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="a fixed number of rounds per side, every result in each (the rule "
+        "before sequential rounds; default: sequential, see --max-rounds)",
+    )
+    ab.add_argument(
+        "--max-rounds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="sequential rounds (the default): after each round from --min-rounds "
+        "on, what is decided stops being measured; at most N rounds (default 8)",
+    )
+    ab.add_argument(
+        "--bench-passes",
+        type=int,
+        default=1,
+        metavar="P",
+        help="each gate round times 1/P of every benchmark's rounds (the gate "
+        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
+    )
+    ab.add_argument(
+        "--min-rounds",
+        type=int,
+        default=2,
+        metavar="N",
+        help="the first look of sequential rounds (default 2)",
+    )
+
+
 class _Sides(NamedTuple):  # not a dataclass: dataclasses would load inspect for --help
     """Both sides read or measured, how to judge them, and gate --against's fresh rounds."""
 
@@ -244,18 +250,22 @@ def _ab_sides(args: argparse.Namespace, settings: Settings) -> _Sides:
     def screen(reference: ResultSet, working: ResultSet) -> list[str]:
         return screen_slower(judge(reference, working, judging)[0])
 
-    first = None
-    if seq:
-        import dataclasses
-
-        from perfcore._cli._sequential_rounds import make_look, stage
-
-        def judged(r: ResultSet, w: ResultSet, level: float) -> SuiteComparison:
-            return judge(r, w, dataclasses.replace(judging, alpha=level))[0]
-
-        first = stage(make_look(judged, judging.alpha, args.min_rounds, seq))
+    first = _sequential_stage(judging, args.min_rounds, seq) if seq else None
     run = run_ab_rounds(plan, Path.cwd(), screen=screen, first=first)
     return _Sides(run.reference, run.working, judging, again=run.again, note=run.note)
+
+
+def _sequential_stage(judging: JudgeSettings, min_rounds: int, cap: int) -> FirstStage:
+    """Sequential rounds judged as the gate judges, looks after ``min_rounds..cap``."""
+    import dataclasses
+
+    from perfcore._cli._sequential_rounds import make_look, stage
+    from perfcore.analysis.judge import judge
+
+    def judged(r: ResultSet, w: ResultSet, level: float) -> SuiteComparison:
+        return judge(r, w, dataclasses.replace(judging, alpha=level))[0]
+
+    return stage(make_look(judged, judging.alpha, min_rounds, cap))
 
 
 def _sequential_cap(args: argparse.Namespace) -> int:
