@@ -100,6 +100,28 @@ def load_study(session: nox.Session) -> None:
 
 
 @nox.session
+def limits(session: nox.Session) -> None:
+    """The limits of issue 21: the scale benchmarks (100k/1M-entry semantic caches, built
+    once into artifacts/), the server against its trivial endpoint, the process pool."""
+    session.install("-e", ".[bench,load]")
+    env = {"OMP_NUM_THREADS": "1"}
+    session.run(
+        "pytest",
+        "bench/test_semantic_scale.py",
+        "bench/test_validator.py",
+        "--scale",
+        "--benchmark-only",
+        "-p",
+        "no:cacheprovider",
+        "--benchmark-json=reports/latest/limits-bench.json",
+        *session.posargs,
+        env=env,
+    )
+    session.run("python", "-m", "studies.limits_study", env=env)
+    session.run("python", "-m", "studies.pool_study", env=env)
+
+
+@nox.session
 def report(session: nox.Session) -> None:
     """Render reports/latest/ from the latest results."""
     session.install("-e", ".")

@@ -64,16 +64,39 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 _LIMITS = pytest.StashKey[object]()
+SCALE_ENV = "PERFCORE_BENCH_SCALE"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--quick``."""
+    """Add ``--quick`` and ``--scale``."""
     parser.addoption(
         "--quick",
         action="store_true",
         default=False,
         help="perfcore: fewer rounds per benchmark (same workloads)",
     )
+    parser.addoption(
+        "--scale",
+        action="store_true",
+        default=False,
+        help="perfcore: also the benchmarks marked scale (100k and 1M-entry caches)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the ``scale`` benchmarks unless ``--scale`` (or ``PERFCORE_BENCH_SCALE=1``).
+
+    Their stores take minutes to build on a fresh clone and a minute to load at 1M
+    entries: the main job and gate rounds stay in minutes without them, and
+    ``nox -s limits`` (or ``--bench-args=--scale`` for the gate) runs them.
+    """
+    wanted = config.getoption("--scale") or os.environ.get(SCALE_ENV, "") in {"1", "true"}
+    if wanted:
+        return
+    kept = [item for item in items if item.get_closest_marker("scale") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
 
 
 def _is_quick(config: pytest.Config) -> bool:

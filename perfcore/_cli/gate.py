@@ -85,36 +85,7 @@ def _stored_flags(stored: argparse._ArgumentGroup) -> None:
 def _rounds_flags(ab: argparse._ArgumentGroup) -> None:
     """``--against REF``: how many rounds, how they interleave, the learnt noise."""
     ab.add_argument("--against", metavar="REF", help="git ref to run and compare against")
-    ab.add_argument(
-        "--rounds",
-        type=int_in(2, 50),
-        default=None,
-        help="a fixed number of rounds per side, every result in each (the rule "
-        "before sequential rounds; default: sequential, see --max-rounds)",
-    )
-    ab.add_argument(
-        "--max-rounds",
-        type=int_in(2, 50),
-        default=None,
-        metavar="N",
-        help="sequential rounds (the default): after each round from --min-rounds "
-        "on, what is decided stops being measured; at most N rounds (default 8)",
-    )
-    ab.add_argument(
-        "--bench-passes",
-        type=int_in(1, 10),
-        default=1,
-        metavar="P",
-        help="each gate round times 1/P of every benchmark's rounds (the gate "
-        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
-    )
-    ab.add_argument(
-        "--min-rounds",
-        type=int_in(2, 50),
-        default=2,
-        metavar="N",
-        help="the first look of sequential rounds (default 2)",
-    )
+    _add_round_options(ab)
     ab.add_argument(
         "--confirm-rounds",
         type=int_in(0, 50),
@@ -178,6 +149,40 @@ def _suite_flags(ab: argparse._ArgumentGroup) -> None:
         default="",
         metavar="ARGS",
         help="extra pytest options, one string: --bench-args='-k cache'",
+    )
+
+
+def _add_round_options(ab: argparse._ArgumentGroup) -> None:
+    """How many rounds: fixed (``--rounds``) or sequential, and each round's share."""
+    ab.add_argument(
+        "--rounds",
+        type=int_in(2, 50),
+        default=None,
+        help="a fixed number of rounds per side, every result in each (the rule "
+        "before sequential rounds; default: sequential, see --max-rounds)",
+    )
+    ab.add_argument(
+        "--max-rounds",
+        type=int_in(2, 50),
+        default=None,
+        metavar="N",
+        help="sequential rounds (the default): after each round from --min-rounds "
+        "on, what is decided stops being measured; at most N rounds (default 8)",
+    )
+    ab.add_argument(
+        "--bench-passes",
+        type=int_in(1, 10),
+        default=1,
+        metavar="P",
+        help="each gate round times 1/P of every benchmark's rounds (the gate "
+        "replicates by rounds; its noise is learnt apart, see docs/gate.md; default 1)",
+    )
+    ab.add_argument(
+        "--min-rounds",
+        type=int_in(2, 50),
+        default=2,
+        metavar="N",
+        help="the first look of sequential rounds (default 2)",
     )
 
 

@@ -63,6 +63,8 @@ __all__ = [
 DEFAULT_MIN_ROUNDS = 2
 DEFAULT_MAX_ROUNDS = 8
 DEFAULT_INSIDE_CONFIDENCE = 0.90
+# More looks than this are no gate a pull request waits for (and would only grow the grid).
+MOST_ROUNDS = 100
 # Grid of the numerical integration (points per unit of the score's standard deviation).
 _GRID_PER_SD = 80
 _LOWEST_SD = 8.0
@@ -145,6 +147,8 @@ class SequentialDesign:
                 f"--max-rounds must be at least {self.min_rounds} (--min-rounds), "
                 f"got {self.max_rounds}"
             )
+        if self.max_rounds > MOST_ROUNDS:
+            raise InputError(f"--max-rounds must be at most {MOST_ROUNDS}, got {self.max_rounds}")
         if not 0 < self.inside_confidence < 1:
             raise InputError(f"inside_confidence must lie in (0, 1), got {self.inside_confidence}")
         if self.family < 1:

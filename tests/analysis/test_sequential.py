@@ -163,8 +163,8 @@ def test_estimate_of_orients_higher_is_better_results() -> None:
     assert e.p_slower == pytest.approx(0.0005)
 
 
-@pytest.mark.parametrize(("low", "high"), [(1, 8), (4, 3)])
+@pytest.mark.parametrize(("low", "high"), [(1, 8), (4, 3), (2, 101)])
 def test_a_design_needs_two_rounds_and_a_cap_above_the_minimum(low: int, high: int) -> None:
-    """Fewer than two rounds, or a cap below the minimum, is a usage error."""
+    """Fewer than two rounds, a cap below the minimum or above 100, is a usage error."""
     with pytest.raises(InputError):
         SequentialDesign(alpha=0.01, family=5, min_rounds=low, max_rounds=high)
