@@ -38,38 +38,22 @@ command line and handed to every rule; nothing in perfcore is patched.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from perfcore.analysis.compare import (
-    compare_suites,
-    confirm_in_fresh_rounds,
-    paired_spread,
-    screen_slower,
-)
-from perfcore.config import load_settings
+from perfcore.config import Settings, load_settings
 from perfcore.results.model import ResultSet
-from perfcore.runner.rounds import read_kept_confirm, read_kept_rounds
 from studies.gate_rules import (
     CONFIRM_RULES,
     INTERLEAVED_RULES,
     REFERENCE_RULES,
     Context,
-    Noise,
     Rule,
     Sides,
-    learnt_prior,
-    leave_out,
-    log_medians,
-    rule_asv,
     rule_perfcore,
-    rule_pytest_benchmark,
-    side,
-    slowed,
 )
 from studies.gate_runs import (
     baseline_draws,
@@ -84,168 +68,10 @@ from studies.gate_runs import (
     synthetic_runs,
 )
 from studies.gate_tables import Tally, render
+from studies.gate_trials import fresh_spread, fresh_study, study
 
 # The slowdowns injected one benchmark at a time unless --slowdowns says otherwise.
 SLOWDOWNS = (0.05, 0.10, 0.15, 0.20, 0.30, 0.50)
-
-
-def study(
-    ctx: Context,
-    runs: Sequence[ResultSet],
-    ids: Sequence[str],
-    rules: Mapping[str, tuple[Rule, str]],
-    slowdowns: Sequence[float],
-    *,
-    comparisons: Sequence[Sides],
-    power_pairs: int | None,
-    rng: np.random.Generator,
-    singles: Sequence[ResultSet] = (),
-    members: Sequence[tuple[int, ...]] = (),
-) -> dict[str, Tally]:
-    """Run every rule over every no-change comparison (false alarms) and injections (power).
-
-    ``singles``/``members``: ``runs`` are made of passes (``members[i]`` the indices in
-    ``singles`` of run ``i``'s passes); calibrated noise is then learnt per pass, from
-    the single runs of the baseline's runs, as ``perfcore calibrate`` learns it.
-    """
-    logs = log_medians(singles or runs, ids)
-    chosen = (
-        set(range(len(comparisons)))
-        if power_pairs is None or power_pairs >= len(comparisons)
-        else set(rng.choice(len(comparisons), power_pairs, replace=False).tolist())
-    )
-    tallies = {name: Tally() for name in rules}
-    for n, (a, b) in enumerate(comparisons):
-        base, curr = side(runs, a), side(runs, b)
-        for name, (rule, mode) in rules.items():
-            if mode.startswith("paired"):
-                noise = Noise(
-                    paired=True,
-                    guard=mode.rpartition(":")[2] or "spread",
-                    paired_prior=(learnt_prior(ctx, runs, (a, b), ids) if "learnt" in mode else {}),
-                )
-            elif mode == "baseline":  # what calibrate --save-baseline stores: the K runs' SD
-                learnt = {j for i in a for j in members[i]} if members else set(a)
-                noise = leave_out(logs, tuple(set(range(logs.shape[0])) - learnt), ids)
-            else:
-                noise = leave_out(logs, (*a, *b), ids) if mode else Noise()
-            judged = rule(ctx, base, curr, ids, noise)
-            flagged = judged if judged is not None else set()
-            t = tallies[name]
-            t.refused += judged is None
-            t.pairs += 1
-            t.comparisons += len(ids)
-            t.alarms += len(flagged)
-            t.alarm_pairs += bool(flagged)
-            if n not in chosen:
-                continue
-            for rid in ids:
-                for s in slowdowns:
-                    # Per-benchmark rules need only the injected one; perfcore's
-                    # Holm step makes the whole suite matter.
-                    scope = [rid] if rule in (rule_asv, rule_pytest_benchmark) else ids
-                    hit = rid in (rule(ctx, base, slowed(curr, rid, s), scope, noise) or ())
-                    t.hits[(rid, s)] = t.hits.get((rid, s), 0) + hit
-                    t.tries[(rid, s)] = t.tries.get((rid, s), 0) + 1
-    return tallies
-
-
-def fresh_study(
-    ctx: Context,
-    runs: Sequence[ResultSet],
-    ids: Sequence[str],
-    slowdowns: Sequence[float],
-    comparisons: Sequence[tuple[Sides, Sides]],
-) -> dict[str, Tally]:
-    """False alarms and power of ``gate --against`` with and without its second stage,
-    on the same first rounds; the learnt prior comes from the gate runs that share no
-    round with either stage. With ``ctx.mann_whitney`` False the rule leaves
-    Mann-Whitney U out (the location test alone), to see what U's veto costs."""
-    names: tuple[str, ...] = (
-        "perfcore paired, learnt prior, first rounds alone",
-        "perfcore paired + fresh rounds (gate --against now)",
-    )
-    if not ctx.mann_whitney:
-        names = tuple(f"{n}, U left out" for n in names)
-    tallies = {name: Tally() for name in names}
-    for first, fresh in comparisons:
-        window = (first[0] + fresh[0], first[1] + fresh[1])
-        prior = learnt_prior(ctx, runs, window, ids)
-        sides = (side(runs, first[0]), side(runs, first[1]))
-        again = (side(runs, fresh[0]), side(runs, fresh[1]))
-
-        def judge(
-            curr: ResultSet,
-            curr_again: ResultSet,
-            sides: tuple[ResultSet, ResultSet] = sides,
-            again: tuple[ResultSet, ResultSet] = again,
-            prior: dict[str, tuple[float, float]] = prior,
-        ) -> tuple[set[str], set[str]]:
-            suite = compare_suites(
-                sides[0],
-                curr,
-                settings=ctx.settings,
-                paired=True,
-                paired_prior=prior,
-                mann_whitney=ctx.mann_whitney,
-            )
-            picked = set(screen_slower(suite))
-            after = confirm_in_fresh_rounds(
-                suite,
-                (sides[0], curr),
-                (again[0].only(picked), curr_again.only(picked)),
-                settings=ctx.settings,
-                paired_prior=prior,
-                mann_whitney=ctx.mann_whitney,
-            )
-            return ({c.id for c in suite.regressions()}, {c.id for c in after.regressions()})
-
-        for name, flagged in zip(names, judge(sides[1], again[1]), strict=True):
-            t = tallies[name]
-            t.pairs += 1
-            t.comparisons += len(ids)
-            t.alarms += len(flagged)
-            t.alarm_pairs += bool(flagged)
-        for rid in ids:
-            for sl in slowdowns:
-                hits = judge(slowed(sides[1], rid, sl), slowed(again[1], rid, sl))
-                for name, flagged in zip(names, hits, strict=True):
-                    t = tallies[name]
-                    t.hits[(rid, sl)] = t.hits.get((rid, sl), 0) + (rid in flagged)
-                    t.tries[(rid, sl)] = t.tries.get((rid, sl), 0) + 1
-    return tallies
-
-
-def fresh_spread(dirs: Sequence[Path]) -> str:
-    """Per re-measured benchmark, the SD of a round's difference in the whole-suite rounds
-    and in the fresh rounds where it ran alone (``A-c00.json``, ...), pooled over the
-    gate runs that re-measured it: whether the learnt prior, taken from whole-suite
-    rounds, fits the fresh ones."""
-    pooled: dict[str, list[float]] = {}
-    for folder in dirs:
-        again = read_kept_confirm(folder)
-        if again is None:
-            continue
-        fresh = paired_spread(*again)
-        first = paired_spread(*read_kept_rounds(folder))
-        for rid, (var, df) in fresh.items():
-            if rid in first:
-                row = pooled.setdefault(rid, [0.0, 0.0, 0.0, 0.0, 0.0])
-                row[0] += first[rid][0] * first[rid][1]
-                row[1] += first[rid][1]
-                row[2] += var * df
-                row[3] += df
-                row[4] += 1
-    lines = [
-        "| benchmark | gate runs | SD, whole-suite rounds | SD, fresh rounds alone |",
-        "|---|---|---|---|",
-    ]
-    for rid, (a, da, b, db, n) in sorted(pooled.items()):
-        lines.append(
-            f"| {rid} | {n:.0f} | {math.sqrt(a / da):.2%} ({da:.0f} df) | "
-            f"{math.sqrt(b / db):.2%} ({db:.0f} df) |"
-        )
-    return "\n".join(lines) + "\n"
 
 
 def _only(rules: dict[str, tuple[Rule, str]], spec: str) -> dict[str, tuple[Rule, str]]:
@@ -261,6 +87,16 @@ def _only(rules: dict[str, tuple[Rule, str]], spec: str) -> dict[str, tuple[Rule
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    # Added in this order so that --help lists the flags as it always has.
+    _input_flags(parser)
+    _layout_flags(parser)
+    _rule_flags(parser)
+    _fresh_flags(parser)
+    return parser
+
+
+def _input_flags(parser: argparse.ArgumentParser) -> None:
+    """The runs studied, the slowdowns injected and on how many pairs."""
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--synthetic", type=int, default=0, metavar="K")
     parser.add_argument("--slowdowns", default=",".join(f"{s:g}" for s in SLOWDOWNS))
@@ -270,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="judge injections on this many random ordered pairs (default all)",
     )
+
+
+def _layout_flags(parser: argparse.ArgumentParser) -> None:
+    """How the runs are laid out into no-change comparisons."""
     parser.add_argument(
         "--runs-per-side",
         type=int,
@@ -317,6 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--draws", type=int, default=200, help="random disjoint side draws when M > 1 (default 200)"
     )
+
+
+def _rule_flags(parser: argparse.ArgumentParser) -> None:
+    """Which rules judge, at what alpha, with which seed, and where the tables go."""
     parser.add_argument(
         "--only",
         default="",
@@ -332,6 +176,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path)
+
+
+def _fresh_flags(parser: argparse.ArgumentParser) -> None:
+    """gate --against's fresh rounds, the spread study and the kept-rounds variants."""
     parser.add_argument(
         "--fresh",
         type=int,
@@ -364,7 +212,6 @@ def _parser() -> argparse.ArgumentParser:
         help="with --interleaved: judge rounds taken in turns by the "
         "difference of medians, not sample by sample",
     )
-    return parser
 
 
 def _layout(
@@ -404,18 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(fresh_spread(args.files))
         return 0
     settings = load_settings(alpha=args.alpha)
-    pairs: list[tuple[int, int]] = []
-    blocks: tuple[Sides, ...] = ()
-    runs: list[ResultSet]
-    if args.interleaved:
-        kept = read_gate_dirs(args.files, plain_medians=args.plain_medians)
-        runs, pairs, blocks = kept.runs, kept.pairs, kept.blocks
-    else:
-        runs = (
-            synthetic_runs(args.synthetic, args.seed)
-            if args.synthetic
-            else [read_run(p) for p in args.files]
-        )
+    runs, pairs, blocks = _read_runs(args)
     if len(runs) < 4:
         parser.error("need at least 4 runs (15 or more for 210 pairs)")
     runs, ids = common_benchmarks(runs)
@@ -433,23 +269,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups.setdefault(group_of(r), []).append(r.id)
     rng = np.random.default_rng(args.seed)
     rules, comparisons = _layout(args, len(runs), pairs, rng)
-    where = (
-        f"{len(ids)} benchmarks; settings threshold {settings.threshold:.0%}, "
-        f"alpha {settings.alpha}"
-    )
+    where = _where(settings, ids)
     if args.fresh:
-        if not args.interleaved:
-            parser.error("--fresh needs --interleaved")
-        staged = fresh_pairs(blocks, args.fresh)
-        if not staged:
-            parser.error(
-                f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} rounds"
-            )
-        tallies = fresh_study(ctx, runs, ids, slowdowns, staged)
-        header = (
-            f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
-            f"{len(blocks)} gate runs as the first rounds, {args.fresh} rounds of "
-            f"another as the fresh rounds ({len(pairs)} rounds in all), {where}"
+        tallies, header = _fresh(
+            parser, args, ctx, runs, ids, slowdowns=slowdowns, pairs=pairs, where=where
         )
     else:
         tallies = study(
@@ -472,6 +295,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     return 0
+
+
+def _read_runs(
+    args: argparse.Namespace,
+) -> tuple[list[ResultSet], list[tuple[int, int]], tuple[Sides, ...]]:
+    """The runs studied, and with --interleaved the rounds' pairs and each gate run's block."""
+    if args.interleaved:
+        kept = read_gate_dirs(args.files, plain_medians=args.plain_medians)
+        return kept.runs, kept.pairs, kept.blocks
+    if args.synthetic:
+        return synthetic_runs(args.synthetic, args.seed), [], ()
+    return [read_run(p) for p in args.files], [], ()
+
+
+def _where(settings: Settings, ids: Sequence[str]) -> str:
+    """The header's tail: how many benchmarks, judged with which threshold and alpha."""
+    return (
+        f"{len(ids)} benchmarks; settings threshold {settings.threshold:.0%}, "
+        f"alpha {settings.alpha}"
+    )
+
+
+def _fresh(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    ctx: Context,
+    runs: Sequence[ResultSet],
+    ids: Sequence[str],
+    *,
+    slowdowns: Sequence[float],
+    pairs: Sequence[tuple[int, int]],
+    where: str,
+) -> tuple[dict[str, Tally], str]:
+    """--fresh: gate --against's two stages judged, and the header that says how."""
+    if not args.interleaved:
+        parser.error("--fresh needs --interleaved")
+    staged = fresh_pairs(ctx.blocks, args.fresh)
+    if not staged:
+        parser.error(f"--fresh {args.fresh} needs two gate runs of at least {args.fresh} rounds")
+    header = (
+        f"{len(runs)} no-change runs, {len(staged)} A/A gates: each of "
+        f"{len(ctx.blocks)} gate runs as the first rounds, {args.fresh} rounds of "
+        f"another as the fresh rounds ({len(pairs)} rounds in all), {where}"
+    )
+    return fresh_study(ctx, runs, ids, slowdowns, staged), header
 
 
 def _what(

@@ -54,26 +54,49 @@ def render(
 ) -> str:
     """The Markdown tables: summary per rule, power over the benchmarks a slowdown is a
     regression for, smallest detected slowdown per group (and per benchmark)."""
-    names = list(tallies)
     every = [m for ms in groups.values() for m in ms]
     lines = [
         header,
+        *_summary(tallies, every, slowdowns),
+        *_eligible_power(settings, tallies, every, slowdowns),
+        *_smallest_table(
+            tallies,
+            {f"{g} ({len(ms)})": ms for g, ms in sorted(groups.items())},
+            slowdowns,
+            "Smallest slowdown flagged in >= 95% of injections, per group:",
+            "group (benchmarks)",
+        ),
+    ]
+    if per_benchmark:
+        lines += _smallest_table(
+            tallies,
+            {f"{rid} ({settings.threshold_for(rid):.0%})": [rid] for rid in sorted(every)},
+            slowdowns,
+            "Smallest slowdown flagged in >= 95% of injections, per benchmark "
+            "(its threshold in brackets):",
+            "benchmark",
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _summary(
+    tallies: Mapping[str, Tally], every: Sequence[str], slowdowns: Sequence[float]
+) -> list[str]:
+    """False alarms and power over every benchmark per rule, then the refusals if any."""
+    lines = [
         "",
         "| rule | false alarms per benchmark | pairs with any false alarm | "
         + " | ".join(f"power at {s:.0%}" for s in slowdowns)
         + " |",
         "|---|---|---|" + "---|" * len(slowdowns),
     ]
-    for name in names:
-        t = tallies[name]
+    for name, t in tallies.items():
         powers = " | ".join(f"{_power(t, every, s):.1%}" for s in slowdowns)
         lines.append(
             f"| {name} | {t.alarms}/{t.comparisons} = {t.alarms / t.comparisons:.2%} "
             f"| {t.alarm_pairs}/{t.pairs} = {t.alarm_pairs / t.pairs:.1%} | {powers} |"
         )
-    refusals = [
-        f"- {n}: {tallies[n].refused}/{tallies[n].pairs}" for n in names if tallies[n].refused
-    ]
+    refusals = [f"- {n}: {t.refused}/{t.pairs}" for n, t in tallies.items() if t.refused]
     if refusals:
         lines += [
             "",
@@ -82,7 +105,17 @@ def render(
             "",
             *refusals,
         ]
-    lines += [
+    return lines
+
+
+def _eligible_power(
+    settings: Settings,
+    tallies: Mapping[str, Tally],
+    every: Sequence[str],
+    slowdowns: Sequence[float],
+) -> list[str]:
+    """Power per rule over the benchmarks for which each slowdown is a regression."""
+    lines = [
         "",
         "Power over the benchmarks whose threshold is below the slowdown (a "
         "slowdown inside a benchmark's own threshold is, by its configuration, no "
@@ -93,37 +126,37 @@ def render(
         + " |",
         "|---|" + "---|" * len(slowdowns),
     ]
-    for name in names:
+    for name, t in tallies.items():
         cells = " | ".join(
-            f"{_power(tallies[name], _eligible(settings, every, s), s):.1%}"
+            f"{_power(t, _eligible(settings, every, s), s):.1%}"
             if _eligible(settings, every, s)
             else "-"
             for s in slowdowns
         )
         lines.append(f"| {name} | {cells} |")
-    lines += [
+    return lines
+
+
+def _smallest_table(
+    tallies: Mapping[str, Tally],
+    rows: Mapping[str, Sequence[str]],
+    slowdowns: Sequence[float],
+    title: str,
+    column: str,
+) -> list[str]:
+    """Per row (its label and the benchmarks it pools), each rule's smallest slowdown detected."""
+    names = list(tallies)
+    lines = [
         "",
-        "Smallest slowdown flagged in >= 95% of injections, per group:",
+        title,
         "",
-        "| group (benchmarks) | " + " | ".join(names) + " |",
+        f"| {column} | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
     ]
-    for group, members in sorted(groups.items()):
+    for label, members in rows.items():
         cells = " | ".join(_smallest(tallies[n], members, slowdowns) for n in names)
-        lines.append(f"| {group} ({len(members)}) | {cells} |")
-    if per_benchmark:
-        lines += [
-            "",
-            "Smallest slowdown flagged in >= 95% of injections, per benchmark "
-            "(its threshold in brackets):",
-            "",
-            "| benchmark | " + " | ".join(names) + " |",
-            "|---|" + "---|" * len(names),
-        ]
-        for rid in sorted(every):
-            cells = " | ".join(_smallest(tallies[n], [rid], slowdowns) for n in names)
-            lines.append(f"| {rid} ({settings.threshold_for(rid):.0%}) | {cells} |")
-    return "\n".join(lines) + "\n"
+        lines.append(f"| {label} | {cells} |")
+    return lines
 
 
 def _eligible(settings: Settings, ids: Sequence[str], slowdown: float) -> list[str]:

@@ -12,24 +12,23 @@ to probe that version instead.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-import perfcore
-from perfcore.cli import main
-from perfcore.results.model import Commit, Machine, Result, ResultSet, RunInfo
+import perfcore  # first, so the perfcore probed is the one on the path, not this checkout's
+
+if not __package__:  # run as a script (python studies/probe_stores.py): find the studies package
+    sys.path.append(str(Path(__file__).resolve().parent.parent))
+
+from studies.probe_common import Outcome, clean, cli, files_under, make_run
+from studies.probe_persistence import persistence
 
 BAD_NAMES = [
     ".",
@@ -48,80 +47,37 @@ BAD_NAMES = [
     "a\x00b",
 ]
 SECRET = "probe-secret-key-0123456789"  # noqa: S105 -- a throwaway probe key
-Outcome = tuple[bool, str]
-
-
-def _cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        except BaseException:  # a traceback is what a user would see: exit 1
-            traceback.print_exc(file=err)
-            code = 1
-    return code, out.getvalue(), err.getvalue()
-
-
-def _run(
-    machine_id: str,
-    commit: str = "a" * 40,
-    samples: tuple[float, ...] = (1.0, 1.1),
-    created: str = "2026-01-01T00:00:00+00:00",
-) -> ResultSet:
-    machine = Machine(id=machine_id, cpu="cpu", cores=2, ram_bytes=1, os="linux", python="3.11")
-    return ResultSet(
-        run=RunInfo(created=created, machine=machine, commit=Commit(id=commit)),
-        results=(Result(id="bench.x", unit="s", better="lower", samples=samples),),
-    )
-
-
-def _files(root: Path) -> set[Path]:
-    return {p for p in root.rglob("*") if p.is_file()}
-
-
-def _clean(code: int, err: str, want: int) -> str:
-    if "Traceback" in err:
-        return "traceback: " + err.strip().splitlines()[-1][:80]
-    if code != want:
-        return f"exit {code}, expected {want}"
-    if want == 2 and err.count("\n") != 1:
-        return f"{err.count(chr(10))} stderr lines"
-    return ""
-
-
 # --- path names ---------------------------------------------------------------------------
 
 
 def _name_probe(scratch: Path, name: str, action: str) -> Outcome:
     store, outside = scratch / "store" / "inner", scratch
     results = scratch / "in.json"
-    _run(name).save(results)
-    before = _files(outside)
+    make_run(name).save(results)
+    before = files_under(outside)
     if action == "baseline save":
         argv = ["baseline", "save", str(results), "--baselines-dir", str(store)]
     elif action == "history add":
         argv = ["history", "add", str(results), "--history-dir", str(store)]
     else:
         argv = ["history", action.split()[1], "--machine", name, "--history-dir", str(store)]
-    code, _, err = _cli(argv)
-    escaped = {p for p in _files(outside) - before if store not in p.parents}
-    problem = _clean(code, err, 2) or (f"wrote {sorted(escaped)[0]}" if escaped else "")
+    code, _, err = cli(argv)
+    escaped = {p for p in files_under(outside) - before if store not in p.parents}
+    problem = clean(code, err, 2) or (f"wrote {sorted(escaped)[0]}" if escaped else "")
     return not problem, problem
 
 
 def _archive_probe(scratch: Path, name: str) -> Outcome:
     store = scratch / "store"
     first, second = scratch / "a.json", scratch / "b.json"
-    _run("abc123", commit=name).save(first)
-    _run("abc123", created="2026-01-02T00:00:00+00:00").save(second)
-    before = _files(scratch)
+    make_run("abc123", commit=name).save(first)
+    make_run("abc123", created="2026-01-02T00:00:00+00:00").save(second)
+    before = files_under(scratch)
     codes = [
-        _cli(["baseline", "save", str(f), "--baselines-dir", str(store)]) for f in (first, second)
+        cli(["baseline", "save", str(f), "--baselines-dir", str(store)]) for f in (first, second)
     ]
-    escaped = {p for p in _files(scratch) - before if store not in p.parents}
-    problem = next((_clean(c, e, 0) for c, _, e in codes if _clean(c, e, 0)), "")
+    escaped = {p for p in files_under(scratch) - before if store not in p.parents}
+    problem = next((clean(c, e, 0) for c, _, e in codes if clean(c, e, 0)), "")
     problem = problem or (f"wrote {sorted(escaped)[0]}" if escaped else "")
     return not problem, problem
 
@@ -149,20 +105,20 @@ def path_names(scratch: Path) -> list[Outcome]:
 def unusable_baselines(scratch: Path) -> list[Outcome]:
     """Runs every later gate rejects: baseline save must refuse them with exit 2."""
     cases = {
-        "negative": _run("m1", samples=(-1.0, -2.0)),
-        "zeros": _run("m1", samples=(0.0, 0.0)),
-        "no samples": _run("m1", samples=()),
-        "unknown machine": _run("unknown"),
+        "negative": make_run("m1", samples=(-1.0, -2.0)),
+        "zeros": make_run("m1", samples=(0.0, 0.0)),
+        "no samples": make_run("m1", samples=()),
+        "unknown machine": make_run("unknown"),
     }
     outcomes = []
     for label, run in cases.items():
         folder = scratch / f"u-{label.replace(' ', '-')}"
         folder.mkdir()
         run.save(folder / "in.json")
-        code, _, err = _cli(
+        code, _, err = cli(
             ["baseline", "save", str(folder / "in.json"), "--baselines-dir", str(folder / "store")]
         )
-        problem = _clean(code, err, 2)
+        problem = clean(code, err, 2)
         outcomes.append((not problem, f"baseline save {label}: {problem}"))
     return outcomes
 
@@ -280,8 +236,8 @@ def audit(scratch: Path) -> list[Outcome]:
         folder.mkdir()
         path = _audit_log(folder)
         tamper(path)
-        code, _, err = _cli(["audit", "verify", str(path)])
-        problem = _clean(code, err, 1)
+        code, _, err = cli(["audit", "verify", str(path)])
+        problem = clean(code, err, 1)
         outcomes.append((not problem, f"audit {label}: {problem}"))
     for label in ("missing log", "log is a directory"):
         folder = scratch / f"a-{label.replace(' ', '-')}"
@@ -289,159 +245,13 @@ def audit(scratch: Path) -> list[Outcome]:
         target = folder / "audit.jsonl"
         if label == "log is a directory":
             target.mkdir()
-        code, _, err = _cli(["audit", "verify", str(target)])
-        problem = _clean(code, err, 2)
+        code, _, err = cli(["audit", "verify", str(target)])
+        problem = clean(code, err, 2)
         outcomes.append((not problem, f"audit {label}: {problem}"))
     for trial in range(3):
         folder = scratch / f"par{trial}"
         folder.mkdir()
         outcomes.append(_parallel_appends(folder))
-    return outcomes
-
-
-# --- persistence faults -------------------------------------------------------------------------
-
-_SAVER = """
-import sys
-from perfcore.components.cache import LLMCache
-cache = LLMCache(max_entries=50_000)
-for i in range(50_000):
-    cache.put(f"prompt {i}", "x" * 200)
-print("ready", flush=True)
-while True:
-    cache.save(sys.argv[1])
-"""
-
-
-def _killed_save(folder: Path, delay_s: float) -> Outcome:
-    from perfcore.components.cache import LLMCache
-
-    path = folder / "cache.jsonl"
-    saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(path)], stdout=subprocess.PIPE)
-    assert saver.stdout is not None
-    saver.stdout.readline()
-    time.sleep(delay_s)
-    os.kill(saver.pid, signal.SIGKILL)
-    saver.wait()
-    saver.stdout.close()
-    temps = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    old = time.time() - 2 * 3600  # as if the next load came two hours later
-    for temp in temps:
-        os.utime(temp, (old, old))
-    if path.exists():
-        LLMCache(10, path=path)
-    else:
-        LLMCache(10).save(path)
-    left = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    return not left, f"killed save: {len(temps)} temporaries, {len(left)} left after next load"
-
-
-def _two_corruptions(folder: Path) -> Outcome:
-    import warnings
-    from unittest import mock
-
-    from perfcore.components.cache import LLMCache
-
-    path = folder / "cache.jsonl"
-    with mock.patch("time.strftime", return_value="20260101T000000"):
-        for content in ("first\n", "second\n"):
-            path.write_text(content)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                LLMCache(4, path=path)
-    kept = len(list(folder.glob("cache.jsonl.corrupt-*")))
-    return kept == 2, f"two corruptions in one second: {kept} quarantined copies kept"
-
-
-def _directory_at_cache(folder: Path) -> Outcome:
-    from perfcore.components.cache import LLMCache
-    from perfcore.errors import PerfcoreError
-
-    path = folder / "cache.jsonl"
-    path.mkdir()
-    (path / "mine").write_text("x")
-    try:
-        LLMCache(4, path=path)
-        outcome = "accepted"
-    except PerfcoreError as exc:
-        outcome = f"exit {exc.exit_code}"
-    except Exception as exc:  # a traceback for the user
-        outcome = f"traceback {type(exc).__name__}"
-    kept = (path / "mine").is_file()
-    return outcome == "exit 2" and kept, f"directory at cache path: {outcome}, kept={kept}"
-
-
-def _directory_at_baseline(folder: Path) -> Outcome:
-    _run("abc123").save(folder / "in.json")
-    (folder / "store" / "abc123" / "baseline.json").mkdir(parents=True)
-    code, _, err = _cli(
-        ["baseline", "save", str(folder / "in.json"), "--baselines-dir", str(folder / "store")]
-    )
-    problem = _clean(code, err, 2)
-    return not problem, f"directory at baseline.json: {problem}"
-
-
-def _umask_race(folder: Path, rounds: int) -> Outcome:
-    from perfcore._atomic import atomic_write_text
-
-    expected = 0o666 & ~_current_umask()
-    stop, wrong = threading.Event(), []
-
-    def writer() -> None:
-        while not stop.is_set():
-            atomic_write_text(folder / "atomic.txt", "x")
-
-    thread = threading.Thread(target=writer)
-    # Switch threads as often as possible, so a window in which another thread has
-    # changed the process umask is hit within a bounded number of rounds.
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    thread.start()
-    try:
-        for i in range(rounds):
-            target = folder / f"plain-{i % 64}.txt"
-            target.unlink(missing_ok=True)
-            with target.open("w"):
-                pass
-            if target.stat().st_mode & 0o777 != expected:
-                wrong.append(i)
-    finally:
-        stop.set()
-        thread.join()
-        sys.setswitchinterval(interval)
-    return not wrong, f"umask race: {len(wrong)} of {rounds} plain files with the wrong mode"
-
-
-def _umask_race_fast(folder: Path, rounds: int) -> Outcome:
-    # On tmpfs fsync is cheap, so the atomic writer loops often enough to matter.
-    shm = Path("/dev/shm")  # noqa: S108 -- a private TemporaryDirectory inside it
-    if not shm.is_dir():
-        return _umask_race(folder, rounds)
-    with tempfile.TemporaryDirectory(prefix="probe-umask-", dir=shm) as fast:
-        return _umask_race(Path(fast), rounds)
-
-
-def _current_umask() -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        probe = Path(folder) / "p"
-        probe.touch()
-        return 0o777 & ~probe.stat().st_mode & 0o666
-
-
-def persistence(scratch: Path, umask_rounds: int) -> list[Outcome]:
-    """Killed saves, corruptions, directories where files go, the umask race."""
-    outcomes = []
-    probes: list[Callable[[Path], Outcome]] = [
-        *(lambda f, d=d: _killed_save(f, d) for d in (0.05, 0.2, 0.5)),
-        _two_corruptions,
-        _directory_at_cache,
-        _directory_at_baseline,
-        lambda f: _umask_race_fast(f, umask_rounds),
-    ]
-    for i, probe in enumerate(probes):
-        folder = scratch / f"p{i}"
-        folder.mkdir()
-        outcomes.append(probe(folder))
     return outcomes
 
 
@@ -474,8 +284,8 @@ def main_probe() -> None:
             )
             rows.append((label, len(outcomes), len(outcomes) - len(defects), defects))
     print(f"{'category':20} {'tried':>5} {'clean':>5} {'defects':>7}")
-    for label, tried, clean, defects in rows:
-        print(f"{label:20} {tried:5} {clean:5} {len(defects):7}")
+    for label, tried, handled, defects in rows:
+        print(f"{label:20} {tried:5} {handled:5} {len(defects):7}")
     for label, _, _, defects in rows:
         for why in defects:
             print(f"  defect, {label}: {why[:160]}")
