@@ -4,7 +4,8 @@ Clones the repository (``git clone`` of the committed HEAD, so nothing uncommitt
 git-ignored travels), then runs the README's command ``nox -s bench`` (or ``-- --quick``)
 N times in a row, optionally beside a one-core busy loop in another process (a bounded
 hog that ends by itself after ``--hog-seconds``), and prints one Markdown row per run:
-exit status, wall time, the verdict line. The clone's nox environment is built once,
+perfcore's exit status (nox itself exits 1 for any failed session), wall time, the
+verdict line. The clone's nox environment is built once,
 before the first timed run, and its build time is printed apart.
 
     python -m studies.main_job_runs --runs 5 [--quick] [--hog] [--keep DIR]
@@ -13,6 +14,7 @@ before the first timed run, and its build time is printed apart.
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,8 +36,12 @@ def _nox(clone: Path, *extra: str, timeout: float) -> tuple[int, float, str]:
         check=False,
         timeout=timeout,
     )
-    lines = [ln for ln in (done.stdout + done.stderr).splitlines() if ln.startswith("perfcore: ")]
-    return done.returncode, time.monotonic() - started, lines[-1] if lines else "(no verdict line)"
+    text = done.stdout + done.stderr
+    lines = [ln for ln in text.splitlines() if ln.startswith("perfcore: ")]
+    # nox exits 1 for any failed session; perfcore's own status is in its message.
+    failed = re.search(r"Command perfcore run .*failed with exit code (\d+)", text)
+    code = int(failed.group(1)) if failed else done.returncode
+    return code, time.monotonic() - started, lines[-1] if lines else "(no verdict line)"
 
 
 def _hog(seconds: float) -> subprocess.Popen[bytes]:
