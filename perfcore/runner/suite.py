@@ -103,4 +103,6 @@ def suite_command(
     else:
         env.pop(QUICK_ENV, None)  # an inherited setting must not make a full run quick
     env[PASSES_ENV] = str(profile.passes)
+    # Its output is read line by line as progress: unbuffered, or it comes in 8 KiB bursts.
+    env["PYTHONUNBUFFERED"] = "1"
     return SuiteCommand(tuple(argv), env)
