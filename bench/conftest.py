@@ -53,7 +53,7 @@ from benchutil import Profile  # noqa: E402
 
 # Set by perfcore's suite runner (perfcore.runner.suite, where the names are defined):
 # the quick profile, and this process being one of N passes over the suite.
-from perfcore.runner.suite import PASSES_ENV, QUICK_ENV  # noqa: E402
+from perfcore.runner.suite import PASS_INDEX_ENV, PASSES_ENV, QUICK_ENV  # noqa: E402
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -84,16 +84,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the ``scale`` benchmarks unless ``--scale`` (or ``PERFCORE_BENCH_SCALE=1``).
+    """Deselect the ``scale`` benchmarks unless ``--scale`` (or ``PERFCORE_BENCH_SCALE=1``),
+    and the ``once`` benchmarks in every pass but the first (``PERFCORE_BENCH_PASS``).
+
+    A ``once`` benchmark yields one value per process (a capacity search, a peak, a
+    speedup of two whole runs): spreading its rounds over passes adds no information,
+    only minutes, so the first pass times all of them.
 
     Their stores take minutes to build on a fresh clone and a minute to load at 1M
     entries: the main job and gate rounds stay in minutes without them, and
     ``nox -s limits`` (or ``--bench-args=--scale`` for the gate) runs them.
     """
-    wanted = config.getoption("--scale") or os.environ.get(SCALE_ENV, "") in {"1", "true"}
-    if wanted:
-        return
-    kept = [item for item in items if item.get_closest_marker("scale") is None]
+    scale = config.getoption("--scale") or os.environ.get(SCALE_ENV, "") in {"1", "true"}
+    later_pass = os.environ.get(PASS_INDEX_ENV, "1").strip() not in ("", "1")
+    kept = [
+        item
+        for item in items
+        if (scale or item.get_closest_marker("scale") is None)
+        and not (later_pass and item.get_closest_marker("once") is not None)
+    ]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept
@@ -113,10 +122,12 @@ def _passes() -> int:
         raise pytest.UsageError(f"{PASSES_ENV}: {err}") from None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def profile(request: pytest.FixtureRequest) -> Profile:
-    """The measuring profile of this session."""
-    return Profile(quick=_is_quick(request.config), passes=_passes())
+    """The measuring profile of this benchmark: a ``once`` benchmark times all its
+    rounds in the one pass that runs it."""
+    once = request.node.get_closest_marker("once") is not None
+    return Profile(quick=_is_quick(request.config), passes=1 if once else _passes())
 
 
 def pytest_benchmark_update_json(

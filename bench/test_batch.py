@@ -61,6 +61,7 @@ def test_process_2000_files_batched(
     )
 
 
+@pytest.mark.once
 def test_batch_speedup(
     benchmark: Any, profile: Profile, inputs: list[Path], tmp_path: Path
 ) -> None:

@@ -14,6 +14,7 @@ import textwrap
 from typing import Any
 
 import numpy as np
+import pytest
 from benchutil import Profile, collected, interleaved_ratios, record_samples
 from workloads import mixed_validators, repeated_prompt_stream
 
@@ -67,6 +68,7 @@ def test_cache_backend_call_reduction(benchmark: Any, profile: Profile) -> None:
     )
 
 
+@pytest.mark.once
 def test_validation_speedup_mixed(benchmark: Any, profile: Profile) -> None:
     """Speedup serial/threads on a mixed validation suite (claim: 40-60% less time)."""
     serial = ParallelValidator(mixed_validators(), mode="serial")
@@ -98,6 +100,7 @@ class _Cycle:
         assert self.validator.run(answers).ok
 
 
+@pytest.mark.once
 def test_optimisation_cycle_speedup(benchmark: Any, profile: Profile) -> None:
     """Cycle time without cache and with serial validation over with both (claim: 2x)."""
     neither, both = _Cycle(optimised=False), _Cycle(optimised=True)
@@ -175,6 +178,7 @@ _HARNESS = textwrap.dedent("""
 """)
 
 
+@pytest.mark.once
 def test_harness_peak_memory(benchmark: Any, profile: Profile) -> None:
     """Peak RSS of perfcore judging and reporting 500 results (claim: under 200 MB)."""
     peaks: list[float] = []

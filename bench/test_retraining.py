@@ -104,6 +104,7 @@ def test_decision_per_batch(benchmark: Any, profile: Profile, batches: list[Batc
     record_per_op(benchmark, len(batches), result_id="retraining.decision_per_batch")
 
 
+@pytest.mark.once
 def test_stream_peak_memory(benchmark: Any, profile: Profile) -> None:
     """Peak RSS of the monitor over 10^7 stationary events (claim: under 200 MB)."""
     peaks: list[float] = []

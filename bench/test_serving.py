@@ -44,6 +44,7 @@ def _holds(report: OpenLoopReport, rate: float) -> bool:
     return p99_ms <= SLO_MS and report.ok >= 0.97 * rate * STEP_S
 
 
+@pytest.mark.once
 def test_serving_closed_loop_predict_over_noop(
     benchmark: Any, profile: Profile, server: ServerProcess
 ) -> None:
@@ -60,6 +61,7 @@ def test_serving_closed_loop_predict_over_noop(
     benchmark.extra_info["load_before"] = os.getloadavg()
 
 
+@pytest.mark.once
 def test_serving_capacity_at_slo(benchmark: Any, profile: Profile, server: ServerProcess) -> None:
     """Capacity at corrected p99 <= 20 ms, /predict and its /noop ceiling (target 5,000/s)."""
     found: dict[str, list[float]] = {"predict": [], "noop": []}

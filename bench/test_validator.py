@@ -44,6 +44,7 @@ def test_sleep_bound(benchmark: Any, profile: Profile, mode: str) -> None:
     assert report.ok
 
 
+@pytest.mark.once
 def test_threads_speedup_sleep_bound(benchmark: Any, profile: Profile) -> None:
     """Speedup serial/threads on the sleep-bound set, measured side by side (ideal 8)."""
     serial, threads = _sleepers("serial"), _sleepers("threads")
@@ -90,6 +91,7 @@ def test_cpu_bound(
     assert report.ok
 
 
+@pytest.mark.once
 def test_processes_speedup_cpu_bound(
     benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator]
 ) -> None:
@@ -124,6 +126,7 @@ def _mean_call(report: ValidationReport) -> float:
     return sum(r.elapsed_s for r in report.results) / len(report.results)
 
 
+@pytest.mark.once
 def test_processes_ceiling_cpu_bound(
     benchmark: Any, profile: Profile, cpu_pools: dict[str, ParallelValidator]
 ) -> None:

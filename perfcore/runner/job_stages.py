@@ -130,6 +130,7 @@ def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet
             job.profile,
             extra=job.pytest_args,
             verbose=True,
+            pass_index=i,
         )
         tag = "" if passes == 1 else f"pass {i}/{passes} "
         # Its own session, ended as a group: a signal to perfcore alone must not leave the

@@ -28,8 +28,9 @@ __all__ = [
 
 # Read by bench/conftest.py: the quick profile (fewer rounds, same workloads).
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
-# Read by bench/conftest.py: this process is one of N passes over the suite.
+# Read by bench/conftest.py: this process is one of N passes over the suite, and which.
 PASSES_ENV = "PERFCORE_BENCH_PASSES"
+PASS_INDEX_ENV = "PERFCORE_BENCH_PASS"  # noqa: S105 -- a variable name, no secret
 # Quick mode for benchmarks without fixed rounds (plain ``benchmark(f)``): pytest-benchmark
 # calibrates those itself, so the conftest's profile alone would not shorten them.
 QUICK_OPTIONS = (
@@ -73,8 +74,11 @@ def suite_command(
     plugin: tuple[Path, str] | None = None,
     verbose: bool = False,
     base_env: Mapping[str, str] | None = None,
+    pass_index: int = 1,
 ) -> SuiteCommand:
-    """The command that runs ``targets`` (a folder, or pytest node ids alone) of ``tree``.
+    """The command that runs ``targets`` (a folder, or pytest node ids alone) of ``tree``;
+    ``pass_index``: which of ``profile.passes`` this process is (``once`` benchmarks run
+    in the first only).
 
     ``plugin`` is (folder, module name) of a pytest plugin loaded with ``-p``; its folder
     goes on ``PYTHONPATH`` after ``tree``, whose own sources must win over an installed
@@ -103,6 +107,7 @@ def suite_command(
     else:
         env.pop(QUICK_ENV, None)  # an inherited setting must not make a full run quick
     env[PASSES_ENV] = str(profile.passes)
+    env[PASS_INDEX_ENV] = str(pass_index)
     # Its output is read line by line as progress: unbuffered, or it comes in 8 KiB bursts.
     env["PYTHONUNBUFFERED"] = "1"
     return SuiteCommand(tuple(argv), env)

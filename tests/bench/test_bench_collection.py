@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _collect(*extra: str) -> list[str]:
+def _collect(*extra: str, env: dict[str, str] | None = None) -> list[str]:
     done = subprocess.run(
         [
             sys.executable,
@@ -28,6 +29,7 @@ def _collect(*extra: str) -> list[str]:
         text=True,
         timeout=240,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return [line for line in done.stdout.splitlines() if "::" in line]
@@ -101,3 +103,17 @@ def test_asv_discovers_every_module_of_the_suite(tmp_path: Path) -> None:
     )
     modules = {row["name"].split(".")[0] for row in rows}
     assert modules == {"components", "precision", "ratios", "retraining", "training"}
+
+
+def test_scale_benchmarks_run_only_when_asked() -> None:
+    """The 100k/1M-entry stores are left out of the suite unless --scale asks for them."""
+    assert not any("test_semantic_scale.py" in i for i in _collect())
+    assert any("test_semantic_scale.py" in i for i in _collect("--scale"))
+
+
+def test_once_benchmarks_run_in_the_first_pass_only() -> None:
+    """A capacity search or a whole-run speedup is collected in pass 1 and left out after."""
+    once = "test_serving_capacity_at_slo"
+    assert any(once in i for i in _collect(env={"PERFCORE_BENCH_PASS": "1"}))
+    later = _collect(env={"PERFCORE_BENCH_PASS": "2"})
+    assert later and not any(once in i for i in later)
