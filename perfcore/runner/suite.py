@@ -26,6 +26,8 @@ __all__ = [
     "suite_command",
 ]
 
+# perfcore's pytest plugin (the disturbance probe), entry point "perfcore".
+PYTEST_PLUGIN_FILE = Path("perfcore/instrument/pytest_plugin.py")
 # Read by bench/conftest.py: the quick profile (fewer rounds, same workloads).
 QUICK_ENV = "PERFCORE_BENCH_QUICK"
 # Read by bench/conftest.py: this process is one of N passes over the suite, and which.
@@ -89,6 +91,11 @@ def suite_command(
     argv = [sys.executable, "-m", "pytest"]
     if plugin is not None:
         argv += ["-p", plugin[1]]
+    if (tree / "perfcore").is_dir() and not (tree / PYTEST_PLUGIN_FILE).is_file():
+        # A perfcore tree older than its pytest plugin (a REF of gate --against, a stale
+        # baseline's commit): the installed entry point would import the plugin from
+        # that tree, which lacks it, and stop the run.
+        argv += ["-p", "no:perfcore"]
     argv += [
         *targets,
         "--benchmark-only",

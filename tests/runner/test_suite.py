@@ -67,3 +67,19 @@ def test_extra_options_come_last_so_they_can_override(tmp_path: Path) -> None:
         tmp_path, ("bench",), tmp_path / "o.json", SuiteProfile(quick=True), extra=("-k", "x")
     )
     assert command.argv[-2:] == ("-k", "x")
+
+
+def test_a_tree_older_than_the_pytest_plugin_runs_without_it(tmp_path: Path) -> None:
+    """A REF whose perfcore predates its pytest plugin gets -p no:perfcore; a current
+    tree keeps the plugin."""
+    from perfcore.runner.suite import PYTEST_PLUGIN_FILE, SuiteProfile, suite_command
+
+    old = tmp_path / "old"
+    (old / "perfcore").mkdir(parents=True)
+    command = suite_command(old, ("bench",), tmp_path / "o.json", SuiteProfile())
+    assert "no:perfcore" in command.argv
+    new = tmp_path / "new"
+    (new / PYTEST_PLUGIN_FILE).parent.mkdir(parents=True)
+    (new / PYTEST_PLUGIN_FILE).write_text("")
+    command = suite_command(new, ("bench",), tmp_path / "o.json", SuiteProfile())
+    assert "no:perfcore" not in command.argv
