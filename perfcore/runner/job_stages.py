@@ -213,7 +213,12 @@ def remeasure_here(
 ) -> Remeasured:
     """Re-measure ``commit`` against the working tree in paired rounds, here."""
     return remeasure_commit(
-        commit, job.settings.root, quick=job.quick, judging=judging, say=progress
+        commit,
+        job.settings.root,
+        quick=job.quick,
+        judging=judging,
+        say=progress,
+        nodes=job.nodes,
     )
 
 

@@ -38,8 +38,8 @@ __all__ = [
     "remeasure_commit",
 ]
 
-# Rounds of the re-measurement (both sides), and fresh rounds of its second stage.
-REMEASURE_ROUNDS = 3
+# Most rounds of the (sequential) re-measurement, and fresh rounds of its second stage.
+REMEASURE_MAX_ROUNDS = 8
 REMEASURE_CONFIRM_ROUNDS = 3
 
 
@@ -95,22 +95,27 @@ def remeasure_commit(
     quick: bool,
     judging: JudgeSettings,
     say: Callable[[str], None],
+    nodes: tuple[str, ...] = (),
 ) -> Remeasured:
-    """Run the suite at ``commit`` and in the working tree at ``root`` in paired rounds."""
+    """Run the suite (or only ``nodes``) at ``commit`` and in the working tree at ``root``
+    in sequential paired rounds taken in turns."""
     from perfcore.runner.pr_gate import run_against
     from perfcore.runner.rounds import ABRounds
 
     plan = ABRounds(
         ref=commit,
-        rounds=REMEASURE_ROUNDS,
+        rounds=REMEASURE_MAX_ROUNDS,
+        max_rounds=REMEASURE_MAX_ROUNDS,
         quick=quick,
         confirm_rounds=REMEASURE_CONFIRM_ROUNDS,
+        select={"A": nodes, "B": nodes} if nodes else {},
     )
+    what = f"{len(nodes)} benchmark(s)" if nodes else "the suite"
     say(
-        f"baseline: re-measuring {commit[:10]} here, {plan.rounds} rounds in turns with the "
-        "working tree"
+        f"baseline: re-measuring {what} at {commit[:10]} here, in up to {plan.max_rounds} "
+        "sequential rounds taken in turns with the working tree"
     )
-    run = run_against(plan, judging, root)
+    run = run_against(plan, judging, root, sequential=True)
     return Remeasured(commit, run.reference, run.working, run.again)
 
 

@@ -421,3 +421,60 @@ def test_a_stale_baseline_whose_commit_is_absent_is_refused(tmp_path: Path) -> N
     assert outcome.exit_code == 2
     assert stages.commits == []
     assert "cannot re-measure its commit" in stream.getvalue()
+
+
+def _one_doubled(seed: int) -> ResultSet:
+    """_ten(1.0) with training.m0 twice as slow (not a host shift: one of ten moved)."""
+    ten = _ten(1.0, seed)
+    return _set(
+        *(
+            r
+            if r.id != "training.m0.training"
+            else Result(r.id, r.unit, r.better, tuple(2 * v for v in r.samples), extra=r.extra)
+            for r in ten.results
+        )
+    )
+
+
+@pytest.mark.parametrize(("working", "code"), [(1.0, 0), (2.0, 1)])
+def test_a_regression_against_stored_numbers_is_checked_at_their_commit(
+    tmp_path: Path, working: float, code: int
+) -> None:
+    """A confirmed regression is re-measured at the baseline's commit in turns, for its
+    benchmark only; it stands only where that regresses too."""
+    commit = _git_repo(tmp_path)
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
+    stages = Remeasurer(_one_doubled(50), _one_doubled(70), reference=1.0, working=working)
+    nodes: list[tuple[str, ...]] = []
+    again = stages._again
+
+    def recording(commit_: str, job: JobSettings, judging: Any, progress: Progress) -> Any:
+        nodes.append(job.nodes)
+        done = again(commit_, job, judging, progress)
+        if working == 1.0:
+            return done
+        from perfcore.runner.stale_baseline import Remeasured
+
+        slowed = _set(
+            *(
+                r
+                if r.id != "training.m0.training"
+                else Result(r.id, r.unit, r.better, tuple(2 * v for v in r.samples), extra=r.extra)
+                for r in done.working.results
+            )
+        )
+        return Remeasured(done.commit, done.reference, slowed, None)
+
+    from dataclasses import replace
+
+    outcome = run_main_job(
+        _job(tmp_path, load=False),
+        stages=replace(stages.stages(), remeasure=recording),
+        stream=io.StringIO(),
+    )
+    assert stages.commits == [commit]
+    assert nodes == [("bench/test_x.py::test_training.m0.training",)]
+    assert outcome.exit_code == code
+    assert f"checked against {commit[:10]}" in outcome.verdict_line
