@@ -46,8 +46,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--no-remeasure",
         dest="remeasure",
         action="store_false",
-        help="when the stored numbers are stale (this host's speed moved), refuse (exit 2) "
-        "instead of re-measuring the baseline's commit here in turns with the working tree",
+        help="never re-measure the baseline's commit here: refuse (exit 2) when the stored "
+        "numbers are stale, and let regressions against them stand unchecked",
+    )
+    parser.add_argument(
+        "--remeasure-all",
+        action="store_true",
+        help="when the stored numbers are stale, re-measure the whole suite at the "
+        "baseline's commit (minutes per round) and refresh them, instead of judging with "
+        "the host's common shift removed and checking regressions at that commit",
     )
     parser.add_argument(
         "--passes",
@@ -84,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         confirm=args.confirm,
         passes=args.passes,
         remeasure=args.remeasure,
+        remeasure_all=args.remeasure_all,
     )
     outcome = run_main_job(job, stream=sys.stderr)
     print(outcome.verdict_line, flush=True)

@@ -57,6 +57,10 @@ class JobSettings:
     # When the stored numbers are stale (the host's speed moved), re-measure the
     # baseline's commit here in turns with the working tree and judge on that.
     remeasure: bool = True
+    # Stale stored numbers: re-measure the whole suite at their commit (and refresh them)
+    # instead of judging with the host's common shift removed and checking regressions
+    # at the commit.
+    remeasure_all: bool = False
 
     @property
     def pass_count(self) -> int:

@@ -29,11 +29,9 @@ from perfcore.analysis.compare import (
     GateDecision,
     SuiteComparison,
     compare_suites,
-    decide_gate,
     screen_regressions,
 )
-from perfcore.analysis.judge import JudgeSettings, judge
-from perfcore.errors import PerfcoreError
+from perfcore.analysis.judge import judge
 from perfcore.report import build_report_data
 from perfcore.report.build import history_change_points
 from perfcore.report.run_summary import claims_text, counts_text, verdict_line
@@ -42,7 +40,7 @@ from perfcore.results.claims_file import Claim, load_claims
 from perfcore.results.environment import current_machine, new_run_info
 from perfcore.results.history import append_run, load_history
 from perfcore.results.model import ResultSet
-from perfcore.results.noise_store import noise_path
+from perfcore.runner.commit_checks import shift_adjusted, stored_judging, verify_at_commit
 from perfcore.runner.job_stages import (
     JobSettings,
     Progress,
@@ -54,7 +52,6 @@ from perfcore.runner.stale_baseline import (
     paired_judging,
     refresh_baseline,
 )
-from perfcore.runner.stored import with_noise_file
 
 __all__ = ["JobOutcome", "JobSettings", "Progress", "Stages", "run_main_job"]
 
@@ -118,15 +115,7 @@ def _judge(
             return suite, GateDecision(False, 2, ("no baseline for this machine to compare with",))
         note = "first baseline recorded for this machine; every result is new, nothing judged"
         return suite, GateDecision(True, 0, (note,))
-    return judge(baseline, current, _judging(job, current))
-
-
-def _judging(job: JobSettings, current: ResultSet) -> JudgeSettings:
-    """The stored baseline's judging, with this machine's calibrated between-run noise
-    (``perfcore calibrate``) when there is one."""
-    judging = JudgeSettings.from_settings(job.settings)
-    noise = noise_path(job.settings.resolve(job.settings.baselines_dir), current.run.machine.id)
-    return with_noise_file(judging, noise) if noise.is_file() else judging
+    return judge(baseline, current, stored_judging(job, current))
 
 
 def _confirm(
@@ -166,7 +155,7 @@ def _confirm(
     (out / "confirm").mkdir(exist_ok=True)
     again = stages.benchmarks(replace(job, nodes=tuple(nodes)), out / "confirm", progress)
     progress(f"confirm: {len(again.results)} result(s) re-measured")
-    suite, decision = judge(baseline, current, _judging(job, current), rerun=again)
+    suite, decision = judge(baseline, current, stored_judging(job, current), rerun=again)
     progress(f"confirm: {len(suite.regressions())} regression(s) on both runs together")
     return suite, decision
 
@@ -174,21 +163,27 @@ def _confirm(
 def _on_stale(
     job: JobSettings,
     stages: Stages,
-    stale: ResultSet,
+    sides: tuple[ResultSet, ResultSet],
     refusal: GateDecision,
     progress: Progress,
 ) -> tuple[SuiteComparison, GateDecision, ResultSet, str] | None:
-    """Judge against the stale baseline's commit re-measured here (None: it cannot be).
+    """Judge despite stale stored numbers (None: the baseline's commit cannot be used).
 
-    Returns the verdicts, the decision, the re-measured baseline and the verdict line's
-    note on what the run was judged against; the stored numbers are refreshed from it.
+    By default the host's common shift is taken out of the timed results and what still
+    regresses is checked at the baseline's commit re-measured here (:func:`_shift_adjusted`);
+    with ``remeasure_all`` the whole suite is re-measured at that commit, judged on those
+    paired rounds, and the stored numbers refreshed from them. Returns the verdicts, the
+    decision, the baseline judged against and the verdict line's note.
     """
+    stale = sides[0]
     progress(f"baseline: the stored numbers are stale: {refusal.reasons[0]}")
     problem = "a partial run (-k or node ids)" if job.partial else ""
     problem = problem or commit_problem(job.settings.root, stale)
     if problem:
         progress(f"baseline: cannot re-measure its commit: {problem}")
         return None
+    if not job.remeasure_all:
+        return shift_adjusted(job, stages, sides, progress)
     commit = stale.run.commit.id
     judging = paired_judging(job.settings, stale.run.machine.id)
     done = stages.remeasure(commit, job, judging, progress)
@@ -198,55 +193,6 @@ def _on_stale(
     progress(f"baseline: refreshed from {commit[:10]} re-measured here: {path}")
     note = f"judged against {commit[:10]} re-measured here in turns (stored numbers stale)"
     return suite, decision, done.reference, note
-
-
-def _verify_at_commit(
-    job: JobSettings,
-    stages: Stages,
-    judged: tuple[SuiteComparison, GateDecision],
-    sides: tuple[ResultSet, ResultSet],
-    progress: Progress,
-) -> tuple[SuiteComparison, GateDecision, str]:
-    """A regression against stored numbers must also show against their commit timed here.
-
-    The stored numbers are a cache of the baseline's commit on this host, and a host of
-    the same name drifts (a ratio of two timings moved 1.5x between two weeks here with
-    no code change). So each confirmed regression's benchmark is re-measured at the
-    baseline's commit in paired rounds taken in turns; a regression stands only where
-    those rounds regress too (an intersection of two tests: no false alarm is added).
-    Where the commit cannot be re-measured, the stored verdict stands and is said so.
-    """
-    suite, decision = judged
-    baseline, current = sides
-    measured = current.by_id()
-    regressed = [c.id for c in suite.regressions()]
-    nodes = tuple(sorted({str(measured[i].extra.get("node")) for i in regressed} - {"None"}))
-    problem = "" if nodes else "no pytest node ids"
-    problem = problem or commit_problem(job.settings.root, baseline)
-    if problem:
-        progress(f"verify: regressions against stored numbers stand ({problem})")
-        return suite, decision, ""
-    commit = baseline.run.commit.id
-    progress(
-        f"verify: {len(regressed)} regression(s) against stored numbers; "
-        f"checking them at {commit[:10]}"
-    )
-    judging = paired_judging(job.settings, baseline.run.machine.id)
-    try:
-        done = stages.remeasure(commit, replace(job, nodes=nodes), judging, progress)
-    except PerfcoreError as err:
-        progress(f"verify: could not re-measure {commit[:10]} ({err}); the stored verdicts stand")
-        return suite, decision, ""
-    again = judge_remeasured(done, judging)[0].by_id()
-    kept = tuple(
-        again.get(c.id, c) if c.verdict == "regressed" and c.id in again else c
-        for c in suite.comparisons
-    )
-    suite = replace(suite, comparisons=kept)
-    missing_fails = any(r.startswith("missing from current") for r in decision.reasons)
-    decision = decide_gate(suite, allow_missing=not missing_fails)
-    progress(f"verify: {len(suite.regressions())} regression(s) also at {commit[:10]} timed here")
-    return suite, decision, f"regressions checked against {commit[:10]} re-measured here in turns"
 
 
 def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
@@ -322,7 +268,7 @@ def run_main_job(
     basis = ""
     if baseline is not None and decision.cause == "machine-shift" and job.remeasure:
         # The stored numbers describe another host: re-measure their commit here.
-        stale = _on_stale(job, stages, baseline, decision, progress)
+        stale = _on_stale(job, stages, (baseline, current), decision, progress)
         if stale is not None:
             suite, decision, baseline, basis = stale
     elif baseline is not None and job.confirm and decision.exit_code != 2:
@@ -332,7 +278,7 @@ def run_main_job(
             job, stages, (suite, decision), (baseline, current), out=out, progress=progress
         )
         if decision.exit_code == 1 and job.remeasure:
-            suite, decision, basis = _verify_at_commit(
+            suite, decision, basis = verify_at_commit(
                 job, stages, (suite, decision), (baseline, current), progress
             )
     history_root = job.settings.resolve(job.history_dir)

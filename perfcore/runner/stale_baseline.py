@@ -36,6 +36,7 @@ __all__ = [
     "paired_judging",
     "refresh_baseline",
     "remeasure_commit",
+    "scale_timed",
 ]
 
 # Most rounds of the (sequential) re-measurement, and fresh rounds of its second stage.
@@ -77,6 +78,18 @@ def commit_problem(root: Path, baseline: ResultSet) -> str:
             "(a shallow clone? fetch it with 'git fetch --unshallow')"
         )
     return ""
+
+
+def scale_timed(results: ResultSet, factor: float) -> ResultSet:
+    """``results`` with every timed result (unit ``s``) that holds raw samples scaled by
+    ``factor``; ratios, counts and summary-only results unchanged."""
+    scaled = tuple(
+        replace(r, samples=tuple(v * factor for v in r.samples))
+        if r.unit == "s" and r.samples and r.extra.get("samples_from") != "summary"
+        else r
+        for r in results.results
+    )
+    return ResultSet(run=results.run, results=scaled)
 
 
 def paired_judging(settings: Settings, machine_id: str) -> JudgeSettings:

@@ -393,14 +393,15 @@ class Remeasurer(Answers):
 def test_a_stale_baseline_is_remeasured_at_its_commit(
     tmp_path: Path, working: float, code: int
 ) -> None:
-    """The host moved 30%: the baseline's commit is re-measured here and the run judged on
-    that (a pass, or a real doubling caught); the stored numbers are refreshed."""
+    """--remeasure-all: the host moved 30%, the baseline's commit is re-measured here and
+    the run judged on that (a pass, or a real doubling caught); the numbers refreshed."""
     commit = _git_repo(tmp_path)
     run_main_job(
         _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
     )
     stages = Remeasurer(_ten(1.3, 50), reference=1.3, working=working)
-    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(), stream=io.StringIO())
+    job = _job(tmp_path, load=False, remeasure_all=True)
+    outcome = run_main_job(job, stages=stages.stages(), stream=io.StringIO())
     assert stages.commits == [commit]
     assert outcome.exit_code == code
     assert f"judged against {commit[:10]} re-measured here" in outcome.verdict_line
@@ -478,3 +479,36 @@ def test_a_regression_against_stored_numbers_is_checked_at_their_commit(
     assert nodes == [("bench/test_x.py::test_training.m0.training",)]
     assert outcome.exit_code == code
     assert f"checked against {commit[:10]}" in outcome.verdict_line
+
+
+def _shifted(factor: float, doubled: bool, seed: int) -> ResultSet:
+    """_ten(factor): every benchmark moved by the host; training.m0 twice more if asked."""
+    ten = _ten(factor, seed)
+    return _set(
+        *(
+            Result(r.id, r.unit, r.better, tuple(2 * v for v in r.samples), extra=r.extra)
+            if doubled and r.id == "training.m0.training"
+            else r
+            for r in ten.results
+        )
+    )
+
+
+@pytest.mark.parametrize(("doubled", "code", "checked"), [(False, 0, 0), (True, 1, 1)])
+def test_stale_numbers_are_judged_with_the_hosts_shift_removed(
+    tmp_path: Path, doubled: bool, code: int, checked: int
+) -> None:
+    """The host moved 30%: judged with that shift taken out, nothing re-measured when
+    nothing else moved; a benchmark that moved beyond the host is checked at the commit
+    (its node alone) and fails the job when it regresses there too."""
+    _git_repo(tmp_path)
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
+    stages = Remeasurer(
+        _shifted(1.3, doubled, 50), _shifted(1.3, doubled, 70), reference=1.3, working=2.6
+    )
+    outcome = run_main_job(_job(tmp_path, load=False), stages=stages.stages(), stream=io.StringIO())
+    assert outcome.exit_code == code
+    assert len(stages.commits) == checked
+    assert "host moved +" in outcome.verdict_line
