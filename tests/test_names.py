@@ -52,3 +52,13 @@ def test_the_checks_can_fail() -> None:
     sources = [("a.py", "class A: pass\nVERDICTS = ()\n"), ("b.py", "class A: pass\n")]
     assert _classes(sources) == {"A": ["a.py", "b.py"]}
     assert _verdict_lists(sources) == ["a.py"]
+
+
+def test_test_modules_have_unique_names() -> None:
+    """Test folders are not packages, so two test files of one basename stop collection
+    (pytest's 'import file mismatch'): every test module's name is unique."""
+    from collections import Counter
+
+    tests = Path(__file__).parent
+    names = Counter(p.name for p in tests.rglob("test_*.py"))
+    assert [n for n, k in names.items() if k > 1] == []
