@@ -105,10 +105,10 @@ def verify_at_commit(
         progress(f"verify: could not re-measure {commit[:10]} ({err}); the stored verdicts stand")
         return suite, decision, ""
     again = judge_remeasured(done, judging)[0].by_id()
-    kept = tuple(
-        again.get(c.id, c) if c.verdict == "regressed" and c.id in again else c
-        for c in suite.comparisons
-    )
+    # Only a comparison the commit's rounds could make replaces a regression: a result
+    # that tree lacks ('new' there) must not erase it.
+    checked = {i: c for i, c in again.items() if c.verdict not in ("new", "missing")}
+    kept = tuple(checked.get(c.id, c) if c.verdict == "regressed" else c for c in suite.comparisons)
     suite = replace(suite, comparisons=kept)
     missing_fails = any(r.startswith("missing from current") for r in decision.reasons)
     decision = decide_gate(suite, allow_missing=not missing_fails)

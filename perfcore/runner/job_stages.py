@@ -134,7 +134,9 @@ def run_benchmarks(job: JobSettings, out: Path, progress: Progress) -> ResultSet
             job.profile,
             extra=job.pytest_args,
             verbose=True,
-            pass_index=i,
+            # Named benchmarks (the confirmation) run in every pass: a 'once' benchmark
+            # left out of passes 2..N would leave some of them with nothing to run.
+            pass_index=1 if job.nodes else i,
         )
         tag = "" if passes == 1 else f"pass {i}/{passes} "
         # Its own session, ended as a group: a signal to perfcore alone must not leave the

@@ -189,7 +189,9 @@ def _on_stale(
     done = stages.remeasure(commit, job, judging, progress)
     suite, decision = judge_remeasured(done, judging)
     store = BaselineStore(job.settings.resolve(job.settings.baselines_dir))
-    path = refresh_baseline(store, stale, done)
+    # The whole stored baseline (a --no-load run filtered its load results out of
+    # ``stale``): what the rounds do not time is carried over, not dropped.
+    path = refresh_baseline(store, store.load(stale.run.machine.id), done)
     progress(f"baseline: refreshed from {commit[:10]} re-measured here: {path}")
     note = f"judged against {commit[:10]} re-measured here in turns (stored numbers stale)"
     return suite, decision, done.reference, note

@@ -512,3 +512,33 @@ def test_stale_numbers_are_judged_with_the_hosts_shift_removed(
     assert outcome.exit_code == code
     assert len(stages.commits) == checked
     assert "host moved +" in outcome.verdict_line
+
+
+def test_a_regression_the_commit_cannot_time_stands(tmp_path: Path) -> None:
+    """The commit's rounds lack the regressed result (renamed, or new since): its
+    'new' verdict there does not erase the regression; the job fails."""
+    _git_repo(tmp_path)
+    run_main_job(
+        _job(tmp_path, load=False), stages=Recorder(_ten(1.0, 0)).stages(), stream=io.StringIO()
+    )
+    stages = Remeasurer(_one_doubled(50), _one_doubled(70), reference=1.0, working=1.0)
+    again = stages._again
+
+    def without_m0(commit: str, job: JobSettings, judging: Any, progress: Progress) -> Any:
+        from perfcore.runner.stale_baseline import Remeasured
+
+        done = again(commit, job, judging, progress)
+        ref = ResultSet(
+            run=done.reference.run,
+            results=tuple(r for r in done.reference.results if r.id != "training.m0.training"),
+        )
+        return Remeasured(done.commit, ref, done.working, None)
+
+    from dataclasses import replace
+
+    outcome = run_main_job(
+        _job(tmp_path, load=False),
+        stages=replace(stages.stages(), remeasure=without_m0),
+        stream=io.StringIO(),
+    )
+    assert outcome.exit_code == 1
