@@ -79,7 +79,7 @@ def test_validation_speedup_mixed(benchmark: Any, profile: Profile) -> None:
         got, _, _ = interleaved_ratios(lambda: serial.run(0), lambda: threads.run(0), 2)
         ratios.extend(got)
 
-    benchmark.pedantic(pair, rounds=profile.rounds(6, 1), warmup_rounds=1)
+    benchmark.pedantic(pair, rounds=profile.rounds(4, 1), warmup_rounds=1)
     record_samples(
         benchmark, ratios[2:], unit="ratio", better="higher", result_id="ratios.validation_speedup"
     )
@@ -111,7 +111,7 @@ def test_optimisation_cycle_speedup(benchmark: Any, profile: Profile) -> None:
         got, _, _ = interleaved_ratios(neither, both, 2)
         ratios.extend(got)
 
-    benchmark.pedantic(pair, rounds=profile.rounds(5, 1), warmup_rounds=0)
+    benchmark.pedantic(pair, rounds=profile.rounds(3, 1), warmup_rounds=0)
     record_samples(
         benchmark,
         ratios,

@@ -5,7 +5,12 @@ one pass, one round). From the system-wide CPU times and the CPU times of the
 measuring process tree it derives, in cores averaged over the stretch:
 
 * ``own_cores``: CPU used by this process and its children (a pool of workers counts);
-* ``foreign_cores``: CPU used by every other process (system busy time minus ours);
+* ``foreign_cores``: CPU used by every other process (system busy time minus ours and
+  the kernel's);
+* ``kernel_cores``: the kernel's own work, interrupts and kernel threads (on Linux, the
+  children of ``kthreadd``): block-device writeback, journalling and loopback network
+  that the measured work itself causes. An idle machine read 0.15-0.2 cores of it during
+  the batch benchmark's fsyncs, which as foreign load made its slowdowns "disturbed";
 * ``steal_cores``: time the hypervisor gave this guest's CPUs to someone else;
 * ``freq_mhz``: the mean current CPU frequency at the two reads, where readable.
 
@@ -47,6 +52,7 @@ class Disturbance:
     steal_cores: float
     cores: int
     freq_mhz: float | None
+    kernel_cores: float = 0.0
 
     @property
     def foreign_share(self) -> float:
@@ -68,6 +74,7 @@ class Disturbance:
             steal_cores=float(data["steal_cores"]),
             cores=int(data["cores"]),
             freq_mhz=None if freq is None else float(freq),
+            kernel_cores=float(data.get("kernel_cores", 0.0)),
         )
 
 
@@ -76,6 +83,20 @@ def _busy_seconds(times: Any) -> tuple[float, float]:
     fields = times._asdict()
     busy = sum(v for k, v in fields.items() if k not in _NOT_BUSY)
     return float(busy), float(fields.get("steal", 0.0))
+
+
+KTHREADD_PID = 2  # Linux: the parent of every kernel thread
+
+
+def _kernel_seconds() -> float:
+    """CPU seconds of interrupts and of kernel threads (Linux; elsewhere interrupts only)."""
+    times = psutil.cpu_times()._asdict()
+    total = float(times.get("irq", 0.0) + times.get("softirq", 0.0))
+    for proc in psutil.process_iter(["ppid", "cpu_times"]):
+        info = proc.info
+        if info.get("ppid") == KTHREADD_PID and info.get("cpu_times") is not None:
+            total += info["cpu_times"].user + info["cpu_times"].system
+    return total
 
 
 def _tree_seconds(process: psutil.Process) -> float:
@@ -99,6 +120,10 @@ def _freq_mhz() -> float | None:
     return float(freq.current) if freq is not None and freq.current > 0 else None
 
 
+# (clock, busy, steal, own tree, kernel seconds, frequency): one read of the counters.
+_Reading = tuple[float, float, float, float, float, float | None]
+
+
 class DisturbanceProbe:
     """Read before and after a stretch of work; :meth:`stop` says what else ran meanwhile."""
 
@@ -110,18 +135,21 @@ class DisturbanceProbe:
         system: Callable[[], tuple[float, float]] | None = None,
         tree: Callable[[], float] | None = None,
         cores: int | None = None,
+        kernel: Callable[[], float] | None = None,
     ) -> None:
-        """Probe the tree of ``pid`` (this process); ``system``/``tree`` replace the reads."""
+        """Probe the tree of ``pid`` (this process); ``system``/``tree``/``kernel`` replace
+        the reads (``system``: busy and steal seconds; ``kernel``: the kernel's seconds)."""
         process = psutil.Process(pid if pid is not None else os.getpid())
         self._clock = clock
         self._system = system or (lambda: _busy_seconds(psutil.cpu_times()))
         self._tree = tree or (lambda: _tree_seconds(process))
+        self._kernel = kernel or (_kernel_seconds if system is None else (lambda: 0.0))
         self._cores = cores or psutil.cpu_count() or 1
-        self._start: tuple[float, float, float, float, float | None] | None = None
+        self._start: _Reading | None = None
 
-    def _read(self) -> tuple[float, float, float, float, float | None]:
+    def _read(self) -> _Reading:
         busy, steal = self._system()
-        return self._clock(), busy, steal, self._tree(), _freq_mhz()
+        return self._clock(), busy, steal, self._tree(), self._kernel(), _freq_mhz()
 
     def start(self) -> None:
         """Take the first reading."""
@@ -131,12 +159,13 @@ class DisturbanceProbe:
         """Take the second reading and return the averages since :meth:`start`."""
         if self._start is None:
             raise RuntimeError("DisturbanceProbe.stop() before start()")
-        t0, busy0, steal0, own0, f0 = self._start
-        t1, busy1, steal1, own1, f1 = self._read()
+        t0, busy0, steal0, own0, kernel0, f0 = self._start
+        t1, busy1, steal1, own1, kernel1, f1 = self._read()
         wall = max(t1 - t0, 1e-9)
         own = max(own1 - own0, 0.0) / wall
+        kernel = max(kernel1 - kernel0, 0.0) / wall
         # The system counters tick at 100 Hz and ours at their own rate: clamp at zero.
-        foreign = max((busy1 - busy0) / wall - own, 0.0)
+        foreign = max((busy1 - busy0) / wall - own - kernel, 0.0)
         freqs = [f for f in (f0, f1) if f is not None]
         return Disturbance(
             wall_s=wall,
@@ -145,6 +174,7 @@ class DisturbanceProbe:
             steal_cores=max(steal1 - steal0, 0.0) / wall,
             cores=self._cores,
             freq_mhz=sum(freqs) / len(freqs) if freqs else None,
+            kernel_cores=min(kernel, float(self._cores)),
         )
 
 

@@ -189,7 +189,7 @@ def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
     settings = LoadSettings(
         targets=("local", "cloud"),
         users=8,
-        duration_s=4.0 if job.quick else 10.0,
+        duration_s=4.0 if job.quick else 6.0,
         workdir=out / "load",
         model_dir=str(job.settings.resolve(job.settings.model_store) / "current"),
     )

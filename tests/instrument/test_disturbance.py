@@ -47,6 +47,38 @@ def test_foreign_is_system_busy_minus_own_tree() -> None:
     assert d.foreign_share == pytest.approx(0.25)
 
 
+def test_kernel_work_is_not_foreign() -> None:
+    """Interrupts and kernel threads (writeback of the work's own files) are the kernel's,
+    not another process's: an fsync-heavy benchmark on an idle machine is not busy."""
+    system = iter([(100.0, 0.0), (103.0, 0.0)])
+    probe = DisturbanceProbe(
+        clock=_counter([10.0, 12.0]),
+        system=lambda: next(system),
+        tree=_counter([5.0, 7.0]),
+        kernel=_counter([1.0, 1.4]),
+        cores=2,
+    )
+    probe.start()
+    d = probe.stop()
+    assert d.kernel_cores == pytest.approx(0.2)
+    assert d.foreign_cores == pytest.approx(0.3)
+
+
+def test_the_kernel_read_counts_kernel_threads() -> None:
+    """The real kernel read is a non-decreasing count of CPU seconds."""
+    from perfcore.instrument.disturbance import _kernel_seconds
+
+    first = _kernel_seconds()
+    assert 0.0 <= first <= _kernel_seconds()
+
+
+def test_readings_stored_before_the_kernel_field_still_read() -> None:
+    """A reading saved without ``kernel_cores`` reads back with none."""
+    data = _d(1.0, 0.2).to_dict()
+    del data["kernel_cores"]
+    assert Disturbance.from_dict(data).kernel_cores == 0.0
+
+
 def test_steal_is_reported_in_cores() -> None:
     """Steal time over the stretch becomes cores of steal."""
     d = _probe(busy=(0.0, 2.0), own=(0.0, 2.0), steal=(1.0, 1.5), wall=2.0)
