@@ -31,7 +31,7 @@ from perfcore.analysis.compare import Comparison, SuiteComparison
 from perfcore.instrument.disturbance import Disturbance, explainable_slowdown, starved
 from perfcore.results.model import Result, ResultSet
 
-__all__ = ["BUSY_CORES", "disturbance_of", "mark_disturbed"]
+__all__ = ["BUSY_CORES", "disturbance_of", "is_busy", "mark_disturbed"]
 
 # Foreign CPU (plus steal), in cores averaged over the timed stretch, that makes a
 # reading busy. A quarter of a core on a 2-core machine: a busy loop of a quarter of
@@ -55,6 +55,13 @@ def disturbance_of(result: Result) -> Disturbance | None:
     """The busiest reading of ``result`` (foreign plus steal), None without one."""
     readings = _readings(result)
     return max(readings, key=lambda d: d.foreign_cores + d.steal_cores) if readings else None
+
+
+def is_busy(result: Result) -> bool:
+    """Whether ``result``'s busiest reading saw at least :data:`BUSY_CORES` of foreign CPU
+    plus steal (False without a reading)."""
+    d = disturbance_of(result)
+    return d is not None and d.foreign_cores + d.steal_cores >= BUSY_CORES
 
 
 def _slowdown_bounds(c: Comparison) -> tuple[float, float] | None:

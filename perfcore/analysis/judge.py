@@ -21,7 +21,7 @@ from perfcore.analysis.compare import (
     decide_gate,
     decide_with_rerun,
 )
-from perfcore.analysis.disturbed import mark_disturbed
+from perfcore.analysis.disturbed import is_busy, mark_disturbed
 from perfcore.config import Settings
 from perfcore.results.model import ResultSet
 
@@ -106,7 +106,9 @@ def judge(
 ) -> tuple[SuiteComparison, GateDecision]:
     """Judge ``current`` against ``baseline``: every verdict, and whether the gate passes.
 
-    ``rerun``: a later run of the current code (stored baselines); what looks slower is
+    ``rerun``: a later run of the current code (stored baselines); a result timed on a
+    busy machine that the re-run measured quietly is judged on the quiet measurement
+    alone (the busy one says nothing that can be trusted); what else looks slower is
     decided on both runs together, and must be slower on the re-run alone too
     (:func:`perfcore.analysis.compare.decide_with_rerun`). ``fresh``: fresh paired
     rounds ``(REF, working tree)`` of what the first rounds looked slower on (``gate
@@ -119,6 +121,9 @@ def judge(
     if first.exit_code == 2:
         return suite, first
     if rerun is not None:
+        quieter, rerun = _quietly_again(current, rerun)
+        if quieter is not current:
+            current, suite = quieter, compare(baseline, quieter, cfg)
         suite = decide_with_rerun(
             suite, (baseline, current), rerun, lambda b, c, m: compare(b, c, cfg, family_size=m)
         )
@@ -133,6 +138,23 @@ def judge(
         latest = current if rerun is None else _overlay(current, rerun)
         suite = mark_disturbed(suite, baseline, latest)
     return suite, _decide(suite, cfg)
+
+
+def _quietly_again(current: ResultSet, rerun: ResultSet) -> tuple[ResultSet, ResultSet]:
+    """``current`` with each busy result that ``rerun`` measured quietly replaced by that
+    measurement, and what is left of ``rerun`` (the re-measurements of the rest)."""
+    first = current.by_id()
+    quiet = {
+        r.id: r for r in rerun.results if r.id in first and is_busy(first[r.id]) and not is_busy(r)
+    }
+    if not quiet:
+        return current, rerun
+    replaced = tuple(quiet.get(r.id, r) for r in current.results)
+    left = tuple(r for r in rerun.results if r.id not in quiet)
+    return (
+        ResultSet(run=current.run, results=replaced),
+        ResultSet(run=rerun.run, results=left),
+    )
 
 
 def _overlay(current: ResultSet, rerun: ResultSet) -> ResultSet:

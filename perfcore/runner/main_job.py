@@ -129,6 +129,9 @@ def _confirm(
 ) -> tuple[SuiteComparison, GateDecision]:
     """The second stage: re-run what looks slower, decide on both runs together.
 
+    Results that looked slower on a busy machine (``disturbed``) are re-run too, once the
+    machine is quieter: measured quietly, the quiet measurement replaces the busy one.
+
     A benchmark slower than its threshold at a loose level (:func:`screen_regressions`)
     is run again; the first run and the re-run together are then judged at the suite's
     family-wise level, and the re-run alone must be slower too, since a stretch of one
@@ -138,19 +141,20 @@ def _confirm(
     suite, decision = judged
     baseline, current = sides
     measured = current.by_id()
-    screened = screen_regressions(suite)
+    busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
+    again_ids = {*screen_regressions(suite), *(c.id for c in busy)}
     nodes = sorted(
-        {str(measured[i].extra["node"]) for i in screened if measured[i].extra.get("node")}
+        {str(measured[i].extra["node"]) for i in again_ids if measured[i].extra.get("node")}
     )
     if not nodes:
         return suite, decision
     first = len(suite.regressions())
-    busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
     if busy:
         _wait_for_quiet(busy, progress)
+    timed_busy = f", {len(busy)} slower on a busy machine" if busy else ""
     progress(
         f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
-        f"({first} regressed on this run alone) to decide on two runs"
+        f"({first} regressed on this run alone{timed_busy}) to decide on two runs"
     )
     (out / "confirm").mkdir(exist_ok=True)
     again = stages.benchmarks(replace(job, nodes=tuple(nodes)), out / "confirm", progress)

@@ -98,3 +98,28 @@ def test_paired_rounds_are_not_judged_busy() -> None:
     paired = CALIBRATED.__class__(paired=True, shift_guard=False)
     suite, _ = judge(_run(BASE, 0.0, 1), _run({**BASE, "a": 1.3}, 1.7, 2, own=0.3), paired)
     assert suite.by_id()["a"].verdict != "disturbed"
+
+
+def test_a_quiet_rerun_of_a_busy_result_replaces_it() -> None:
+    """Busy first run 8% slower (disturbed, not screened), quiet re-run unchanged: the quiet
+    measurement is the one judged, and the gate passes."""
+    suite, decision = judge(
+        _run(BASE, 0.0, 1),
+        _run({**BASE, "a": 1.08}, 1.0, 2),
+        CALIBRATED,
+        rerun=_run({"a": 1.0}, 0.0, 3),
+    )
+    assert suite.by_id()["a"].verdict == "unchanged"
+    assert decision.exit_code == 0
+
+
+def test_a_busy_rerun_leaves_the_result_disturbed() -> None:
+    """Re-measured while the machine is still busy: disturbed, and the gate refuses (2)."""
+    suite, decision = judge(
+        _run(BASE, 0.0, 1),
+        _run({**BASE, "a": 1.08}, 1.0, 2),
+        CALIBRATED,
+        rerun=_run({"a": 1.08}, 1.0, 3),
+    )
+    assert suite.by_id()["a"].verdict == "disturbed"
+    assert decision.exit_code == 2

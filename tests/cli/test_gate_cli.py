@@ -250,7 +250,7 @@ def test_against_ref_finds_slowdown(
     capsys: pytest.CaptureFixture[str],
     interleave: str,
 ) -> None:
-    """gate --against runs REF in a worktree and the working tree in rounds; an 8x loop regresses."""
+    """gate --against runs REF in a worktree and the working tree in rounds; 8x slower regresses."""
     repo = _slowed_repo(tmp_path, monkeypatch)
     # rounds: the default second stage (5 fresh rounds); runs: the first rounds alone.
     confirm = "5" if interleave == "rounds" else "0"
