@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -101,14 +101,7 @@ class Machine:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "id": self.id,
-            "cpu": self.cpu,
-            "cores": self.cores,
-            "ram_bytes": self.ram_bytes,
-            "os": self.os,
-            "python": self.python,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,7 @@ class Commit:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"id": self.id, "branch": self.branch, "dirty": self.dirty}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -159,12 +152,7 @@ class RunInfo:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
-            "created": self.created,
-            "machine": self.machine.to_dict(),
-            "commit": self.commit.to_dict(),
-            "source": self.source,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
