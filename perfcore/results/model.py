@@ -75,7 +75,16 @@ def _mapping(kind: str, value: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Machine:
+class _Record:
+    """A frozen record whose JSON form is its fields, in order (records inside as objects)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Machine(_Record):
     """The identity of the machine a run was measured on."""
 
     id: str
@@ -99,13 +108,9 @@ class Machine:
             python=str(data["python"]),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Commit:
+class Commit(_Record):
     """The source revision a run measured (``id`` is empty outside a git checkout)."""
 
     id: str = ""
@@ -122,13 +127,9 @@ class Commit:
             dirty=bool(data.get("dirty", False)),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunInfo(_Record):
     """Where, when and from what a set of results was measured."""
 
     created: str
@@ -149,10 +150,6 @@ class RunInfo:
             commit=Commit.from_dict(data.get("commit", {"id": ""})),
             source=source,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
 
 
 @dataclass(frozen=True)
