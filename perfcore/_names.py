@@ -13,12 +13,13 @@ import re
 
 from perfcore.errors import InputError, PerfcoreError
 
-__all__ = ["MAX_NAME", "is_safe_name", "safe_name"]
+__all__ = ["MAX_NAME", "commit_tag", "is_safe_name", "safe_name"]
 
 MAX_NAME = 128
 # A whole safe name (fullmatch): starting with a letter, digit or '_' rules out '.',
 # '..', '.hidden' and '-flag'.
 _SAFE_NAME = re.compile(rf"[A-Za-z0-9_][A-Za-z0-9_.-]{{0,{MAX_NAME - 1}}}")
+_HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 def is_safe_name(name: object) -> bool:
@@ -35,3 +36,9 @@ def safe_name(name: object, what: str, error: type[PerfcoreError] = InputError) 
         f"{what} {shown} cannot name a file or folder: use 1-{MAX_NAME} letters, "
         "digits, '_', '.' or '-', not starting with '.' or '-'"
     )
+
+
+def commit_tag(commit_id: str, length: int) -> str:
+    """The first ``length`` characters of a hex commit id (lower-cased), else ``nocommit``."""
+    commit_id = commit_id.lower()
+    return commit_id[:length] if _HEX.fullmatch(commit_id) else "nocommit"

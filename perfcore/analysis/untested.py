@@ -38,25 +38,13 @@ def median_of(result: Result, ordered: stats.FloatArray | None = None) -> float 
 
 
 def one_sided(result: Result, verdict: Verdict, threshold: float) -> Comparison:
-    samples = result.samples
     med = median_of(result)
-    return Comparison(
-        id=result.id,
-        unit=result.unit,
-        better=result.better,
-        baseline_samples=samples if verdict == "missing" else (),
-        current_samples=samples if verdict == "new" else (),
-        baseline_median=med if verdict == "missing" else None,
-        current_median=med if verdict == "new" else None,
-        ratio=None,
-        ci_low=None,
-        ci_high=None,
-        p_value=None,
-        p_adjusted=None,
-        threshold=threshold,
-        mdc=None,
-        verdict=verdict,
-    )
+
+    def side(name: Verdict) -> tuple[tuple[float, ...], float | None]:
+        return (result.samples, med) if verdict == name else ((), None)
+
+    (bs, mb), (cs, mc) = side("missing"), side("new")
+    return _without_test(result, (bs, cs), (mb, mc), None, threshold, verdict=verdict)
 
 
 def incomparable(base: Result, curr: Result, threshold: float) -> Comparison:
@@ -80,14 +68,29 @@ def _untested(
     """Both sides reported with their medians (and their ratio when one is defined)."""
     mb, mc = median_of(base), median_of(curr)
     ratio = mc / mb if verdict != "incomparable" and mb and mc is not None and mb > 0 else None
+    samples = (base.samples, curr.samples)
+    return _without_test(base, samples, (mb, mc), ratio, threshold, verdict=verdict, basis=basis)
+
+
+def _without_test(
+    result: Result,
+    samples: tuple[tuple[float, ...], tuple[float, ...]],
+    medians: tuple[float | None, float | None],
+    ratio: float | None,
+    threshold: float,
+    *,
+    verdict: Verdict,
+    basis: str = "",
+) -> Comparison:
+    """A comparison of ``result``'s benchmark with no interval and no test."""
     return Comparison(
-        id=base.id,
-        unit=base.unit,
-        better=base.better,
-        baseline_samples=base.samples,
-        current_samples=curr.samples,
-        baseline_median=mb,
-        current_median=mc,
+        id=result.id,
+        unit=result.unit,
+        better=result.better,
+        baseline_samples=samples[0],
+        current_samples=samples[1],
+        baseline_median=medians[0],
+        current_median=medians[1],
         ratio=ratio,
         ci_low=None,
         ci_high=None,

@@ -50,23 +50,25 @@ History = Sequence[tuple[float, float]]  # (t, value), oldest first, newest last
 _log = logging.getLogger("perfcore.alerts")
 
 
-def _check_name(name: str, metric: str) -> None:
-    if not name or not metric:
-        raise ConfigError("an alert rule needs a name and a metric")
-
-
 @dataclass(frozen=True)
-class ThresholdRule:
-    """Breach when the newest value is past ``threshold`` (above, or below when not ``above``)."""
+class _NamedRule:
+    """What every rule has: its name and the metric it watches (both required)."""
 
     name: str
     metric: str
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.metric:
+            raise ConfigError("an alert rule needs a name and a metric")
+
+
+@dataclass(frozen=True)
+class ThresholdRule(_NamedRule):
+    """Breach when the newest value is past ``threshold`` (above, or below when not ``above``)."""
+
     threshold: float
     above: bool = True
     severity: Severity = "warning"
-
-    def __post_init__(self) -> None:
-        _check_name(self.name, self.metric)
 
     @property
     def window(self) -> int:
@@ -82,17 +84,15 @@ class ThresholdRule:
 
 
 @dataclass(frozen=True)
-class RateOfChangeRule:
+class RateOfChangeRule(_NamedRule):
     """Breach when the metric moves faster than ``max_per_s`` between its last two values."""
 
-    name: str
-    metric: str
     max_per_s: float
     direction: Literal["rise", "fall", "either"] = "rise"
     severity: Severity = "warning"
 
     def __post_init__(self) -> None:
-        _check_name(self.name, self.metric)
+        super().__post_init__()
         if self.max_per_s < 0 or self.direction not in ("rise", "fall", "either"):
             raise ConfigError("rate-of-change rule: max_per_s >= 0 and a known direction")
 
@@ -113,17 +113,15 @@ class RateOfChangeRule:
 
 
 @dataclass(frozen=True)
-class ZScoreRule:
+class ZScoreRule(_NamedRule):
     """Breach when the newest value is ``z`` standard deviations from the previous ``window``."""
 
-    name: str
-    metric: str
     window_size: int = 30
     z: float = 3.0
     severity: Severity = "warning"
 
     def __post_init__(self) -> None:
-        _check_name(self.name, self.metric)
+        super().__post_init__()
         if self.window_size < 3 or self.z <= 0:
             raise ConfigError("z-score rule: window_size >= 3 and z > 0")
 

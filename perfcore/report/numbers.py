@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
-__all__ = ["fmt_interval", "fmt_mdc", "fmt_p", "fmt_ratio", "fmt_value", "verdict_sentence"]
+__all__ = [
+    "TEMPLATE_FILTERS",
+    "TEMPLATE_FUNCTIONS",
+    "fmt_interval",
+    "fmt_mdc",
+    "fmt_p",
+    "fmt_ratio",
+    "fmt_value",
+    "verdict_sentence",
+]
 
 _TIME_STEPS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
@@ -67,3 +78,16 @@ def verdict_sentence(verdict: str, ratio: float | None, better: str) -> str:
     worse = ratio > 1.0 if better == "lower" else ratio < 1.0
     direction = "worse" if worse else "better"
     return f"{change:.1f}% {direction} ({verdict})"
+
+
+# The formatters under the names the report templates use (filters: ``{{ x | value(unit) }}``).
+TEMPLATE_FILTERS: dict[str, Callable[..., Any]] = {
+    "value": fmt_value,
+    "ratio": fmt_ratio,
+    "p": fmt_p,
+    "mdc": fmt_mdc,
+}
+TEMPLATE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "interval": fmt_interval,
+    "sentence": verdict_sentence,
+}

@@ -28,14 +28,7 @@ from perfcore.errors import InputError
 from perfcore.report.charts import chart_payload
 from perfcore.report.documents import junit_xml, verdict_json
 from perfcore.report.model import ReportData
-from perfcore.report.numbers import (
-    fmt_interval,
-    fmt_mdc,
-    fmt_p,
-    fmt_ratio,
-    fmt_value,
-    verdict_sentence,
-)
+from perfcore.report.numbers import TEMPLATE_FILTERS, TEMPLATE_FUNCTIONS
 
 __all__ = ["ReportPaths", "json_for_script", "render_html", "render_markdown", "render_report"]
 
@@ -80,8 +73,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(value=fmt_value, ratio=fmt_ratio, p=fmt_p, mdc=fmt_mdc, md=_md_cell)
-    env.globals.update(interval=fmt_interval, sentence=verdict_sentence, VERDICTS=VERDICTS)
+    env.filters.update(TEMPLATE_FILTERS, md=_md_cell)
+    env.globals.update(TEMPLATE_FUNCTIONS, VERDICTS=VERDICTS)
     return env
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from perfcore._atomic import atomic_write_json, atomic_write_text
 from perfcore._jsonio import read_json_file
-from perfcore._names import is_safe_name, safe_name
+from perfcore._names import commit_tag, is_safe_name, safe_name
 from perfcore.errors import BaselineError, SchemaError
 from perfcore.results.model import Machine, Result, ResultSet, load_results
 from perfcore.results.readers import UNKNOWN_MACHINE
@@ -32,7 +32,6 @@ _BASELINE = "baseline.json"
 _MACHINE = "machine.json"
 _ARCHIVE = "archive"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
-_HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -50,8 +49,7 @@ class BaselineInfo:
 def _archive_stem(baseline: ResultSet) -> str:
     # Both parts come from a file: keep only what cannot leave the archive folder.
     created = _UNSAFE.sub("", baseline.run.created.replace(":", "").replace("+0000", "Z"))
-    commit_id = baseline.run.commit.id.lower()
-    commit = commit_id[:12] if _HEX.fullmatch(commit_id) else "nocommit"
+    commit = commit_tag(baseline.run.commit.id, 12)
     stem = f"{created.lstrip('.-')[:40] or 'unknown'}-{commit}"
     return safe_name(stem, "archived baseline name", BaselineError)
 

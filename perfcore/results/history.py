@@ -15,14 +15,13 @@ machine has its own folder.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from perfcore._names import safe_name
+from perfcore._names import commit_tag, safe_name
 from perfcore.errors import InputError, SchemaError
 from perfcore.results.model import ResultSet, load_results
 
@@ -35,8 +34,6 @@ __all__ = [
     "result_ids",
     "series",
 ]
-
-_HEX = re.compile(r"[0-9a-f]{7,64}")
 
 
 @dataclass(frozen=True)
@@ -66,8 +63,7 @@ def _parse_created(created: str) -> datetime:
 
 def _file_stem(results: ResultSet) -> str:
     stamp = _parse_created(results.run.created).strftime("%Y%m%dT%H%M%SZ")
-    commit_id = results.run.commit.id.lower()
-    commit = commit_id[:10] if _HEX.fullmatch(commit_id) else "nocommit"
+    commit = commit_tag(results.run.commit.id, 10)
     return f"{stamp}-{commit}"
 
 

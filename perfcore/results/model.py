@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -75,7 +75,16 @@ def _mapping(kind: str, value: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Machine:
+class _Record:
+    """A frozen record whose JSON form is its fields, in order (records inside as objects)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Machine(_Record):
     """The identity of the machine a run was measured on."""
 
     id: str
@@ -99,20 +108,9 @@ class Machine:
             python=str(data["python"]),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "id": self.id,
-            "cpu": self.cpu,
-            "cores": self.cores,
-            "ram_bytes": self.ram_bytes,
-            "os": self.os,
-            "python": self.python,
-        }
-
 
 @dataclass(frozen=True)
-class Commit:
+class Commit(_Record):
     """The source revision a run measured (``id`` is empty outside a git checkout)."""
 
     id: str = ""
@@ -129,13 +127,9 @@ class Commit:
             dirty=bool(data.get("dirty", False)),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"id": self.id, "branch": self.branch, "dirty": self.dirty}
-
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunInfo(_Record):
     """Where, when and from what a set of results was measured."""
 
     created: str
@@ -156,15 +150,6 @@ class RunInfo:
             commit=Commit.from_dict(data.get("commit", {"id": ""})),
             source=source,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "created": self.created,
-            "machine": self.machine.to_dict(),
-            "commit": self.commit.to_dict(),
-            "source": self.source,
-        }
 
 
 @dataclass(frozen=True)

@@ -132,14 +132,15 @@ def noise_path(baselines_dir: Path, machine_id: str) -> Path:
     return baselines_dir / safe_name(machine_id, "machine id") / "noise.json"
 
 
-def _number(rid: str, key: str, value: Any) -> float:
+def _number(what: str, key: str, value: Any) -> float:
+    # ``what``: whose number it is, for the error ("noise of <id>").
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
         or not math.isfinite(value)
         or value < 0
     ):
-        raise SchemaError(f"noise of {rid}: {key} must be a non-negative number")
+        raise SchemaError(f"{what}: {key} must be a non-negative number")
     return float(value)
 
 
@@ -151,8 +152,8 @@ def _benchmark(rid: str, data: Any) -> BenchmarkNoise:
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 2:
         raise SchemaError(f"noise of {rid}: runs must be an integer >= 2")
     return BenchmarkNoise(
-        _number(rid, "cv_within", data["cv_within"]),
-        _number(rid, "sd_between_log", data["sd_between_log"]),
+        _number(f"noise of {rid}", "cv_within", data["cv_within"]),
+        _number(f"noise of {rid}", "sd_between_log", data["sd_between_log"]),
         runs,
     )
 
@@ -227,18 +228,8 @@ def paired_noise_path(baselines_dir: Path, machine_id: str, interleave: str = "r
 def _entry(rid: str, data: Any) -> tuple[float, float]:
     if not isinstance(data, Mapping) or set(data) != {"var", "df"}:
         raise SchemaError(f"paired noise of {rid}: expected exactly the keys df, var")
-    values = []
-    for key in ("var", "df"):
-        value = data[key]
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not math.isfinite(value)
-            or value < 0
-        ):
-            raise SchemaError(f"paired noise of {rid}: {key} must be a non-negative number")
-        values.append(float(value))
-    return values[0], values[1]
+    what = f"paired noise of {rid}"
+    return _number(what, "var", data["var"]), _number(what, "df", data["df"])
 
 
 def load_paired_noise(path: str | Path, machine: str) -> PairedNoise:

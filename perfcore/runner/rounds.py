@@ -45,6 +45,7 @@ __all__ = [
     "ABRun",
     "in_turns",
     "kept_interleave",
+    "one_round",
     "read_kept_confirm",
     "read_kept_rounds",
     "run_ab_rounds",
@@ -204,10 +205,7 @@ def _rounds(
 ) -> tuple[ResultSet, ResultSet]:
     sides: dict[str, list[ResultSet]] = {"A": [], "B": []}
     for i in range(plan.rounds):
-        if plan.interleave == "rounds":
-            _paired_round(plan, trees, scratch, i, sides)
-        else:
-            _sequential_round(plan, trees, scratch, i, sides, runner=runner)
+        one_round(plan, trees, scratch, i, sides, runner=runner)
     return merge_runs(sides["A"]), merge_runs(sides["B"])
 
 
@@ -277,7 +275,7 @@ def _paired_round(
     )
 
 
-def _sequential_round(
+def one_round(
     plan: ABRounds,
     trees: dict[str, Path],
     scratch: Path,
@@ -286,6 +284,10 @@ def _sequential_round(
     *,
     runner: Runner,
 ) -> None:
+    """Round ``i`` of both sides, appended to ``sides`` (in turns or as whole runs)."""
+    if plan.interleave == "rounds":
+        _paired_round(plan, trees, scratch, i, sides)
+        return
     for side in "AB" if i % 2 == 0 else "BA":
         out = scratch / f"{_round_name(plan, side, i)}.json"
         started = time.monotonic()

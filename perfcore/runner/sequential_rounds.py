@@ -33,8 +33,7 @@ from perfcore.runner.rounds import (
     ABRounds,
     FirstStage,
     Screen,
-    _paired_round,
-    _sequential_round,
+    one_round,
 )
 
 __all__ = [
@@ -78,22 +77,6 @@ class SequentialRun:
     def parts(self, screen: Screen | None) -> tuple[ResultSet, ResultSet, Screen | None, str]:
         """What run_ab_rounds goes on with: both sides, the fresh stage's screen, the note."""
         return self.reference, self.working, self.screen(screen), rounds_note(self.decided)
-
-
-def one_round(
-    plan: ABRounds,
-    trees: dict[str, Path],
-    scratch: Path,
-    i: int,
-    sides: dict[str, list[ResultSet]],
-    *,
-    runner: Runner,
-) -> None:
-    """Round ``i`` of both sides, appended to ``sides`` (in turns or as whole runs)."""
-    if plan.interleave == "rounds":
-        _paired_round(plan, trees, scratch, i, sides)
-    else:
-        _sequential_round(plan, trees, scratch, i, sides, runner=runner)
 
 
 def make_look(

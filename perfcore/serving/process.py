@@ -16,7 +16,6 @@ import sys
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 
 import httpx
 
@@ -82,12 +81,7 @@ class ServerProcess:
     def __enter__(self) -> ServerProcess:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
 
@@ -95,6 +89,21 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     sock = listen(host, port)
     sock.set_inheritable(True)
     return sock
+
+
+def _spawn(argv: list[str], spec: ServerSpec, sock: socket.socket, log_path: Path) -> ServerProcess:
+    """A server process on ``spec.port`` that accepts on the inherited ``sock``."""
+    with open(log_path, "wb") as log:
+        popen = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+            start_new_session=True,
+        )
+    return ServerProcess(
+        url=f"http://{spec.host}:{spec.port}", spec=spec, popen=popen, log_path=log_path
+    )
 
 
 def _wait_healthy(proc: ServerProcess, timeout_s: float) -> None:
@@ -124,18 +133,8 @@ def start_server(
     argv = [sys.executable, "-m", "perfcore.serving", spec.to_json(), str(sock.fileno())]
     if cpu is not None:
         argv = ["taskset", "-c", str(cpu), *argv]
-    with open(log_path, "wb") as log:
-        popen = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            pass_fds=(sock.fileno(),),
-            start_new_session=True,
-        )
+    proc = _spawn(argv, spec, sock, log_path)
     sock.close()
-    proc = ServerProcess(
-        url=f"http://{spec.host}:{port}", spec=spec, popen=popen, log_path=log_path
-    )
     try:
         _wait_healthy(proc, startup_timeout_s)
     except BaseException:  # Ctrl-C or SIGTERM while it starts: nobody else holds it yet
@@ -161,20 +160,7 @@ def start_workers(
     procs: list[ServerProcess] = []
     try:
         for i in range(workers):
-            log_path = log_dir / f"server-{spec.kind}-{port}-w{i}.log"
-            with open(log_path, "wb") as log:
-                popen = subprocess.Popen(
-                    argv,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    pass_fds=(sock.fileno(),),
-                    start_new_session=True,
-                )
-            procs.append(
-                ServerProcess(
-                    url=f"http://{spec.host}:{port}", spec=spec, popen=popen, log_path=log_path
-                )
-            )
+            procs.append(_spawn(argv, spec, sock, log_dir / f"server-{spec.kind}-{port}-w{i}.log"))
         sock.close()
         for proc in procs:
             _wait_healthy(proc, startup_timeout_s)

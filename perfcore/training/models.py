@@ -18,7 +18,7 @@ can persist it without pickle.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -74,7 +74,30 @@ class _Binary(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         raise NotImplementedError
 
 
-class HeuristicModel(_Binary):
+class _Calibrated(_Binary):
+    """A model whose score (``_score``) is turned into probabilities by Platt scaling."""
+
+    seed: int
+
+    def _learn(self, X: FloatArray, y: npt.NDArray[Any]) -> None:
+        raise NotImplementedError
+
+    def _score(self, X: FloatArray) -> FloatArray:
+        raise NotImplementedError
+
+    def fit(self, X: FloatArray, y: npt.NDArray[Any]) -> Self:
+        """Learn the score, then calibrate it on the same training data."""
+        self._learn(X, y)
+        self.calibrator_ = _platt(self._score(X), y, self.seed)
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X: FloatArray) -> FloatArray:
+        """Calibrated probabilities of the score."""
+        return np.asarray(self.calibrator_.predict_proba(self._score(X)), dtype=np.float64)
+
+
+class HeuristicModel(_Calibrated):
     """Threshold rule on the mean signed z-score of the most label-correlated features."""
 
     def __init__(self, n_features: int = 3, seed: int = 0) -> None:
@@ -84,19 +107,12 @@ class HeuristicModel(_Binary):
     def _score(self, X: FloatArray) -> FloatArray:
         return np.asarray(X[:, self.features_] @ self.signs_ / len(self.features_))[:, None]
 
-    def fit(self, X: FloatArray, y: npt.NDArray[Any]) -> HeuristicModel:
-        """Pick the features, then fit the rule's slope and threshold."""
+    def _learn(self, X: FloatArray, y: npt.NDArray[Any]) -> None:
+        # Pick the features; calibration then fits the rule's slope and threshold.
         r = _correlations(X, y)
         k = max(1, min(self.n_features, X.shape[1]))
         self.features_ = np.argsort(-np.abs(r))[:k]
         self.signs_ = np.sign(r[self.features_])
-        self.calibrator_ = _platt(self._score(X), y, self.seed)
-        self.classes_ = np.array([0, 1])
-        return self
-
-    def predict_proba(self, X: FloatArray) -> FloatArray:
-        """Calibrated probabilities of the rule."""
-        return np.asarray(self.calibrator_.predict_proba(self._score(X)), dtype=np.float64)
 
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """The rule in words."""
@@ -136,31 +152,24 @@ class LogisticModel(_Binary):
         )
 
 
-class AnomalyModel(_Binary):
+class AnomalyModel(_Calibrated):
     """One IsolationForest per class; their anomaly scores, calibrated, give the class."""
 
     def __init__(self, n_estimators: int = 100, seed: int = 0) -> None:
         self.n_estimators = n_estimators
         self.seed = seed
 
-    def _scores(self, X: FloatArray) -> FloatArray:
+    def _score(self, X: FloatArray) -> FloatArray:
+        # The pair of anomaly scores, one per class's forest.
         return np.column_stack([f.score_samples(X) for f in self.forests_])
 
-    def fit(self, X: FloatArray, y: npt.NDArray[Any]) -> AnomalyModel:
-        """Fit a forest on each class, then the calibrator on the pair of scores."""
+    def _learn(self, X: FloatArray, y: npt.NDArray[Any]) -> None:
         self.forests_ = [
             IsolationForest(n_estimators=self.n_estimators, random_state=self.seed + c).fit(
                 X[y == c]
             )
             for c in (0, 1)
         ]
-        self.calibrator_ = _platt(self._scores(X), y, self.seed)
-        self.classes_ = np.array([0, 1])
-        return self
-
-    def predict_proba(self, X: FloatArray) -> FloatArray:
-        """Calibrated probabilities from the two anomaly scores."""
-        return np.asarray(self.calibrator_.predict_proba(self._scores(X)), dtype=np.float64)
 
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """What the calibrator learnt."""
@@ -171,7 +180,7 @@ class AnomalyModel(_Binary):
         )
 
 
-class CorrelationModel(_Binary):
+class CorrelationModel(_Calibrated):
     """Features weighted by their correlation with the label, Platt-calibrated."""
 
     def __init__(self, min_abs_corr: float = 0.1, seed: int = 0) -> None:
@@ -181,20 +190,13 @@ class CorrelationModel(_Binary):
     def _score(self, X: FloatArray) -> FloatArray:
         return np.asarray(X @ self.weights_)[:, None]
 
-    def fit(self, X: FloatArray, y: npt.NDArray[Any]) -> CorrelationModel:
-        """Weights from correlations on the training split."""
+    def _learn(self, X: FloatArray, y: npt.NDArray[Any]) -> None:
+        # Weights from correlations on the training split.
         r = _correlations(X, y)
         weights = np.where(np.abs(r) >= self.min_abs_corr, r, 0.0)
         if not weights.any():  # nothing clears the bar: keep the single best feature
             weights[np.argmax(np.abs(r))] = 1.0
         self.weights_ = weights / np.abs(weights).sum()
-        self.calibrator_ = _platt(self._score(X), y, self.seed)
-        self.classes_ = np.array([0, 1])
-        return self
-
-    def predict_proba(self, X: FloatArray) -> FloatArray:
-        """Calibrated probabilities of the weighted score."""
-        return np.asarray(self.calibrator_.predict_proba(self._score(X)), dtype=np.float64)
 
     def describe(self, feature_names: tuple[str, ...] = ()) -> str:
         """How many features carry weight."""
