@@ -46,19 +46,11 @@ if TYPE_CHECKING:  # the same names, for type checkers
 _MODULES = {
     "perfcore.training.data": ("Dataset", "DatasetError", "load_dataset"),
     "perfcore.training.metrics": ("Metrics", "compute_metrics", "expected_calibration_error"),
-    "perfcore.training.pipeline": (
-        "Prepared",
-        "TrainingConfig",
-        "fit",
-        "load_data",
-        "preprocess",
-        "validate",
+    "perfcore.training.pipeline": tuple(
+        "Prepared TrainingConfig fit load_data preprocess validate".split()
     ),
-    "perfcore.training.promotion": (
-        "GateThresholds",
-        "PromotionDecision",
-        "evaluate_gate",
-        "load_model",
+    "perfcore.training.promotion": tuple(
+        "GateThresholds PromotionDecision evaluate_gate load_model".split()
     ),
     "perfcore.training.runner": ("TrainingResult", "train"),
 }
