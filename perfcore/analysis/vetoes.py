@@ -70,6 +70,8 @@ def fast_end_p(
     """
     out = np.zeros(len(rows))
     se = math.sqrt(2.0) * prior_sd
+    tested: list[int] = []
+    moves: list[float] = []
     for k, ((b, c), (vb, vc)) in enumerate(zip(rows, arrays, strict=True)):
         if not fast_end_applies(b, c, calibrated) or vb[0] <= 0 or vc[0] <= 0:
             continue
@@ -78,7 +80,10 @@ def fast_end_p(
         if not same_way or abs(log_ratio) <= math.log1p(thresholds[k]):
             out[k] = 1.0
         elif se > 0:  # a zero prior assumes no between-run noise: the move alone decides
-            out[k] = float(two_sided_p(np.array([abs(log_ratio) / se]), np.array([math.inf]))[0])
+            tested.append(k)
+            moves.append(abs(log_ratio) / se)
+    if tested:  # one vectorised tail for every tested row
+        out[tested] = two_sided_p(np.array(moves), np.full(len(moves), math.inf))
     return out
 
 
