@@ -38,6 +38,8 @@ _NOT_BUSY = frozenset({"idle", "iowait", "guest", "guest_nice"})
 # bandwidth and a lower turbo frequency. Up to this fraction per core of foreign load
 # is taken as explainable interference (see docs/disturbance.md for the measurement).
 INTERFERENCE_PER_CORE = 0.15
+# The resolution of the CPU counters, per core: two ticks of USER_HZ (100 Hz).
+TICK_SLACK_S = 0.02
 # Foreign CPU below this (cores) makes a reading quiet: its own CPU is the work's demand.
 QUIET_CORES = 0.25
 
@@ -164,8 +166,11 @@ class DisturbanceProbe:
         wall = max(t1 - t0, 1e-9)
         own = max(own1 - own0, 0.0) / wall
         kernel = max(kernel1 - kernel0, 0.0) / wall
-        # The system counters tick at 100 Hz and ours at their own rate: clamp at zero.
-        foreign = max((busy1 - busy0) / wall - own - kernel, 0.0)
+        # The counters tick at 100 Hz: what is left after ours and the kernel's is foreign
+        # only beyond the counters' resolution (TICK_SLACK_S a core), else a 0.17 s
+        # benchmark reads two stray ticks as 0.12 cores of foreign load. Never negative.
+        spare = (busy1 - busy0) - (own1 - own0) - (kernel1 - kernel0)
+        foreign = max(spare - TICK_SLACK_S * self._cores, 0.0) / wall
         freqs = [f for f in (f0, f1) if f is not None]
         return Disturbance(
             wall_s=wall,
