@@ -142,16 +142,17 @@ def _confirm(
     baseline, current = sides
     measured = current.by_id()
     busy = [c for c in suite.comparisons if c.verdict == "disturbed"]
-    again_ids = {*screen_regressions(suite), *(c.id for c in busy)}
+    # Disturbed results are re-measured only once the machine has quieted: re-measured
+    # beside the same load they would come out disturbed again, after minutes.
+    quiet = _wait_for_quiet(busy, progress) if busy else False
+    again_ids = {*screen_regressions(suite), *(c.id for c in busy if quiet)}
     nodes = sorted(
         {str(measured[i].extra["node"]) for i in again_ids if measured[i].extra.get("node")}
     )
     if not nodes:
         return suite, decision
     first = len(suite.regressions())
-    if busy:
-        _wait_for_quiet(busy, progress)
-    timed_busy = f", {len(busy)} slower on a busy machine" if busy else ""
+    timed_busy = f", {len(busy)} slower on a busy machine" if busy and quiet else ""
     progress(
         f"confirm: re-running {len(nodes)} benchmark(s) slower than their threshold "
         f"({first} regressed on this run alone{timed_busy}) to decide on two runs"
@@ -201,8 +202,9 @@ def _on_stale(
     return suite, decision, done.reference, note
 
 
-def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
-    """Before re-measuring results timed beside foreign load, wait (bounded) for quiet."""
+def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> bool:
+    """Before re-measuring results timed beside foreign load, wait (bounded) for quiet;
+    whether it came."""
     from perfcore.analysis.disturbed import BUSY_CORES
     from perfcore.instrument.disturbance import wait_for_quiet
 
@@ -216,6 +218,7 @@ def _wait_for_quiet(busy: list[Comparison], progress: Progress) -> None:
         f"confirm: machine {'quiet' if quiet else 'still busy'} ({now:.2f} cores used by "
         "other processes)"
     )
+    return quiet
 
 
 def _read_claims(job: JobSettings) -> tuple[Claim, ...]:
@@ -277,9 +280,14 @@ def run_main_job(
         stale = _on_stale(job, stages, (baseline, current), decision, progress)
         if stale is not None:
             suite, decision, baseline, basis = stale
-    elif baseline is not None and job.confirm and decision.exit_code != 2:
-        # (a refused comparison -- the machine's speed changed -- is not re-measured:
-        # a re-run minutes later meets the same machine)
+    elif (
+        baseline is not None
+        and job.confirm
+        and (decision.exit_code != 2 or decision.cause == "busy")
+    ):
+        # (a comparison refused because the machine's speed changed is not re-measured:
+        # a re-run minutes later meets the same machine; one refused as busy is, once
+        # the machine quiets)
         suite, decision = _confirm(
             job, stages, (suite, decision), (baseline, current), out=out, progress=progress
         )

@@ -542,3 +542,39 @@ def test_a_regression_the_commit_cannot_time_stands(tmp_path: Path) -> None:
         stream=io.StringIO(),
     )
     assert outcome.exit_code == 1
+
+
+def _busy(results: ResultSet, foreign: float) -> ResultSet:
+    reading = {"wall_s": 2.0, "own_cores": 1.0, "foreign_cores": foreign, "steal_cores": 0.0}
+    return _set(
+        *(
+            Result(
+                r.id,
+                r.unit,
+                r.better,
+                r.samples,
+                extra={**r.extra, "disturbance": {**reading, "cores": 2, "freq_mhz": None}},
+            )
+            for r in results.results
+        )
+    )
+
+
+@pytest.mark.parametrize("quiets", [True, False])
+def test_busy_results_are_remeasured_once_the_machine_quiets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, quiets: bool
+) -> None:
+    """Slower beside a one-core hog (disturbed): re-run when the machine quiets, and the
+    quiet measurement decides (exit 0); still busy: not re-run, and the job refuses (2)."""
+    import perfcore.instrument.disturbance as disturbance
+
+    monkeypatch.setattr(disturbance, "wait_for_quiet", lambda level, wait: (quiets, 0.0))
+    run_main_job(_job(tmp_path), stages=Recorder(_bench(1.0)).stages(), stream=io.StringIO())
+    slowed = _busy(_noded(_bench(1.06, seed=3)), foreign=1.0)
+    stages = Answers(slowed, _busy(_noded(_bench(1.0, seed=5)), foreign=0.0))
+    stream = io.StringIO()
+    outcome = run_main_job(_job(tmp_path), stages=stages.stages(), stream=stream)
+    assert outcome.exit_code == (0 if quiets else 2), stream.getvalue()
+    assert len(stages.args) == (2 if quiets else 1)
+    if not quiets:
+        assert "machine busy" in outcome.verdict_line
