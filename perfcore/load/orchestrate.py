@@ -20,6 +20,7 @@ import httpx
 
 from perfcore._procs import uninterrupted
 from perfcore.errors import ConfigError
+from perfcore.instrument.disturbance import DisturbanceProbe
 from perfcore.load.limits import (
     MAX_CONNECTIONS,
     MAX_DURATION_S,
@@ -285,12 +286,17 @@ def run_load(s: LoadSettings, progress: Callable[[str], None] | None = None) -> 
             require_loopback(server.url)
             before = _metrics(server.url)
             n_features = int(httpx.get(f"{server.url}/health", timeout=5).json()["n_features"])
+            probe = DisturbanceProbe()  # the servers are our children: their CPU is ours
+            probe.start()
             m = _measure(
                 point, server.url, s, server=server, n_features=n_features, progress=progress
             )
+            busy = probe.stop().to_dict()
             mean, cost = _server_delta(before, _metrics(server.url) if server.alive() else {})
             per_1k = cost / m.requests * 1000 if point.target != "local" and m.requests else None
-            measurements.append(replace(m, server_mean_s=mean, cost_per_1k=per_1k))
+            measurements.append(
+                replace(m, server_mean_s=mean, cost_per_1k=per_1k, disturbance=busy)
+            )
             if not server.alive():
                 problems.append(f"the {point.target} server died during {point.label}")
                 break

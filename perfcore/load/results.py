@@ -65,6 +65,9 @@ class LoadMeasurement:
     cache_hits: int | None = None
     invalid_reason: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
+    # How busy the machine was while this point ran (perfcore.instrument.disturbance),
+    # carried into every result of the point for the judge's busy rule.
+    disturbance: Mapping[str, Any] | None = None
 
     @property
     def valid(self) -> bool:
@@ -128,6 +131,8 @@ def _result(
         "duration_s": round(m.duration_s, 3),
     }
     info.update(extra or {})
+    if m.disturbance is not None:
+        info["disturbance"] = dict(m.disturbance)
     if not m.valid:
         info["reason"] = m.invalid_reason
         samples = ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -193,24 +193,11 @@ def run_load_test(job: JobSettings, out: Path, progress: Progress) -> ResultSet:
         workdir=out / "load",
         model_dir=str(job.settings.resolve(job.settings.model_store) / "current"),
     )
-    from perfcore.instrument.disturbance import DisturbanceProbe
-
-    # The load stage's numbers are as sensitive to other processes as any benchmark's
-    # (the generator and the server need both cores): each result carries the stage's
-    # disturbance reading, so the busy rule judges them as it judges the suite's.
-    probe = DisturbanceProbe()
-    probe.start()
     report = run_load(settings, progress=_every(2.0, lambda m: progress(f"load: {m}")))
-    reading = probe.stop().to_dict()
     if report.problems:
         raise ServiceError("the load test failed: " + "; ".join(report.problems))
-    results = to_result_set(report.measurements)
-    return replace(
-        results,
-        results=tuple(
-            replace(r, extra={**r.extra, "disturbance": reading}) for r in results.results
-        ),
-    )
+    # Each load point carries its own disturbance reading (perfcore.load.orchestrate).
+    return to_result_set(report.measurements)
 
 
 def _every(

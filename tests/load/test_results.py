@@ -89,3 +89,12 @@ def test_error_kinds() -> None:
     assert (
         error_kind("ConnectionRefusedError(111, 'Connection refused')") == "ConnectionRefusedError"
     )
+
+
+def test_a_points_disturbance_reading_reaches_every_result() -> None:
+    """A load point's reading rides on each of its results, for the judge's busy rule (a
+    hog beside the main job once halved load.local.throughput, unread: exit 1)."""
+    reading = {"wall_s": 6.0, "own_cores": 1.0, "foreign_cores": 1.0, "steal_cores": 0.0}
+    results = to_result_set([_measurement(disturbance=reading)])
+    assert results.results
+    assert all(r.extra["disturbance"] == reading for r in results.results)

@@ -578,32 +578,3 @@ def test_busy_results_are_remeasured_once_the_machine_quiets(
     assert len(stages.args) == (2 if quiets else 1)
     if not quiets:
         assert "machine busy" in outcome.verdict_line
-
-
-def test_the_load_stage_carries_its_disturbance_reading(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every load result carries the stage's reading, so a hog makes it disturbed, not
-    regressed (a hog beside the job once halved load.local.throughput: exit 1)."""
-    from types import SimpleNamespace
-
-    import perfcore.load.orchestrate as orchestrate
-    from perfcore.load.results import LoadMeasurement
-    from perfcore.runner.job_stages import run_load_test
-
-    measured = LoadMeasurement(
-        label="local",
-        target="local",
-        mode="closed",
-        requests=100,
-        ok=100,
-        errors={},
-        duration_s=1.0,
-        latency_s={"p50": 0.002, "p99": 0.005},
-        window_throughput=(100.0, 98.0),
-    )
-    fake = SimpleNamespace(problems=(), measurements=[measured])
-    monkeypatch.setattr(orchestrate, "run_load", lambda settings, progress: fake)
-    results = run_load_test(_job(tmp_path), tmp_path, Progress(io.StringIO()))
-    assert results.results
-    assert all("foreign_cores" in r.extra["disturbance"] for r in results.results)
