@@ -8,13 +8,11 @@ from pathlib import Path
 _DEFAULT_RESULTS = "reports/latest/results.json"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``baseline`` command and its ``save`` and ``show`` actions."""
-    parser = subparsers.add_parser(
-        "baseline",
-        help="store or list per-machine baselines",
-        description="Store a run as this machine's baseline, or list stored baselines.",
-    )
+DESCRIPTION = "Store a run as this machine's baseline, or list stored baselines."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``baseline`` command and its ``save`` and ``show`` actions."""
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     save = actions.add_parser("save", help="store a results file as its machine's baseline")
     save.add_argument(

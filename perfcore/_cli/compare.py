@@ -12,14 +12,14 @@ if TYPE_CHECKING:
     from perfcore.analysis.judge import JudgeSettings
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``compare`` command."""
-    parser = subparsers.add_parser(
-        "compare",
-        help="compare two runs: ratio, interval, test and verdict per result",
-        description="Compare CURRENT against BASELINE (each a file or directory of "
-        "perfcore, pytest-benchmark, asv or Locust results).",
-    )
+DESCRIPTION = (
+    "Compare CURRENT against BASELINE (each a file or directory of "
+    "perfcore, pytest-benchmark, asv or Locust results)."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``compare`` command."""
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")

@@ -35,14 +35,14 @@ if TYPE_CHECKING:
     from perfcore.results.model import ResultSet
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``gate`` command."""
-    parser = subparsers.add_parser(
-        "gate",
-        help="exit 1 on a significant regression beyond its threshold",
-        description="Judge current results against a baseline (--baseline/--current) or "
-        "against a git ref run here in interleaved rounds (--against).",
-    )
+DESCRIPTION = (
+    "Judge current results against a baseline (--baseline/--current) or "
+    "against a git ref run here in interleaved rounds (--against)."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``gate`` command."""
     _stored_flags(parser.add_argument_group("stored results"))
     _rounds_flags(parser.add_argument_group("interleaved rounds against a git ref"))
     _suite_flags(parser.add_argument_group("what the rounds run"))

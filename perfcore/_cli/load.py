@@ -29,14 +29,14 @@ _USERS = int_in(1, MAX_USERS)
 _SECONDS = float_in(0, MAX_DURATION_S, unit="s")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``load`` subcommand."""
-    p = subparsers.add_parser(
-        "load",
-        help="load-test the local server and the cloud simulator",
-        description="Start the servers on free loopback ports, run the "
-        "load, stop them, write results and compare local with cloud.",
-    )
+DESCRIPTION = (
+    "Start the servers on free loopback ports, run the "
+    "load, stop them, write results and compare local with cloud."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``load`` subcommand."""
     _load_flags(p)
     _server_flags(p.add_argument_group("servers"))
     _cloud_flags(p.add_argument_group("cloud simulator"))

@@ -7,15 +7,14 @@ from pathlib import Path
 
 from perfcore._cli.compare import add_judging_options
 
+DESCRIPTION = (
+    "Compare current results with a baseline and write index.html, "
+    "summary.md, verdict.json and junit.xml."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``report`` command."""
-    parser = subparsers.add_parser(
-        "report",
-        help="render the HTML/Markdown/JSON/JUnit report of a comparison",
-        description="Compare current results with a baseline and write index.html, "
-        "summary.md, verdict.json and junit.xml.",
-    )
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``report`` command."""
     parser.add_argument(
         "--baseline",
         type=Path,

@@ -12,15 +12,14 @@ from typing import Any
 
 from perfcore._cli.models import add_store_flag, open_store
 
+DESCRIPTION = (
+    "Feed the retraining controller a JSON-lines stream "
+    "of labelled outcomes, or write a synthetic one."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``retrain`` with its watch and simulate actions."""
-    p = subparsers.add_parser(
-        "retrain",
-        help="watch labelled outcomes and retrain on triggers",
-        description="Feed the retraining controller a JSON-lines stream "
-        "of labelled outcomes, or write a synthetic one.",
-    )
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of ``retrain`` with its watch and simulate actions."""
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     watch = actions.add_parser("watch", help="run the controller over a JSON-lines stream")
     watch.add_argument("stream", nargs="?", default="-", help="file, or - for stdin (default)")

@@ -10,14 +10,11 @@ from perfcore._cli._flags import float_in, int_in
 from perfcore._cli.models import add_store_flag, open_store
 from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
+DESCRIPTION = "POST /predict, GET /health, GET /metrics."
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``serve`` subcommand."""
-    p = subparsers.add_parser(
-        "serve",
-        help="serve the promoted model over HTTP",
-        description="POST /predict, GET /health, GET /metrics.",
-    )
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``serve`` subcommand."""
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument(
         "--port",

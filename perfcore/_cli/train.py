@@ -16,14 +16,14 @@ if TYPE_CHECKING:
     from perfcore.training import TrainingConfig, TrainingResult
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``train`` command."""
-    p = subparsers.add_parser(
-        "train",
-        help="train a model through the four timed phases and the promotion gate",
-        description="Train one model (data_loading, preprocessing, training, validation), "
-        "judge it against the promotion gate and store it under OUTPUT_DIR/models/.",
-    )
+DESCRIPTION = (
+    "Train one model (data_loading, preprocessing, training, validation), "
+    "judge it against the promotion gate and store it under OUTPUT_DIR/models/."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``train`` command."""
     p.add_argument("--model-type", choices=MODEL_TYPES, default="logistic")
     p.add_argument(
         "--dataset",
