@@ -22,21 +22,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help=f"perfcore results file (default: {_DEFAULT_RESULTS})",
     )
-    save.add_argument(
-        "--baselines-dir",
-        type=Path,
-        default=None,
-        help="baseline store (default: [tool.perfcore] baselines_dir)",
-    )
-    save.set_defaults(handler=_save)
     show = actions.add_parser("show", help="list stored baselines")
-    show.add_argument(
-        "--baselines-dir",
-        type=Path,
-        default=None,
-        help="baseline store (default: [tool.perfcore] baselines_dir)",
-    )
-    show.set_defaults(handler=_show)
+    for sub, handler in ((save, _save), (show, _show)):
+        sub.add_argument(
+            "--baselines-dir",
+            type=Path,
+            default=None,
+            help="baseline store (default: [tool.perfcore] baselines_dir)",
+        )
+        sub.set_defaults(handler=handler)
 
 
 def _save(args: argparse.Namespace) -> int:

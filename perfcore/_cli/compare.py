@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli.options import add_cross_machine_flag, add_exit_code_flag, add_judging_options
+
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
@@ -23,41 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    parser.add_argument(
-        "--allow-cross-machine",
-        action="store_true",
-        help="judge results measured on different machines",
-    )
-    parser.add_argument(
-        "--exit-code",
-        action="store_true",
-        help="exit with the gate's status (1 on regression, 2 refused) instead of 0",
-    )
+    add_cross_machine_flag(parser)
+    add_exit_code_flag(parser)
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
-
-
-def add_judging_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by compare, gate and report: alpha, threshold, noise file."""
-    parser.add_argument(
-        "--alpha",
-        type=float,
-        default=None,
-        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)",
-    )
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=None,
-        help="regression threshold as a fraction, e.g. 0.05 (default: [tool.perfcore] threshold)",
-    )
-    parser.add_argument(
-        "--noise",
-        type=Path,
-        default=None,
-        help="calibrated noise (perfcore.noise/1); default: noise.json "
-        "beside the baseline when present",
-    )
 
 
 def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> None:

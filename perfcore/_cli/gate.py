@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from perfcore._cli._flags import int_in
-from perfcore._cli.compare import add_judging_options
+from perfcore._cli.options import add_cross_machine_flag, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison
@@ -75,11 +75,7 @@ def _stored_flags(stored: argparse._ArgumentGroup) -> None:
         "on CURRENT is decided on both runs together, and RERUN alone "
         "must be slower too (rules out a passing disturbance)",
     )
-    stored.add_argument(
-        "--allow-cross-machine",
-        action="store_true",
-        help="judge results measured on different machines",
-    )
+    add_cross_machine_flag(stored)
 
 
 def _rounds_flags(ab: argparse._ArgumentGroup) -> None:

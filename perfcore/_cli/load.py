@@ -9,6 +9,7 @@ from typing import Any
 
 from perfcore._cli._flags import choice_list, float_in, int_in, list_of
 from perfcore._cli.models import add_store_flag, open_store
+from perfcore._cli.options import add_batching_options
 from perfcore.errors import ConfigError
 from perfcore.load.limits import (
     MAX_CONNECTIONS,
@@ -19,7 +20,6 @@ from perfcore.load.limits import (
     MAX_USERS,
     TARGETS,
 )
-from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -125,13 +125,7 @@ def _server_flags(p: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="serve a small synthetic logistic model instead of the store's current",
     )
-    p.add_argument(
-        "--batch-rows",
-        type=int_in(0, MAX_BATCH_ROWS),
-        default=0,
-        help="micro-batch up to N rows (0: off)",
-    )
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
+    add_batching_options(p)
     p.add_argument("--stall-at", type=_SECONDS, default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--stall-for", type=float_in(0, 60, unit="s"), default=1.0, help=argparse.SUPPRESS

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 
 from perfcore._cli import _optimise
-from perfcore._cli._flags import float_in, int_in
+from perfcore._cli._flags import int_in
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
+from perfcore._cli.options import add_batching_options
 
 DESCRIPTION = "POST /predict, GET /health, GET /metrics."
 
@@ -34,13 +34,7 @@ def configure(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--synthetic-model", action="store_true", help="serve a small synthetic logistic model"
     )
-    p.add_argument(
-        "--batch-rows",
-        type=int_in(0, MAX_BATCH_ROWS),
-        default=0,
-        help="micro-batch up to N rows (0: off)",
-    )
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
+    add_batching_options(p)
     _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
