@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli.options import add_actions
+
 DESCRIPTION = (
     "Verify an append-only training audit log against its hash chain, "
     "Merkle root and the root's HMAC signature. Exit 0: intact; 1: tampered; "
@@ -14,7 +16,7 @@ DESCRIPTION = (
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The options of the ``audit`` command and its ``verify`` action."""
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_actions(parser)
     verify = actions.add_parser(
         "verify",
         help="detect edited, removed, reordered or forged lines",

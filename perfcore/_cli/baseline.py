@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli.options import add_actions
+
 _DEFAULT_RESULTS = "reports/latest/results.json"
 
 
@@ -13,7 +15,7 @@ DESCRIPTION = "Store a run as this machine's baseline, or list stored baselines.
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The options of the ``baseline`` command and its ``save`` and ``show`` actions."""
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_actions(parser)
     save = actions.add_parser("save", help="store a results file as its machine's baseline")
     save.add_argument(
         "results",

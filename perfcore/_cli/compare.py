@@ -12,6 +12,8 @@ from perfcore._cli.options import add_cross_machine_flag, add_exit_code_flag, ad
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
+    from perfcore.config import Settings
+    from perfcore.results.model import ResultSet
 
 
 DESCRIPTION = (
@@ -31,6 +33,23 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run)
 
 
+def read_stored(
+    args: argparse.Namespace, settings: Settings, **options: bool
+) -> tuple[ResultSet, ResultSet, JudgeSettings]:
+    """The stored ``--baseline``/``--current`` (compare, gate) read and checked usable,
+    with the noise to judge them by; unusable input is an error, exit 2."""
+    from perfcore.runner.stored import read_checked
+
+    return read_checked(
+        settings,
+        args.baseline,
+        args.current,
+        args.noise,
+        allow_cross_machine=args.allow_cross_machine,
+        **options,
+    )
+
+
 def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> None:
     """An exit 2 always says why: its reasons, one line on stderr."""
     if decision.exit_code == 2:
@@ -40,16 +59,9 @@ def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> No
 def _run(args: argparse.Namespace) -> int:
     from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
-    from perfcore.runner.stored import read_checked
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    baseline, current, judging = read_checked(
-        settings,
-        args.baseline,
-        args.current,
-        args.noise,
-        allow_cross_machine=args.allow_cross_machine,
-    )
+    baseline, current, judging = read_stored(args, settings)
     suite, decision = judge(baseline, current, judging)
     if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
         say_refusal(decision)

@@ -205,16 +205,9 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore.runner.stored import read_checked
+    from perfcore._cli.compare import read_stored
 
-    baseline, current, judging = read_checked(
-        settings,
-        args.baseline,
-        args.current,
-        args.noise,
-        allow_cross_machine=args.allow_cross_machine,
-        allow_missing=args.allow_missing,
-    )
+    baseline, current, judging = read_stored(args, settings, allow_missing=args.allow_missing)
     return _Sides(baseline, current, judging)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli.options import add_actions
 from perfcore.errors import InputError
 
 _DEFAULT_ROOT = Path("reports/history")
@@ -15,7 +16,7 @@ DESCRIPTION = "Append runs to this machine's history, list it, find change point
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The options of the ``history`` command and its ``add``, ``show`` and ``changes`` actions."""
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_actions(parser)
     add = actions.add_parser("add", help="append a results file to its machine's history")
     add.add_argument("file", type=Path, help="results file (any format perfcore reads)")
     add.set_defaults(handler=_add)

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli.options import add_actions
+
 if TYPE_CHECKING:
     from perfcore.retraining import ModelStore
 
@@ -40,7 +42,7 @@ DESCRIPTION = (
 
 def configure(p: argparse.ArgumentParser) -> None:
     """The options of ``models`` with its list, show and rollback actions."""
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = add_actions(p)
     listing = actions.add_parser("list", help="every stored version, current marked")
     show = actions.add_parser("show", help="one version's metadata")
     show.add_argument("version", metavar="VERSION")

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from perfcore._cli._flags import float_in, int_in
 from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
 __all__ = [
+    "add_actions",
     "add_batching_options",
     "add_cross_machine_flag",
     "add_exit_code_flag",
     "add_judging_options",
+    "named",
 ]
 
 Options = argparse.ArgumentParser | argparse._ArgumentGroup
@@ -75,3 +78,16 @@ def add_batching_options(parser: Options) -> None:
     parser.add_argument(
         "--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0
     )
+
+
+def add_actions(
+    parser: argparse.ArgumentParser,
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    """The required ACTION word of a command made of actions (``perfcore models list``)."""
+    return parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+
+def named(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The parsed options ``names``, as keyword arguments for settings whose fields share
+    their names (a typo is an ``AttributeError``, not a silent default)."""
+    return {name: getattr(args, name) for name in names}

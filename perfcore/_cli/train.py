@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from perfcore._cli.models import add_store_flag, open_store
+from perfcore._cli.options import named
 from perfcore.training.catalog import MODEL_TYPES
 
 PHASE_RESULTS_FILE = "phase_results.json"
@@ -100,24 +101,15 @@ def _record_flags(p: argparse._ArgumentGroup) -> None:
 def _config(args: argparse.Namespace) -> TrainingConfig:
     from perfcore.training import GateThresholds, TrainingConfig
 
-    return TrainingConfig(
-        model_type=args.model_type,
-        dataset=args.dataset,
-        num_samples=args.num_samples,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        output_dir=args.output_dir,
-        gate=GateThresholds(min_accuracy=args.min_accuracy, max_ece=args.max_ece),
-        enable_performance_optimization=args.enable_performance_optimization,
-        performance_target_reduction=args.performance_target_reduction,
-        enable_audit=args.enable_audit,
-        audit_path=args.audit_path,
-        audit_key_file=args.audit_key_file,
-        enable_drift_tracking=args.enable_drift_tracking,
-        drift_report_dir=args.drift_report_dir,
-        cohort_id=args.cohort_id,
+    given = named(
+        args,
+        *("model_type", "dataset", "num_samples", "epochs", "batch_size", "seed", "output_dir"),
+        *("enable_performance_optimization", "performance_target_reduction"),
+        *("enable_audit", "audit_path", "audit_key_file"),
+        *("enable_drift_tracking", "drift_report_dir", "cohort_id"),
     )
+    gate = GateThresholds(min_accuracy=args.min_accuracy, max_ece=args.max_ece)
+    return TrainingConfig(gate=gate, **given)
 
 
 def _print_result(result: TrainingResult) -> None:
