@@ -9,7 +9,7 @@ from typing import Any
 
 from perfcore._cli._flags import choice_list, float_in, int_in, list_of
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import add_batching_options
+from perfcore._cli.options import add_batching_options, named
 from perfcore.errors import ConfigError
 from perfcore.load.limits import (
     MAX_CONNECTIONS,
@@ -178,23 +178,14 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
         raise ConfigError(str(exc)) from None
     return LoadSettings(
         targets=args.targets or TARGETS,
-        users=args.users,
         duration_s=args.duration,
-        max_requests=args.max_requests,
-        rate=args.rate,
-        arrival=args.arrival,
-        sweep_users=args.sweep_users,
-        sweep_rates=args.sweep_rates,
-        processes=args.processes,
-        shape=args.shape,
-        connections=args.connections,
-        remote_url=args.remote_url,
         model_dir=None if args.synthetic_model else _model_dir(args),
         server=server,
         cloud=cloud,
         validity=Validity(args.min_requests, args.min_duration),
         workdir=workdir,
-        seed=args.seed,
+        **named(args, "users", "max_requests", "rate", "arrival", "sweep_users", "sweep_rates"),
+        **named(args, "processes", "shape", "connections", "remote_url", "seed"),
     )
 
 

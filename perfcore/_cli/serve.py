@@ -8,7 +8,7 @@ from pathlib import Path
 from perfcore._cli import _optimise
 from perfcore._cli._flags import int_in
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import add_batching_options
+from perfcore._cli.options import add_batching_options, named
 
 DESCRIPTION = "POST /predict, GET /health, GET /metrics."
 
@@ -63,10 +63,8 @@ def _run(args: argparse.Namespace) -> int:
         kind="cloud" if args.cloud else "local",
         model_dir=model_dir,
         config=choice.config,
-        host=args.host,
-        port=args.port,
-        reload_ms=args.reload_ms,
         precision=choice.precision,
+        **named(args, "host", "port", "reload_ms"),
     )
     if choice.note:
         print(choice.note)
