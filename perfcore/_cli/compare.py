@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore._cli.options import add_cross_machine_flag, add_exit_code_flag, add_judging_options
+from perfcore._cli._options import add_cross_machine_flag, add_exit_code_flag, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison

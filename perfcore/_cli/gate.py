@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from perfcore._cli._flags import int_in
-from perfcore._cli.options import add_cross_machine_flag, add_judging_options
+from perfcore._cli._options import add_cross_machine_flag, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison

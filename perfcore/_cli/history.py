@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfcore._cli.options import add_actions
+from perfcore._cli._options import add_actions
 from perfcore.errors import InputError
 
 _DEFAULT_ROOT = Path("reports/history")

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._cli._flags import choice_list, float_in, int_in, list_of
+from perfcore._cli._options import add_batching_options, named
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import add_batching_options, named
 from perfcore.errors import ConfigError
 from perfcore.load.limits import (
     MAX_CONNECTIONS,

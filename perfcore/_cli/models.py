@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcore._cli.options import add_actions
+from perfcore._cli._options import add_actions
 
 if TYPE_CHECKING:
     from perfcore.retraining import ModelStore

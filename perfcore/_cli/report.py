@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfcore._cli.options import add_exit_code_flag, add_judging_options
+from perfcore._cli._options import add_exit_code_flag, add_judging_options
 
 DESCRIPTION = (
     "Compare current results with a baseline and write index.html, "

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from perfcore._cli._options import add_actions, named
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import add_actions, named
 
 DESCRIPTION = (
     "Feed the retraining controller a JSON-lines stream "

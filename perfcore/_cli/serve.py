@@ -7,8 +7,8 @@ from pathlib import Path
 
 from perfcore._cli import _optimise
 from perfcore._cli._flags import int_in
+from perfcore._cli._options import add_batching_options, named
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import add_batching_options, named
 
 DESCRIPTION = "POST /predict, GET /health, GET /metrics."
 

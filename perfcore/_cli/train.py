@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli._options import named
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore._cli.options import named
 from perfcore.training.catalog import MODEL_TYPES
 
 PHASE_RESULTS_FILE = "phase_results.json"
