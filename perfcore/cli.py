@@ -1,9 +1,9 @@
 """The ``perfcore`` command: parses arguments, calls the public API, maps errors to exit codes.
 
-Each subcommand lives in its own module under ``perfcore/_cli/`` and exposes
-``register(subparsers)``; the handler it installs takes the parsed namespace,
-builds typed settings from it and returns an exit status. Nothing below this
-face ever sees an ``argparse.Namespace``.
+Each subcommand lives in its own module under ``perfcore/_cli/``, listed in that
+package's ``COMMANDS``, and exposes ``configure(parser)``; the handler it installs
+takes the parsed namespace, builds typed settings from it and returns an exit
+status. Nothing below this face ever sees an ``argparse.Namespace``.
 
 This is the one place failures become exit codes (docs/errors.md): a
 :class:`~perfcore.errors.PerfcoreError` its own code (2 unless it says otherwise),
@@ -19,9 +19,8 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from perfcore import _cli
 from perfcore.errors import PerfcoreError
@@ -65,34 +64,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {_one_line(message)}\n")
 
 
-class _Ignored:
-    """Accepts any argparse call of a command module that is not being run, and ignores it."""
-
-    def __getattr__(self, name: str) -> Callable[..., _Ignored]:
-        return self._accept
-
-    def _accept(self, *args: object, **kwargs: object) -> _Ignored:
-        return self
-
-
-class _Listing:
-    """Stands in for the subparsers while a command module registers: keeps each command's
-    name and ``help``/``aliases`` (all ``perfcore --help`` shows), ignores its options."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, dict[str, Any]]] = []
-
-    def add_parser(self, name: str, **kwargs: Any) -> _Ignored:
-        self.commands.append((name, kwargs))
-        return _Ignored()
-
-
 def build_parser(command: str | None = None, *, full: bool = True) -> argparse.ArgumentParser:
-    """The parser, with every subcommand module under perfcore/_cli registered.
+    """The parser, with every subcommand of perfcore/_cli's table registered.
 
-    ``full=False``: only ``command``'s options are built; every other command is listed
-    by name and help alone. Building ~200 options (and argparse's gettext look-up for
-    each parser) is most of what ``perfcore --help`` would otherwise spend.
+    ``full=False``: only ``command``'s module is imported and its options built; every
+    other command is listed by name and help alone, from the table. Importing ~20
+    command modules and building ~200 options is most of what ``perfcore --help``
+    would otherwise spend.
     """
     parser = _Parser(
         prog="perfcore",
@@ -101,22 +79,13 @@ def build_parser(command: str | None = None, *, full: bool = True) -> argparse.A
     )
     parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    # The command modules are the public .py files of _cli/ (a directory listing, not
-    # pkgutil.iter_modules, which loads inspect: --help stays light).
-    names = sorted(p.stem for p in Path(_cli.__file__).parent.glob("*.py"))
-    for name in (n for n in names if not n.startswith("_")):
-        module = importlib.import_module(f"perfcore._cli.{name}")
-        if full:
-            module.register(subparsers)
+    for name, help_text in _cli.COMMANDS:
+        if not full and name != command:
+            subparsers.add_parser(name, add_help=False, help=help_text)
             continue
-        listing = _Listing()
-        module.register(listing)
-        if command in {n for n, _ in listing.commands}:
-            module.register(subparsers)
-            continue
-        for listed, kwargs in listing.commands:
-            kept = {k: v for k, v in kwargs.items() if k in ("help", "aliases")}
-            subparsers.add_parser(listed, add_help=False, **kept)
+        module = importlib.import_module(_cli.module_name(name))
+        sub = subparsers.add_parser(name, help=help_text, description=module.DESCRIPTION)
+        module.configure(sub)
     return parser
 
 

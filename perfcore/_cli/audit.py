@@ -5,17 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli._options import add_actions
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``audit`` command and its ``verify`` action."""
-    parser = subparsers.add_parser(
-        "audit",
-        help="verify a training audit log",
-        description="Verify an append-only training audit log against its hash chain, "
-        "Merkle root and the root's HMAC signature. Exit 0: intact; 1: tampered; "
-        "2: unreadable.",
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+DESCRIPTION = (
+    "Verify an append-only training audit log against its hash chain, "
+    "Merkle root and the root's HMAC signature. Exit 0: intact; 1: tampered; "
+    "2: unreadable."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``audit`` command and its ``verify`` action."""
+    actions = add_actions(parser)
     verify = actions.add_parser(
         "verify",
         help="detect edited, removed, reordered or forged lines",

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli._options import add_actions
+
 _DEFAULT_RESULTS = "reports/latest/results.json"
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``baseline`` command and its ``save`` and ``show`` actions."""
-    parser = subparsers.add_parser(
-        "baseline",
-        help="store or list per-machine baselines",
-        description="Store a run as this machine's baseline, or list stored baselines.",
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+DESCRIPTION = "Store a run as this machine's baseline, or list stored baselines."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``baseline`` command and its ``save`` and ``show`` actions."""
+    actions = add_actions(parser)
     save = actions.add_parser("save", help="store a results file as its machine's baseline")
     save.add_argument(
         "results",
@@ -24,21 +24,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=Path,
         help=f"perfcore results file (default: {_DEFAULT_RESULTS})",
     )
-    save.add_argument(
-        "--baselines-dir",
-        type=Path,
-        default=None,
-        help="baseline store (default: [tool.perfcore] baselines_dir)",
-    )
-    save.set_defaults(handler=_save)
     show = actions.add_parser("show", help="list stored baselines")
-    show.add_argument(
-        "--baselines-dir",
-        type=Path,
-        default=None,
-        help="baseline store (default: [tool.perfcore] baselines_dir)",
-    )
-    show.set_defaults(handler=_show)
+    for sub, handler in ((save, _save), (show, _show)):
+        sub.add_argument(
+            "--baselines-dir",
+            type=Path,
+            default=None,
+            help="baseline store (default: [tool.perfcore] baselines_dir)",
+        )
+        sub.set_defaults(handler=handler)
 
 
 def _save(args: argparse.Namespace) -> int:

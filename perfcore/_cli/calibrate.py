@@ -25,13 +25,11 @@ if TYPE_CHECKING:  # imported where used, so that ``perfcore --help`` stays ligh
     from perfcore.config import Settings
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``calibrate`` command."""
-    parser = subparsers.add_parser(
-        "calibrate",
-        help="measure benchmark noise and the smallest detectable regression",
-        description="Measure noise from repeated no-change runs and write noise.json.",
-    )
+DESCRIPTION = "Measure noise from repeated no-change runs and write noise.json."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``calibrate`` command."""
     _source_flags(parser.add_mutually_exclusive_group())
     parser.add_argument(
         "--rounds",

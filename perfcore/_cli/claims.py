@@ -8,13 +8,11 @@ from pathlib import Path
 _DEFAULT_RESULTS = Path("reports/latest/results.json")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``claims`` command."""
-    parser = subparsers.add_parser(
-        "claims",
-        help="judge the claims file against measured results",
-        description="Print each claim as confirmed, refuted or not measured, with the number.",
-    )
+DESCRIPTION = "Print each claim as confirmed, refuted or not measured, with the number."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``claims`` command."""
     parser.add_argument(
         "--results",
         nargs="+",

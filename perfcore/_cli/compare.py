@@ -7,56 +7,46 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli._options import add_cross_machine_flag, add_exit_code_flag, add_judging_options
+
 if TYPE_CHECKING:
     from perfcore.analysis.compare import Comparison, GateDecision, SuiteComparison
     from perfcore.analysis.judge import JudgeSettings
+    from perfcore.config import Settings
+    from perfcore.results.model import ResultSet
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``compare`` command."""
-    parser = subparsers.add_parser(
-        "compare",
-        help="compare two runs: ratio, interval, test and verdict per result",
-        description="Compare CURRENT against BASELINE (each a file or directory of "
-        "perfcore, pytest-benchmark, asv or Locust results).",
-    )
+DESCRIPTION = (
+    "Compare CURRENT against BASELINE (each a file or directory of "
+    "perfcore, pytest-benchmark, asv or Locust results)."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``compare`` command."""
     parser.add_argument("baseline", type=Path, metavar="BASELINE")
     parser.add_argument("current", type=Path, metavar="CURRENT")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    parser.add_argument(
-        "--allow-cross-machine",
-        action="store_true",
-        help="judge results measured on different machines",
-    )
-    parser.add_argument(
-        "--exit-code",
-        action="store_true",
-        help="exit with the gate's status (1 on regression, 2 refused) instead of 0",
-    )
+    add_cross_machine_flag(parser)
+    add_exit_code_flag(parser)
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 
 
-def add_judging_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by compare, gate and report: alpha, threshold, noise file."""
-    parser.add_argument(
-        "--alpha",
-        type=float,
-        default=None,
-        help="family-wise false-alarm rate (default: [tool.perfcore] alpha)",
-    )
-    parser.add_argument(
-        "--threshold",
-        type=float,
-        default=None,
-        help="regression threshold as a fraction, e.g. 0.05 (default: [tool.perfcore] threshold)",
-    )
-    parser.add_argument(
-        "--noise",
-        type=Path,
-        default=None,
-        help="calibrated noise (perfcore.noise/1); default: noise.json "
-        "beside the baseline when present",
+def read_stored(
+    args: argparse.Namespace, settings: Settings, **options: bool
+) -> tuple[ResultSet, ResultSet, JudgeSettings]:
+    """The stored ``--baseline``/``--current`` (compare, gate) read and checked usable,
+    with the noise to judge them by; unusable input is an error, exit 2."""
+    from perfcore.runner.stored import read_checked
+
+    return read_checked(
+        settings,
+        args.baseline,
+        args.current,
+        args.noise,
+        allow_cross_machine=args.allow_cross_machine,
+        **options,
     )
 
 
@@ -69,16 +59,9 @@ def say_refusal(decision: GateDecision, prefix: str = "perfcore: error: ") -> No
 def _run(args: argparse.Namespace) -> int:
     from perfcore.analysis.judge import judge
     from perfcore.config import load_settings
-    from perfcore.runner.stored import read_checked
 
     settings = load_settings(alpha=args.alpha, threshold=args.threshold)
-    baseline, current, judging = read_checked(
-        settings,
-        args.baseline,
-        args.current,
-        args.noise,
-        allow_cross_machine=args.allow_cross_machine,
-    )
+    baseline, current, judging = read_stored(args, settings)
     suite, decision = judge(baseline, current, judging)
     if not suite.compared():  # nothing to show: unusable input whatever --exit-code says
         say_refusal(decision)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+DESCRIPTION = (
+    "Run every benchmark once with timing off under coverage and write, per "
+    "pytest node id, the functions it executed. gate --against reads it to "
+    "run only the benchmarks a change can reach."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``coverage-map`` command."""
-    parser = subparsers.add_parser(
-        "coverage-map",
-        help="record which functions each benchmark executes",
-        description="Run every benchmark once with timing off under coverage and write, per "
-        "pytest node id, the functions it executed. gate --against reads it to "
-        "run only the benchmarks a change can reach.",
-    )
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``coverage-map`` command."""
     parser.add_argument("--bench-dir", default="bench", help="benchmark directory (default bench)")
     parser.add_argument(
         "--out",

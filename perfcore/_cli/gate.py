@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from perfcore._cli._flags import int_in
-from perfcore._cli.compare import add_judging_options
+from perfcore._cli._options import add_cross_machine_flag, add_judging_options
 
 if TYPE_CHECKING:
     from perfcore.analysis.compare import GateDecision, SuiteComparison
@@ -35,14 +35,14 @@ if TYPE_CHECKING:
     from perfcore.results.model import ResultSet
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``gate`` command."""
-    parser = subparsers.add_parser(
-        "gate",
-        help="exit 1 on a significant regression beyond its threshold",
-        description="Judge current results against a baseline (--baseline/--current) or "
-        "against a git ref run here in interleaved rounds (--against).",
-    )
+DESCRIPTION = (
+    "Judge current results against a baseline (--baseline/--current) or "
+    "against a git ref run here in interleaved rounds (--against)."
+)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``gate`` command."""
     _stored_flags(parser.add_argument_group("stored results"))
     _rounds_flags(parser.add_argument_group("interleaved rounds against a git ref"))
     _suite_flags(parser.add_argument_group("what the rounds run"))
@@ -75,11 +75,7 @@ def _stored_flags(stored: argparse._ArgumentGroup) -> None:
         "on CURRENT is decided on both runs together, and RERUN alone "
         "must be slower too (rules out a passing disturbance)",
     )
-    stored.add_argument(
-        "--allow-cross-machine",
-        action="store_true",
-        help="judge results measured on different machines",
-    )
+    add_cross_machine_flag(stored)
 
 
 def _rounds_flags(ab: argparse._ArgumentGroup) -> None:
@@ -209,16 +205,9 @@ def _sides(args: argparse.Namespace, settings: Settings) -> _Sides:
         return _ab_sides(args, settings)
     if args.baseline is None or args.current is None:
         raise InputError("gate needs --baseline and --current, or --against REF")
-    from perfcore.runner.stored import read_checked
+    from perfcore._cli.compare import read_stored
 
-    baseline, current, judging = read_checked(
-        settings,
-        args.baseline,
-        args.current,
-        args.noise,
-        allow_cross_machine=args.allow_cross_machine,
-        allow_missing=args.allow_missing,
-    )
+    baseline, current, judging = read_stored(args, settings, allow_missing=args.allow_missing)
     return _Sides(baseline, current, judging)
 
 

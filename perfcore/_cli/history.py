@@ -5,19 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from perfcore._cli._options import add_actions
 from perfcore.errors import InputError
 
 _DEFAULT_ROOT = Path("reports/history")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``history`` command and its ``add``, ``show`` and ``changes`` actions."""
-    parser = subparsers.add_parser(
-        "history",
-        help="per-machine run history and change points",
-        description="Append runs to this machine's history, list it, find change points.",
-    )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+DESCRIPTION = "Append runs to this machine's history, list it, find change points."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``history`` command and its ``add``, ``show`` and ``changes`` actions."""
+    actions = add_actions(parser)
     add = actions.add_parser("add", help="append a results file to its machine's history")
     add.add_argument("file", type=Path, help="results file (any format perfcore reads)")
     add.set_defaults(handler=_add)

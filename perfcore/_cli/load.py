@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcore._cli._flags import choice_list, float_in, int_in, list_of
+from perfcore._cli._options import add_batching_options, named
 from perfcore._cli.models import add_store_flag, open_store
 from perfcore.errors import ConfigError
 from perfcore.load.limits import (
@@ -19,7 +20,6 @@ from perfcore.load.limits import (
     MAX_USERS,
     TARGETS,
 )
-from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -29,14 +29,14 @@ _USERS = int_in(1, MAX_USERS)
 _SECONDS = float_in(0, MAX_DURATION_S, unit="s")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``load`` subcommand."""
-    p = subparsers.add_parser(
-        "load",
-        help="load-test the local server and the cloud simulator",
-        description="Start the servers on free loopback ports, run the "
-        "load, stop them, write results and compare local with cloud.",
-    )
+DESCRIPTION = (
+    "Start the servers on free loopback ports, run the "
+    "load, stop them, write results and compare local with cloud."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``load`` subcommand."""
     _load_flags(p)
     _server_flags(p.add_argument_group("servers"))
     _cloud_flags(p.add_argument_group("cloud simulator"))
@@ -125,13 +125,7 @@ def _server_flags(p: argparse._ArgumentGroup) -> None:
         action="store_true",
         help="serve a small synthetic logistic model instead of the store's current",
     )
-    p.add_argument(
-        "--batch-rows",
-        type=int_in(0, MAX_BATCH_ROWS),
-        default=0,
-        help="micro-batch up to N rows (0: off)",
-    )
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
+    add_batching_options(p)
     p.add_argument("--stall-at", type=_SECONDS, default=None, help=argparse.SUPPRESS)
     p.add_argument(
         "--stall-for", type=float_in(0, 60, unit="s"), default=1.0, help=argparse.SUPPRESS
@@ -184,23 +178,14 @@ def _settings(args: argparse.Namespace, workdir: Path) -> Any:
         raise ConfigError(str(exc)) from None
     return LoadSettings(
         targets=args.targets or TARGETS,
-        users=args.users,
         duration_s=args.duration,
-        max_requests=args.max_requests,
-        rate=args.rate,
-        arrival=args.arrival,
-        sweep_users=args.sweep_users,
-        sweep_rates=args.sweep_rates,
-        processes=args.processes,
-        shape=args.shape,
-        connections=args.connections,
-        remote_url=args.remote_url,
         model_dir=None if args.synthetic_model else _model_dir(args),
         server=server,
         cloud=cloud,
         validity=Validity(args.min_requests, args.min_duration),
         workdir=workdir,
-        seed=args.seed,
+        **named(args, "users", "max_requests", "rate", "arrival", "sweep_users", "sweep_rates"),
+        **named(args, "processes", "shape", "connections", "remote_url", "seed"),
     )
 
 

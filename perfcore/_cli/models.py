@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli._options import add_actions
+
 if TYPE_CHECKING:
     from perfcore.retraining import ModelStore
 
@@ -32,15 +34,15 @@ def open_store(flag: Path | None) -> ModelStore:
     return ModelStore(root, RetrainingSettings.from_mapping(settings.retraining))
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``models`` with its list, show and rollback actions."""
-    p = subparsers.add_parser(
-        "models",
-        help="list, inspect and roll back stored model versions",
-        description="The versioned model store shared by train, serve, "
-        "load and retrain; servers follow its 'current' pointer.",
-    )
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+DESCRIPTION = (
+    "The versioned model store shared by train, serve, "
+    "load and retrain; servers follow its 'current' pointer."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of ``models`` with its list, show and rollback actions."""
+    actions = add_actions(p)
     listing = actions.add_parser("list", help="every stored version, current marked")
     show = actions.add_parser("show", help="one version's metadata")
     show.add_argument("version", metavar="VERSION")

@@ -7,15 +7,11 @@ import argparse
 import os
 from pathlib import Path
 
+DESCRIPTION = "Judge each precision variant with the promotion gate and time it in this process."
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``precision`` subcommand."""
-    p = subparsers.add_parser(
-        "precision",
-        help="compare float64/float32/float16/int8 variants",
-        description="Judge each precision variant with the promotion "
-        "gate and time it in this process.",
-    )
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``precision`` subcommand."""
     p.add_argument("--model-dir", default="models/current")
     p.add_argument("--synthetic-model", action="store_true")
     p.add_argument("--calls", type=int, default=2000, help="single-row calls timed per variant")

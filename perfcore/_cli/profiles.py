@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import argparse
 
+DESCRIPTION = (
+    "Validate [tool.perfcore.profiles] and show every profile resolved through its extends chain."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``profiles`` subcommand."""
-    p = subparsers.add_parser(
-        "profiles",
-        help="list server profiles and the recommended one",
-        description="Validate [tool.perfcore.profiles] and show every "
-        "profile resolved through its extends chain.",
-    )
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``profiles`` subcommand."""
     p.set_defaults(handler=_run)
 
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from perfcore._cli.compare import add_judging_options
+from perfcore._cli._options import add_exit_code_flag, add_judging_options
+
+DESCRIPTION = (
+    "Compare current results with a baseline and write index.html, "
+    "summary.md, verdict.json and junit.xml."
+)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``report`` command."""
-    parser = subparsers.add_parser(
-        "report",
-        help="render the HTML/Markdown/JSON/JUnit report of a comparison",
-        description="Compare current results with a baseline and write index.html, "
-        "summary.md, verdict.json and junit.xml.",
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``report`` command."""
     parser.add_argument(
         "--baseline",
         type=Path,
@@ -59,11 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="a result missing from the current run does not fail the gate",
     )
-    parser.add_argument(
-        "--exit-code",
-        action="store_true",
-        help="exit with the gate's status (1 on regression, 2 refused) instead of 0",
-    )
+    add_exit_code_flag(parser)
     add_judging_options(parser)
     parser.set_defaults(handler=_run)
 

@@ -10,18 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from perfcore._cli._options import add_actions, named
 from perfcore._cli.models import add_store_flag, open_store
 
+DESCRIPTION = (
+    "Feed the retraining controller a JSON-lines stream "
+    "of labelled outcomes, or write a synthetic one."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``retrain`` with its watch and simulate actions."""
-    p = subparsers.add_parser(
-        "retrain",
-        help="watch labelled outcomes and retrain on triggers",
-        description="Feed the retraining controller a JSON-lines stream "
-        "of labelled outcomes, or write a synthetic one.",
-    )
-    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of ``retrain`` with its watch and simulate actions."""
+    actions = add_actions(p)
     watch = actions.add_parser("watch", help="run the controller over a JSON-lines stream")
     watch.add_argument("stream", nargs="?", default="-", help="file, or - for stdin (default)")
     watch.add_argument(
@@ -56,15 +56,9 @@ def _simulate(args: argparse.Namespace) -> int:
     from perfcore.retraining.stream import StreamSpec, generate, to_jsonl
 
     spec = StreamSpec(
-        events=args.events,
-        accuracy=args.accuracy,
         accuracy_after=args.drop_to,
-        change_at=args.change_at,
-        drift=args.drift,
-        drift_at=args.drift_at,
         n_features=args.features,
-        rate=args.rate,
-        seed=args.seed,
+        **named(args, "events", "accuracy", "change_at", "drift", "drift_at", "rate", "seed"),
     )
     lines = to_jsonl(generate(spec, chunk=10_000))
     if args.output == "-":

@@ -6,17 +6,16 @@ import argparse
 import sys
 from pathlib import Path
 
+DESCRIPTION = (
+    "Run the benchmark suite and a short local-vs-cloud load test, compare "
+    "with this machine's stored baseline (recording a first one when none exists), "
+    "append to the history, judge the claims and render the report. Exits 1 on a "
+    "regression, like the gate."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``run`` command."""
-    parser = subparsers.add_parser(
-        "run",
-        help="the main job: benchmarks, load test, verdicts, report",
-        description="Run the benchmark suite and a short local-vs-cloud load test, compare "
-        "with this machine's stored baseline (recording a first one when none exists), "
-        "append to the history, judge the claims and render the report. Exits 1 on a "
-        "regression, like the gate.",
-    )
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``run`` command."""
     parser.add_argument(
         "--quick", action="store_true", help="fewer rounds and a shorter load test (about a minute)"
     )

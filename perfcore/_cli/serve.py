@@ -6,18 +6,15 @@ import argparse
 from pathlib import Path
 
 from perfcore._cli import _optimise
-from perfcore._cli._flags import float_in, int_in
+from perfcore._cli._flags import int_in
+from perfcore._cli._options import add_batching_options, named
 from perfcore._cli.models import add_store_flag, open_store
-from perfcore.serving.limits import MAX_BATCH_ROWS, MAX_BATCH_WAIT_MS
+
+DESCRIPTION = "POST /predict, GET /health, GET /metrics."
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``serve`` subcommand."""
-    p = subparsers.add_parser(
-        "serve",
-        help="serve the promoted model over HTTP",
-        description="POST /predict, GET /health, GET /metrics.",
-    )
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``serve`` subcommand."""
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     p.add_argument(
         "--port",
@@ -37,13 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument(
         "--synthetic-model", action="store_true", help="serve a small synthetic logistic model"
     )
-    p.add_argument(
-        "--batch-rows",
-        type=int_in(0, MAX_BATCH_ROWS),
-        default=0,
-        help="micro-batch up to N rows (0: off)",
-    )
-    p.add_argument("--batch-wait-ms", type=float_in(0, MAX_BATCH_WAIT_MS, unit="ms"), default=1.0)
+    add_batching_options(p)
     _optimise.add_arguments(p)
     p.set_defaults(handler=_run)
 
@@ -72,10 +63,8 @@ def _run(args: argparse.Namespace) -> int:
         kind="cloud" if args.cloud else "local",
         model_dir=model_dir,
         config=choice.config,
-        host=args.host,
-        port=args.port,
-        reload_ms=args.reload_ms,
         precision=choice.precision,
+        **named(args, "host", "port", "reload_ms"),
     )
     if choice.note:
         print(choice.note)

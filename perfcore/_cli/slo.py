@@ -11,15 +11,14 @@ from pathlib import Path
 
 from perfcore.errors import InputError
 
+DESCRIPTION = (
+    "Evaluate objectives such as p99<20ms, error_rate<1%%, throughput>5000/s "
+    "over load results (ids load.<target>.<metric>)."
+)
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``slo`` command."""
-    parser = subparsers.add_parser(
-        "slo",
-        help="judge load-test results against k6-style service levels",
-        description="Evaluate objectives such as p99<20ms, error_rate<1%%, throughput>5000/s "
-        "over load results (ids load.<target>.<metric>).",
-    )
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``slo`` command."""
     parser.add_argument("results", type=Path, help="load results (perfcore or Locust output)")
     parser.add_argument(
         "--slo",

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfcore._cli._options import named
 from perfcore._cli.models import add_store_flag, open_store
 from perfcore.training.catalog import MODEL_TYPES
 
@@ -16,14 +17,14 @@ if TYPE_CHECKING:
     from perfcore.training import TrainingConfig, TrainingResult
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``train`` command."""
-    p = subparsers.add_parser(
-        "train",
-        help="train a model through the four timed phases and the promotion gate",
-        description="Train one model (data_loading, preprocessing, training, validation), "
-        "judge it against the promotion gate and store it under OUTPUT_DIR/models/.",
-    )
+DESCRIPTION = (
+    "Train one model (data_loading, preprocessing, training, validation), "
+    "judge it against the promotion gate and store it under OUTPUT_DIR/models/."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``train`` command."""
     p.add_argument("--model-type", choices=MODEL_TYPES, default="logistic")
     p.add_argument(
         "--dataset",
@@ -100,24 +101,15 @@ def _record_flags(p: argparse._ArgumentGroup) -> None:
 def _config(args: argparse.Namespace) -> TrainingConfig:
     from perfcore.training import GateThresholds, TrainingConfig
 
-    return TrainingConfig(
-        model_type=args.model_type,
-        dataset=args.dataset,
-        num_samples=args.num_samples,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        seed=args.seed,
-        output_dir=args.output_dir,
-        gate=GateThresholds(min_accuracy=args.min_accuracy, max_ece=args.max_ece),
-        enable_performance_optimization=args.enable_performance_optimization,
-        performance_target_reduction=args.performance_target_reduction,
-        enable_audit=args.enable_audit,
-        audit_path=args.audit_path,
-        audit_key_file=args.audit_key_file,
-        enable_drift_tracking=args.enable_drift_tracking,
-        drift_report_dir=args.drift_report_dir,
-        cohort_id=args.cohort_id,
+    given = named(
+        args,
+        *("model_type", "dataset", "num_samples", "epochs", "batch_size", "seed", "output_dir"),
+        *("enable_performance_optimization", "performance_target_reduction"),
+        *("enable_audit", "audit_path", "audit_key_file"),
+        *("enable_drift_tracking", "drift_report_dir", "cohort_id"),
     )
+    gate = GateThresholds(min_accuracy=args.min_accuracy, max_ece=args.max_ece)
+    return TrainingConfig(gate=gate, **given)
 
 
 def _print_result(result: TrainingResult) -> None:

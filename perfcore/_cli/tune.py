@@ -23,16 +23,16 @@ EXIT_OK, EXIT_FAILED = 0, 1
 STRATEGY_NAMES = ("aggressive", "balanced", "conservative")
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add the ``tune`` subcommand."""
-    p = subparsers.add_parser(
-        "tune",
-        help="find each server configuration's capacity at a p99 SLO; recommend one",
-        description="Start the server on loopback with one configuration at a time (workers, "
-        "micro-batch rows and wait, precision), find the highest open-loop "
-        "arrival rate whose corrected p99 meets the SLO, and walk to better "
-        "configurations one bounded step at a time.",
-    )
+DESCRIPTION = (
+    "Start the server on loopback with one configuration at a time (workers, "
+    "micro-batch rows and wait, precision), find the highest open-loop "
+    "arrival rate whose corrected p99 meets the SLO, and walk to better "
+    "configurations one bounded step at a time."
+)
+
+
+def configure(p: argparse.ArgumentParser) -> None:
+    """The options of the ``tune`` subcommand."""
     p.add_argument("--model-dir", default="models/current")
     p.add_argument(
         "--synthetic-model",

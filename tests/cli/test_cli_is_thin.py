@@ -51,3 +51,33 @@ def test_the_light_parser_shows_the_same_help_as_the_full_one() -> None:
     full = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     light = build_parser("gate", full=False)._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     assert light["gate"].format_help() == full["gate"].format_help()
+
+
+def test_the_command_table_lists_every_command_module() -> None:
+    """COMMANDS names each public module of perfcore/_cli once, and every such module has a
+    description and a ``configure`` (a new command missing from the table would be dead)."""
+    import importlib
+
+    from perfcore._cli import COMMANDS, module_name
+
+    modules = {f"perfcore._cli.{p.stem}" for p in CLI.glob("*.py") if not p.stem.startswith("_")}
+    named = [module_name(name) for name, _ in COMMANDS]
+    assert sorted(named) == sorted(modules)
+    for name in named:
+        module = importlib.import_module(name)
+        assert module.DESCRIPTION, name
+        assert callable(module.configure), name
+
+
+def test_top_level_help_imports_no_command_module() -> None:
+    """``perfcore --help`` is built from the table alone: no command module is imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom perfcore.cli import main\ntry:\n    main(['--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('perfcore._cli.')), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().splitlines()[-1] == "[]"
