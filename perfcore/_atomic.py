@@ -19,7 +19,7 @@ import re
 import secrets
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,6 +31,7 @@ __all__ = [
     "atomic_open",
     "atomic_write_bytes",
     "atomic_write_json",
+    "atomic_write_many",
     "atomic_write_text",
     "remove_stale_temps",
 ]
@@ -145,6 +146,37 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def atomic_write_many(texts: Mapping[Path, str]) -> None:
+    """Write several UTF-8 files all or none (as far as a crash between renames allows).
+
+    Every file is written and fsynced to its temporary sibling first; only when all of
+    them are on disk are they renamed over their targets, so a write or fsync failure
+    (a full disk) leaves every old file as it was and no temporary file behind.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, text in texts.items():
+            if target.is_dir():
+                raise InputError(f"{target} is a directory, not a file perfcore can write")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _sweep_now_and_then(target.parent)
+            fd, tmp_name = _create_temp(target)
+            staged.append((tmp_name, target))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except BaseException:
+        for tmp_name, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+        raise
+    for tmp_name, target in staged:
+        os.replace(tmp_name, target)
+    for directory in {target.parent for _, target in staged}:
+        _fsync_dir(directory)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

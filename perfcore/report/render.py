@@ -10,7 +10,6 @@ folder, a full disk) leaves the previous report whole and no new file behind.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from perfcore._atomic import atomic_open
+from perfcore._atomic import atomic_write_many
 from perfcore.analysis.comparison import VERDICTS
 from perfcore.errors import InputError
 from perfcore.report.charts import chart_payload
@@ -154,15 +153,10 @@ def check_output_dir(path: Path) -> None:
 
 
 def _write_all(texts: dict[Path, str], directory: Path) -> None:
-    # Every atomic_open stages its temporary file on entry and renames it on exit: the
-    # renames start only after every file is written, and an error unlinks every stage.
+    # All four written and fsynced before any is renamed: a full disk leaves the old
+    # report whole (atomic_open renamed each file as soon as it was synced).
     try:
-        with contextlib.ExitStack() as stack:
-            staged = [
-                (stack.enter_context(atomic_open(path)), text) for path, text in texts.items()
-            ]
-            for handle, text in staged:
-                handle.write(text)
+        atomic_write_many(texts)
     except OSError as exc:
         raise InputError(
             f"cannot write the report into {directory}: {exc.strerror or exc}"
