@@ -67,6 +67,15 @@ def _create_temp(target: Path) -> tuple[int, str]:
             continue
 
 
+def _stage(target: Path) -> tuple[int, str]:
+    """A new temporary sibling of ``target`` (its folder made, old debris swept)."""
+    if target.is_dir():
+        raise InputError(f"{target} is a directory, not a file perfcore can write")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_now_and_then(target.parent)
+    return _create_temp(target)
+
+
 def _sweep_now_and_then(directory: Path) -> None:
     key, now = os.fspath(directory), time.monotonic()
     last = _swept.get(key)
@@ -81,11 +90,7 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[An
     if mode not in ("w", "wb"):
         raise ValueError(f"atomic_open writes whole files: mode 'w' or 'wb', not {mode!r}")
     target = Path(path)
-    if target.is_dir():
-        raise InputError(f"{target} is a directory, not a file perfcore can write")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _sweep_now_and_then(target.parent)
-    fd, tmp_name = _create_temp(target)
+    fd, tmp_name = _stage(target)
     encoding = None if "b" in mode else "utf-8"
     try:
         with os.fdopen(fd, mode, encoding=encoding) as handle:
@@ -158,11 +163,7 @@ def atomic_write_many(texts: Mapping[Path, str]) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         for target, text in texts.items():
-            if target.is_dir():
-                raise InputError(f"{target} is a directory, not a file perfcore can write")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _sweep_now_and_then(target.parent)
-            fd, tmp_name = _create_temp(target)
+            fd, tmp_name = _stage(target)
             staged.append((tmp_name, target))
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
